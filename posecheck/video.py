@@ -1,0 +1,208 @@
+"""Frame sources: video files and still images, with their real timestamps.
+
+Conventions:
+
+- Frames are OpenCV BGR ``uint8`` arrays, already turned upright: OpenCV applies a video's
+  rotation metadata itself (``CAP_PROP_ORIENTATION_AUTO``, on by default in OpenCV 5; set
+  explicitly here) and ``cv2.imread`` applies an image's EXIF orientation. ``VideoInfo``
+  width and height are those of the upright frames; ``rotation`` records the tag.
+- ``t_ms`` is each frame's presentation time from the container (``CAP_PROP_POS_MSEC``), so
+  variable-frame-rate video keeps its real timing. Where the container gives nothing usable
+  the time falls back to ``index / fps``; timestamps are forced to increase strictly
+  (a repeat becomes previous + 1 ms), because the pose tracker requires it.
+- An image is a source of one frame at ``t_ms = 0``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from posecheck.errors import VideoError
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+FALLBACK_FPS = 30.0  # frames/s assumed when a container reports no usable rate
+
+_REENCODE = "re-encode it (e.g. to H.264 MP4) or pick another file"
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a frame source holds.
+
+    Attributes:
+        path: the file.
+        width, height: pixels of the (upright) frames.
+        fps: nominal frame rate from the container (frames/s; 0 for an image).
+        frame_count: frames the container announces (1 for an image); a damaged file may
+            decode fewer.
+        duration_s: ``frame_count / fps`` (0 for an image).
+        rotation: rotation tag in degrees (0, 90, 180, 270), already applied to the frames.
+        is_image: a still image rather than a video.
+    """
+
+    path: Path
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    rotation: int = 0
+    is_image: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"VideoInfo for {self.path}: size must be positive, "
+                             f"got {self.width}x{self.height}")
+        if self.fps < 0 or self.frame_count < 0:
+            raise ValueError(f"VideoInfo for {self.path}: fps and frame_count must be >= 0")
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str]) -> "VideoInfo":
+        """Probe a video or image file.
+
+        Raises:
+            VideoError: missing, empty, not a video/image, or no video stream.
+        """
+        import cv2
+
+        path = _check_file(Path(path))
+        if is_image_path(path):
+            image = _read_image(path)
+            return cls(path=path, width=image.shape[1], height=image.shape[0], fps=0.0,
+                       frame_count=1, duration_s=0.0, rotation=0, is_image=True)
+        cap = _open_capture(path)
+        try:
+            width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+            height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+            fps = float(cap.get(cv2.CAP_PROP_FPS))
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            rotation = int(round(cap.get(cv2.CAP_PROP_ORIENTATION_META))) % 360
+            if width <= 0 or height <= 0:
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    raise VideoError(f"{path}: no video frame could be decoded; {_REENCODE}")
+                height, width = frame.shape[:2]
+        finally:
+            cap.release()
+        fps = fps if math.isfinite(fps) and fps > 0 else 0.0
+        count = max(count, 0)
+        duration = count / fps if fps > 0 else 0.0
+        return cls(path=path, width=width, height=height, fps=fps, frame_count=count,
+                   duration_s=duration, rotation=rotation, is_image=False)
+
+
+def is_image_path(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def iter_frames(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Yield ``(index, t_ms, bgr_image)`` for every frame that decodes, in order.
+
+    A truncated video stops at its last decodable frame (compare the count with
+    ``VideoInfo.frame_count``).
+
+    Raises:
+        VideoError: the file cannot be opened, or not a single frame decodes.
+    """
+    import cv2
+
+    path = _check_file(Path(path))
+    if is_image_path(path):
+        yield 0, 0, _read_image(path)
+        return
+    cap = _open_capture(path)
+    try:
+        fps = float(cap.get(cv2.CAP_PROP_FPS))
+        fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_FPS
+        clock = TimestampFixer(fps)
+        index = 0
+        while True:
+            ok, frame = cap.read()
+            if not ok or frame is None:
+                break
+            yield index, clock.next(cap.get(cv2.CAP_PROP_POS_MSEC), index), frame
+            index += 1
+    finally:
+        cap.release()
+    if index == 0:
+        raise VideoError(f"{path}: no video frame could be decoded (damaged or truncated "
+                         f"file?); {_REENCODE}")
+
+
+class TimestampFixer:
+    """Turns container timestamps into strictly increasing integer milliseconds.
+
+    One :meth:`next` per decoded frame. A missing or non-finite time (or a 0 after the
+    first frame, which is how some backends say "unknown") falls back to ``index / fps``;
+    a time not after the previous one becomes previous + 1 ms.
+    """
+
+    def __init__(self, fps: float) -> None:
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.fps = fps
+        self._last: int | None = None
+
+    def next(self, pos_ms: float | None, index: int) -> int:
+        if pos_ms is None or not math.isfinite(pos_ms) or pos_ms < 0 or (index > 0 and pos_ms == 0):
+            pos_ms = index * 1000.0 / self.fps
+        t = int(round(pos_ms))
+        if self._last is not None and t <= self._last:
+            t = self._last + 1
+        self._last = t
+        return t
+
+
+# ---------------------------------------------------------------------------- internals
+def _check_file(path: Path) -> Path:
+    if not path.exists():
+        raise VideoError(f"{path} does not exist; check the path")
+    if not path.is_file():
+        raise VideoError(f"{path} is not a file; give a video or image file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path} is empty (0 bytes); the copy or download is incomplete")
+    return path
+
+
+def _read_image(path: Path) -> np.ndarray:
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise VideoError(f"{path}: cannot be decoded as an image; check it opens, or save it "
+                         "as JPEG/PNG")
+    return image
+
+
+def _open_capture(path: Path):  # -> cv2.VideoCapture
+    import cv2
+
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if cap.isOpened():
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        return cap
+    cap.release()
+    raise VideoError(f"{path}: {_why_unreadable(path)}; {_REENCODE}")
+
+
+def _why_unreadable(path: Path) -> str:
+    """A best guess at why FFmpeg could not open a file, for the error message."""
+    try:
+        import av
+    except ImportError:
+        return "not a readable video"
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                kinds = sorted({s.type for s in container.streams}) or ["no"]
+                return f"has no video stream ({', '.join(kinds)} streams only)"
+            return "its video stream cannot be decoded"
+    except av.error.FFmpegError as exc:
+        return f"not a readable video ({getattr(exc, 'strerror', None) or exc})"
