@@ -172,11 +172,13 @@ class HoldState:
 
     @property
     def remaining_text(self) -> str:
-        left = {s: n for s, n in self.remaining.items() if n > 0}
-        if not left:
-            return "all reps done"
-        return ", ".join(f"{n} rep{'s' if n != 1 else ''} {s}" if s != BOTH
-                         else f"{n} rep{'s' if n != 1 else ''}" for s, n in left.items()) + " left"
+        """What is left, e.g. ``"2 reps on the left, 3 reps on the right"``."""
+        parts = []
+        for side, n in self.remaining.items():
+            if n > 0:
+                reps = f"{n} rep{'s' if n != 1 else ''}"
+                parts.append(reps if side == BOTH else f"{reps} on the {side}")
+        return ", ".join(parts) if parts else "all reps done"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -205,7 +207,7 @@ class _OpenHold:
     in_pose_ms: int = 0
     out_ms: int = 0  # continuous time out of position (grace clock)
     invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
-    last_in_ms: int = 0  # last frame in position
+    out_since_ms: int | None = None  # first frame of the current spell out of position
 
 
 def _ms(seconds: float) -> int:
@@ -242,6 +244,8 @@ class HoldTimer:
         self._need_leave = False  # after a side is finished: wait for the person to leave
         self._last_side: str | None = None
         self._state: HoldState | None = None
+        self._credit: str | None = None  # what the interval after the last frame adds to
+        self._pose_side: str | None = None  # side the last frame was in position on
         self.ignored_frames = 0
 
     @property
@@ -253,7 +257,12 @@ class HoldTimer:
 
     def update(self, t_ms: int, *, in_pose: bool | None, valid: bool | None,
                side: str | None = None) -> HoldState:
-        """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes."""
+        """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes.
+
+        The interval since the previous frame is booked with the previous frame's outcome (a
+        frame's outcome holds until the next frame), then this frame's outcome decides the
+        transitions.
+        """
         t_ms = int(t_ms)
         if self._t_prev is not None and t_ms <= self._t_prev:
             self.ignored_frames += 1  # repeated / out-of-order frame: nothing happens
@@ -262,28 +271,58 @@ class HoldTimer:
         if dt > self._max_dt_ms:
             dt = 0  # a dropout: we do not know what happened, so no time is added
         self._t_prev = t_ms
+        self._book(dt)
+        self._credit = None
         seen = self._side_of(side)
-        booked = seen
-        if booked is None:
-            booked = self._hold.side if self._hold is not None else self._settle_side
-        if in_pose and booked is not None and self._phase is not Phase.DONE:
-            self._add(self._in_pose_ms, booked, dt)
 
+        if self._hold is not None and self._hold.valid_ms >= self._target_ms:
+            self._complete(t_ms)
         if self._phase is Phase.DONE:
             pass
         elif self._phase is Phase.REST:
-            self._rest_ms_done += dt
             if self._rest_ms_done >= self._rest_ms or in_pose is False:
                 self._phase = Phase.WAITING
-                self._idle(t_ms, in_pose, seen)
+                self._idle(t_ms, in_pose, valid, seen)
+            else:
+                self._credit = "rest"
         elif self._phase in (Phase.WAITING, Phase.SWITCH):
-            self._idle(t_ms, in_pose, seen)
+            self._idle(t_ms, in_pose, valid, seen)
         elif self._phase is Phase.SETTLING:
-            self._settling(t_ms, dt, in_pose, seen)
+            self._settling(t_ms, in_pose, valid, seen)
         else:
-            self._holding(t_ms, dt, in_pose, valid, seen)
+            self._holding(t_ms, in_pose, valid, seen)
+
+        # Time in position is booked to the side seen, else to the hold's / debounce's side.
+        booked = seen
+        if booked is None:
+            booked = self._hold.side if self._hold is not None else self._settle_side
+        self._pose_side = booked if (in_pose and self._phase is not Phase.DONE) else None
         self._state = self._make_state(t_ms)
         return self._state
+
+    # ------------------------------------------------------------------ booking
+    def _book(self, dt: int) -> None:
+        """Add the interval since the previous frame to whatever that frame was doing."""
+        if dt <= 0:
+            return
+        if self._pose_side is not None:
+            self._add(self._in_pose_ms, self._pose_side, dt)
+        kind, hold = self._credit, self._hold
+        if kind == "settle":
+            self._settle_ms += dt
+        elif kind == "rest":
+            self._rest_ms_done += dt
+        elif hold is not None:
+            if kind in ("valid", "invalid"):
+                hold.in_pose_ms += dt
+            if kind == "valid":
+                add = min(dt, self._target_ms - hold.valid_ms)  # a rep ends exactly on target
+                hold.valid_ms += add
+                self._add(self._valid_ms, hold.side, add)
+            elif kind == "invalid":
+                hold.invalid_ms += dt
+            elif kind == "out":
+                hold.out_ms += dt
 
     # ------------------------------------------------------------------ phases
     def _side_of(self, side: str | None) -> str | None:
@@ -311,11 +350,12 @@ class HoldTimer:
             # The reported side decides (even out of the planned order); a finished side
             # gets no extra reps.
             return None if self._finished(seen) else seen
-        if self._need_leave:  # same pose as the finished side, most likely: wait
+        if self._need_leave:  # most likely still the pose of the side just finished: wait
             return None
         return self._next_side()
 
-    def _idle(self, t_ms: int, in_pose: bool | None, seen: str | None) -> None:
+    def _idle(self, t_ms: int, in_pose: bool | None, valid: bool | None,
+              seen: str | None) -> None:
         if in_pose is False:
             self._need_leave = False
         if in_pose:
@@ -325,12 +365,13 @@ class HoldTimer:
                 self._settle_side = start
                 self._settle_ms = 0
                 self._need_leave = False
-                self._check_settled(t_ms)
+                self._settling(t_ms, in_pose, valid, seen)
                 return
         if self._phase is not Phase.SWITCH:
             self._phase = Phase.WAITING
 
-    def _settling(self, t_ms: int, dt: int, in_pose: bool | None, seen: str | None) -> None:
+    def _settling(self, t_ms: int, in_pose: bool | None, valid: bool | None,
+                  seen: str | None) -> None:
         if in_pose is False:
             self._phase = Phase.WAITING
             self._settle_side = None
@@ -339,65 +380,68 @@ class HoldTimer:
         if in_pose is None:
             return  # unknown: the debounce neither advances nor resets
         if seen is not None and seen != self._settle_side:
-            # They turned to the other side: the debounce restarts for it.
+            # They turned to the other side: the debounce restarts for that side.
             self._phase = Phase.WAITING
-            self._idle(t_ms, in_pose, seen)
-            return
-        self._settle_ms += dt
-        self._check_settled(t_ms)
-
-    def _check_settled(self, t_ms: int) -> None:
-        if self._settle_ms >= self._debounce_ms:
-            assert self._settle_side is not None
-            self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms, last_in_ms=t_ms)
-            self._last_side = self._settle_side
-            self._phase = Phase.HOLDING
             self._settle_side = None
-            self._settle_ms = 0
+            self._idle(t_ms, in_pose, valid, seen)
+            return
+        if self._settle_ms < self._debounce_ms:
+            self._credit = "settle"
+            return
+        assert self._settle_side is not None
+        self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms)
+        self._last_side = self._settle_side
+        self._phase = Phase.HOLDING
+        self._settle_side = None
+        self._settle_ms = 0
+        self._holding(t_ms, in_pose, valid, seen)
 
-    def _holding(self, t_ms: int, dt: int, in_pose: bool | None, valid: bool | None,
+    def _holding(self, t_ms: int, in_pose: bool | None, valid: bool | None,
                  seen: str | None) -> None:
         hold = self._hold
         assert hold is not None
         other_side = seen is not None and seen != hold.side
         if in_pose is False or (in_pose and other_side):
-            hold.out_ms += dt
+            if hold.out_since_ms is None:
+                hold.out_since_ms = t_ms
             if hold.out_ms > self._grace_ms:
-                self._end_hold(completed=False, end_ms=hold.last_in_ms)
+                self._end_hold(completed=False, end_ms=hold.out_since_ms)
                 self._phase = Phase.WAITING
-                self._idle(t_ms, in_pose, seen)
+                self._idle(t_ms, in_pose, valid, seen)
             else:
                 self._phase = Phase.HOLDING
+                self._credit = "out"
             return
         if in_pose is None or valid is None:
             self._phase = Phase.PAUSED  # unknown: nothing counts, nothing resets
             return
         hold.out_ms = 0
-        hold.last_in_ms = t_ms
-        hold.in_pose_ms += dt
+        hold.out_since_ms = None
         self._phase = Phase.HOLDING
-        if not valid:
-            hold.invalid_ms += dt
-            if self._max_invalid_ms is not None and hold.invalid_ms > self._max_invalid_ms:
-                self._end_hold(completed=False, end_ms=t_ms)
-                self._phase = Phase.WAITING
+        if valid:
+            hold.invalid_ms = 0
+            self._credit = "valid"
             return
-        hold.invalid_ms = 0
-        add = min(dt, self._target_ms - hold.valid_ms)  # the rep ends exactly at the target
-        hold.valid_ms += add
-        self._add(self._valid_ms, hold.side, add)
-        if hold.valid_ms >= self._target_ms:
-            side = hold.side
-            self._end_hold(completed=True, end_ms=t_ms)
-            self._reps[side] = self._reps.get(side, 0) + 1
-            if self._next_side() is None:
-                self._phase = Phase.DONE
-            elif self._finished(side):
-                self._phase = Phase.SWITCH
-                self._need_leave = True
-            else:
-                self._phase = Phase.REST
-                self._rest_ms_done = 0
+        if self._max_invalid_ms is not None and hold.invalid_ms > self._max_invalid_ms:
+            self._end_hold(completed=False, end_ms=t_ms)
+            self._phase = Phase.WAITING
+            return
+        self._credit = "invalid"
+
+    def _complete(self, t_ms: int) -> None:
+        """The current hold reached its target at ``t_ms``: count the rep, move on."""
+        assert self._hold is not None
+        side = self._hold.side
+        self._end_hold(completed=True, end_ms=t_ms)
+        self._reps[side] = self._reps.get(side, 0) + 1
+        if self._next_side() is None:
+            self._phase = Phase.DONE
+        elif self._finished(side):
+            self._phase = Phase.SWITCH
+            self._need_leave = True
+        else:
+            self._phase = Phase.REST
+            self._rest_ms_done = 0
 
     def _end_hold(self, *, completed: bool, end_ms: int) -> None:
         h = self._hold
