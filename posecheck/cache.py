@@ -97,6 +97,7 @@ class LandmarkTrack:
                 out.write(_dumps(self._header()))
                 for f in self.frames:
                     out.write(_dumps(_frame_record(f)))
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; use normal permissions
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -200,6 +201,12 @@ def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str
     track = estimate_video(video, model, progress=progress)
     track.save(target)
     return track
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ---------------------------------------------------------------------------- records
