@@ -86,9 +86,14 @@ class SmootherSettings:
 
 # --------------------------------------------------------------------------- One Euro
 def _alpha(cutoff_hz: np.ndarray | float, dt_s: float) -> np.ndarray | float:
-    """Smoothing factor of a first-order low-pass with this cutoff over one step of dt_s."""
+    """Smoothing factor of a first-order low-pass with this cutoff over a step of dt_s.
+
+    The exact form ``1 - exp(-dt / tau)`` rather than the paper's ``1 / (1 + tau / dt)``: they
+    agree for small steps, and the exact one gives the same result for one long step as for
+    several short ones, which matters with irregular frame intervals.
+    """
     tau = 1.0 / (2.0 * math.pi * cutoff_hz)
-    return 1.0 / (1.0 + tau / dt_s)
+    return -np.expm1(-dt_s / tau)
 
 
 class OneEuroFilter:
