@@ -1,0 +1,1064 @@
+"""``posecheck analyze`` over many videos: one report, plot (and annotated MP4) per video, a
+summary table and a static HTML index.
+
+Layout of the output folder (``--out``)::
+
+    DIR/index.html                  every video's plot and numbers side by side
+    DIR/summary.csv, summary.json   one row per video (ok or error)
+    DIR/videos/<slug>/report.json   the analysis report, plus video info, model and errors
+    DIR/videos/<slug>/plot.png      each metric over time with its threshold band
+    DIR/videos/<slug>/annotated.mp4 with --annotate: skeleton coloured by check status
+
+Guarantees:
+
+- One bad file never stops the batch: it gets a row with a clear error and the exit status
+  becomes 1.
+- Every file is written to a temporary name and moved into place (``os.replace``), so an
+  interrupted batch leaves no half files; a rerun skips videos whose report matches the
+  video's hash, the model and the spec (``--force`` redoes them).
+- Landmarks come from the landmark cache when they are there; ``--no-cache`` re-runs the model.
+- ``--workers N`` analyses videos in N spawned processes, each limited to one thread for
+  OpenCV and the math libraries; the reports are byte-identical to a serial run's.
+
+Heavy libraries (cv2, mediapipe, matplotlib) are imported inside the functions that need
+them, so ``posecheck --help`` stays fast and spawned workers import only what they use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import hashlib
+import io
+import json
+import os
+import queue
+import re
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from posecheck.errors import PosecheckError, VideoError
+
+REPORT_VERSION = 1
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
+                              ".wmv", ".flv", ".3gp", ".gif", ".ts"})
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | IMAGE_EXTENSIONS
+DEFAULT_OUT = "out/analyze"
+# Environment variables that cap the thread pools of numpy's BLAS, OpenMP and TFLite helpers.
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+              "TF_NUM_INTEROP_THREADS")
+PROGRESS_EVERY = 8  # frames between progress messages from a worker
+
+# Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
+BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
+                "duration_s", "width", "height", "fps", "model", "skipped", "report", "plot",
+                "annotated")
+
+
+# ============================================================================ arguments
+def register_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the batch options of ``posecheck analyze`` to ``parser``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="video or image files, folders (searched recursively) or globs")
+    parser.add_argument("--stretch", default="auto", metavar="ID|auto",
+                        help="stretch spec id or file, or 'auto' to recognise it per clip "
+                             "(default: auto)")
+    parser.add_argument("--model", default="lite", metavar="lite|full|heavy|PATH",
+                        help="pose model variant or a .task bundle (default: lite)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="videos analysed in parallel, one process each (default: 1)")
+    parser.add_argument("--annotate", action="store_true",
+                        help="also write an annotated MP4 per video")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false",
+                        help="run the pose model again even when landmarks are cached")
+    parser.add_argument("--cache-dir", default=None, metavar="DIR",
+                        help="landmark cache folder (default: posecheck's cache)")
+    parser.add_argument("--force", action="store_true",
+                        help="redo videos whose report is already up to date")
+    parser.add_argument("--no-plots", dest="plots", action="store_false",
+                        help="skip the PNG plots (and their pictures in index.html)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posecheck analyze",
+                                     description="Analyse stretch videos in bulk.")
+    register_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` like ``posecheck analyze`` and run; user errors print without traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except PosecheckError as exc:
+        print(f"posecheck analyze: error: {exc}", file=sys.stderr)
+        return 2
+
+
+# ============================================================================ inputs
+def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Media files named by ``paths`` (files, folders searched recursively, globs).
+
+    Returns the files (deduplicated, in a stable order) and ``(path, error)`` pairs for
+    arguments that name nothing, so they get an error row instead of stopping the batch.
+    A file named explicitly is taken whatever its extension (reading it says if it is bad);
+    inside folders and globs only known video and image extensions count.
+    """
+    found: list[Path] = []
+    missing: list[tuple[str, str]] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_file():
+            found.append(p)
+        elif p.is_dir():
+            hits = sorted(f for f in p.rglob("*")
+                          if f.is_file() and f.suffix.lower() in MEDIA_EXTENSIONS)
+            if not hits:
+                missing.append((raw, f"folder {raw} holds no video or image files "
+                                     f"({', '.join(sorted(MEDIA_EXTENSIONS))})"))
+            found.extend(hits)
+        elif glob.has_magic(raw):
+            hits = sorted(Path(h) for h in glob.glob(os.path.expanduser(raw), recursive=True))
+            files = [h for h in hits if h.is_file() and h.suffix.lower() in MEDIA_EXTENSIONS]
+            for d in (h for h in hits if h.is_dir()):
+                files.extend(sorted(f for f in d.rglob("*")
+                                    if f.is_file() and f.suffix.lower() in MEDIA_EXTENSIONS))
+            if not files:
+                missing.append((raw, f"pattern {raw} matches no video or image files"))
+            found.extend(files)
+        else:
+            missing.append((raw, f"{raw} does not exist; check the path"))
+    seen: set[Path] = set()
+    unique: list[Path] = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique, missing
+
+
+def make_slugs(files: Sequence[Path]) -> list[str]:
+    """Unique, file-system-safe folder names for the videos, readable from their paths.
+
+    The name is the path below the files' common folder with separators turned into ``__``,
+    so ``lunge/a.mp4`` and ``bridge/a.mp4`` do not collide.
+    """
+    if not files:
+        return []
+    resolved = [f.resolve() for f in files]
+    common = Path(os.path.commonpath([str(r.parent) for r in resolved]))
+    slugs: list[str] = []
+    used: set[str] = set()
+    for r in resolved:
+        rel = r.relative_to(common).as_posix()
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace("/", "__")).strip("._") or "video"
+        slug, n = base, 2
+        while slug.lower() in used:
+            slug, n = f"{base}-{n}", n + 1
+        used.add(slug.lower())
+        slugs.append(slug)
+    return slugs
+
+
+# ============================================================================ atomic files
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the whole new one, never a
+    part: a temporary file in the same folder, flushed, then moved into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def dump_json(obj: Any) -> str:
+    """The one JSON form of reports: sorted keys, 2-space indent, no NaN (null instead)."""
+    return json.dumps(_finite(obj), indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
+def _finite(obj: Any) -> Any:
+    """JSON has no NaN/inf: turn them into null, and numpy scalars into Python numbers."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {str(k): _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "shape", None) == ():
+        return _finite(obj.item())
+    if hasattr(obj, "tolist"):
+        return _finite(obj.tolist())
+    return obj
+
+
+def _unlink_quietly(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+# ============================================================================ hashing
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def spec_fingerprint(spec: Any) -> str:
+    """SHA-256 of what a spec says (its source file when it has one, else its repr)."""
+    for attr in ("path", "source", "source_path", "file"):
+        src = getattr(spec, attr, None)
+        if isinstance(src, (str, Path)) and Path(src).is_file():
+            return hashlib.sha256(Path(src).read_bytes()).hexdigest()
+    return hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()
+
+
+# ============================================================================ jobs
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to analyse one video (plain data: it crosses processes)."""
+
+    video: str          # path as given (shown in reports)
+    slug: str           # folder name under DIR/videos
+    out_dir: str        # DIR/videos/<slug>
+    model_path: str     # resolved .task bundle
+    model_label: str    # "lite", "full", "heavy" or the bundle's stem
+    model_sha256: str
+    stretch: str        # spec id or file, or "auto"
+    annotate: bool = False
+    plots: bool = True
+    use_cache: bool = True
+    cache_dir: str | None = None
+    force: bool = False
+
+
+@dataclass
+class VideoResult:
+    """What the parent gets back for one video: the summary row and where files are."""
+
+    row: dict[str, Any]
+    ok: bool
+    skipped: bool = False
+    frames: int = 0
+    seconds: float = 0.0
+
+
+ProgressFn = Callable[[str, int, int], None]  # (slug, frames done, frames total)
+
+
+def _no_progress(slug: str, done: int, total: int) -> None:
+    pass
+
+
+# ============================================================================ the per-video work
+def analyze_video(job: Job, progress: ProgressFn = _no_progress) -> VideoResult:
+    """Analyse one video into its folder; never raises for a problem with the video itself.
+
+    Any failure becomes an error row (and an error report.json, so the HTML page shows it).
+    """
+    out = Path(job.out_dir)
+    t0 = time.monotonic()
+    try:
+        return _analyze_video(job, out, progress, t0)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except PosecheckError as exc:
+        message = str(exc)
+    except MemoryError:
+        message = (f"{job.video}: ran out of memory; try a shorter clip, a smaller resolution "
+                   "or fewer --workers")
+    except Exception as exc:  # a bug or a library failure: keep the batch going, say what
+        message = f"{job.video}: unexpected {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
+    report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
+              "video": job.video, "model": _model_json(job), "stretch_requested": job.stretch}
+    try:
+        atomic_write_text(out / "report.json", dump_json(report))
+    except OSError:
+        pass  # the row still carries the error
+    row = _row_from_report(report, job)
+    return VideoResult(row=row, ok=False, seconds=time.monotonic() - t0)
+
+
+def _model_json(job: Job) -> dict[str, str]:
+    return {"label": job.model_label, "sha256": job.model_sha256,
+            "file": Path(job.model_path).name}
+
+
+def _analyze_video(job: Job, out: Path, progress: ProgressFn, t0: float) -> VideoResult:
+    video = Path(job.video)
+    if not video.is_file():
+        raise VideoError(f"{job.video}: file not found (moved or deleted during the batch?)")
+    video_sha = file_sha256(video)
+    specs = load_specs(job.stretch)
+    spec_hash = hashlib.sha256("\n".join(
+        f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
+
+    report_path = out / "report.json"
+    if not job.force:
+        done = _up_to_date(report_path, video_sha, job, spec_hash)
+        if done is not None:
+            if job.plots and not (out / "plot.png").is_file():
+                _write_plot(done, specs, out / "plot.png")
+            return VideoResult(row=_row_from_report(done, job, skipped=True), ok=True,
+                               skipped=True, frames=0, seconds=time.monotonic() - t0)
+
+    info = video_info(video)
+    frames, scale = landmark_frames(video, job, info, progress)
+    if not frames:
+        raise VideoError(f"{job.video}: no frame could be decoded; the file is empty or "
+                         "damaged (re-encode it, e.g. to H.264 MP4)")
+    pose_frames = sum(1 for f in frames if f.has_pose)
+    if pose_frames == 0:
+        raise VideoError(f"{job.video}: no person found in any of its {len(frames)} frames; "
+                         "film the whole body, side-on, in good light")
+
+    outcome = analyze_track(frames, specs, info, job.video)
+    report = outcome.report
+    report.update({
+        "report_version": REPORT_VERSION,
+        "status": "ok",
+        "error": None,
+        "video": job.video,
+        "video_sha256": video_sha,
+        "video_info": info_json(info, frames),
+        "model": _model_json(job),
+        "model_input": {"scale": scale, "coordinates": "original video pixels"},
+        "stretch_requested": job.stretch,
+        "spec_hash": spec_hash,
+        "recognition": outcome.recognition,
+        "warnings": warnings_for(frames, info, job),
+    })
+    if job.plots:
+        _write_plot(report, [(sid, s) for sid, s in specs if sid == outcome.spec_id],
+                    out / "plot.png")
+    if job.annotate:
+        write_annotated(video, outcome, out / "annotated.mp4", info)
+    # The report goes last: its presence means the video is done (resume relies on that).
+    atomic_write_text(report_path, dump_json(report))
+    return VideoResult(row=_row_from_report(report, job), ok=True, frames=len(frames),
+                       seconds=time.monotonic() - t0)
+
+
+def _write_plot(report: dict[str, Any], specs: list[tuple[str, Any]], path: Path) -> None:
+    from posecheck import plots
+
+    spec = specs[0][1] if specs else None
+    atomic_write_bytes(path, plots.plot_report_png(report, spec))
+
+
+def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | None:
+    """The existing report if it was made from this very video, model and spec."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    same = (report.get("status") == "ok"
+            and report.get("report_version") == REPORT_VERSION
+            and report.get("video_sha256") == video_sha
+            and (report.get("model") or {}).get("sha256") == job.model_sha256
+            and report.get("spec_hash") == spec_hash
+            and report.get("stretch_requested") == job.stretch)
+    if not same:
+        return None
+    if job.annotate and not (path.parent / "annotated.mp4").is_file():
+        return None
+    report["video"] = job.video  # the same file may have been reached by another path
+    return report
+
+
+# ============================================================================ summary rows
+def _row_from_report(report: dict[str, Any], job: Job, skipped: bool = False) -> dict[str, Any]:
+    out = Path(job.out_dir)
+    info = report.get("video_info") or {}
+    row: dict[str, Any] = {
+        "video": job.video,
+        "status": report.get("status", "error"),
+        "error": report.get("error") or "",
+        "warnings": "; ".join(report.get("warnings") or []),
+        "stretch": report.get("stretch", "") if report.get("status") == "ok" else "",
+        "segments": _segments_text(report.get("recognition")),
+        "frames": report.get("frames", ""),
+        "pose_frames": report.get("pose_frames", ""),
+        "duration_s": info.get("duration_s", ""),
+        "width": info.get("width", ""),
+        "height": info.get("height", ""),
+        "fps": info.get("fps", ""),
+        "model": job.model_label,
+        "skipped": bool(skipped),
+        "report": f"videos/{job.slug}/report.json",
+        "plot": f"videos/{job.slug}/plot.png" if (out / "plot.png").is_file() else "",
+        "annotated": (f"videos/{job.slug}/annotated.mp4"
+                      if (out / "annotated.mp4").is_file() and report.get("status") == "ok"
+                      else ""),
+    }
+    for side, s in sorted((report.get("sides") or {}).items()):
+        row[f"{side}_valid_hold_s"] = _r(s.get("valid_hold_s"))
+        row[f"{side}_in_pose_s"] = _r(s.get("in_pose_s"))
+        row[f"{side}_reps"] = s.get("reps", "")
+    for cid, c in sorted((report.get("checks") or {}).items()):
+        row[f"pass_{cid}"] = _r(c.get("pass_fraction"), 3)
+    return row
+
+
+def _r(value: Any, digits: int = 2) -> Any:
+    return round(value, digits) if isinstance(value, float) else ("" if value is None else value)
+
+
+def _segments_text(recognition: dict | None) -> str:
+    if not recognition:
+        return ""
+    parts = [f"{s['stretch']} {s['start_s']:.1f}-{s['end_s']:.1f}s"
+             for s in recognition.get("segments", [])]
+    return "; ".join(parts)
+
+
+def summary_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    extra = sorted({k for r in rows for k in r} - set(BASE_COLUMNS),
+                   key=lambda k: (not k.endswith(("_valid_hold_s", "_in_pose_s", "_reps")), k))
+    return list(BASE_COLUMNS) + extra
+
+
+def write_summary(out: Path, rows: Sequence[dict[str, Any]]) -> None:
+    columns = summary_columns(rows)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    atomic_write_text(out / "summary.csv", buf.getvalue())
+    atomic_write_text(out / "summary.json", dump_json({"columns": columns, "videos": list(rows)}))
+
+
+# ============================================================================ worker processes
+_WORKER_QUEUE: Any = None
+
+
+def limit_threads() -> None:
+    """One thread each for OpenCV and the math libraries: on a 2-core machine, N worker
+    processes with their own thread pools would only fight over the cores."""
+    for name in THREAD_ENV:
+        os.environ[name] = "1"
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - cv2 comes with mediapipe
+        pass
+
+
+def _worker_init(q: Any) -> None:
+    global _WORKER_QUEUE
+    _WORKER_QUEUE = q
+    limit_threads()
+
+
+def _worker_progress(slug: str, done: int, total: int) -> None:
+    if _WORKER_QUEUE is not None:
+        _WORKER_QUEUE.put(("progress", slug, done, total))
+
+
+def _worker_run(job: Job) -> VideoResult:
+    if _WORKER_QUEUE is not None:
+        _WORKER_QUEUE.put(("start", job.slug, 0, 0))
+    return analyze_video(job, _worker_progress)
+
+
+# ============================================================================ progress display
+class Progress:
+    """An overall bar (videos, with frames per second) and one bar per running video."""
+
+    def __init__(self, total_videos: int, enabled: bool, slots: int) -> None:
+        self.enabled = enabled
+        self._bars: dict[str, Any] = {}
+        self._free = list(range(1, slots + 1))
+        self._slot: dict[str, int] = {}
+        self._frames = 0
+        self._t0 = time.monotonic()
+        self.overall = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._tqdm = tqdm
+            self.overall = tqdm(total=total_videos, desc="videos", unit="video", position=0,
+                                dynamic_ncols=True, leave=True)
+
+    def update(self, slug: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self._bars.get(slug)
+        if bar is None:
+            pos = self._free.pop(0) if self._free else len(self._slot) + 1
+            self._slot[slug] = pos
+            bar = self._bars[slug] = self._tqdm(total=total or None, desc=slug[:40],
+                                                unit="frame", position=pos, leave=False,
+                                                dynamic_ncols=True)
+        if total and bar.total != total:
+            bar.total = total
+        step = done - bar.n
+        if step > 0:
+            self._frames += step
+            bar.update(step)
+            elapsed = max(time.monotonic() - self._t0, 1e-6)
+            self.overall.set_postfix_str(f"{self._frames / elapsed:.1f} frames/s", refresh=False)
+
+    def finish(self, slug: str, result: VideoResult) -> None:
+        if not self.enabled:
+            return
+        bar = self._bars.pop(slug, None)
+        if bar is not None:
+            bar.close()
+            self._free.append(self._slot.pop(slug))
+            self._free.sort()
+        self.overall.update(1)
+        if not result.ok:
+            self.overall.write(f"  error: {result.row['error']}")
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+        if self.overall is not None:
+            self.overall.close()
+
+
+# ============================================================================ the batch
+def run(args: argparse.Namespace) -> int:
+    """Run the batch described by parsed ``args``; 0 if every video worked, 1 otherwise."""
+    if args.workers < 1:
+        raise PosecheckError(f"--workers must be at least 1, got {args.workers}")
+    out = Path(args.out)
+    files, missing = expand_paths(args.paths)
+    if not files and not missing:
+        raise PosecheckError("no input: give video files, folders or globs")
+
+    model_path, label, model_sha = _resolve_model(args.model, quiet=args.quiet)
+    _check_stretch(args.stretch)
+
+    slugs = make_slugs(files)
+    jobs = [Job(video=str(f), slug=s, out_dir=str(out / "videos" / s), model_path=str(model_path),
+                model_label=label, model_sha256=model_sha, stretch=args.stretch,
+                annotate=args.annotate, plots=getattr(args, "plots", True),
+                use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force)
+            for f, s in zip(files, slugs)]
+    out.mkdir(parents=True, exist_ok=True)
+
+    results: dict[str, VideoResult] = {}
+    t0 = time.monotonic()
+    progress = Progress(len(jobs), enabled=not args.quiet, slots=min(args.workers, len(jobs)))
+    try:
+        if args.workers == 1 or len(jobs) <= 1:
+            _run_serial(jobs, progress, results)
+        else:
+            _run_parallel(jobs, args.workers, progress, results)
+    except KeyboardInterrupt:
+        progress.close()
+        _finish(out, jobs, results, missing, interrupted=True)
+        print(f"posecheck analyze: interrupted; {len(results)} of {len(jobs)} videos done. "
+              "Run the same command again to resume.", file=sys.stderr)
+        return 130
+    progress.close()
+    rows = _finish(out, jobs, results, missing, interrupted=False)
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    if not args.quiet:
+        frames = sum(r.frames for r in results.values())
+        wall = time.monotonic() - t0
+        skipped = sum(1 for r in results.values() if r.skipped)
+        print(f"{len(rows)} inputs: {len(rows) - failed} ok ({skipped} already done), "
+              f"{failed} failed; {frames} frames in {wall:.1f} s"
+              + (f" ({frames / wall:.1f} frames/s)" if frames and wall > 0 else ""),
+              file=sys.stderr)
+        print(f"report: {out / 'index.html'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _finish(out: Path, jobs: Sequence[Job], results: dict[str, VideoResult],
+            missing: Sequence[tuple[str, str]], interrupted: bool) -> list[dict[str, Any]]:
+    rows = [results[j.slug].row for j in jobs if j.slug in results]
+    for raw, message in missing:
+        rows.append({"video": raw, "status": "error", "error": message, "skipped": False})
+    write_summary(out, rows)
+    from posecheck import html_report
+
+    atomic_write_text(out / "index.html",
+                      html_report.render_index(rows, title="posecheck analyze",
+                                               pending=[j.video for j in jobs
+                                                        if j.slug not in results]
+                                               if interrupted else []))
+    return rows
+
+
+def _run_serial(jobs: Sequence[Job], progress: Progress,
+                results: dict[str, VideoResult]) -> None:
+    for job in jobs:
+        result = analyze_video(job, progress.update)
+        results[job.slug] = result
+        progress.finish(job.slug, result)
+
+
+def _run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
+                  results: dict[str, VideoResult]) -> None:
+    """Run jobs in spawned processes. If a worker dies (a native crash in a decoder or the
+    model), the videos it may have held are retried alone; a second crash is that video's
+    error."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = mp.get_context("spawn")
+    pending = list(jobs)
+    crashed_once: set[str] = set()
+    while pending:
+        q = ctx.Queue()
+        n = min(workers, len(pending))
+        # A retried (crash-suspect) job runs alone, so it cannot take others down with it.
+        alone = [j for j in pending if j.slug in crashed_once]
+        batch = alone[:1] if alone else list(pending)
+        if alone:
+            n = 1
+        started: set[str] = set()
+        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(q,)) as pool:
+            futures = {pool.submit(_worker_run, j): j for j in batch}
+            broken = False
+            while futures:
+                done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+                _drain(q, progress, started)
+                for fut in done:
+                    job = futures.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        futures[fut] = job  # handled below with the others
+                        break
+                    results[job.slug] = result
+                    progress.finish(job.slug, result)
+                    pending.remove(job)
+                if broken:
+                    break
+            if broken:
+                _drain(q, progress, started)
+                for job in list(futures.values()):
+                    if job.slug in crashed_once:
+                        result = _crash_result(job)
+                        results[job.slug] = result
+                        progress.finish(job.slug, result)
+                        pending.remove(job)
+                    elif job.slug in started or len(futures) == 1:
+                        crashed_once.add(job.slug)
+        q.close()
+
+
+def _drain(q: Any, progress: Progress, started: set[str]) -> None:
+    while True:
+        try:
+            kind, slug, done, total = q.get_nowait()
+        except queue.Empty:
+            return
+        except (EOFError, OSError):
+            return
+        if kind == "start":
+            started.add(slug)
+        else:
+            progress.update(slug, done, total)
+
+
+def _crash_result(job: Job) -> VideoResult:
+    message = (f"{job.video}: the worker process crashed while reading or analysing this file "
+               "(a decoder or model failure); re-encode it as H.264 MP4 and try again")
+    report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
+              "video": job.video, "model": _model_json(job), "stretch_requested": job.stretch}
+    try:
+        atomic_write_text(Path(job.out_dir) / "report.json", dump_json(report))
+    except OSError:
+        pass
+    return VideoResult(row=_row_from_report(report, job), ok=False)
+
+
+def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
+    from posecheck import models
+
+    path = models.resolve_model(name, progress=not quiet)
+    return Path(path), models.model_label(name), models.sha256_file(Path(path))
+
+
+def _check_stretch(stretch: str) -> None:
+    """Fail before any video is read if the stretch id is unknown (a usage error)."""
+    load_specs(stretch)
+
+
+# ============================================================================ pipeline edges
+# The only places batch touches the model, the video decoder and the analysis modules.
+MODEL_MAX_SIDE = 1280  # px; larger frames are downscaled before the model (it sees 256 px)
+PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overlaps inference)
+PEOPLE_SAMPLES = 3     # frames checked for several people (IMAGE mode, num_poses=3)
+
+
+def load_specs(stretch: str) -> list[tuple[str, Any]]:
+    """``[(id, spec)]``: the one spec asked for, or every bundled spec for ``auto``."""
+    from posecheck import specs
+
+    if stretch == "auto":
+        ids = specs.list_specs()
+        if not ids:
+            raise PosecheckError("--stretch auto: no stretch specs found in "
+                                 f"{specs.SPEC_DIR}; reinstall posecheck")
+        loaded = [(sid, specs.load_spec(sid)) for sid in ids]
+    else:
+        spec = specs.load_spec(stretch)
+        loaded = [(spec.id, spec)]
+    return loaded
+
+
+def video_info(path: Path) -> Any:
+    from posecheck.video import VideoInfo
+
+    return VideoInfo.from_path(path)
+
+
+def info_json(info: Any, frames: Sequence[Any]) -> dict[str, Any]:
+    return {"width": info.width, "height": info.height, "fps": round(float(info.fps), 4),
+            "frame_count": info.frame_count, "frames_decoded": len(frames),
+            "duration_s": round(float(info.duration_s), 3), "rotation": info.rotation,
+            "is_image": bool(info.is_image)}
+
+
+def landmark_frames(video: Path, job: Job, info: Any,
+                    progress: ProgressFn) -> tuple[list[Any], float]:
+    """Pose frames of a video, from the landmark cache or by running the model (and then
+    filling the cache). Returns the frames and the scale the model saw them at."""
+    total = max(int(info.frame_count), 1)
+    if job.use_cache:
+        cached = _cache_get(video, job)
+        if cached is not None:
+            progress(job.slug, len(cached[0]), len(cached[0]))
+            return cached
+    frames, scale = estimate_frames(video, job.model_path, info,
+                                    lambda done: progress(job.slug, done, max(total, done)))
+    progress(job.slug, len(frames), len(frames))
+    frames = as_cached(frames)
+    if frames:
+        _cache_put(video, job, info, frames)  # --no-cache re-runs the model and refreshes it
+    return frames, scale
+
+
+def _prefetch(source: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Run ``source`` in a thread, ``depth`` items ahead, so decoding overlaps the model.
+
+    OpenCV releases the GIL while decoding, so the two really run at once. Errors raised by
+    the source are re-raised in the consumer; closing the consumer stops the thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            q.put(end)
+        except BaseException as exc:  # handed to the consumer
+            q.put(("__error__", exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="posecheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, tuple) and len(item) == 2 and item[0] == "__error__":
+                raise item[1]
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
+def _downscaled(frames: Iterator[tuple[int, int, Any]], scale: float) -> Iterator[Any]:
+    """Resize in the decoding thread (cv2.resize also releases the GIL)."""
+    import cv2
+
+    for index, t_ms, bgr in frames:
+        if scale < 1.0:
+            small = cv2.resize(bgr, (max(1, round(bgr.shape[1] * scale)),
+                                     max(1, round(bgr.shape[0] * scale))),
+                               interpolation=cv2.INTER_AREA)
+        else:
+            small = bgr
+        yield index, t_ms, small
+
+
+def estimate_frames(video: Path, model_path: str, info: Any,
+                    on_frame: Callable[[int], None] = lambda n: None,
+                    max_side: int = MODEL_MAX_SIDE) -> tuple[list[Any], float]:
+    """Run the model over every frame; landmarks come back in the video's own pixels.
+
+    Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
+    this loses nothing but decode time) and the landmarks scaled back.
+    """
+    from posecheck.estimator import PoseEstimator
+    from posecheck.pose import PoseFrame
+    from posecheck.video import iter_frames
+
+    scale = model_scale(info, max_side)
+    mode = "image" if info.is_image else "video"
+    frames: list[Any] = []
+    with PoseEstimator(model_path, running_mode=mode) as est:
+        for index, t_ms, image in _prefetch(_downscaled(iter_frames(video), scale),
+                                            PREFETCH_FRAMES):
+            pf = est.process(image, t_ms, index=index)
+            if scale < 1.0:
+                pf = _to_size(pf, info.width, info.height)
+            frames.append(pf)
+            if len(frames) % PROGRESS_EVERY == 0:
+                on_frame(len(frames))
+    return frames, scale
+
+
+def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:
+    """Factor applied to frames before the model (1.0 unless the long side exceeds max_side)."""
+    long_side = max(info.width, info.height)
+    return round(min(1.0, max_side / long_side), 6) if long_side > 0 else 1.0
+
+
+def _to_size(pf: Any, width: int, height: int) -> Any:
+    """The same pose in pixels of a ``width`` x ``height`` frame (normalized coords kept)."""
+    from posecheck.pose import PoseFrame
+
+    if not pf.has_pose:
+        return PoseFrame.empty(pf.t_ms, width, height, index=pf.index, reason=pf.reason)
+    return PoseFrame.from_normalized(pf.to_normalized(), pf.t_ms, width, height,
+                                     world=pf.world, index=pf.index)
+
+
+def _cache_file(video_sha: str, job: Job) -> Path:
+    from posecheck import cache
+
+    directory = (Path(job.cache_dir).expanduser() if job.cache_dir is not None
+                 else cache.default_cache_dir())
+    return cache.cache_path(directory, video_sha, job.model_label, job.model_sha256)
+
+
+def _cache_get(video: Path, job: Job) -> tuple[list[Any], float] | None:
+    """Cached frames of this video and model bundle, or None (missing or unreadable)."""
+    from posecheck import cache
+
+    video_sha = file_sha256(video)
+    target = _cache_file(video_sha, job)
+    if not target.is_file():
+        return None
+    try:
+        track = cache.LandmarkTrack.load(target)
+    except cache.LandmarkFileError:
+        return None  # recomputed and overwritten
+    if track.video_sha256 != video_sha or track.model_sha256 != job.model_sha256:
+        return None
+    return list(track.frames), model_scale(track.info)
+
+
+def _cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any]) -> None:
+    from posecheck import cache
+
+    video_sha = file_sha256(video)
+    track = cache.LandmarkTrack(info=info, frames=tuple(frames), model=job.model_label,
+                                video_sha256=video_sha, model_sha256=job.model_sha256)
+    try:
+        track.save(_cache_file(video_sha, job))
+    except OSError as exc:  # a read-only cache must not fail the analysis
+        print(f"posecheck analyze: warning: landmark cache not written ({exc})",
+              file=sys.stderr)
+
+
+def as_cached(frames: Sequence[Any]) -> list[Any]:
+    """The frames exactly as the landmark cache would give them back (values rounded the
+    same way), so a report is byte-identical whether the landmarks were cached or fresh."""
+    from posecheck import cache
+
+    return [cache._parse_frame(cache._frame_record(f), f.width, f.height) for f in frames]
+
+
+@dataclass
+class Outcome:
+    """The analysis of one clip: JSON report, the spec used, per-frame reports (for drawing)."""
+
+    report: dict[str, Any]
+    spec_id: str | None
+    spec: Any
+    analysis: Any
+    recognition: dict[str, Any] | None
+
+
+def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
+                  video: str) -> Outcome:
+    """Analyse the frames with the one spec, or recognise the spec first (``auto``)."""
+    from posecheck.analysis import analyze_frames
+
+    fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
+    if len(specs) == 1:
+        sid, spec = specs[0]
+        analysis = analyze_frames(frames, spec, fps=fps, video=video)
+        return Outcome(analysis.to_json(), sid, spec, analysis, None)
+
+    from posecheck import recognize
+
+    analyses = {sid: analyze_frames(frames, spec, fps=fps, video=video) for sid, spec in specs}
+    reports = {sid: a.to_json() for sid, a in analyses.items()}
+    rec = recognize.recognize_reports(reports)
+    rec_json = rec.to_json()
+    if rec.stretch == recognize.NONE:
+        first = next(iter(reports.values()))
+        report = {"stretch": recognize.NONE, "video": video, "fps": first.get("fps", fps),
+                  "frames": first.get("frames", len(frames)),
+                  "pose_frames": first.get("pose_frames"), "sides": {}, "checks": {},
+                  "timeline": [{"t_s": e.get("t_s")} for e in first.get("timeline", [])]}
+        return Outcome(report, None, None, None, rec_json)
+    spec = dict(specs)[rec.stretch]
+    return Outcome(reports[rec.stretch], rec.stretch, spec, analyses[rec.stretch], rec_json)
+
+
+def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
+    """Things the user should know about a result that still counts as analysed."""
+    out: list[str] = []
+    n = len(frames)
+    if info.frame_count and n < 0.9 * info.frame_count and not info.is_image:
+        out.append(f"only {n} of the {info.frame_count} frames the file announces could be "
+                   "decoded: the file may be truncated")
+    pose = sum(1 for f in frames if f.has_pose)
+    if n and pose < 0.5 * n:
+        out.append(f"a person was found in only {pose} of {n} frames")
+    people = count_people(Path(job.video), job.model_path, info)
+    if people > 1:
+        out.append(f"{people} people seen in the picture: the analysis follows one of them "
+                   "(usually the largest); film one person at a time")
+    return out
+
+
+def count_people(video: Path, model_path: str, info: Any, samples: int = PEOPLE_SAMPLES) -> int:
+    """Most people detected in a few evenly spread frames (IMAGE mode, up to 3 poses)."""
+    import cv2
+
+    from posecheck.estimator import PoseEstimator
+    from posecheck.video import iter_frames
+
+    total = max(int(info.frame_count), 1)
+    wanted = {int(round(x)) for x in
+              ([0] if total == 1 else [total * (k + 1) / (samples + 1) for k in range(samples)])}
+    most = 0
+    try:
+        with PoseEstimator(model_path, running_mode="image", num_poses=3) as est:
+            for index, t_ms, image in iter_frames(video):
+                if index not in wanted:
+                    continue
+                long_side = max(image.shape[:2])
+                if long_side > MODEL_MAX_SIDE:
+                    s = MODEL_MAX_SIDE / long_side
+                    image = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+                most = max(most, est.count_poses(image) if hasattr(est, "count_poses")
+                           else _count_poses(est, image))
+                if index >= max(wanted):
+                    break
+    except PosecheckError:
+        return 0
+    return most
+
+
+def _count_poses(est: Any, image: Any) -> int:
+    import cv2
+    import mediapipe as mp
+
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    result = est._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    return len(result.pose_landmarks or [])
+
+
+def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> None:
+    """An MP4 of the clip with the skeleton coloured by check status, the cue and the hold
+    counter (posecheck.drawing.annotate); written to a temporary file, then moved."""
+    import cv2
+
+    from posecheck.video import iter_frames
+
+    reports = list(getattr(outcome.analysis, "reports", None) or [])
+    by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
+    fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".annotated.", suffix=".mp4", dir=path.parent)
+    os.close(fd)
+    writer = None
+    try:
+        for index, t_ms, bgr in _prefetch(iter_frames(video), PREFETCH_FRAMES):
+            if writer is None:
+                writer = _open_writer(tmp, fps, bgr.shape[1], bgr.shape[0])
+            report = by_index.get(index)
+            writer.write(_annotate(bgr, report) if report is not None else bgr)
+        if writer is None:
+            raise VideoError(f"{video}: no frame could be decoded for the annotated video")
+        writer.release()
+        writer = None
+        os.replace(tmp, path)
+    finally:
+        if writer is not None:
+            writer.release()
+        _unlink_quietly(tmp)
+
+
+def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
+    """VP9 in MP4 plays in browsers; plain MPEG-4 (mp4v) is the fallback that always works."""
+    import cv2
+
+    for fourcc in ("vp09", "mp4v"):
+        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
+        if writer.isOpened():
+            return writer
+        writer.release()
+    raise VideoError(f"{path}: OpenCV cannot write MP4 here (no vp09 or mp4v encoder)")
+
+
+def _annotate(bgr: Any, report: Any) -> Any:
+    from posecheck import drawing
+
+    return drawing.annotate(bgr, report)

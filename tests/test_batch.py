@@ -1,0 +1,340 @@
+"""posecheck analyze over many files (posecheck.batch).
+
+Fast tests replace the model and the analysis by small fakes (and make their videos with
+OpenCV in tmp_path); the slow ones run the real pipeline on a few short shared clips.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posecheck import batch
+from posecheck.pose import PoseFrame
+
+from conftest import FOOTAGE, footage_path
+
+# ---------------------------------------------------------------------------- fakes
+
+
+@dataclass(frozen=True)
+class FakeCheck:
+    id: str
+    metric: str
+    min: float | None
+    max: float | None
+    unit: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FakeSpec:
+    id: str = "fake_stretch"
+    checks: tuple = (FakeCheck("torso", "torso_lean", -10.0, 15.0, "deg"),
+                     FakeCheck("knee", "front_knee_angle", 80.0, 110.0, "deg"))
+    source_path: str = ""
+
+
+def make_video(path: Path, frames: int = 12, size: tuple[int, int] = (64, 48),
+               fps: float = 10.0) -> Path:
+    import cv2
+
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    assert w.isOpened()
+    for i in range(frames):
+        img = np.full((size[1], size[0], 3), 10 * i % 255, np.uint8)
+        w.write(img)
+    w.release()
+    return path
+
+
+def fake_frames(info, n=None):
+    n = n or info.frame_count
+    lm = np.tile(np.array([[0.5, 0.5, 0.0, 0.9, 0.9]]), (33, 1))
+    return [PoseFrame.from_normalized(lm, t_ms=100 * i, width=info.width, height=info.height,
+                                      index=i) for i in range(n)]
+
+
+def fake_analyze(frames, specs, info, video):
+    """A report in the documented JSON shape, computed from the frames (so it varies)."""
+    n = len(frames)
+    timeline = [{"t_s": f.t_ms / 1000, "in_pose": i >= 2, "valid": i >= 4,
+                 "stretched_side": "left", "cue": "hold",
+                 "checks": {"torso": {"status": "pass", "value": 5.0 + i},
+                            "knee": {"status": "fail" if i % 3 else "pass", "value": 95.0}}}
+                for i, f in enumerate(frames)]
+    report = {"stretch": specs[0][0], "video": video, "fps": 10.0, "frames": n,
+              "pose_frames": sum(f.has_pose for f in frames),
+              "sides": {"left": {"valid_hold_s": 0.1 * max(n - 4, 0), "in_pose_s": 0.1 * (n - 2),
+                                 "reps": 1, "holds": [{"start_s": 0.4, "end_s": n / 10,
+                                                       "valid_s": 0.1 * max(n - 4, 0)}]},
+                        "right": {"valid_hold_s": 0.0, "in_pose_s": 0.0, "reps": 0,
+                                  "holds": []}},
+              "checks": {"torso": {"pass_fraction": 1.0, "fail_fraction": 0.0,
+                                   "unknown_fraction": 0.0},
+                         "knee": {"pass_fraction": 0.33, "fail_fraction": 0.67,
+                                  "unknown_fraction": 0.0}},
+              "timeline": timeline}
+    return batch.Outcome(report, specs[0][0], specs[0][1], None, None)
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch, tmp_path):
+    """Batch with the model, specs and analysis faked; counts model runs."""
+    calls = {"estimate": 0}
+
+    def estimate(video, model_path, info, on_frame=lambda n: None, max_side=1280):
+        calls["estimate"] += 1
+        return fake_frames(info), 1.0
+
+    monkeypatch.setattr(batch, "estimate_frames", estimate)
+    monkeypatch.setattr(batch, "analyze_track", fake_analyze)
+    monkeypatch.setattr(batch, "load_specs", lambda stretch: [("fake_stretch", FakeSpec())])
+    monkeypatch.setattr(batch, "_resolve_model", lambda name, quiet: (tmp_path / "m.task",
+                                                                      "lite", "ab" * 32))
+    monkeypatch.setattr(batch, "count_people", lambda *a, **k: 1)
+    return calls
+
+
+def run(tmp_path, *paths, extra=()):
+    out = tmp_path / "out"
+    argv = [str(p) for p in paths] + ["--out", str(out), "--quiet", "--stretch", "fake_stretch",
+                                      "--cache-dir", str(tmp_path / "cache"), *extra]
+    return batch.main(argv), out
+
+
+def summary_rows(out: Path) -> list[dict[str, str]]:
+    with (out / "summary.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# ---------------------------------------------------------------------------- inputs
+def test_expand_paths_files_folders_globs_and_missing(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "deep").mkdir()
+    v1 = tmp_path / "a" / "one.mp4"
+    v2 = tmp_path / "a" / "deep" / "two.MOV"
+    img = tmp_path / "a" / "pic.jpg"
+    txt = tmp_path / "a" / "notes.txt"
+    for p in (v1, v2, img, txt):
+        p.write_bytes(b"x")
+    files, missing = batch.expand_paths([str(tmp_path / "a"), str(v1),
+                                         str(tmp_path / "a" / "*.jpg"),
+                                         str(tmp_path / "nope.mp4"),
+                                         str(tmp_path / "*.avi")])
+    assert sorted(f.name for f in files) == ["one.mp4", "pic.jpg", "two.MOV"]  # deduplicated
+    assert [m[0] for m in missing] == [str(tmp_path / "nope.mp4"), str(tmp_path / "*.avi")]
+    assert "does not exist" in missing[0][1] and "matches no" in missing[1][1]
+
+
+def test_explicit_file_with_odd_extension_is_taken(tmp_path):
+    odd = tmp_path / "clip.data"
+    odd.write_bytes(b"x")
+    files, missing = batch.expand_paths([str(odd)])
+    assert files == [odd] and missing == []
+
+
+def test_slugs_are_unique_and_readable(tmp_path):
+    a = tmp_path / "lunge" / "clip.mp4"
+    b = tmp_path / "bridge" / "clip.mp4"
+    c = tmp_path / "bridge" / "my clip!.mp4"
+    slugs = batch.make_slugs([a, b, c])
+    assert slugs == ["lunge__clip.mp4", "bridge__clip.mp4", "bridge__my_clip_.mp4"]
+    assert len(set(batch.make_slugs([a, a]))) == 2
+
+
+# ---------------------------------------------------------------------------- atomic files
+def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+    batch.atomic_write_text(target, "old\n")
+
+    def boom(src, dst):
+        raise KeyboardInterrupt  # Ctrl-C just before the rename
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        batch.atomic_write_text(target, "new\n")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
+
+
+def test_dump_json_has_no_nan_and_is_stable():
+    text = batch.dump_json({"b": float("nan"), "a": np.float64(1.5), "c": np.arange(2)})
+    assert json.loads(text) == {"a": 1.5, "b": None, "c": [0, 1]}
+    assert text.index('"a"') < text.index('"b"')
+
+
+# ---------------------------------------------------------------------------- the batch
+def test_bad_files_get_error_rows_good_ones_complete_reports(tmp_path, fake_pipeline):
+    data = tmp_path / "in"
+    data.mkdir()
+    good1 = make_video(data / "good1.mp4")
+    good2 = make_video(data / "good2.mp4", frames=15)
+    (data / "empty.mp4").write_bytes(b"")
+    (data / "text.mp4").write_text("this is not a video\n" * 50)
+    full = make_video(tmp_path / "full.mp4", frames=40)
+    (data / "truncated.mp4").write_bytes(full.read_bytes()[: full.stat().st_size // 3])
+
+    status, out = run(tmp_path, data)
+
+    assert status == 1
+    rows = {Path(r["video"]).name: r for r in summary_rows(out)}
+    assert set(rows) == {"good1.mp4", "good2.mp4", "empty.mp4", "text.mp4", "truncated.mp4"}
+    for bad in ("empty.mp4", "text.mp4", "truncated.mp4"):
+        assert rows[bad]["status"] == "error", bad
+        assert bad in rows[bad]["error"]  # names the file
+        assert "Traceback" not in rows[bad]["error"]
+    for good in ("good1.mp4", "good2.mp4"):
+        row = rows[good]
+        assert row["status"] == "ok" and row["error"] == ""
+        report = json.loads((out / row["report"]).read_text())
+        for key in ("stretch", "video", "fps", "frames", "pose_frames", "sides", "checks",
+                    "timeline", "video_info", "model", "video_sha256", "spec_hash", "error"):
+            assert key in report, key
+        assert report["video_info"]["width"] == 64
+        assert (out / row["plot"]).stat().st_size > 1000
+    assert rows["good2.mp4"]["frames"] == "15"
+    assert float(rows["good2.mp4"]["left_valid_hold_s"]) == pytest.approx(1.1)
+    assert rows["good1.mp4"]["pass_knee"] == "0.33"
+
+
+def test_missing_path_is_a_row_and_exit_status_1(tmp_path, fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")
+    status, out = run(tmp_path, good, tmp_path / "gone.mp4")
+    assert status == 1
+    rows = summary_rows(out)
+    assert [r["status"] for r in rows] == ["ok", "error"]
+    assert "gone.mp4" in rows[1]["error"]
+
+
+def test_all_good_exit_status_0_and_summary_json(tmp_path, fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")
+    status, out = run(tmp_path, good)
+    assert status == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["videos"][0]["status"] == "ok"
+    for col in ("video", "status", "error", "stretch", "left_valid_hold_s", "left_reps",
+                "right_valid_hold_s", "right_reps", "pass_torso", "frames", "pose_frames"):
+        assert col in summary["columns"], col
+
+
+def test_second_run_uses_landmark_cache(tmp_path, fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")
+    run(tmp_path, good)
+    assert fake_pipeline["estimate"] == 1
+    status, _ = run(tmp_path, good, extra=["--force"])  # redo analysis, landmarks cached
+    assert status == 0 and fake_pipeline["estimate"] == 1
+    run(tmp_path, good, extra=["--force", "--no-cache"])
+    assert fake_pipeline["estimate"] == 2
+
+
+def test_cached_and_fresh_reports_are_identical(tmp_path, fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")
+    _, out = run(tmp_path, good, extra=["--no-cache"])
+    fresh = (out / "videos" / "good.mp4" / "report.json").read_bytes()
+    run(tmp_path, good, extra=["--force"])
+    assert fake_pipeline["estimate"] == 1  # the --no-cache run still filled the cache
+    assert (out / "videos" / "good.mp4" / "report.json").read_bytes() == fresh
+
+
+def test_resume_skips_done_videos_unless_forced_or_changed(tmp_path, fake_pipeline,
+                                                           monkeypatch):
+    good = make_video(tmp_path / "good.mp4")
+    run(tmp_path, good)
+    report = tmp_path / "out" / "videos" / "good.mp4" / "report.json"
+    mtime = report.stat().st_mtime_ns
+    _, out = run(tmp_path, good)
+    assert summary_rows(out)[0]["skipped"] == "True"
+    assert report.stat().st_mtime_ns == mtime
+
+    # Another spec (a changed threshold) makes the old report stale.
+    changed = FakeSpec(checks=(FakeCheck("torso", "torso_lean", -5.0, 15.0, "deg"),))
+    monkeypatch.setattr(batch, "load_specs", lambda stretch: [("fake_stretch", changed)])
+    _, out = run(tmp_path, good)
+    assert summary_rows(out)[0]["skipped"] == "False"
+
+
+def test_error_reports_are_retried_not_skipped(tmp_path, fake_pipeline):
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"")
+    run(tmp_path, bad)
+    make_video(bad)  # the user fixed the file
+    status, out = run(tmp_path, bad)
+    assert status == 0 and summary_rows(out)[0]["status"] == "ok"
+
+
+def test_no_person_is_an_error(tmp_path, fake_pipeline, monkeypatch):
+    good = make_video(tmp_path / "empty_room.mp4")
+    monkeypatch.setattr(batch, "estimate_frames", lambda video, model, info, *a, **k: (
+        [PoseFrame.empty(100 * i, info.width, info.height, index=i) for i in range(5)], 1.0))
+    status, out = run(tmp_path, good)
+    row = summary_rows(out)[0]
+    assert status == 1 and "no person" in row["error"]
+
+
+def test_unexpected_exception_becomes_an_error_row(tmp_path, fake_pipeline, monkeypatch):
+    a = make_video(tmp_path / "a.mp4")
+    b = make_video(tmp_path / "b.mp4")
+
+    def broken(frames, specs, info, video):
+        if video.endswith("a.mp4"):
+            raise RuntimeError("kaboom")
+        return fake_analyze(frames, specs, info, video)
+
+    monkeypatch.setattr(batch, "analyze_track", broken)
+    status, out = run(tmp_path, a, b)
+    rows = summary_rows(out)
+    assert status == 1
+    assert rows[0]["status"] == "error" and "kaboom" in rows[0]["error"]
+    assert rows[1]["status"] == "ok"
+
+
+def test_index_html_is_self_contained_with_relative_links(tmp_path, fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")
+    bad = tmp_path / "bad file.mp4"
+    bad.write_bytes(b"")
+    _, out = run(tmp_path, good, bad)
+    page = (out / "index.html").read_text()
+    assert 'src="videos/good.mp4/plot.png"' in page
+    assert str(tmp_path) not in page.replace(str(good), "").replace(str(bad), "")
+    assert "<style>" in page and "http" not in page
+    assert "bad file.mp4" in page and "status-error" in page
+
+
+def test_downscaled_landmarks_come_back_in_original_pixels():
+    lm = np.tile(np.array([[0.25, 0.75, 0.0, 0.9, 0.9]]), (33, 1))
+    small = PoseFrame.from_normalized(lm, t_ms=0, width=640, height=360)
+    big = batch._to_size(small, 3840, 2160)
+    assert big.width == 3840 and np.allclose(big.xy[0], [960.0, 1620.0])
+
+
+# ---------------------------------------------------------------------------- real clips
+SHORT_CLIPS = ("footage/negatives/neg_squat_side_kaiakol.mp4",
+               "footage/lunge/lunge_forward_side_whitebg.mp4")
+
+
+@pytest.mark.slow
+def test_real_clips_serial_and_parallel_reports_are_identical(tmp_path, footage_dir):
+    clips = [footage_path(c) for c in SHORT_CLIPS]
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        status = batch.main([str(c) for c in clips] + [
+            "--out", str(out), "--workers", workers, "--quiet", "--no-cache", "--no-plots",
+            "--cache-dir", str(tmp_path / f"cache{workers}")])
+        assert status == 0
+        outs.append(out)
+    for c, slug in zip(clips, batch.make_slugs(clips)):
+        one = (outs[0] / "videos" / slug / "report.json").read_bytes()
+        two = (outs[1] / "videos" / slug / "report.json").read_bytes()
+        assert one == two, slug
+        report = json.loads(one)
+        assert report["frames"] > 0 and report["pose_frames"] > 0
+        assert report["timeline"] and "sides" in report and "checks" in report
