@@ -79,8 +79,8 @@ class HoldTimerSettings:
     target_s: float = 30.0
     reps: int = 1
     sides: tuple[str, ...] = SIDES
-    debounce_s: float = 1.0
-    grace_s: float = 1.0
+    debounce_s: float = 0.5
+    grace_s: float = 1.5
     rest_s: float = 10.0
     max_frame_gap_s: float = 0.5
     max_invalid_s: float | None = None
