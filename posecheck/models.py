@@ -245,8 +245,9 @@ def _build_from_npm(name: str, dest: Path, *, progress: bool) -> None:
             raise ModelError(f"adding metadata failed: {exc}") from None
         bar.update(1)
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED) as zf:
-            zf.writestr(BUNDLE_MEMBERS[0], detector)
-            zf.writestr(BUNDLE_MEMBERS[1], landmarker)
+            for member, data in zip(BUNDLE_MEMBERS, (detector, landmarker)):
+                # A fixed date makes the build reproducible: same inputs, same bytes.
+                zf.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
         bar.update(1)
 
 
@@ -313,7 +314,7 @@ def _verify_bundle(path: Path) -> None:
         with vision.PoseLandmarker.create_from_options(options) as landmarker:
             blank = np.zeros((256, 256, 3), dtype=np.uint8)
             landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=blank))
-    except (RuntimeError, ValueError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # MediaPipe maps statuses to these
         raise ModelError(f"MediaPipe refused the bundle ({_short(exc)})") from None
 
 
