@@ -1,0 +1,341 @@
+"""posecheck's Streamlit page: live stretch checking from the webcam, or from a video file.
+
+Run with ``bash scripts/app.sh`` (or ``streamlit run app.py``). The page only wires parts
+together; the per-frame work is ``posecheck.live`` (same core as the batch analysis) and the
+pictures are ``posecheck.drawing``. docs/LIVE.md explains the settings and the networking.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from posecheck import live
+from posecheck.errors import PosecheckError
+
+ROOT = Path(__file__).resolve().parent
+SAMPLE_DIR = ROOT / "sample_videos"
+WEBRTC_KEY = "posecheck-live"
+# Page refresh period while the camera runs (s): faster refreshes cost frame rate.
+POLL_S = 0.5
+# Diagnostic switch for the Start-click fix (see keep_webrtc_context and docs/LIVE.md).
+STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
+VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
+
+st.set_page_config(page_title="posecheck - stretch check", layout="wide")
+
+
+# ---------------------------------------------------------------------------- cached parts
+@st.cache_resource(show_spinner=False)
+def spec_ids() -> list[str]:
+    from posecheck.specs import list_specs
+
+    return list_specs()
+
+
+@st.cache_resource(show_spinner=False)
+def get_spec(spec_id: str):
+    from posecheck.specs import load_spec
+
+    return load_spec(spec_id)
+
+
+@st.cache_resource(show_spinner="Preparing the pose model (once)...")
+def model_path(model: str) -> str:
+    """The model's .task file, fetched or built once; the landmarker itself is per stream
+    because MediaPipe's VIDEO mode keeps tracking state."""
+    from posecheck.models import resolve_model
+
+    return str(resolve_model(model, progress=False))
+
+
+@st.cache_data(show_spinner=False)
+def figure(posture: str, stretched_leg: str):
+    from posecheck.drawing import stretch_figure
+
+    return stretch_figure(posture, stretched_leg)
+
+
+# ---------------------------------------------------------------------------- Start-click fix
+def keep_webrtc_context(key: str, rendered_last_run: bool) -> None:
+    """Stop streamlit-webrtc 0.79 from dropping a Start click as "stale state".
+
+    Before rendering, the library compares Streamlit's ``script_run_count`` with the count
+    it saw the last time the component was drawn and resets the connection when the gap is
+    more than one run (meant for a page left and re-entered). But that counter goes up when
+    a run's "finished" message is *sent* on the event loop, not when the run ends, so during
+    the quick reruns that carry the SDP answer it can jump by two and a live connection is
+    torn down. We know better: our own run bookkeeping says whether the previous run drew
+    the component. When it did, the library's check is skipped; when it did not (the user
+    was on the video-file view), the library's reset still happens.
+    """
+    context = st.session_state.get(key)
+    if STALE_FIX and rendered_last_run and context is not None \
+            and hasattr(context, "_last_rendered_run_count"):
+        context._last_rendered_run_count = None
+
+
+# ---------------------------------------------------------------------------- page parts
+def side_plan(spec) -> str:
+    hold = spec.hold
+    reps = f"{hold.reps} hold{'s' if hold.reps != 1 else ''} of {hold.target_s:g} s"
+    if tuple(spec.sides) == ("both",):
+        return f"{reps} (both sides together), rest {hold.rest_s:g} s between holds"
+    order = " then ".join(s for s in spec.sides)
+    return f"{order.capitalize()}: {reps} per side, rest {hold.rest_s:g} s between holds"
+
+
+def camera_hint(spec) -> str:
+    view = {"side": "side-on to the camera", "front": "facing the camera",
+            "any": "side-on or facing the camera"}.get(spec.view, "side-on to the camera")
+    return (f"Stand the camera at hip height, 2-4 m away, with you {view}. Your whole body, "
+            "feet included, must be in the picture. Even light from the front, not a bright "
+            "window behind you.")
+
+
+def check_label(spec, check_id: str) -> str:
+    try:
+        c = spec.check(check_id)
+    except KeyError:
+        return check_id
+    return c.label or check_id.replace("_", " ")
+
+
+def speak(slot, text: str, n: int) -> None:
+    """Say ``text`` in the browser (Web Speech API). The top page is used when reachable,
+    because browsers only let a page that the user has clicked speak."""
+    payload = json.dumps(text)
+    slot.empty()
+    with slot:
+        components.html(f"""<script>/* cue {n} */
+(function() {{
+  let synth = window.speechSynthesis;
+  try {{ if (window.parent && window.parent.speechSynthesis) synth = window.parent.speechSynthesis; }}
+  catch (e) {{}}
+  if (!synth) return;
+  const SpeechUtt = (window.parent && window.parent.SpeechSynthesisUtterance) || SpeechSynthesisUtterance;
+  synth.cancel();
+  synth.speak(new SpeechUtt({payload}));
+}})();</script>""", height=0)
+
+
+def show_live_numbers(slots: dict, snap: live.LiveSnapshot, spec) -> None:
+    report = snap.report
+    hold = getattr(report, "hold", None)
+    if snap.error:
+        slots["error"].error(f"Processing stopped on a frame: {snap.error}")
+    if report is None or hold is None:
+        slots["state"].info("Waiting for the first frame...")
+        return
+    valid = float(hold.hold_valid_s)
+    target = float(hold.target_s)
+    side = hold.side or "-"
+    phase = getattr(hold.phase, "value", str(hold.phase))
+    prompt = hold.prompt or ""
+    slots["state"].markdown(f"**{phase.capitalize()}** - {prompt}" if prompt else
+                            f"**{phase.capitalize()}**")
+    slots["hold"].metric("Valid hold (this side)", f"{valid:.1f} s",
+                         help=f"target {target:g} s; only time with good form counts")
+    slots["progress"].progress(min(1.0, valid / target) if target > 0 else 0.0,
+                               text=f"{side} side, rep {hold.rep}/{hold.reps_target}")
+    reps = ", ".join(f"{s}: {n}" for s, n in hold.reps_by_side.items())
+    slots["reps"].markdown(f"Reps done: {reps}  \n{hold.remaining_text}")
+    cue = getattr(report, "cue", None)
+    cue_text = getattr(cue, "text", "") if cue is not None else ""
+    slots["cue"].markdown(f"Cue: **{cue_text}**" if cue_text else "Cue: -")
+    slots["perf"].caption(f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms "
+                          f"per frame (p90 {snap.latency_ms_p90:.0f} ms), pose found in "
+                          f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames")
+
+
+def show_summary(summary: live.SessionSummary, spec, title: str = "Session summary") -> None:
+    st.subheader(title)
+    if summary.frames == 0:
+        st.info("No frames were processed.")
+        return
+    cols = st.columns(max(1, len(summary.valid_s_by_side)) + 1)
+    for col, (side, secs) in zip(cols, summary.valid_s_by_side.items()):
+        reps = summary.reps_by_side.get(side, 0)
+        col.metric(f"Valid seconds, {side}", f"{secs:.1f} s", help=f"{reps} rep(s) completed")
+    cols[-1].metric("Session", f"{summary.duration_s:.0f} s",
+                    help=f"{summary.frames} frames, pose found in "
+                         f"{100 * summary.pose_fraction:.0f}%")
+    if summary.holds:
+        st.dataframe([{"side": h.side, "rep": h.rep, "valid s": round(h.valid_s, 1)}
+                      for h in summary.holds], hide_index=True)
+    if summary.faults_s:
+        st.markdown("**Most frequent faults**")
+        st.markdown("\n".join(f"- {check_label(spec, cid)}: {secs:.1f} s"
+                              for cid, secs in summary.faults_s[:5]))
+    else:
+        st.markdown("No form faults seen.")
+    fig = live.timeline_figure(summary)
+    st.pyplot(fig, clear_figure=True)
+
+
+def build_processor(spec, model: str, mirrored: bool) -> live.LiveProcessor:
+    path = model_path(model)
+    return live.LiveProcessor(spec, model=model, mirrored=mirrored,
+                              estimator_factory=lambda: live.load_estimator(model,
+                                                                            model_path=path))
+
+
+# ---------------------------------------------------------------------------- sections
+def camera_section(spec, model: str, mirror: bool, voice: bool, rendered_last_run: bool) -> None:
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    try:
+        rtc = live.rtc_configuration(os.environ.get(live.ICE_ENV))
+    except PosecheckError as exc:
+        st.error(str(exc))
+        rtc = {"iceServers": []}
+    try:
+        model_path(model)
+    except PosecheckError as exc:
+        st.error(f"The {model} pose model is not available: {exc}")
+        return
+
+    col_video, col_stats = st.columns([3, 2])
+    with col_video:
+        keep_webrtc_context(WEBRTC_KEY, rendered_last_run)
+
+        def factory() -> live.WebrtcFrameProcessor:
+            # Runs on the connection's thread: one processor (and landmarker) per connection.
+            return live.WebrtcFrameProcessor(build_processor(spec, model, mirror), flip=mirror)
+
+        ctx = webrtc_streamer(
+            key=WEBRTC_KEY,
+            mode=WebRtcMode.SENDRECV,
+            rtc_configuration=rtc,
+            media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+            video_processor_factory=factory,
+            async_processing=True,
+        )
+    with col_stats:
+        slots = {name: st.empty() for name in
+                 ("error", "state", "hold", "progress", "reps", "cue", "perf")}
+        voice_slot = st.empty()
+
+    if ctx.state.playing:
+        st.session_state["live_spec"] = spec.id
+        speaker = live.CueSpeaker()
+        spoken = 0
+        while ctx.state.playing:
+            processor = ctx.video_processor
+            if processor is not None:
+                st.session_state["live_processor"] = processor.processor
+                snap = processor.processor.snapshot()
+                show_live_numbers(slots, snap, spec)
+                cue = getattr(snap.report, "cue", None)
+                say = speaker.update(getattr(cue, "text", ""), snap.t_ms) if voice else None
+                if say:
+                    spoken += 1
+                    speak(voice_slot, say, spoken)
+            else:
+                slots["state"].info("Connecting...")
+            time.sleep(POLL_S)
+    else:
+        slots["state"].markdown("Press **START** and allow the camera. "
+                                + ("Frames are mirrored like a mirror." if mirror else ""))
+
+    last = st.session_state.get("live_processor")
+    if last is not None and not ctx.state.playing:
+        show_summary(last.summary(), get_spec(st.session_state.get("live_spec", spec.id)))
+        if st.button("Clear summary"):
+            del st.session_state["live_processor"]
+            st.rerun()
+
+
+def video_section(spec, model: str, mirror: bool) -> None:
+    samples = sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES)
+    choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
+                      else ["Upload a file"], horizontal=True)
+    video: Path | None = None
+    if choice == "A sample video":
+        picked = st.selectbox("Sample", samples, format_func=lambda p: p.name)
+        video = Path(picked) if picked else None
+    else:
+        upload = st.file_uploader("Video file", type=VIDEO_TYPES)
+        if upload is not None:
+            tmp = Path(tempfile.gettempdir()) / f"posecheck-upload-{upload.file_id}"
+            if not tmp.exists():
+                tmp.write_bytes(upload.getvalue())
+            video = tmp
+    st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
+    if video is None or not st.button("Analyse", type="primary"):
+        if "video_result" in st.session_state:
+            out, summary, spec_id = st.session_state["video_result"]
+            st.video(out)
+            show_summary(summary, get_spec(spec_id), title="Summary of the video")
+        return
+    bar = st.progress(0.0, text="Analysing...")
+    out = Path(tempfile.gettempdir()) / f"posecheck-annotated-{os.getpid()}-{int(time.time())}.mp4"
+    try:
+        processor = build_processor(spec, model, mirror)
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(1.0, done / total) if total else 0.0,
+                         text=f"Analysing... frame {done}" + (f" of {total}" if total else ""))
+
+        summary = live.run_on_video(processor, video, out, progress=progress)
+        processor.close()
+    except PosecheckError as exc:
+        bar.empty()
+        st.error(str(exc))
+        return
+    bar.empty()
+    data = out.read_bytes()
+    out.unlink(missing_ok=True)
+    st.session_state["video_result"] = (data, summary, spec.id)
+    st.video(data)
+    show_summary(summary, spec, title="Summary of the video")
+
+
+# ---------------------------------------------------------------------------- the page
+def main() -> None:
+    st.title("posecheck: stretch check")
+    try:
+        ids = spec_ids()
+    except PosecheckError as exc:
+        st.error(str(exc))
+        return
+    if not ids:
+        st.error("No stretch specs found in pose_specs/. Fix: check the installation.")
+        return
+    prev_source = st.session_state.get("_prev_source")
+    with st.sidebar:
+        spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name)
+        spec = get_spec(spec_id)
+        st.image(figure(spec.posture, spec.stretched_leg),
+                 caption="Target position (orange: the leg being stretched)")
+        st.markdown(spec.description)
+        st.markdown(f"**Plan:** {side_plan(spec)}")
+        model = st.radio("Pose model", ["lite", "full"], horizontal=True,
+                         help="lite is faster; full is a little more accurate")
+        source = st.radio("Source", ["Camera", "Video file"], horizontal=True)
+        mirror = st.checkbox("Mirror", value=(source == "Camera"),
+                             help="Camera: show the picture like a mirror. Video: the video "
+                                  "is a mirror image. Sides are counted right either way.")
+        voice = st.checkbox("Speak cues", value=False,
+                            help="The browser reads the main cue aloud, at most every few "
+                                 "seconds")
+        st.markdown("**How to place the camera**")
+        st.caption(camera_hint(spec))
+        if spec.cautions:
+            with st.expander("Safety"):
+                st.markdown("\n".join(f"- {c}" for c in spec.cautions))
+    st.session_state["_prev_source"] = source
+    if source == "Camera":
+        camera_section(spec, model, mirror, voice, rendered_last_run=prev_source in (None,
+                                                                                     "Camera"))
+    else:
+        video_section(spec, model, mirror)
+
+
+main()

@@ -1,0 +1,405 @@
+"""Pictures of a frame's report: skeleton coloured by check status, cue, hold progress.
+
+``annotate(image_bgr, report) -> image_bgr`` is the one entry point the live page and the
+batch videos share. It only draws: every number it shows comes from the ``FrameReport``.
+
+Conventions:
+
+- Colours are BGR (OpenCV). PASS is green, FAIL red, UNKNOWN amber; segments no check looks
+  at are drawn thin and grey, so the eye goes to what matters.
+- ``report.pose`` holds the subject's *true* sides. When the image shown is a mirror image
+  of the one the coordinates refer to (``mirrored=True``), x is reflected back for drawing
+  but the labels are kept, so the colour of the left-knee check lands on the left knee.
+- OpenCV's Hershey fonts are ASCII only; other characters are replaced before drawing.
+- Everything scales with the image height, so a 1080p frame and a 360p frame look alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import cv2
+import numpy as np
+
+from posecheck.pose import SKELETON, Landmark
+
+# BGR colours.
+PASS_COLOR = (80, 200, 60)
+FAIL_COLOR = (40, 40, 230)
+UNKNOWN_COLOR = (0, 190, 255)
+NEUTRAL_COLOR = (170, 170, 170)
+TEXT_COLOR = (255, 255, 255)
+PANEL_COLOR = (30, 30, 30)
+STATUS_COLORS: dict[str, tuple[int, int, int]] = {
+    "pass": PASS_COLOR,
+    "fail": FAIL_COLOR,
+    "unknown": UNKNOWN_COLOR,
+}
+# When two checks share a segment the worse status wins the colour.
+_STATUS_RANK = {"pass": 0, "unknown": 1, "fail": 2}
+# Cue kinds (feedback.Cue.kind) and the banner colour each gets; anything else is neutral.
+# Cue kinds (feedback.KINDS) and the banner colour each gets; anything else is neutral.
+CUE_COLORS: dict[str, tuple[int, int, int]] = {
+    "safety": FAIL_COLOR,
+    "form": FAIL_COLOR,
+    "visibility": UNKNOWN_COLOR,
+    "view": UNKNOWN_COLOR,
+    "timer": (150, 110, 40),
+    "info": (60, 140, 40),
+}
+# Landmarks whose visibility is below this are not drawn (they would be guesses).
+MIN_DRAW_VISIBILITY = 0.3
+
+
+def status_name(status: Any) -> str:
+    """``"pass" | "fail" | "unknown"`` from a ``checks.Status`` (or its value, or a string)."""
+    raw = getattr(status, "value", status)
+    name = str(getattr(status, "name", raw) if not isinstance(raw, str) else raw).lower()
+    return name if name in _STATUS_RANK else "unknown"
+
+
+def worse(a: str | None, b: str) -> str:
+    """The worse of two status names (``None`` means no status yet)."""
+    if a is None:
+        return b
+    return a if _STATUS_RANK[a] >= _STATUS_RANK[b] else b
+
+
+def segment_statuses(checks: Mapping[str, Any]) -> dict[tuple[int, int], str]:
+    """Status of every skeleton segment some check looks at.
+
+    A segment belongs to a check when both its end landmarks are among the check's
+    ``landmarks``; checks whose landmarks are not joined by a skeleton segment (e.g. knee
+    against toes) get their consecutive landmarks joined instead, so every check is visible.
+    """
+    out: dict[tuple[int, int], str] = {}
+    skeleton = {(int(a), int(b)) for a, b in SKELETON}
+    for result in checks.values():
+        lms = [int(lm) for lm in (getattr(result, "landmarks", None) or ())]
+        if len(lms) < 2:
+            continue
+        status = status_name(getattr(result, "status", "unknown"))
+        members = set(lms)
+        covered = False
+        for a, b in skeleton:
+            if a in members and b in members:
+                out[(a, b)] = worse(out.get((a, b)), status)
+                covered = True
+        if not covered:
+            for a, b in zip(lms, lms[1:]):
+                if a != b:
+                    key = (a, b) if (b, a) not in out else (b, a)
+                    out[key] = worse(out.get(key), status)
+    return out
+
+
+def ascii_text(text: str) -> str:
+    """Text the Hershey fonts can draw: common typography mapped, the rest dropped."""
+    table = {"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"',
+             "\u201d": '"', "\u00b0": " deg", "\u2026": "...", "\u00b7": "-", "\u2192": "->"}
+    return "".join(table.get(ch, ch) for ch in text).encode("ascii", "ignore").decode()
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """Sizes derived from the image height (reference: 480 px)."""
+
+    k: float
+
+    @classmethod
+    def from_image(cls, image: np.ndarray) -> "_Scale":
+        return cls(max(0.5, image.shape[0] / 480.0))
+
+    def px(self, value: float) -> int:
+        return max(1, int(round(value * self.k)))
+
+    def font(self, value: float) -> float:
+        return value * self.k
+
+
+def _text(image: np.ndarray, text: str, org: tuple[int, int], size: float, color=TEXT_COLOR,
+          thickness: int = 1, outline: bool = True) -> None:
+    text = ascii_text(text)
+    if outline:
+        cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0),
+                    thickness + 2, cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, color, thickness, cv2.LINE_AA)
+
+
+def _text_size(text: str, size: float, thickness: int) -> tuple[int, int]:
+    (w, h), _ = cv2.getTextSize(ascii_text(text), cv2.FONT_HERSHEY_SIMPLEX, size, thickness)
+    return w, h
+
+
+def _panel(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, color=PANEL_COLOR,
+           alpha: float = 0.6) -> None:
+    """A translucent box (blended only inside its rectangle, so it stays cheap)."""
+    h, w = image.shape[:2]
+    x0, x1 = max(0, x0), min(w, x1)
+    y0, y1 = max(0, y0), min(h, y1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = image[y0:y1, x0:x1]
+    overlay = np.empty_like(roi)
+    overlay[:] = color
+    cv2.addWeighted(overlay, alpha, roi, 1 - alpha, 0, dst=roi)
+
+
+def draw_pose(image: np.ndarray, pose: Any, statuses: Mapping[tuple[int, int], str],
+              mirrored: bool = False) -> np.ndarray:
+    """Draw the skeleton of ``pose`` (a ``PoseFrame``) with segments coloured by status."""
+    if pose is None or getattr(pose, "xy", None) is None:
+        return image
+    s = _Scale.from_image(image)
+    xy = np.array(pose.xy, dtype=np.float64)
+    # The pose may have been estimated on a frame of another size (e.g. a scaled copy).
+    sx = image.shape[1] / float(pose.width)
+    sy = image.shape[0] / float(pose.height)
+    xy[:, 0] *= sx
+    xy[:, 1] *= sy
+    if mirrored:
+        xy[:, 0] = image.shape[1] - xy[:, 0]
+    vis = np.asarray(pose.visibility if pose.visibility is not None else np.ones(len(xy)))
+    ok = np.isfinite(xy).all(axis=1) & (vis >= MIN_DRAW_VISIBILITY)
+    pts = np.round(xy).astype(int)
+
+    def seg(a: int, b: int, color, thickness: int) -> None:
+        if ok[a] and ok[b]:
+            cv2.line(image, tuple(pts[a]), tuple(pts[b]), color, thickness, cv2.LINE_AA)
+
+    relevant: set[int] = set()
+    for a, b in SKELETON:
+        if (int(a), int(b)) not in statuses and (int(b), int(a)) not in statuses:
+            seg(int(a), int(b), NEUTRAL_COLOR, s.px(2))
+    for (a, b), status in statuses.items():
+        seg(a, b, (0, 0, 0), s.px(7))  # dark outline keeps colours readable on any background
+        seg(a, b, STATUS_COLORS[status], s.px(5))
+        relevant.update((a, b))
+    for i in range(int(Landmark.LEFT_SHOULDER), len(pts)):
+        if ok[i]:
+            radius = s.px(5) if i in relevant else s.px(3)
+            cv2.circle(image, tuple(pts[i]), radius, (255, 255, 255), -1, cv2.LINE_AA)
+            cv2.circle(image, tuple(pts[i]), radius, (0, 0, 0), 1, cv2.LINE_AA)
+    return image
+
+
+def _phase(hold: Any) -> str:
+    phase = getattr(hold, "phase", "")
+    return str(getattr(phase, "value", phase) or "")
+
+
+# Phases (timer.Phase values) in which the big centre number counts down.
+COUNTDOWN_PHASES = ("settling", "rest")
+
+
+def draw_hold(image: np.ndarray, hold: Any) -> np.ndarray:
+    """Top-left panel: side and rep, valid seconds toward the target as a bar."""
+    if hold is None:
+        return image
+    s = _Scale.from_image(image)
+    side = str(getattr(hold, "side", "") or "")
+    rep = getattr(hold, "rep", None)
+    reps_target = getattr(hold, "reps_target", None)
+    valid = float(getattr(hold, "hold_valid_s", 0.0) or 0.0)
+    target = float(getattr(hold, "target_s", 0.0) or 0.0)
+    phase = _phase(hold)
+    head = " ".join(p for p in (
+        (side.upper() + " side") if side and side != "both" else "",
+        f"rep {rep}/{reps_target}" if rep is not None and reps_target else "",
+        f"- {phase}" if phase else "",
+    ) if p)
+    width = s.px(250)
+    x0, y0 = s.px(8), s.px(8)
+    _panel(image, x0, y0, x0 + width, y0 + s.px(64))
+    _text(image, head, (x0 + s.px(8), y0 + s.px(20)), s.font(0.5), thickness=s.px(1))
+    bar_x0, bar_y0 = x0 + s.px(8), y0 + s.px(30)
+    bar_x1, bar_y1 = x0 + width - s.px(8), y0 + s.px(44)
+    cv2.rectangle(image, (bar_x0, bar_y0), (bar_x1, bar_y1), (90, 90, 90), -1)
+    frac = 0.0 if target <= 0 else min(1.0, max(0.0, valid / target))
+    if frac > 0:
+        fill = bar_x0 + int(round(frac * (bar_x1 - bar_x0)))
+        color = PASS_COLOR if phase != "paused" else UNKNOWN_COLOR
+        cv2.rectangle(image, (bar_x0, bar_y0), (fill, bar_y1), color, -1)
+    label = f"{valid:4.1f} / {target:.0f} s valid" if target > 0 else f"{valid:4.1f} s valid"
+    _text(image, label, (bar_x0, y0 + s.px(59)), s.font(0.45), thickness=s.px(1))
+    return image
+
+
+def draw_cue(image: np.ndarray, cue: Any) -> np.ndarray:
+    """The one cue that matters most, as a banner across the bottom."""
+    text = str(getattr(cue, "text", "") or "") if cue is not None else ""
+    if not text:
+        return image
+    s = _Scale.from_image(image)
+    kind = str(getattr(getattr(cue, "kind", ""), "value", getattr(cue, "kind", "")) or "").lower()
+    color = CUE_COLORS.get(kind, PANEL_COLOR)
+    h, w = image.shape[:2]
+    size, thick = s.font(0.75), s.px(2)
+    tw, th = _text_size(text, size, thick)
+    while tw > w - s.px(24) and size > s.font(0.35):  # shrink long cues to fit the frame
+        size *= 0.9
+        tw, th = _text_size(text, size, thick)
+    band = th + s.px(22)
+    _panel(image, 0, h - band, w, h, color=color, alpha=0.75)
+    _text(image, text, (max(s.px(8), (w - tw) // 2), h - (band - th) // 2), size,
+          thickness=thick)
+    return image
+
+
+def draw_prompt(image: np.ndarray, hold: Any) -> np.ndarray:
+    """Prompts such as "Get ready", "Switch sides", "Rest" and the get-ready / rest countdown.
+
+    "Hold" (the normal state during a hold) is not drawn: the bar already says it.
+    """
+    if hold is None:
+        return image
+    s = _Scale.from_image(image)
+    h, w = image.shape[:2]
+    prompt = str(getattr(hold, "prompt", "") or "")
+    phase = _phase(hold)
+    countdown = getattr(hold, "countdown_s", None)
+    y = int(h * 0.30)
+    if prompt and phase not in ("holding", "paused"):
+        size, thick = s.font(1.1), s.px(3)
+        tw, th = _text_size(prompt, size, thick)
+        while tw > w - s.px(24) and size > s.font(0.4):
+            size *= 0.9
+            tw, th = _text_size(prompt, size, thick)
+        _panel(image, (w - tw) // 2 - s.px(14), y - th - s.px(14), (w + tw) // 2 + s.px(14),
+               y + s.px(14))
+        _text(image, prompt, ((w - tw) // 2, y), size, thickness=thick)
+        y += th + s.px(30)
+    if phase in COUNTDOWN_PHASES and countdown is not None and float(countdown) > 0:
+        digits = str(int(np.ceil(float(countdown))))
+        size, thick = s.font(3.0), s.px(6)
+        tw, th = _text_size(digits, size, thick)
+        _text(image, digits, ((w - tw) // 2, y + th), size, color=UNKNOWN_COLOR, thickness=thick)
+    return image
+
+
+def draw_status_line(image: np.ndarray, lines: Iterable[str]) -> np.ndarray:
+    """Small text lines at the top right (e.g. "no person in view", "fps 28")."""
+    s = _Scale.from_image(image)
+    w = image.shape[1]
+    y = s.px(22)
+    for line in lines:
+        if not line:
+            continue
+        tw, th = _text_size(line, s.font(0.5), s.px(1))
+        _text(image, line, (w - tw - s.px(10), y), s.font(0.5), thickness=s.px(1))
+        y += th + s.px(10)
+    return image
+
+
+def annotate(image_bgr: np.ndarray, report: Any, *, mirrored: bool = False,
+             extra_lines: Iterable[str] = ()) -> np.ndarray:
+    """Draw ``report`` (a ``session.FrameReport``) on a copy of ``image_bgr``.
+
+    Args:
+        image_bgr: ``(H, W, 3)`` uint8 frame, BGR.
+        report: the frame's report; ``None`` draws only ``extra_lines``.
+        mirrored: the image is the mirror of the frame ``report.pose`` refers to.
+        extra_lines: short status texts for the top-right corner.
+
+    Returns:
+        A new ``(H, W, 3)`` uint8 BGR image; the input is not modified.
+    """
+    image = np.ascontiguousarray(image_bgr).copy()
+    lines = list(extra_lines)
+    if report is not None:
+        checks = getattr(report, "checks", None) or {}
+        pose = getattr(report, "pose", None)
+        draw_pose(image, pose, segment_statuses(checks), mirrored=mirrored)
+        if not getattr(report, "has_pose", pose is not None and pose.xy is not None):
+            reason = getattr(pose, "reason", "") or "no person in view"
+            lines.insert(0, reason)
+        hold = getattr(report, "hold", None)
+        draw_hold(image, hold)
+        draw_prompt(image, hold)
+        draw_cue(image, getattr(report, "cue", None))
+    draw_status_line(image, lines)
+    return image
+
+
+# ---------------------------------------------------------------------------- stretch pictures
+# Side-view stick figures of each posture's target position, drawn by code from segment
+# angles (degrees, world-absolute, the figure faces +x): trunk/neck from straight up, limbs
+# from straight down, positive toward +x. "s_" is the stretched leg, "o_" the other one.
+# Lengths are in trunk units (thigh and shin about one trunk).
+_FIGURES: dict[str, dict[str, float]] = {
+    # half-kneeling hip-flexor stretch: back knee down, front foot flat, torso tall
+    "kneeling": dict(trunk=-5, s_thigh=-25, s_shin=-92, o_thigh=88, o_shin=0, arm=10, forearm=60),
+    # standing lunge: back leg long, front knee over the ankle
+    "standing": dict(trunk=5, s_thigh=-32, s_shin=-38, o_thigh=62, o_shin=-2, arm=15, forearm=70),
+    # lying at the edge of a bed: one knee hugged to the chest, the stretched leg hanging
+    "supine": dict(trunk=-90, s_thigh=80, s_shin=8, o_thigh=208, o_shin=95, arm=160, forearm=185,
+                   bed=1),
+    # prone press-up (cobra)
+    "prone": dict(trunk=62, s_thigh=-96, s_shin=-92, o_thigh=-94, o_shin=-90, arm=2, forearm=-2),
+    # standing quad stretch: heel to the buttock
+    "standing_bent": dict(trunk=0, s_thigh=-8, s_shin=-165, o_thigh=0, o_shin=0, arm=-20,
+                          forearm=-150),
+}
+_FIGURE_FOR = {("standing", "bent"): "standing_bent", ("side_lying", "top"): "standing_bent",
+               ("lying", "hanging"): "supine"}
+FIGURE_STRETCHED_COLOR = (0, 140, 255)  # BGR orange: the leg being stretched
+FIGURE_BODY_COLOR = (70, 70, 70)
+
+
+def _limb(start: np.ndarray, angle_from_down: float, length: float) -> np.ndarray:
+    a = np.radians(angle_from_down)
+    return start + length * np.array([np.sin(a), -np.cos(a)])
+
+
+def stretch_figure(posture: str, stretched_leg: str = "", size: tuple[int, int] = (260, 180)
+                   ) -> np.ndarray:
+    """A small RGB picture of the target position for a spec's posture (for the page).
+
+    Args:
+        posture: ``StretchSpec.posture`` (``"kneeling"``, ``"standing"``, ``"supine"``, ...).
+        stretched_leg: ``StretchSpec.stretched_leg`` (picks a variant, e.g. ``"bent"``).
+        size: ``(width, height)`` in pixels.
+    """
+    key = _FIGURE_FOR.get((posture, stretched_leg), posture)
+    fig = _FIGURES.get(key, _FIGURES["standing"])
+    trunk, thigh, shin, upper, lower = 1.0, 0.95, 0.92, 0.62, 0.55
+    # Joints in figure units, y up, pelvis at the origin.
+    pelvis = np.zeros(2)
+    t = np.radians(fig["trunk"])
+    neck = pelvis + trunk * np.array([np.sin(t), np.cos(t)])
+    head = neck + 0.32 * np.array([np.sin(t), np.cos(t)])
+    s_knee = _limb(pelvis, fig["s_thigh"], thigh)
+    s_foot = _limb(s_knee, fig["s_shin"], shin)
+    o_knee = _limb(pelvis, fig["o_thigh"], thigh)
+    o_foot = _limb(o_knee, fig["o_shin"], shin)
+    elbow = _limb(neck, fig["arm"], upper)
+    hand = _limb(elbow, fig["forearm"], lower)
+    pts = np.array([pelvis, neck, head, s_knee, s_foot, o_knee, o_foot, elbow, hand])
+    lo = pts.min(axis=0) - 0.25
+    hi = pts.max(axis=0) + 0.25
+    w, h = size
+    ground_px = int(h * 0.88)
+    scale = min((w * 0.9) / (hi[0] - lo[0]), (ground_px - h * 0.06) / (hi[1] - lo[1]))
+    cx = (w - (hi[0] - lo[0]) * scale) / 2
+
+    def px(p: np.ndarray) -> tuple[int, int]:
+        return (int(round(cx + (p[0] - lo[0]) * scale)),
+                int(round(ground_px - (p[1] - (lo[1] + 0.25)) * scale)))
+
+    img = np.full((h, w, 3), 250, dtype=np.uint8)
+    if fig.get("bed"):
+        # The bed edge sits just past the hip so the stretched thigh can drop off it.
+        top = px(pelvis)[1] + int(0.08 * scale)
+        edge = px(pelvis + np.array([0.7, 0]))[0]
+        cv2.rectangle(img, (4, top), (edge, ground_px), (205, 190, 170), -1)
+    cv2.line(img, (0, ground_px), (w, ground_px), (150, 150, 150), 2)
+    thick = max(3, int(scale * 0.12))
+    body = FIGURE_BODY_COLOR
+    for a, b, color in ((pelvis, o_knee, body), (o_knee, o_foot, body), (pelvis, neck, body),
+                        (neck, elbow, body), (elbow, hand, body),
+                        (pelvis, s_knee, FIGURE_STRETCHED_COLOR),
+                        (s_knee, s_foot, FIGURE_STRETCHED_COLOR)):
+        cv2.line(img, px(a), px(b), color, thick, cv2.LINE_AA)
+    cv2.circle(img, px(head), max(5, int(scale * 0.2)), body, -1, cv2.LINE_AA)
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)

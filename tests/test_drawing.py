@@ -1,0 +1,200 @@
+"""drawing.annotate: colours by check status, mirroring, cue banner, hold bar, prompts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posecheck.checks import CheckResult, Status
+from posecheck.drawing import (FAIL_COLOR, PASS_COLOR, STATUS_COLORS, UNKNOWN_COLOR, annotate,
+                               ascii_text, segment_statuses, stretch_figure)
+from posecheck.feedback import Cue
+from posecheck.pose import Landmark, PoseFrame
+from posecheck.timer import Phase
+
+W, H = 640, 480
+L = Landmark
+
+
+def standing_pose(width: int = W, height: int = H) -> PoseFrame:
+    """A person standing side-on, left side toward the camera (pixels, y down)."""
+    xy = np.full((33, 2), np.nan)
+    xy[:] = (width * 0.5, height * 0.2)
+    for lm, (x, y) in {
+        L.LEFT_SHOULDER: (0.50, 0.30), L.RIGHT_SHOULDER: (0.52, 0.30),
+        L.LEFT_ELBOW: (0.50, 0.42), L.RIGHT_ELBOW: (0.52, 0.42),
+        L.LEFT_WRIST: (0.50, 0.52), L.RIGHT_WRIST: (0.52, 0.52),
+        L.LEFT_HIP: (0.50, 0.55), L.RIGHT_HIP: (0.52, 0.55),
+        L.LEFT_KNEE: (0.40, 0.70), L.RIGHT_KNEE: (0.62, 0.70),
+        L.LEFT_ANKLE: (0.35, 0.88), L.RIGHT_ANKLE: (0.68, 0.88),
+        L.LEFT_HEEL: (0.33, 0.90), L.RIGHT_HEEL: (0.66, 0.90),
+        L.LEFT_FOOT_INDEX: (0.30, 0.91), L.RIGHT_FOOT_INDEX: (0.72, 0.91),
+    }.items():
+        xy[lm] = (x * width, y * height)
+    return PoseFrame(t_ms=0, width=width, height=height, xy=xy)
+
+
+def check(cid: str, status: Status, *lms: Landmark) -> CheckResult:
+    return CheckResult(id=cid, status=status, value=1.0, margin=0.0,
+                       landmarks=tuple(int(x) for x in lms))
+
+
+@dataclass(frozen=True)
+class FakeHold:
+    phase: Phase = Phase.HOLDING
+    side: str | None = "left"
+    hold_valid_s: float = 0.0
+    target_s: float = 30.0
+    rep: int = 1
+    reps_target: int = 2
+    prompt: str | None = None
+    countdown_s: float | None = None
+
+
+@dataclass(frozen=True)
+class FakeReport:
+    """The FrameReport fields annotate reads."""
+
+    pose: PoseFrame | None
+    checks: dict[str, Any] = field(default_factory=dict)
+    hold: Any = None
+    cue: Any = None
+    has_pose: bool = True
+
+
+def blank() -> np.ndarray:
+    return np.full((H, W, 3), 255, np.uint8)
+
+
+def midpoint(pose: PoseFrame, a: Landmark, b: Landmark) -> tuple[int, int]:
+    x, y = (pose.point(a) + pose.point(b)) / 2
+    return int(round(x)), int(round(y))
+
+
+def near(pixel: np.ndarray, color: tuple[int, int, int], tol: int = 40) -> bool:
+    return bool(np.all(np.abs(pixel.astype(int) - np.array(color)) <= tol))
+
+
+@pytest.mark.parametrize("status", [Status.PASS, Status.FAIL, Status.UNKNOWN])
+def test_segment_takes_the_colour_of_its_check(status):
+    pose = standing_pose()
+    report = FakeReport(pose, {"knee": check("knee", status, L.LEFT_HIP, L.LEFT_KNEE,
+                                             L.LEFT_ANKLE)})
+    out = annotate(blank(), report)
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    assert near(out[y, x], STATUS_COLORS[status.value])
+    # A segment no check looks at stays neutral (not a status colour).
+    x, y = midpoint(pose, L.RIGHT_HIP, L.RIGHT_KNEE)
+    assert not any(near(out[y, x], c) for c in STATUS_COLORS.values())
+
+
+def test_annotate_returns_a_new_image_and_leaves_the_input_alone():
+    image = blank()
+    before = image.copy()
+    out = annotate(image, FakeReport(standing_pose(), hold=FakeHold(hold_valid_s=3)))
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert np.array_equal(image, before)
+    assert not np.array_equal(out, before)
+
+
+def test_convention_mirrored_draws_the_subjects_left_at_the_reflected_x():
+    pose = standing_pose()
+    report = FakeReport(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), report, mirrored=True)
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    assert near(out[y, W - 1 - x], FAIL_COLOR) or near(out[y, W - x], FAIL_COLOR)
+    assert not near(out[y, x], FAIL_COLOR)
+
+
+def test_pose_of_another_size_is_scaled_to_the_image():
+    pose = standing_pose(320, 240)
+    report = FakeReport(pose, {"knee": check("knee", Status.PASS, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), report)
+    x, y = midpoint(standing_pose(), L.LEFT_HIP, L.LEFT_KNEE)
+    assert near(out[y, x], PASS_COLOR)
+
+
+def test_worse_status_wins_a_shared_segment():
+    checks = {"a": check("a", Status.PASS, L.LEFT_HIP, L.LEFT_KNEE),
+              "b": check("b", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+              "c": check("c", Status.UNKNOWN, L.LEFT_KNEE, L.LEFT_ANKLE)}
+    seg = segment_statuses(checks)
+    assert seg[(int(L.LEFT_HIP), int(L.LEFT_KNEE))] == "fail"
+    assert seg[(int(L.LEFT_KNEE), int(L.LEFT_ANKLE))] == "fail"
+
+
+def test_landmarks_without_a_skeleton_segment_are_joined_directly():
+    # knee over toes: knee and foot index share no skeleton segment
+    seg = segment_statuses({"k": check("k", Status.FAIL, L.LEFT_KNEE, L.LEFT_FOOT_INDEX)})
+    assert seg == {(int(L.LEFT_KNEE), int(L.LEFT_FOOT_INDEX)): "fail"}
+
+
+def test_hidden_landmarks_are_not_drawn():
+    pose = standing_pose()
+    vis = np.ones(33)
+    vis[L.LEFT_KNEE] = 0.0
+    pose = PoseFrame(t_ms=0, width=W, height=H, xy=pose.xy, visibility=vis)
+    report = FakeReport(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), report)
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    assert not near(out[y, x], FAIL_COLOR)
+
+
+def test_form_cue_is_a_red_banner_at_the_bottom():
+    cue = Cue(id="knee", text="Bend your front knee more", kind="form")
+    with_cue = annotate(blank(), FakeReport(None, cue=cue, has_pose=False))
+    without = annotate(blank(), FakeReport(None, has_pose=False))
+    corner = with_cue[H - 3, 3].astype(int)
+    assert corner[2] > corner[1] + 60  # red dominates (BGR)
+    assert near(without[H - 3, 3], (255, 255, 255), tol=1)
+
+
+@pytest.mark.parametrize("valid_s", [0.0, 7.5, 15.0, 30.0, 45.0])
+def test_hold_bar_fills_in_proportion_to_valid_seconds(valid_s):
+    out = annotate(blank(), FakeReport(None, hold=FakeHold(hold_valid_s=valid_s, target_s=30.0),
+                                       has_pose=False))
+    # The bar is the row of the panel where green appears; measure its green extent.
+    green = np.all(np.abs(out.astype(int) - np.array(PASS_COLOR)) <= 5, axis=2)
+    rows = np.where(green.any(axis=1))[0]
+    if valid_s == 0:
+        assert len(rows) == 0
+        return
+    row = green[rows[len(rows) // 2]]
+    filled = np.where(row)[0]
+    grey = np.all(np.abs(out[rows[len(rows) // 2]].astype(int) - 90) <= 5, axis=1)
+    bar_len = filled.max() - filled.min() + 1 + grey.sum()
+    assert filled.size / bar_len == pytest.approx(min(1.0, valid_s / 30.0), abs=0.03)
+
+
+def test_countdown_number_only_while_settling_or_resting():
+    settling = FakeHold(phase=Phase.SETTLING, prompt="Get ready", countdown_s=2.2)
+    holding = FakeHold(phase=Phase.HOLDING, prompt="Hold", countdown_s=22.0)
+    a = annotate(blank(), FakeReport(None, hold=settling, has_pose=False))
+    b = annotate(blank(), FakeReport(None, hold=holding, has_pose=False))
+    amber = lambda img: np.all(np.abs(img.astype(int) - np.array(UNKNOWN_COLOR)) <= 30,
+                               axis=2)[H // 4:].sum()
+    assert amber(a) > 500
+    assert amber(b) == 0
+
+
+def test_no_pose_says_why():
+    empty = PoseFrame.empty(0, W, H, reason="no person detected")
+    out = annotate(blank(), FakeReport(empty, has_pose=False))
+    assert (out[:40, W // 2:] < 250).any()  # text at the top right
+
+
+def test_ascii_text_maps_typography():
+    assert ascii_text("Knee \u2013 90\u00b0 \u2192 ok\u2026") == "Knee - 90 deg -> ok..."
+
+
+@pytest.mark.parametrize("posture,leg", [("kneeling", "kneeling"), ("standing", "back"),
+                                         ("supine", "hanging"), ("prone", "none"),
+                                         ("standing", "bent"), ("seated", "none")])
+def test_stretch_figure_shows_the_stretched_leg(posture, leg):
+    img = stretch_figure(posture, leg, size=(200, 140))
+    assert img.shape == (140, 200, 3) and img.dtype == np.uint8
+    orange = np.all(np.abs(img.astype(int) - np.array((255, 140, 0))) <= 10, axis=2)
+    assert orange.sum() > 50
