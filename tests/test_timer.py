@@ -139,6 +139,14 @@ def test_hold_completes_exactly_at_target():
     assert done.valid_s_by_side["left"] == pytest.approx(5.0)  # capped at the target
 
 
+def test_target_between_frames_is_reached_on_the_next_frame_and_capped():
+    states, _ = run([(5.0, OK)], target_s=2.05, debounce_s=0.0)
+    done = next(s for s in states if s.holds)
+    assert done.t_ms == 2100  # 10 fps: the first frame at or past the target
+    assert done.holds[0].valid_s == pytest.approx(2.05)
+    assert done.valid_s_by_side["left"] == pytest.approx(2.05)
+
+
 def test_rest_lasts_rest_s_then_next_rep_counts():
     states, _ = run([(20.0, OK)], target_s=3.0, reps=3, rest_s=2.0)
     rest = [s for s in states if s.phase is Phase.REST]
