@@ -1,0 +1,321 @@
+"""The per-frame core shared by batch analysis and the live page.
+
+``StretchSession(spec).update(frame) -> FrameReport``: smoothing -> body context (facing,
+stretched side, near side, camera view; each with hysteresis) -> metrics -> recognition
+("in position") -> form checks -> hold timer -> the one cue to show.
+
+Validity of a frame (what the hold timer counts):
+    - not in position -> ``valid = False`` (the timer is not holding anyway);
+    - in position but the camera view is wrong for the spec, or a required check is UNKNOWN
+      (a landmark not seen) -> ``valid = None``: the timer pauses, nothing resets;
+    - a required check FAILS -> False; all required checks PASS -> True.
+    - ``timer_only`` specs: in position is valid (there are no form checks to judge).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from posecheck.checks import CheckEvaluator, CheckResult, Status, overall
+from posecheck.feedback import Cue, CueSelector
+from posecheck.metrics import (BodyContext, MetricValue, compute_metrics, facing_vote,
+                               leg_scores, near_side, part_name)
+from posecheck.pose import PoseFrame
+from posecheck.smoothing import PoseSmoother
+from posecheck.specs import StretchSpec
+from posecheck.timer import HoldState, HoldTimer
+
+SMOOTHING_MODES = ("live", "none")
+VIEW_METRIC = "view_width_ratio"
+# Facing hysteresis: a vote (see metrics.facing_vote; about 1 per clear piece of evidence)
+# must reach this to set the facing, and its opposite to flip it.
+FACING_SET_VOTE = 0.3
+FACING_FLIP_VOTE = 0.8
+
+
+@dataclass(frozen=True)
+class FrameReport:
+    """Everything known about one frame, for drawing, the live page and batch JSON.
+
+    Attributes:
+        t_ms, index: the frame's timestamp and index.
+        pose: the smoothed PoseFrame (mirror-corrected when the session is mirrored).
+        has_pose: a person was found.
+        view: "side" / "front" as seen, None when unknown.
+        view_ok: the view suits the spec (None = unknown).
+        facing: +1 facing image right, -1 left, 0 unknown.
+        in_pose: the recognition conditions hold (sticky through brief UNKNOWNs).
+        valid: True / False / None (unknown: pauses the timer).
+        stretched_side: "left"/"right", "both" for symmetric specs, None if not known yet.
+        checks: form check results by id; conditions: recognition results by id.
+        metrics: every computed metric's value (NaN if unknown).
+        hold: the hold timer's state. cue: the cue to show (or None).
+        hidden_parts: body parts not seen that a check or condition needed.
+    """
+
+    t_ms: int
+    index: int
+    pose: PoseFrame
+    has_pose: bool
+    view: str | None
+    in_pose: bool
+    valid: bool | None
+    stretched_side: str | None
+    checks: dict[str, CheckResult]
+    metrics: dict[str, float]
+    hold: HoldState
+    cue: Cue | None
+    conditions: dict[str, CheckResult] = field(default_factory=dict)
+    view_ok: bool | None = None
+    facing: int = 0
+    hidden_parts: tuple[str, ...] = ()
+    spec_id: str = ""
+
+    @property
+    def t_s(self) -> float:
+        return self.t_ms / 1000.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The batch timeline entry for this frame."""
+        return {
+            "t_s": round(self.t_s, 3),
+            "index": self.index,
+            "has_pose": self.has_pose,
+            "view": self.view,
+            "in_pose": self.in_pose,
+            "valid": self.valid,
+            "stretched_side": self.stretched_side,
+            "phase": self.hold.phase.value,
+            "hold_valid_s": round(self.hold.hold_valid_s, 3),
+            "cue": None if self.cue is None else self.cue.text,
+            "checks": {cid: r.to_json() for cid, r in self.checks.items()},
+        }
+
+
+class _SideTracker:
+    """Which side is the stretched one, switching only on a clear, lasting lead."""
+
+    def __init__(self, margin: float, debounce_s: float):
+        self.margin, self.debounce_ms = margin, int(round(debounce_s * 1000))
+        self.reset()
+
+    def reset(self) -> None:
+        self.side: str | None = None
+        self._cand: str | None = None
+        self._since = 0
+
+    def update(self, t_ms: int, scores: Mapping[str, float]) -> str | None:
+        lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
+        if not (math.isfinite(lv) and math.isfinite(rv)):
+            return self.side  # one leg unseen: no comparison, keep what we had
+        best = "left" if lv > rv else "right"
+        lead = abs(lv - rv)
+        if self.side is None:
+            if lead >= self.margin:
+                self.side = best
+            return self.side
+        if best != self.side and lead >= self.margin:
+            if self._cand != best:
+                self._cand, self._since = best, t_ms
+            if t_ms - self._since >= self.debounce_ms:
+                self.side, self._cand = best, None
+        else:
+            self._cand = None
+        return self.side
+
+
+class StretchSession:
+    """Per-frame stretch checking for one spec; one :meth:`update` per frame."""
+
+    def __init__(self, spec: StretchSpec, *, smoothing: str = "live", mirrored: bool = False):
+        if smoothing not in SMOOTHING_MODES:
+            raise ValueError(f"smoothing must be one of {SMOOTHING_MODES}, got {smoothing!r} "
+                             "(batch smoothing is done by analysis.analyze_frames)")
+        self.spec = spec
+        self.mirrored = mirrored
+        self.smoothing = smoothing
+        self._smoother = PoseSmoother(spec.smoothing) if smoothing == "live" else None
+        self._conditions = CheckEvaluator(spec.pose)
+        self._checks = CheckEvaluator(spec.checks)
+        self._sides = _SideTracker(spec.side_detect.switch_margin,
+                                   spec.side_detect.switch_debounce_s)
+        self._timer = HoldTimer(spec.hold)
+        self._cues = CueSelector(spec.feedback)
+        self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
+        self.reset()
+
+    def reset(self) -> None:
+        if self._smoother is not None:
+            self._smoother.reset()
+        self._conditions.reset()
+        self._checks.reset()
+        self._sides.reset()
+        self._timer.reset()
+        self._cues.reset()
+        self._facing = 0
+        self._view: str | None = None
+        self._in_pose = False
+        self._last_pose_ms: int | None = None
+        self._index = 0
+
+    # ------------------------------------------------------------------ context trackers
+    def _update_facing(self, vote: float) -> int:
+        if self._facing == 0:
+            if abs(vote) >= FACING_SET_VOTE:
+                self._facing = 1 if vote > 0 else -1
+        elif vote * self._facing <= -FACING_FLIP_VOTE:
+            self._facing = -self._facing
+        return self._facing
+
+    def _update_view(self, ratio: float) -> str | None:
+        vd = self.spec.view_detect
+        if not math.isfinite(ratio):
+            return self._view
+        limit = vd.side_max_ratio
+        if self._view == "side":
+            limit += vd.hysteresis
+        elif self._view == "front":
+            limit -= vd.hysteresis
+        self._view = "side" if ratio <= limit else "front"
+        return self._view
+
+    # ------------------------------------------------------------------ the frame
+    def update(self, frame: PoseFrame) -> FrameReport:
+        spec = self.spec
+        index = frame.index if frame.index >= 0 else self._index
+        self._index = index + 1
+        if self.mirrored:
+            frame = frame.mirrored()
+        if self._smoother is not None:
+            frame = self._smoother.update(frame)
+        t_ms = int(frame.t_ms)
+        vis = spec.visibility
+
+        if not frame.has_pose:
+            return self._no_pose(frame, t_ms, index)
+        self._last_pose_ms = t_ms
+
+        near = near_side(frame)
+        facing = self._update_facing(facing_vote(frame, vis.min_visibility))
+        ctx0 = BodyContext(spec.posture, facing, None, near)
+        scores = leg_scores(frame, spec.stretched_leg, ctx0, vis.min_visibility,
+                            vis.min_presence)
+        side = self._sides.update(t_ms, scores)
+        ctx = BodyContext(spec.posture, facing, side, near)
+        mvals = compute_metrics(frame, ctx, self._metric_names,
+                                min_visibility=vis.min_visibility, min_presence=vis.min_presence)
+        view = self._update_view(mvals[VIEW_METRIC].value)
+        view_ok = None if view is None else (spec.view == "any" or view == spec.view)
+
+        conds = self._conditions.update(mvals)
+        cond_status = [r.status for r in conds.values()]
+        if any(s is Status.FAIL for s in cond_status):
+            in_pose_now: bool | None = False
+        elif all(s is Status.PASS for s in cond_status):
+            in_pose_now = True
+        else:
+            in_pose_now = None  # something unseen: keep the last decision
+        if in_pose_now is not None:
+            self._in_pose = in_pose_now
+        in_pose = self._in_pose
+
+        checks = self._checks.update(mvals)
+        if not in_pose:
+            valid: bool | None = False
+        elif spec.timer_only:
+            valid = True if in_pose_now else None
+        elif view_ok is not True:
+            valid = None
+        else:
+            valid = overall(checks)
+            if valid is True and in_pose_now is None:
+                valid = None
+
+        stretched = "both" if spec.stretched_leg in ("both", "none") else side
+        timer_side = None if stretched == "both" else stretched
+        hold = self._timer.update(t_ms, in_pose=in_pose if in_pose_now is not None else None,
+                                  valid=valid, side=timer_side)
+
+        hidden = self._hidden_parts(ctx, conds, checks, in_pose)
+        candidates = self._candidates(view, view_ok, in_pose, checks, hidden, hold, valid,
+                                      mvals[VIEW_METRIC].value)
+        cue = self._cues.update(t_ms, candidates)
+        return FrameReport(
+            t_ms=t_ms, index=index, pose=frame, has_pose=True, view=view, in_pose=in_pose,
+            valid=valid, stretched_side=stretched, checks=checks,
+            metrics={k: v.value for k, v in mvals.items()}, hold=hold, cue=cue,
+            conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
+            spec_id=spec.id)
+
+    def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
+        spec = self.spec
+        # A short loss of the person pauses the hold; a longer one means they left.
+        lost_ms = None if self._last_pose_ms is None else t_ms - self._last_pose_ms
+        if lost_ms is None or lost_ms > spec.hold.grace_s * 1000:
+            self._in_pose = False
+            timer_in_pose: bool | None = False
+        else:
+            timer_in_pose = None
+        hold = self._timer.update(t_ms, in_pose=timer_in_pose, valid=None, side=None)
+        checks = self._checks.update({})
+        conds = self._conditions.update({})
+        cands = [Cue("no_pose", spec.cues.step_into_view, "visibility", 0, 0.0)]
+        if hold.prompt:
+            cands.append(Cue("timer", hold.prompt, "timer", 50, 0.0))
+        cue = self._cues.update(t_ms, cands)
+        nan = {k: math.nan for k in self._metric_names}
+        stretched = "both" if spec.stretched_leg in ("both", "none") else self._sides.side
+        return FrameReport(
+            t_ms=t_ms, index=index, pose=frame, has_pose=False, view=self._view,
+            in_pose=self._in_pose, valid=None if self._in_pose else False,
+            stretched_side=stretched, checks=checks, metrics=nan, hold=hold, cue=cue,
+            conditions=conds, view_ok=None, facing=self._facing, spec_id=spec.id)
+
+    # ------------------------------------------------------------------ cues
+    def _hidden_parts(self, ctx: BodyContext, conds: Mapping[str, CheckResult],
+                      checks: Mapping[str, CheckResult], in_pose: bool) -> tuple[str, ...]:
+        results = list(conds.values())
+        if in_pose:
+            results += [r for r in checks.values() if r.required]
+        parts: dict[str, None] = {}
+        for r in results:
+            if r.status is Status.UNKNOWN:
+                for lm in r.hidden:
+                    parts.setdefault(part_name(lm, ctx, self.spec.parts), None)
+        return tuple(parts)
+
+    def _candidates(self, view: str | None, view_ok: bool | None, in_pose: bool,
+                    checks: Mapping[str, CheckResult], hidden: tuple[str, ...],
+                    hold: HoldState, valid: bool | None, ratio: float) -> list[Cue]:
+        spec = self.spec
+        out: list[Cue] = []
+        if view_ok is False:
+            text = spec.cues.turn_side_on if spec.view == "side" else spec.cues.face_camera
+            sev = abs(ratio - spec.view_detect.side_max_ratio) if math.isfinite(ratio) else 0.0
+            out.append(Cue("view", text, "view", 0, sev))
+        for i, part in enumerate(hidden):
+            out.append(Cue(f"hidden:{part}", f"I can't see your {part}", "visibility", 1 + i))
+        if not in_pose:
+            out.append(Cue("position", spec.cues.get_in_position, "form", 0, 0.0))
+        else:
+            for r in checks.values():
+                if r.status is Status.FAIL and r.cue:
+                    c = spec.check(r.id)
+                    scale = 4 * c.hysteresis if c.hysteresis > 0 else 1.0
+                    prio = r.priority if r.required else r.priority + 10
+                    out.append(Cue(r.id, r.cue, "form", prio, abs(r.margin) / scale))
+        if hold.prompt:
+            out.append(Cue("timer", hold.prompt, "timer", 50, 0.0))
+        if valid is True:
+            out.append(Cue("good", spec.cues.good, "info", 99, 0.0))
+        return out
+
+
+def metric_values(report: FrameReport) -> dict[str, float]:
+    """The report's metric values (a convenience for tuning)."""
+    return dict(report.metrics)
+
+
+__all__ = ["FrameReport", "StretchSession", "MetricValue"]
