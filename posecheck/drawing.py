@@ -221,6 +221,7 @@ def draw_hold(image: np.ndarray, hold: Any) -> np.ndarray:
         fill = bar_x0 + int(round(frac * (bar_x1 - bar_x0)))
         color = PASS_COLOR if phase != "paused" else UNKNOWN_COLOR
         cv2.rectangle(image, (bar_x0, bar_y0), (fill, bar_y1), color, -1)
+    cv2.rectangle(image, (bar_x0 - 1, bar_y0 - 1), (bar_x1 + 1, bar_y1 + 1), (235, 235, 235), 1)
     label = f"{valid:4.1f} / {target:.0f} s valid" if target > 0 else f"{valid:4.1f} s valid"
     _text(image, label, (bar_x0, y0 + s.px(59)), s.font(0.45), thickness=s.px(1))
     return image

@@ -261,12 +261,14 @@ class LiveProcessor:
         model: ``"lite"`` or ``"full"`` (or a path to a ``.task`` file).
         mirrored: frames given to :meth:`process` are mirror images (selfie view).
         estimator, session: ready-made parts (tests); built from ``model``/``spec`` if omitted.
+        estimator_factory, session_factory: how to build them again when the source restarts.
         keep_timeline: keep one :class:`TimelinePoint` per frame for the summary.
     """
 
     def __init__(self, spec: Any, model: str = "lite", mirrored: bool = False, *,
                  estimator: Any = None, session: Any = None,
                  estimator_factory: Callable[[], Any] | None = None,
+                 session_factory: Callable[[], Any] | None = None,
                  keep_timeline: bool = True) -> None:
         if isinstance(spec, str):
             from posecheck.specs import load_spec
@@ -277,7 +279,8 @@ class LiveProcessor:
         self.mirrored = bool(mirrored)
         self._estimator_factory = estimator_factory or (lambda: load_estimator(model))
         self._estimator = estimator if estimator is not None else self._estimator_factory()
-        self._session = session if session is not None else make_session(spec)
+        self._session_factory = session_factory or (lambda: make_session(spec))
+        self._session = session if session is not None else self._session_factory()
         self._keep_timeline = keep_timeline
         self._lock = threading.Lock()
         self._timeline: list[TimelinePoint] = []
@@ -342,7 +345,7 @@ class LiveProcessor:
             reset()
         else:
             self._estimator = self._estimator_factory()
-        self._session = make_session(self.spec)
+        self._session = self._session_factory()
         self._last_t_ms = None
 
     # ------------------------------------------------------------------ page thread

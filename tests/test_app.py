@@ -1,0 +1,94 @@
+"""The Streamlit page renders (AppTest, no browser): every spec is in the picker, both sources
+show their controls, and nothing raises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from posecheck.specs import list_specs, load_spec
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+class FakeStreamer:
+    """Stands in for ``webrtc_streamer``: it needs a real Streamlit server (the browser
+    tests cover it); here we only record how the page calls it."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False),
+                               video_processor=None)
+
+
+@pytest.fixture()
+def streamer(monkeypatch):
+    import streamlit_webrtc
+
+    fake = FakeStreamer()
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", fake)
+    monkeypatch.delenv("POSECHECK_ICE_SERVERS", raising=False)
+    return fake
+
+
+@pytest.fixture()
+def app(streamer):
+    testing = pytest.importorskip("streamlit.testing.v1")
+    at = testing.AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def widget(elements, label: str):
+    found = [e for e in elements if e.label == label]
+    assert found, f"no widget labelled {label!r}: {[e.label for e in elements]}"
+    return found[0]
+
+
+def test_every_spec_is_in_the_picker(app):
+    picker = widget(app.sidebar.selectbox, "Stretch")
+    names = [load_spec(i).name for i in list_specs()]
+    assert list(picker.options) == names
+    assert names  # at least one bundled spec
+
+
+def test_picking_a_stretch_shows_its_plan(app):
+    picker = widget(app.sidebar.selectbox, "Stretch")
+    for spec_id in list_specs():
+        spec = load_spec(spec_id)
+        picker.set_value(spec_id).run()
+        assert not app.exception
+        text = " ".join(m.value for m in app.sidebar.markdown)
+        assert spec.description in text
+        assert f"{spec.hold.target_s:g} s" in text
+
+
+def test_camera_view_has_model_mirror_and_placement_hint(app):
+    assert list(widget(app.sidebar.radio, "Pose model").options) == ["lite", "full"]
+    assert widget(app.sidebar.checkbox, "Mirror").value is True
+    captions = " ".join(c.value for c in app.sidebar.caption)
+    assert "hip height" in captions and "2-4 m" in captions
+
+
+def test_video_source_offers_a_file(app):
+    widget(app.sidebar.radio, "Source").set_value("Video file").run()
+    assert not app.exception
+    labels = [r.label for r in app.radio] + [getattr(u, "label", "") for u in
+                                              app.get("file_uploader")]
+    assert "Video" in labels or "Video file" in labels
+
+
+def test_camera_is_sendrecv_with_no_ice_servers_by_default(app, streamer):
+    from streamlit_webrtc import WebRtcMode
+
+    call = streamer.calls[-1]
+    assert call["mode"] == WebRtcMode.SENDRECV
+    assert call["rtc_configuration"] == {"iceServers": []}
+    assert call["async_processing"] is True
+    assert callable(call["video_processor_factory"])

@@ -1,0 +1,268 @@
+"""The live page's frame worker without a browser or a Streamlit runtime.
+
+Fast tests use a stub estimator and session (to pin the plumbing: timestamps, locking,
+summary, cue rate limit); the slow test runs the real core on a clip and compares the hold
+seconds with the batch analysis of the same frames.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posecheck.checks import CheckResult, Status
+from posecheck.errors import PosecheckError
+from posecheck.live import (CueSpeaker, FrameClock, LiveProcessor, TimelinePoint,
+                            WebrtcFrameProcessor, rtc_configuration, summarize)
+from posecheck.pose import PoseFrame
+
+
+# ---------------------------------------------------------------------------- stubs
+class StubEstimator:
+    """Records the timestamps it is fed; finds a 'pose' in every frame."""
+
+    def __init__(self) -> None:
+        self.fed: list[int] = []
+        self.resets = 0
+
+    def process(self, image, t_ms):
+        if self.fed and t_ms <= self.fed[-1]:
+            raise AssertionError(f"timestamps must increase: {t_ms} after {self.fed[-1]}")
+        self.fed.append(int(t_ms))
+        h, w = image.shape[:2]
+        xy = np.tile([[w * 0.25, h / 2]], (33, 1))
+        return PoseFrame(t_ms=int(t_ms), width=w, height=h, xy=xy)
+
+    def reset(self):
+        self.resets += 1
+        self.fed.clear()
+
+
+@dataclass
+class StubHold:
+    phase: str = "holding"
+    side: str = "left"
+    hold_valid_s: float = 0.0
+    target_s: float = 30.0
+    rep: int = 1
+    reps_target: int = 1
+    valid_s_by_side: dict = field(default_factory=dict)
+    reps_by_side: dict = field(default_factory=dict)
+    holds: tuple = ()
+    prompt: str | None = None
+    countdown_s: float | None = None
+
+
+@dataclass
+class StubReport:
+    t_ms: int
+    pose: PoseFrame
+    has_pose: bool
+    in_pose: bool
+    valid: bool
+    checks: dict
+    hold: StubHold
+    cue: Any = None
+
+
+class StubSession:
+    """Valid while the pose's x is left of the middle; counts valid ms like a timer."""
+
+    def __init__(self) -> None:
+        self.valid_ms = 0
+        self.last: int | None = None
+        self.frames: list[PoseFrame] = []
+
+    def update(self, frame: PoseFrame) -> StubReport:
+        self.frames.append(frame)
+        valid = bool(frame.has_pose and frame.xy[0, 0] < frame.width / 2)
+        if self.last is not None and valid:
+            self.valid_ms += frame.t_ms - self.last
+        self.last = frame.t_ms
+        status = Status.PASS if valid else Status.FAIL
+        checks = {"torso": CheckResult(id="torso", status=status, value=0.0, margin=0.0,
+                                       landmarks=(11, 23))}
+        hold = StubHold(hold_valid_s=self.valid_ms / 1000,
+                        valid_s_by_side={"left": self.valid_ms / 1000})
+        return StubReport(frame.t_ms, frame, frame.has_pose, True, valid, checks, hold)
+
+
+def make_processor(**kw) -> tuple[LiveProcessor, StubEstimator]:
+    est = StubEstimator()
+    # Any spec object will do: the stubs do not read it.
+    return LiveProcessor(object(), estimator=est, session=StubSession(),
+                         session_factory=StubSession, **kw), est
+
+
+IMG = np.zeros((48, 64, 3), np.uint8)
+
+
+# ---------------------------------------------------------------------------- clock
+def test_frame_clock_starts_at_zero_in_ms():
+    clock = FrameClock()
+    tb = 1 / 90000  # RTP video clock
+    assert [clock.update(p, tb) for p in (123456, 126456, 129456)] == [0, 33, 67]
+
+
+def test_frame_clock_unwraps_a_32_bit_rtp_counter():
+    clock = FrameClock()
+    tb = 1 / 90000
+    start = 2**32 - 3000
+    assert clock.update(start, tb) == 0
+    assert clock.update(start + 3000 - 2**32, tb) == 33  # wrapped past zero
+    assert clock.update(start + 6000 - 2**32, tb) == 67
+
+
+def test_frame_clock_is_strictly_increasing_on_repeats():
+    clock = FrameClock()
+    stamps = [clock.update(p, 1 / 1000) for p in (0, 10, 10, 10, 9, 40)]
+    assert stamps == [0, 10, 11, 12, 13, 40]
+
+
+# ---------------------------------------------------------------------------- processor
+def test_processor_feeds_strictly_increasing_timestamps_and_counts():
+    proc, est = make_processor()
+    for t in (0, 33, 33, 66, 50, 100):  # repeats and a small step back are bumped
+        proc.process(IMG, t)
+    assert est.fed == sorted(set(est.fed)) and len(est.fed) == 6
+    snap = proc.snapshot()
+    assert snap.frames == 6 and snap.frames_with_pose == 6 and snap.pose_fraction == 1.0
+    assert snap.report is not None and snap.t_ms == est.fed[-1]
+
+
+def test_processor_restarts_when_the_source_starts_over():
+    proc, est = make_processor()
+    for t in (0, 1000, 2000, 3000):
+        proc.process(IMG, t)
+    proc.process(IMG, 0)  # a new stream: more than a second back
+    assert est.resets == 1
+    assert proc.snapshot().report.hold.hold_valid_s == 0.0
+
+
+def test_mirrored_frames_give_the_subjects_true_side():
+    proc, _ = make_processor(mirrored=True)
+    proc.process(IMG, 0)
+    report = proc.snapshot().report
+    # The stub puts the pose at x = w/4 of the image; un-mirrored it is at 3w/4.
+    assert report.pose.xy[0, 0] == pytest.approx(IMG.shape[1] * 0.75)
+
+
+def test_annotated_frame_differs_and_undrawn_is_the_input():
+    proc, _ = make_processor()
+    drawn = proc.process(IMG, 0)
+    plain = proc.process(IMG, 40, draw=False)
+    assert drawn.shape == IMG.shape and not np.array_equal(drawn, IMG)
+    assert plain is IMG
+
+
+def test_snapshot_is_safe_to_read_while_frames_are_processed():
+    proc, _ = make_processor()
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def reader():
+        while not stop.is_set():
+            snap = proc.snapshot()
+            seen.append(snap.frames)
+            proc.timeline()
+
+    th = threading.Thread(target=reader)
+    th.start()
+    for i in range(200):
+        proc.process(IMG, i * 33, draw=False)
+    stop.set()
+    th.join()
+    assert seen == sorted(seen)  # frame counts only grow
+    assert proc.snapshot().frames == 200 and len(proc.timeline()) == 200
+
+
+def test_webrtc_adapter_returns_an_av_frame_of_the_same_size():
+    av = pytest.importorskip("av")
+    proc, est = make_processor()
+    adapter = WebrtcFrameProcessor(proc, flip=True)
+    assert adapter.processor.mirrored is False  # the page sets mirrored with flip
+    for i in range(3):
+        frame = av.VideoFrame.from_ndarray(IMG, format="bgr24")
+        frame.pts, frame.time_base = 5000 + i * 3000, Fraction(1, 90000)
+        out = adapter.recv(frame)
+        assert (out.width, out.height) == (IMG.shape[1], IMG.shape[0])
+    assert est.fed == [0, 33, 67]
+
+
+# ---------------------------------------------------------------------------- summary
+def point(t_ms, valid=True, failing=(), side="left", held=0.0) -> TimelinePoint:
+    return TimelinePoint(t_ms=t_ms, has_pose=True, in_pose=True, valid=valid, side=side,
+                         phase="holding", hold_valid_s=held, failing=tuple(failing), cue="")
+
+
+def test_summary_counts_fault_seconds_from_frame_times():
+    pts = [point(t, valid=False, failing=("knee",)) for t in range(0, 2000, 100)]
+    pts += [point(t, valid=False, failing=("knee", "torso")) for t in range(2000, 3000, 100)]
+    s = summarize(pts)
+    faults = dict(s.faults_s)
+    assert faults["knee"] == pytest.approx(3.0)
+    assert faults["torso"] == pytest.approx(1.0)
+    assert [k for k, _ in s.faults_s] == ["knee", "torso"]  # worst first
+    assert s.duration_s == pytest.approx(3.0)
+
+
+def test_summary_caps_a_stalled_stream():
+    s = summarize([point(0, failing=("knee",)), point(60_000, failing=("knee",))])
+    assert dict(s.faults_s)["knee"] < 1.5  # not a minute of fault for two frames
+
+
+def test_summary_takes_sides_and_holds_from_the_last_report():
+    @dataclass
+    class H:
+        side: str
+        valid_s: float
+
+    hold = StubHold(valid_s_by_side={"left": 30.0, "right": 12.5},
+                    reps_by_side={"left": 1, "right": 0}, holds=(H("left", 30.0),))
+    s = summarize([point(0)], StubReport(0, None, True, True, True, {}, hold))
+    assert s.valid_s_by_side == {"left": 30.0, "right": 12.5} and s.total_valid_s == 42.5
+    assert s.holds[0].side == "left" and s.holds[0].valid_s == 30.0
+
+
+# ---------------------------------------------------------------------------- voice cues
+def test_cue_speaker_rate_limits_and_repeats_only_after_a_while():
+    sp = CueSpeaker(min_gap_s=3, repeat_s=10)
+    said = [(t, sp.update(text, t)) for t, text in [
+        (0, "Knee forward"), (1000, "Knee forward"), (2000, "Chest up"), (3500, "Chest up"),
+        (5000, "Chest up"), (12000, "Chest up"), (14000, ""), (16000, "Knee forward")]]
+    # 1000: same cue too soon; 2000: within 3 s of the last one; 5000/12000: a repeat before
+    # 10 s; 14000: nothing to say.
+    assert [(t, s) for t, s in said if s] == [(0, "Knee forward"), (3500, "Chest up"),
+                                              (16000, "Knee forward")]
+
+
+def test_cue_speaker_says_the_same_cue_again_after_repeat_s():
+    sp = CueSpeaker(min_gap_s=3, repeat_s=10)
+    assert sp.update("Chest up", 0) == "Chest up"
+    assert sp.update("Chest up", 9000) is None
+    assert sp.update("Chest up", 10000) == "Chest up"
+
+
+# ---------------------------------------------------------------------------- ICE servers
+def test_rtc_configuration_defaults_to_no_servers():
+    assert rtc_configuration(None) == {"iceServers": []}
+    assert rtc_configuration("  ") == {"iceServers": []}
+
+
+@pytest.mark.parametrize("value", ['[{"urls": ["stun:stun.example.org:3478"]}]',
+                                   '{"iceServers": [{"urls": "turn:t.example.org",'
+                                   ' "username": "u", "credential": "p"}]}'])
+def test_rtc_configuration_reads_json(value):
+    cfg = rtc_configuration(value)
+    assert len(cfg["iceServers"]) == 1 and "urls" in cfg["iceServers"][0]
+
+
+@pytest.mark.parametrize("value", ["not json", '{"urls": 1}', '[{"url": "stun:x"}]'])
+def test_rtc_configuration_rejects_bad_values_clearly(value):
+    with pytest.raises(PosecheckError, match="POSECHECK_ICE_SERVERS"):
+        rtc_configuration(value)
