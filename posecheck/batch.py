@@ -152,20 +152,18 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]
 
 
 def make_slugs(files: Sequence[Path]) -> list[str]:
-    """Unique, file-system-safe folder names for the videos, readable from their paths.
+    """Unique, file-system-safe folder names for the videos: ``<parent folder>__<file name>``.
 
-    The name is the path below the files' common folder with separators turned into ``__``,
-    so ``lunge/a.mp4`` and ``bridge/a.mp4`` do not collide.
+    The name does not depend on which other files are in the batch, so a rerun on a
+    different selection still finds the reports it made before (resume); a clash gets a
+    ``-2``, ``-3`` suffix in input order.
     """
-    if not files:
-        return []
-    resolved = [f.resolve() for f in files]
-    common = Path(os.path.commonpath([str(r.parent) for r in resolved]))
     slugs: list[str] = []
     used: set[str] = set()
-    for r in resolved:
-        rel = r.relative_to(common).as_posix()
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", rel.replace("/", "__")).strip("._") or "video"
+    for f in files:
+        r = f.resolve()
+        rel = f"{r.parent.name}__{r.name}" if r.parent.name else r.name
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", rel).strip("._") or "video"
         slug, n = base, 2
         while slug.lower() in used:
             slug, n = f"{base}-{n}", n + 1
@@ -341,7 +339,7 @@ def _analyze_video(job: Job, out: Path, progress: ProgressFn, t0: float) -> Vide
         raise VideoError(f"{job.video}: no person found in any of its {len(frames)} frames; "
                          "film the whole body, side-on, in good light")
 
-    outcome = analyze_track(frames, specs, info, job.video)
+    outcome = analyze_track(frames, specs, info, job.video, auto=job.stretch == "auto")
     report = outcome.report
     report.update({
         "report_version": REPORT_VERSION,
@@ -719,7 +717,9 @@ def _check_stretch(stretch: str) -> None:
 # The only places batch touches the model, the video decoder and the analysis modules.
 MODEL_MAX_SIDE = 1280  # px; larger frames are downscaled before the model (it sees 256 px)
 PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overlaps inference)
-PEOPLE_SAMPLES = 3     # frames checked for several people (IMAGE mode, num_poses=3)
+# A hip centre moving more than this many torso lengths between two consecutive pose frames
+# is a jump to another person, not a movement. Torso lengths.
+JUMP_TORSO_LENGTHS = 1.5
 
 
 def load_specs(stretch: str) -> list[tuple[str, Any]]:
@@ -933,12 +933,12 @@ class Outcome:
 
 
 def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
-                  video: str) -> Outcome:
+                  video: str, auto: bool = False) -> Outcome:
     """Analyse the frames with the one spec, or recognise the spec first (``auto``)."""
     from posecheck.analysis import analyze_frames
 
-    fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
-    if len(specs) == 1:
+    fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
+    if not auto:
         sid, spec = specs[0]
         analysis = analyze_frames(frames, spec, fps=fps, video=video)
         return Outcome(analysis.to_json(), sid, spec, analysis, None)
@@ -970,49 +970,37 @@ def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
     pose = sum(1 for f in frames if f.has_pose)
     if n and pose < 0.5 * n:
         out.append(f"a person was found in only {pose} of {n} frames")
-    people = count_people(Path(job.video), job.model_path, info)
-    if people > 1:
-        out.append(f"{people} people seen in the picture: the analysis follows one of them "
-                   "(usually the largest); film one person at a time")
+    jumps = identity_jumps(frames)
+    if jumps:
+        out.append(f"the tracked body jumped {jumps} time(s) between frames: there may be "
+                   "several people and the model may have switched between them; film one "
+                   "person at a time")
     return out
 
 
-def count_people(video: Path, model_path: str, info: Any, samples: int = PEOPLE_SAMPLES) -> int:
-    """Most people detected in a few evenly spread frames (IMAGE mode, up to 3 poses)."""
-    import cv2
+def identity_jumps(frames: Sequence[Any], max_jump: float | None = None) -> int:
+    """How often the hip centre moves more than ``max_jump`` torso lengths from one pose
+    frame to the next: a single-pose model hopping between people (nobody moves that fast).
 
-    from posecheck.estimator import PoseEstimator
-    from posecheck.video import iter_frames
+    Pure geometry on the landmarks already there, so cached runs give the same answer.
+    """
+    import numpy as np
 
-    total = max(int(info.frame_count), 1)
-    wanted = {int(round(x)) for x in
-              ([0] if total == 1 else [total * (k + 1) / (samples + 1) for k in range(samples)])}
-    most = 0
-    try:
-        with PoseEstimator(model_path, running_mode="image", num_poses=3) as est:
-            for index, t_ms, image in iter_frames(video):
-                if index not in wanted:
-                    continue
-                long_side = max(image.shape[:2])
-                if long_side > MODEL_MAX_SIDE:
-                    s = MODEL_MAX_SIDE / long_side
-                    image = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-                most = max(most, est.count_poses(image) if hasattr(est, "count_poses")
-                           else _count_poses(est, image))
-                if index >= max(wanted):
-                    break
-    except PosecheckError:
-        return 0
-    return most
+    from posecheck.pose import Landmark
 
-
-def _count_poses(est: Any, image: Any) -> int:
-    import cv2
-    import mediapipe as mp
-
-    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    result = est._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-    return len(result.pose_landmarks or [])
+    max_jump = JUMP_TORSO_LENGTHS if max_jump is None else max_jump
+    hips = [int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)]
+    shoulders = [int(Landmark.LEFT_SHOULDER), int(Landmark.RIGHT_SHOULDER)]
+    jumps, prev = 0, None
+    for f in frames:
+        if not f.has_pose:
+            continue
+        hip = f.xy[hips].mean(axis=0)
+        torso = float(np.linalg.norm(f.xy[shoulders].mean(axis=0) - hip))
+        if prev is not None and torso > 0 and np.linalg.norm(hip - prev) > max_jump * torso:
+            jumps += 1
+        prev = hip
+    return jumps
 
 
 def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> None:
@@ -1022,7 +1010,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
 
     from posecheck.video import iter_frames
 
-    reports = list(getattr(outcome.analysis, "reports", None) or [])
+    reports = list(getattr(outcome.analysis, "frames", None) or [])
     by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
     fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1047,15 +1035,16 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
 
 
 def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
-    """VP9 in MP4 plays in browsers; plain MPEG-4 (mp4v) is the fallback that always works."""
+    """MPEG-4 part 2 (``mp4v``): the one MP4 encoder every OpenCV build has, and fast.
+    (VP9 would play inside browsers but encodes about 40x slower; H.264 is not in the
+    OpenCV wheels.)"""
     import cv2
 
-    for fourcc in ("vp09", "mp4v"):
-        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*fourcc), fps, (width, height))
-        if writer.isOpened():
-            return writer
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    if not writer.isOpened():
         writer.release()
-    raise VideoError(f"{path}: OpenCV cannot write MP4 here (no vp09 or mp4v encoder)")
+        raise VideoError(f"{path}: OpenCV cannot write an MP4 file here (no mp4v encoder)")
+    return writer
 
 
 def _annotate(bgr: Any, report: Any) -> Any:
