@@ -48,7 +48,8 @@ SIDES = ("left", "right")
 # ---------------------------------------------------------------------------- traces
 @dataclass(frozen=True)
 class ClipTrace:
-    """The pipeline's per-frame view of one clip (arrays of length T).
+    """The pipeline's per-frame view of one clip (arrays of length T), with the spec parts
+    needed to replay its decisions under other thresholds.
 
     Attributes:
         video: clip path as labelled.
@@ -57,10 +58,12 @@ class ClipTrace:
         values: check/condition id -> ``(T,)`` float metric value (NaN when not measurable).
         status: check id -> ``(T,)`` int8 status the pipeline decided (1 PASS, 0 FAIL,
             -1 UNKNOWN).
-        in_pose: ``(T,)`` int8 in position (1), not (0), unknown (-1).
-        side: ``(T,)`` object array of ``"left"``/``"right"``/``""`` (the stretched side seen).
-        required: ids of the required checks (they decide ``valid``).
-        conditions: ids of the pose (in-position) conditions.
+        in_pose: ``(T,)`` int8 the pipeline's (sticky) in-position decision, 1 or 0.
+        side: ``(T,)`` object array of ``"left"``/``"right"``/``"both"``/``""``.
+        has_pose: ``(T,)`` bool, a person was found.
+        view_ok: ``(T,)`` int8 the view suits the spec (1), not (0), unknown (-1).
+        checks, conditions: the spec's CheckSpec tuples (form checks, pose conditions).
+        hold: the spec's hold settings; timer_only: the spec has no form checks.
     """
 
     video: str
@@ -70,8 +73,12 @@ class ClipTrace:
     status: Mapping[str, np.ndarray]
     in_pose: np.ndarray
     side: np.ndarray
-    required: tuple[str, ...] = ()
-    conditions: tuple[str, ...] = ()
+    has_pose: np.ndarray | None = None
+    view_ok: np.ndarray | None = None
+    checks: tuple[Any, ...] = ()
+    conditions: tuple[Any, ...] = ()
+    hold: Any = None
+    timer_only: bool = False
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_ms, dtype=np.int64)
@@ -87,11 +94,16 @@ class ClipTrace:
                                      f"expected ({n},)")
                 fixed[k] = arr
             object.__setattr__(self, name, MappingProxyType(fixed))
-        for name, dtype in (("in_pose", np.int8), ("side", object)):
-            arr = np.asarray(getattr(self, name), dtype=dtype)
+        defaults = {"has_pose": np.ones(n, bool), "view_ok": np.ones(n, np.int8)}
+        for name, dtype in (("in_pose", np.int8), ("side", object), ("has_pose", bool),
+                            ("view_ok", np.int8)):
+            value = getattr(self, name)
+            arr = np.asarray(defaults[name] if value is None else value, dtype=dtype)
             if arr.shape != (n,):
                 raise ValueError(f"ClipTrace.{name} has shape {arr.shape}, expected ({n},)")
             object.__setattr__(self, name, arr)
+        object.__setattr__(self, "checks", tuple(self.checks))
+        object.__setattr__(self, "conditions", tuple(self.conditions))
 
     @property
     def t_s(self) -> np.ndarray:
@@ -101,11 +113,42 @@ class ClipTrace:
     def weights(self) -> np.ndarray:
         return frame_weights(self.t_ms)
 
-    def valid(self, status: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
-        """``(T,)`` int8 form validity from the required checks' statuses: 0 if any FAIL,
-        else -1 if any UNKNOWN, else 1 (a spec without checks is always valid)."""
-        return form_valid(status if status is not None else self.status, self.required,
-                          len(self.t_ms))
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.checks if getattr(c, "required", True))
+
+    @classmethod
+    def from_report(cls, report: Any, video: str, spec: Any) -> "ClipTrace":
+        """Build from an :class:`~posecheck.analysis.AnalysisReport` (its FrameReports)."""
+        frames = list(report.frames)
+        n = len(frames)
+        codes = {"pass": PASS, "fail": FAIL, "unknown": UNKNOWN}
+        ids = [c.id for c in spec.checks]
+        cids = [c.id for c in spec.pose]
+        values = {k: np.full(n, np.nan) for k in (*ids, *cids)}
+        status = {k: np.full(n, UNKNOWN, np.int8) for k in ids}
+        t_ms = np.zeros(n, np.int64)
+        in_pose = np.zeros(n, np.int8)
+        has_pose = np.zeros(n, bool)
+        view_ok = np.full(n, UNKNOWN, np.int8)
+        side = np.full(n, "", dtype=object)
+        for i, f in enumerate(frames):
+            t_ms[i] = f.t_ms
+            in_pose[i] = int(bool(f.in_pose))
+            has_pose[i] = bool(f.has_pose)
+            view_ok[i] = UNKNOWN if f.view_ok is None else int(bool(f.view_ok))
+            side[i] = f.stretched_side or ""
+            for cid, r in f.checks.items():
+                if cid in status:
+                    status[cid][i] = codes[r.status.value]
+                    values[cid][i] = r.value
+            for cid, r in f.conditions.items():
+                if cid in values:
+                    values[cid][i] = r.value
+        return cls(video=video, stretch=spec.id, t_ms=t_ms, values=values, status=status,
+                   in_pose=in_pose, side=side, has_pose=has_pose, view_ok=view_ok,
+                   checks=tuple(spec.checks), conditions=tuple(spec.pose), hold=spec.hold,
+                   timer_only=bool(getattr(spec, "timer_only", False)))
 
 
 def form_valid(status: Mapping[str, np.ndarray], required: Sequence[str], n: int) -> np.ndarray:
@@ -254,10 +297,116 @@ def _r(x: float, nd: int = 4) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-# ---------------------------------------------------------------------------- timer replay
-def replay_hold(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
-                hold: Any, **overrides: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Run the hold timer over per-frame outcomes; returns ``(counted_s, counted_side)``:
+# ---------------------------------------------------------------------------- replay
+Thresholds = Mapping[str, Mapping[str, "float | None"]]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The decisions of one clip under some thresholds and timer settings.
+
+    Attributes:
+        status: check id -> ``(T,)`` int8 statuses.
+        in_pose: ``(T,)`` int8 sticky in-position decision (what the page shows), 1 or 0.
+        valid: ``(T,)`` int8 frame validity fed to the timer (1, 0, -1 unknown).
+        counted: ``(T,)`` valid seconds the hold timer added at each frame (empty if the
+            timer was not run).
+        booked: ``(T,)`` side the counted seconds went to.
+    """
+
+    status: Mapping[str, np.ndarray]
+    in_pose: np.ndarray
+    valid: np.ndarray
+    counted: np.ndarray
+    booked: np.ndarray
+
+
+def _merged(c: Any, thresholds: Thresholds) -> tuple[float | None, float | None, float]:
+    t = {"min": c.min, "max": c.max, "hysteresis": c.hysteresis, **thresholds.get(c.id, {})}
+    return t["min"], t["max"], float(t["hysteresis"] or 0.0)
+
+
+def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
+           timer: Mapping[str, float] | None = None, with_timer: bool = True) -> Replay:
+    """Recompute a clip's decisions from its metric values, as
+    :class:`posecheck.session.StretchSession` does, under new thresholds / timer settings.
+
+    Only the cheap part runs: check statuses (:func:`check_status`), the sticky in-position
+    decision, frame validity and the hold timer (rep target lifted, see :func:`run_timer`).
+    With the spec's own settings it reproduces the pipeline (tested).
+    """
+    thresholds = thresholds or {}
+    n = len(trace.t_ms)
+    status = dict(trace.status)
+    for c in trace.checks:
+        if c.id in thresholds and c.id in trace.values:
+            status[c.id] = check_status(trace.values[c.id], *_merged(c, thresholds))
+    conds = [c for c in trace.conditions if c.id in trace.values]
+    hold_grace = float(_get(trace.hold, "grace_s", 1.5))
+    if timer and "grace_s" in timer:
+        hold_grace = float(timer["grace_s"])
+
+    if conds:
+        in_now = _in_now_from_values(trace, conds, thresholds)
+    else:
+        in_now = np.where(trace.has_pose, 1, UNKNOWN).astype(np.int8)
+
+    sticky = np.zeros(n, np.int8)
+    timer_in = np.full(n, UNKNOWN, np.int8)
+    state = 0
+    last_pose: int | None = None
+    for i in range(n):
+        if trace.has_pose[i]:
+            last_pose = int(trace.t_ms[i])
+            if in_now[i] != UNKNOWN:
+                state = int(in_now[i])
+                timer_in[i] = state
+        else:
+            lost = None if last_pose is None else int(trace.t_ms[i]) - last_pose
+            if lost is None or lost > hold_grace * 1000:
+                state = 0
+                timer_in[i] = 0
+        sticky[i] = state
+
+    overall_ok = form_valid(status, trace.required, n)
+    valid = np.where(sticky == 0, 0, UNKNOWN).astype(np.int8)
+    posed = trace.has_pose & (sticky == 1)
+    if trace.timer_only:
+        valid[posed] = np.where(in_now[posed] == 1, 1, UNKNOWN)
+    else:
+        ok_view = posed & (trace.view_ok == 1)
+        v = overall_ok.copy()
+        v[(v == 1) & (in_now == UNKNOWN)] = UNKNOWN
+        valid[ok_view] = v[ok_view]
+    counted = np.zeros(0)
+    booked = np.zeros(0, dtype=object)
+    if with_timer:
+        counted, booked = run_timer(trace.t_ms, timer_in, valid, trace.side, trace.hold,
+                                    **dict(timer or {}))
+    return Replay(status=MappingProxyType(status), in_pose=sticky, valid=valid,
+                  counted=counted, booked=booked)
+
+
+def _in_now_from_values(trace: ClipTrace, conds: Sequence[Any], thresholds: Thresholds
+                        ) -> np.ndarray:
+    cst = [check_status(trace.values[c.id], *_merged(c, thresholds)) for c in conds]
+    stack = np.vstack(cst)
+    in_now = np.where(np.any(stack == FAIL, axis=0), 0,
+                      np.where(np.all(stack == PASS, axis=0), 1, UNKNOWN))
+    return np.where(trace.has_pose, in_now, UNKNOWN).astype(np.int8)
+
+
+def _get(obj: Any, name: str, default: Any) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
+              hold: Any, **overrides: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
     the valid seconds the timer added at each frame and the side it booked them to.
 
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
@@ -270,15 +419,15 @@ def replay_hold(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: 
     n = len(t_ms)
     counted = np.zeros(n)
     booked = np.full(n, "", dtype=object)
-    prev = {s: 0.0 for s in settings.sides}
+    prev: dict[str, float] = {}
     for i in range(n):
         ip = None if in_pose[i] == UNKNOWN else bool(in_pose[i])
         va = None if valid[i] == UNKNOWN else bool(valid[i])
-        sd = side[i] or None
+        sd = side[i] if side[i] in SIDES else None
         st = timer.update(int(t_ms[i]), in_pose=ip, valid=va, side=sd)
         for s, v in st.valid_s_by_side.items():
             add = v - prev.get(s, 0.0)
-            if add > 0:
+            if add > 1e-12:
                 counted[i] += add
                 booked[i] = s
             prev[s] = v
@@ -307,95 +456,47 @@ class ClipScore:
                              "true_s": _r(self.hold_true_s.get(s, 0.0)),
                              "error_s": _r(self.hold_pred_s.get(s, 0.0)
                                            - self.hold_true_s.get(s, 0.0))}
-                         for s in sorted(set(self.hold_pred_s) | set(self.hold_true_s))}}
+                         for s in self.hold_pred_s}}
 
 
-def decisions(trace: ClipTrace, thresholds: Mapping[str, Mapping[str, float | None]] | None = None,
-              checks: Iterable[Any] = (), conditions: Iterable[Any] = (),
-              ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Statuses and in_pose after replacing some thresholds.
+def score_clip(trace: ClipTrace, labels: ClipLabels, rp: Replay | None = None) -> ClipScore:
+    """Score one clip's decisions (``rp``: a :func:`replay`; default the spec's own settings).
 
-    ``checks``/``conditions`` are the spec's CheckSpec objects; those named in ``thresholds``
-    are recomputed from the trace's values with :func:`check_status`, the rest keep the
-    pipeline's decisions. ``in_pose`` is recomputed only when a condition is retuned (all
-    conditions must pass; the pipeline's own ``in_pose`` also needs the view, so the replay
-    keeps it as an upper bound: it can only turn in-pose frames off).
+    Hold seconds are counted over labelled time only, per side and in ``total`` (all sides,
+    which needs no side labels).
     """
-    thresholds = thresholds or {}
-    status = dict(trace.status)
-    for c in checks:
-        if c.id in thresholds and c.id in trace.values:
-            t = {"min": c.min, "max": c.max, "hysteresis": c.hysteresis, **thresholds[c.id]}
-            st = check_status(trace.values[c.id], t["min"], t["max"], t["hysteresis"])
-            # the pipeline only evaluates a check where it decided something; keep its UNKNOWNs
-            orig = trace.status.get(c.id)
-            if orig is not None:
-                st = np.where(orig == UNKNOWN, UNKNOWN, st).astype(np.int8)
-            status[c.id] = st
-    in_pose = trace.in_pose
-    conds = [c for c in conditions if c.id in thresholds and c.id in trace.values]
-    if conds:
-        in_pose = trace.in_pose.copy()
-        for c in conditions:
-            if c.id not in trace.values:
-                continue
-            t = {"min": c.min, "max": c.max, "hysteresis": c.hysteresis,
-                 **thresholds.get(c.id, {})}
-            st = check_status(trace.values[c.id], t["min"], t["max"], t["hysteresis"])
-            in_pose = np.where((in_pose == 1) & (st == FAIL), 0, in_pose).astype(np.int8)
-    return status, in_pose
-
-
-def score_clip(trace: ClipTrace, labels: ClipLabels, hold: Any = None,
-               status: Mapping[str, np.ndarray] | None = None,
-               in_pose: np.ndarray | None = None, **hold_overrides: Any) -> ClipScore:
-    """Score one clip's decisions (the trace's own, or replayed ``status``/``in_pose``)."""
-    status = trace.status if status is None else status
-    in_pose = trace.in_pose if in_pose is None else in_pose
+    rp = rp if rp is not None else replay(trace)
     truth = labels.at_times(trace.t_s)
     w = trace.weights
     checks = {}
-    for cid in dict.fromkeys([*trace.status, *truth.checks]):
+    for cid in dict.fromkeys([*rp.status, *truth.checks]):
         t = truth.checks.get(cid)
-        s = status.get(cid)
+        s = rp.status.get(cid)
         if t is None or s is None:
             continue
         pred_fail = np.where(s == UNKNOWN, UNKNOWN, (s == FAIL).astype(np.int8))
         truth_fail = np.where(t == UNLABELLED, UNLABELLED, (t == FALSE).astype(np.int8))
         checks[cid] = Counts.from_arrays(pred_fail, truth_fail, w)
-    in_pos = Counts.from_arrays(in_pose, truth.in_position, w)
-    valid_pred = trace.valid(status)
-    form = np.where(in_pose == 0, 0, valid_pred).astype(np.int8)
+    in_pos = Counts.from_arrays(rp.in_pose, truth.in_position, w)
     valid_true = truth.valid_truth(trace.required)
     pred_s: dict[str, float] = {}
     true_s: dict[str, float] = {}
-    if hold is not None:
-        counted, booked = replay_hold(trace.t_ms, in_pose, valid_pred, trace.side, hold,
-                                      **hold_overrides)
-        lab = truth.labelled
-        counted_now = np.where(counted > 0, 1, 0).astype(np.int8)
-        valid = Counts.from_arrays(counted_now, valid_true, w)
-        for s in (*SIDES, "both"):
-            p = float(counted[lab & (booked == s)].sum())
-            tr = float(w[(valid_true == TRUE) & (truth.side == s)].sum()) if s != "both" else \
-                float(w[valid_true == TRUE].sum())
+    lab = truth.labelled
+    if len(rp.counted):
+        valid = Counts.from_arrays((rp.counted > 0).astype(np.int8), valid_true, w)
+        for s in SIDES:
+            p = float(rp.counted[lab & (rp.booked == s)].sum())
+            tr = float(w[(valid_true == TRUE) & (truth.side == s)].sum())
             if p > 0 or tr > 0:
-                if s == "both" and _hold_sides(hold) != ("both",):
-                    continue
                 pred_s[s], true_s[s] = p, tr
+        pred_s["total"] = float(rp.counted[lab].sum())
+        true_s["total"] = float(w[valid_true == TRUE].sum())
     else:
-        valid = Counts.from_arrays(form, valid_true, w)
+        valid = Counts.from_arrays(np.where(rp.valid == UNKNOWN, UNKNOWN, rp.valid == 1
+                                            ).astype(np.int8), valid_true, w)
     return ClipScore(video=trace.video, stretch=trace.stretch, checks=MappingProxyType(checks),
                      in_position=in_pos, valid=valid, hold_pred_s=MappingProxyType(pred_s),
-                     hold_true_s=MappingProxyType(true_s),
-                     labelled_s=float(w[truth.labelled].sum()))
-
-
-def _hold_sides(hold: Any) -> tuple[str, ...]:
-    sides = getattr(hold, "sides", None)
-    if sides is None and isinstance(hold, Mapping):
-        sides = hold.get("sides")
-    return tuple(sides or SIDES)
+                     hold_true_s=MappingProxyType(true_s), labelled_s=float(w[lab].sum()))
 
 
 @dataclass(frozen=True)
@@ -421,11 +522,12 @@ class Summary:
         return sum((c.valid for c in self.clips), Counts())
 
     def hold_error(self) -> dict[str, dict[str, float]]:
-        """Per side: predicted and true valid seconds and the mean absolute error per clip."""
+        """Per side (and ``total``): predicted and true valid seconds summed over clips, and
+        the mean absolute error per clip."""
         out: dict[str, dict[str, float]] = {}
-        for s in (*SIDES, "both"):
+        for s in (*SIDES, "total"):
             rows = [(c.hold_pred_s.get(s, 0.0), c.hold_true_s.get(s, 0.0)) for c in self.clips
-                    if s in c.hold_pred_s or s in c.hold_true_s]
+                    if s in c.hold_pred_s]
             if rows:
                 p, t = np.array(rows).T
                 out[s] = {"pred_s": float(p.sum()), "true_s": float(t.sum()),
@@ -446,28 +548,37 @@ class Summary:
                 "clips": len(self.clips)}
 
 
+def score(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
+          thresholds: Thresholds | None = None, timer: Mapping[str, float] | None = None
+          ) -> Summary:
+    """Score clips under some thresholds / timer settings (the spec's own by default)."""
+    return Summary(tuple(score_clip(tr, labels[tr.video], replay(tr, thresholds, timer))
+                         for tr in traces))
+
+
 def format_summary(summary: Summary, title: str = "") -> str:
     """A plain-text table of a summary (one row per check)."""
-    head = (f"{'row':<24}{'prec':>7}{'recall':>8}{'F1':>7}{'agree':>8}{'cover':>8}"
-            f"{'lab s':>8}")
-    lines = [title, head, "-" * len(head)] if title else [head, "-" * len(head)]
+    head = (f"{'row':<30}{'prec':>6}{'recall':>7}{'F1':>6}{'agree':>7}{'cover':>7}"
+            f"{'lab s':>7}")
+    lines = [title] if title else []
+    lines += [head, "-" * len(head)]
 
     def row(name: str, c: Counts) -> str:
-        return (f"{name:<24}{_f(c.precision):>7}{_f(c.recall):>8}{_f(c.f1):>7}"
-                f"{_f(c.agreement):>8}{_f(c.coverage):>8}{c.labelled:>8.1f}")
+        return (f"{name:<30}{_f(c.precision):>6}{_f(c.recall):>7}{_f(c.f1):>6}"
+                f"{_f(c.agreement):>7}{_f(c.coverage):>7}{c.labelled:>7.1f}")
 
     for cid, c in summary.checks.items():
-        lines.append(row(f"{cid} (+=FAIL)", c))
-    lines.append(row("in_position (+=in)", summary.in_position))
-    lines.append(row("valid (+=valid)", summary.valid))
+        lines.append(row(f"{cid} (+ = FAIL)", c))
+    lines.append(row("in_position (+ = in)", summary.in_position))
+    lines.append(row("valid (+ = counted)", summary.valid))
     for s, d in summary.hold_error().items():
-        lines.append(f"hold {s:<6} pred {d['pred_s']:6.1f} s  true {d['true_s']:6.1f} s  "
-                     f"MAE/clip {d['mae_s']:5.1f} s  ({d['clips']} clips)")
+        lines.append(f"hold {s:<6} counted {d['pred_s']:6.1f} s  labelled {d['true_s']:6.1f} s"
+                     f"  MAE/clip {d['mae_s']:5.1f} s  ({d['clips']} clips)")
     return "\n".join(lines)
 
 
 def _f(x: float) -> str:
-    return "  -  " if x is None or math.isnan(x) else f"{x:.2f}"
+    return "-" if x is None or math.isnan(x) else f"{x:.2f}"
 
 
 # ---------------------------------------------------------------------------- split
@@ -475,7 +586,7 @@ def split_clips(videos: Sequence[str], fraction: float = 0.5, seed: int = 0
                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split clips (never frames) into (train, test); deterministic for a seed.
 
-    ``fraction`` is the share of clips in train (at least one clip in each side when there
+    ``fraction`` is the share of clips in train (at least one clip in each part when there
     are two or more clips).
     """
     if not 0.0 < fraction < 1.0:
@@ -507,7 +618,7 @@ def split_by_stretch(clips: Sequence[ClipLabels], fraction: float = 0.5, seed: i
 # ---------------------------------------------------------------------------- sweeps
 @dataclass(frozen=True)
 class SweepResult:
-    """Best thresholds of one check on the training clips."""
+    """Best thresholds of one check (or pose condition) on the training clips."""
 
     check_id: str
     before: dict[str, float | None]
@@ -515,10 +626,14 @@ class SweepResult:
     train_before: float
     train_after: float
     evaluated: int  # candidate settings tried
+    kind: str = "check"
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+OBJECTIVES = ("agreement", "balanced", "f1")
 
 
 def _objective(c: Counts, name: str) -> float:
@@ -528,177 +643,158 @@ def _objective(c: Counts, name: str) -> float:
 
 def _candidates(values: np.ndarray, current: float | None, n: int) -> list[float]:
     v = values[np.isfinite(values)]
-    if v.size == 0 or current is None:
-        return [] if current is None else [current]
+    if current is None:
+        return []
+    if v.size == 0:
+        return [current]
     qs = np.quantile(v, np.linspace(0.0, 1.0, n))
     span = float(qs[-1] - qs[0]) or 1.0
     extra = [qs[0] - 0.05 * span, qs[-1] + 0.05 * span, current]
-    # round to a readable precision so the saved spec stays readable
-    step = 10 ** math.floor(math.log10(span / 200)) if span > 0 else 0.01
-    return sorted({round(round(x / step) * step, 6) for x in [*qs, *extra]})
+    # rounded so the saved spec stays readable
+    step = 10 ** math.floor(math.log10(span / 200))
+    return sorted({round(round(x / step) * step, 6) for x in [*qs, *extra]} | {current})
+
+
+def _search(score_fn: Callable[[float | None, float | None], float], lo: float | None,
+            hi: float | None, cand_lo: list[float], cand_hi: list[float], hyst: float,
+            rounds: int) -> tuple[float | None, float | None, float, float, int]:
+    """Coordinate search over (lo, hi); ties go to the setting nearest the start."""
+    lo0, hi0 = lo, hi
+
+    def dist(a: float | None, b: float | None) -> float:
+        return (abs(a - lo0) if a is not None and lo0 is not None else 0.0) + \
+               (abs(b - hi0) if b is not None and hi0 is not None else 0.0)
+
+    def ok(a: float | None, b: float | None) -> bool:
+        return a is None or b is None or (a <= b and 2 * hyst < (b - a))
+
+    base = score_fn(lo, hi)
+    best_key = (base, 0.0)
+    evaluated = 1
+    for _ in range(rounds):
+        moved = False
+        for which in ("min", "max"):
+            if (which == "min" and lo is None) or (which == "max" and hi is None):
+                continue
+            for c in (cand_lo if which == "min" else cand_hi):
+                nlo, nhi = (c, hi) if which == "min" else (lo, c)
+                if (nlo, nhi) == (lo, hi) or not ok(nlo, nhi):
+                    continue
+                s = score_fn(nlo, nhi)
+                evaluated += 1
+                key = (s, -dist(nlo, nhi))
+                if key > best_key:
+                    best_key = key
+                    lo, hi = nlo, nhi
+                    moved = True
+        if not moved:
+            break
+    return lo, hi, base, best_key[0], evaluated
 
 
 def sweep_check(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], check: Any,
                 objective: str = "agreement", grid: int = 41, rounds: int = 3) -> SweepResult:
     """Coordinate search of one check's ``min``/``max`` on ``traces`` (the training clips).
 
-    Candidates are quantiles of the check's measured values on the labelled frames (plus the
-    current value); ``min`` and ``max`` are searched in turn, ``rounds`` times. Ties go to
-    the setting closest to the current one, so a check changes only when labels say so. A
-    bound that is absent (open) stays absent.
+    The objective is computed on the check's own labels (check statuses do not depend on
+    each other). Candidates are quantiles of the check's measured values on the labelled
+    frames (plus the current value); ``min`` and ``max`` are searched in turn, ``rounds``
+    times. Ties go to the setting closest to the current one, so a check changes only when
+    the labels say so. A bound that is absent (open) stays absent.
     """
     data = []
     for tr in traces:
         if check.id not in tr.values:
             continue
         truth = labels[tr.video].at_times(tr.t_s).checks.get(check.id)
-        if truth is None:
+        if truth is None or not np.any(truth != UNLABELLED):
             continue
-        orig = tr.status.get(check.id)
-        data.append((tr.values[check.id], truth, tr.weights, orig))
+        truth_fail = np.where(truth == UNLABELLED, UNLABELLED, truth == FALSE).astype(np.int8)
+        data.append((tr.values[check.id], truth_fail, tr.weights, truth != UNLABELLED))
     before = {"min": check.min, "max": check.max}
     if not data:
         return SweepResult(check.id, before, dict(before), math.nan, math.nan, 0)
-    all_vals = np.concatenate([d[0][d[1] != UNLABELLED] for d in data])
+    all_vals = np.concatenate([d[0][d[3]] for d in data])
 
-    def score(lo: float | None, hi: float | None) -> float:
+    def score_fn(lo: float | None, hi: float | None) -> float:
         total = Counts()
-        for vals, truth, w, orig in data:
+        for vals, truth_fail, w, _ in data:
             st = check_status(vals, lo, hi, check.hysteresis)
-            if orig is not None:
-                st = np.where(orig == UNKNOWN, UNKNOWN, st)
             pred_fail = np.where(st == UNKNOWN, UNKNOWN, (st == FAIL).astype(np.int8))
-            truth_fail = np.where(truth == UNLABELLED, UNLABELLED, (truth == FALSE))
-            total = total + Counts.from_arrays(pred_fail, truth_fail.astype(np.int8), w)
+            total = total + Counts.from_arrays(pred_fail, truth_fail, w)
         return _objective(total, objective)
 
-    def ok(lo: float | None, hi: float | None) -> bool:
-        if lo is None or hi is None:
-            return True
-        return lo <= hi and (2 * check.hysteresis < hi - lo or hi == lo == 0)
-
-    def dist(lo: float | None, hi: float | None) -> float:
-        d = 0.0
-        if lo is not None and check.min is not None:
-            d += abs(lo - check.min)
-        if hi is not None and check.max is not None:
-            d += abs(hi - check.max)
-        return d
-
-    lo, hi = check.min, check.max
-    base = score(lo, hi)
-    best = base
-    evaluated = 1
-    cand_lo = _candidates(all_vals, check.min, grid)
-    cand_hi = _candidates(all_vals, check.max, grid)
-    for _ in range(rounds):
-        moved = False
-        for which in ("min", "max"):
-            cands = cand_lo if which == "min" else cand_hi
-            if (which == "min" and lo is None) or (which == "max" and hi is None):
-                continue
-            best_key = (best, -dist(lo, hi))
-            for c in cands:
-                nlo, nhi = (c, hi) if which == "min" else (lo, c)
-                if not ok(nlo, nhi):
-                    continue
-                s = score(nlo, nhi)
-                evaluated += 1
-                key = (s, -dist(nlo, nhi))
-                if key > best_key:
-                    best_key = key
-                    best = s
-                    if (nlo, nhi) != (lo, hi):
-                        moved = True
-                    lo, hi = nlo, nhi
-        if not moved:
-            break
-    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, evaluated)
+    lo, hi, base, best, n = _search(score_fn, check.min, check.max,
+                                    _candidates(all_vals, check.min, grid),
+                                    _candidates(all_vals, check.max, grid),
+                                    check.hysteresis, rounds)
+    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, n)
 
 
 def sweep_condition(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
-                    condition: Any, conditions: Sequence[Any],
-                    current: Mapping[str, Mapping[str, float | None]],
-                    objective: str = "agreement", grid: int = 41, rounds: int = 2
-                    ) -> SweepResult:
-    """Like :func:`sweep_check` for one pose condition, scored on ``in_position`` labels
-    (the other conditions fixed at ``current``)."""
-    usable = [tr for tr in traces if condition.id in tr.values]
+                    condition: Any, current: Thresholds, objective: str = "agreement",
+                    grid: int = 31, rounds: int = 2) -> SweepResult:
+    """Like :func:`sweep_check` for one pose condition, scored on the ``in_position``
+    labels through the sticky in-position replay (other conditions fixed at ``current``)."""
     before = {"min": condition.min, "max": condition.max}
-    data = [(tr, labels[tr.video].at_times(tr.t_s).in_position, tr.weights) for tr in usable]
-    data = [d for d in data if np.any(d[1] != UNLABELLED)]
+    data = []
+    for tr in traces:
+        if condition.id not in tr.values:
+            continue
+        truth = labels[tr.video].at_times(tr.t_s).in_position
+        if np.any(truth != UNLABELLED):
+            data.append((tr, truth, tr.weights))
     if not data:
-        return SweepResult(condition.id, before, dict(before), math.nan, math.nan, 0)
-    all_vals = np.concatenate([d[0].values[condition.id][d[1] != UNLABELLED] for d in data])
+        return SweepResult(condition.id, before, dict(before), math.nan, math.nan, 0, "pose")
+    all_vals = np.concatenate([tr.values[condition.id][truth != UNLABELLED]
+                               for tr, truth, _ in data])
 
-    def score(lo: float | None, hi: float | None) -> float:
+    def score_fn(lo: float | None, hi: float | None) -> float:
         th = {**current, condition.id: {"min": lo, "max": hi}}
         total = Counts()
         for tr, truth, w in data:
-            _, ip = decisions(tr, th, conditions=conditions)
-            total = total + Counts.from_arrays(ip, truth, w)
+            rp = replay(tr, th, with_timer=False)
+            total = total + Counts.from_arrays(rp.in_pose, truth, w)
         return _objective(total, objective)
 
-    lo, hi = condition.min, condition.max
-    base = score(lo, hi)
-    best, evaluated = base, 1
-    for _ in range(rounds):
-        moved = False
-        for which in ("min", "max"):
-            if (which == "min" and lo is None) or (which == "max" and hi is None):
-                continue
-            cur = lo if which == "min" else hi
-            best_key = (best, 0.0)
-            for c in _candidates(all_vals, cur, grid):
-                nlo, nhi = (c, hi) if which == "min" else (lo, c)
-                if nlo is not None and nhi is not None and nlo > nhi:
-                    continue
-                s = score(nlo, nhi)
-                evaluated += 1
-                orig = condition.min if which == "min" else condition.max
-                key = (s, -abs(c - orig))
-                if key > best_key:
-                    best_key, best = key, s
-                    moved = moved or (nlo, nhi) != (lo, hi)
-                    lo, hi = nlo, nhi
-        if not moved:
-            break
-    return SweepResult(condition.id, before, {"min": lo, "max": hi}, base, best, evaluated)
+    lo, hi, base, best, n = _search(score_fn, condition.min, condition.max,
+                                    _candidates(all_vals, condition.min, grid),
+                                    _candidates(all_vals, condition.max, grid),
+                                    condition.hysteresis, rounds)
+    return SweepResult(condition.id, before, {"min": lo, "max": hi}, base, best, n, "pose")
 
 
-def sweep_timer(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], hold: Any,
-                thresholds: Mapping[str, Mapping[str, float | None]], checks: Sequence[Any],
-                conditions: Sequence[Any] = (),
-                debounce: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5),
-                grace: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
+DEBOUNCE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # s
+GRACE_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # s
+
+
+def sweep_timer(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
+                thresholds: Thresholds, hold: Any,
+                debounce: Sequence[float] = DEBOUNCE_GRID, grace: Sequence[float] = GRACE_GRID,
                 ) -> tuple[dict[str, float], float, float]:
-    """Grid over ``debounce_s`` x ``grace_s`` maximising agreement of the timer's counted
-    valid time with the labelled valid time (thresholds already tuned).
+    """Grid over ``debounce_s`` x ``grace_s`` maximising the agreement of the timer's
+    counted time with the labelled valid time (thresholds already tuned).
 
     Returns ``({"debounce_s", "grace_s"}, train_before, train_after)``; ties go to the
     current setting's neighbourhood.
     """
-    prepared = []
-    for tr in traces:
-        status, ip = decisions(tr, thresholds, checks=checks, conditions=conditions)
-        prepared.append((tr, status, ip))
-    d0 = float(getattr(hold, "debounce_s", 0.5))
-    g0 = float(getattr(hold, "grace_s", 1.5))
+    d0 = float(_get(hold, "debounce_s", 0.5))
+    g0 = float(_get(hold, "grace_s", 1.5))
 
-    def score(d: float, g: float) -> float:
+    def score_fn(d: float, g: float) -> float:
         total = Counts()
-        for tr, status, ip in prepared:
-            cs = score_clip(tr, labels[tr.video], hold, status=status, in_pose=ip,
-                            debounce_s=d, grace_s=g)
-            total = total + cs.valid
+        for tr in traces:
+            rp = replay(tr, thresholds, {"debounce_s": d, "grace_s": g})
+            total = total + score_clip(tr, labels[tr.video], rp).valid
         return _objective(total, "agreement")
 
-    before = score(d0, g0)
+    before = score_fn(d0, g0)
     best_key, best = (before, 0.0), {"debounce_s": d0, "grace_s": g0}
     for d in sorted(set(debounce) | {d0}):
         for g in sorted(set(grace) | {g0}):
-            s = score(d, g)
-            key = (s, -(abs(d - d0) + abs(g - g0)))
+            if (d, g) == (d0, g0):
+                continue
+            key = (score_fn(d, g), -(abs(d - d0) + abs(g - g0)))
             if key > best_key:
                 best_key, best = key, {"debounce_s": d, "grace_s": g}
     return best, before, best_key[0]
@@ -715,30 +811,45 @@ class TuneResult:
     train: tuple[str, ...]
     test: tuple[str, ...]
 
+    def changes(self) -> list[str]:
+        out = [f"{r.kind} {r.check_id}: " + ", ".join(
+            f"{k} {_v(r.before[k])} -> {_v(r.after[k])}" for k in ("min", "max")
+            if r.before[k] != r.after[k]) for r in self.sweeps if r.changed]
+        return out
+
+
+def _v(x: float | None) -> str:
+    return "open" if x is None else f"{x:g}"
+
 
 def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: Any,
-         train: Sequence[str], check_ids: Sequence[str] | None = None,
-         objective: str = "agreement", tune_pose: bool = True, tune_timer: bool = True,
-         test: Sequence[str] = ()) -> TuneResult:
-    """Tune ``spec`` on the clips named in ``train`` only (the test clips are never looked at).
+         train: Sequence[str], test: Sequence[str] = (), check_ids: Sequence[str] | None = None,
+         objective: str = "agreement", tune_pose: bool = True, tune_timer: bool = False,
+         ) -> TuneResult:
+    """Tune ``spec`` on the clips named in ``train`` only (test clips are never looked at).
 
-    Order: pose conditions (on ``in_position`` labels), then each check (on its labels), then
-    debounce/grace (on valid-hold labels).
+    Order: pose conditions (on ``in_position`` labels), then each check (on its own labels),
+    then, if asked, debounce/grace (on valid-hold labels).
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     train_set = set(train)
     leak = train_set & set(test)
     if leak:
         raise ValueError(f"clips in both train and test: {sorted(leak)}")
     tr_traces = [t for t in traces if t.video in train_set]
     wanted = set(check_ids) if check_ids else None
+    known = {c.id for c in (*spec.checks, *spec.pose)}
+    if wanted and wanted - known:
+        raise ValueError(f"{spec.id}: no check {sorted(wanted - known)[0]!r}; "
+                         f"checks: {', '.join(sorted(known))}")
     thresholds: dict[str, dict[str, float | None]] = {}
     sweeps: list[SweepResult] = []
     if tune_pose:
         for cond in spec.pose:
             if wanted is not None and cond.id not in wanted:
                 continue
-            r = sweep_condition(tr_traces, labels, cond, spec.pose, thresholds,
-                                objective=objective)
+            r = sweep_condition(tr_traces, labels, cond, thresholds, objective=objective)
             sweeps.append(r)
             if r.changed:
                 thresholds[cond.id] = dict(r.after)
@@ -749,68 +860,11 @@ def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: An
         sweeps.append(r)
         if r.changed:
             thresholds[check.id] = dict(r.after)
-    timer = {"debounce_s": spec.hold.debounce_s, "grace_s": spec.hold.grace_s}
+    timer = {"debounce_s": float(spec.hold.debounce_s), "grace_s": float(spec.hold.grace_s)}
     timer_train = (math.nan, math.nan)
     if tune_timer and tr_traces:
-        timer, b, a = sweep_timer(tr_traces, labels, spec.hold, thresholds, spec.checks,
-                                  spec.pose)
+        timer, b, a = sweep_timer(tr_traces, labels, thresholds, spec.hold)
         timer_train = (b, a)
     return TuneResult(thresholds=thresholds, timer=timer, sweeps=tuple(sweeps),
                       timer_train=timer_train, train=tuple(sorted(train_set)),
-                      test=tuple(test))
-
-
-# ---------------------------------------------------------------------------- from analysis
-def trace_from_report(report: Any, video: str, spec: Any) -> ClipTrace:
-    """Build a :class:`ClipTrace` from an :class:`~posecheck.analysis.AnalysisReport` (or its
-    ``to_json()`` dict)."""
-    data = report.to_json() if hasattr(report, "to_json") else report
-    if isinstance(data, str):
-        import json
-        data = json.loads(data)
-    timeline = data.get("timeline") or []
-    n = len(timeline)
-    t_ms = np.zeros(n, np.int64)
-    in_pose = np.full(n, UNKNOWN, np.int8)
-    side = np.full(n, "", dtype=object)
-    ids = [c.id for c in spec.checks] + [c.id for c in spec.pose]
-    values = {k: np.full(n, np.nan) for k in ids}
-    status = {c.id: np.full(n, UNKNOWN, np.int8) for c in spec.checks}
-    codes = {"pass": PASS, "fail": FAIL, "unknown": UNKNOWN}
-    for i, row in enumerate(timeline):
-        t_ms[i] = int(round(float(row["t_ms"]))) if "t_ms" in row else int(
-            round(float(row["t_s"]) * 1000))
-        ip = row.get("in_pose")
-        in_pose[i] = UNKNOWN if ip is None else int(bool(ip))
-        s = row.get("stretched_side") or row.get("side") or ""
-        side[i] = s if s in SIDES else ""
-        for cid, entry in (row.get("checks") or {}).items():
-            if isinstance(entry, Mapping):
-                st, val = entry.get("status"), entry.get("value")
-            else:
-                st, val = entry, None
-            if cid in status and st is not None:
-                status[cid][i] = codes.get(str(st).lower(), UNKNOWN)
-            if cid in values and val is not None:
-                values[cid][i] = float(val)
-        for cid, entry in (row.get("pose") or row.get("conditions") or {}).items():
-            val = entry.get("value") if isinstance(entry, Mapping) else entry
-            if cid in values and isinstance(val, (int, float)) and not isinstance(val, bool):
-                values[cid][i] = float(val)
-    values = {k: v for k, v in values.items() if np.any(np.isfinite(v))}
-    return ClipTrace(video=video, stretch=spec.id, t_ms=t_ms, values=values, status=status,
-                     in_pose=in_pose, side=side,
-                     required=tuple(c.id for c in spec.checks if c.required),
-                     conditions=tuple(c.id for c in spec.pose))
-
-
-def score_traces(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: Any,
-                 thresholds: Mapping[str, Mapping[str, float | None]] | None = None,
-                 timer: Mapping[str, float] | None = None) -> Summary:
-    """Score traces, optionally with replayed thresholds / timer settings."""
-    out = []
-    for tr in traces:
-        status, ip = decisions(tr, thresholds or {}, checks=spec.checks, conditions=spec.pose)
-        out.append(score_clip(tr, labels[tr.video], spec.hold, status=status, in_pose=ip,
-                              **dict(timer or {})))
-    return Summary(tuple(out))
+                      test=tuple(sorted(test)))

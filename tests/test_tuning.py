@@ -10,20 +10,26 @@ import pytest
 from posecheck.labels import ClipLabels, Interval
 from posecheck.specs import CheckSpec, HoldSettings
 from posecheck.tuning import (FAIL, PASS, UNKNOWN, ClipTrace, Counts, check_status,
-                              frame_weights, replay_hold, score_clip, split_by_stretch,
-                              split_clips, sweep_check, tune)
+                              frame_weights, replay, run_timer, score, score_clip,
+                              split_by_stretch, split_clips, sweep_check, tune)
 
 P, F, U = PASS, FAIL, UNKNOWN
 
 
-def trace(video: str, t_ms, status=None, values=None, in_pose=None, side=None,
-          required=("c",)) -> ClipTrace:
+CHECK = CheckSpec(id="c", metric="torso_lean_deg", min=None, max=60.0, unit="deg",
+                  cue_high="x")
+HOLD = HoldSettings(target_s=30, debounce_s=0.5, grace_s=1.5)
+
+
+def trace(video: str, t_ms, status=None, values=None, side=None, hold=HOLD,
+          check=CHECK) -> ClipTrace:
+    """A clip always in position (no pose conditions), one check ``c``."""
     n = len(t_ms)
     return ClipTrace(video=video, stretch="s", t_ms=np.asarray(t_ms),
                      values=values or {}, status=status or {},
-                     in_pose=np.ones(n, np.int8) if in_pose is None else in_pose,
+                     in_pose=np.ones(n, np.int8),
                      side=np.full(n, "left", object) if side is None else side,
-                     required=required)
+                     checks=(check,), hold=hold)
 
 
 # ---------------------------------------------------------------------------- scoring
@@ -118,7 +124,7 @@ def test_replay_hold_counts_what_the_timer_counts() -> None:
     valid[10:15] = 0
     side = np.full(n, "left", object)
     hold = HoldSettings(target_s=30, debounce_s=0.5, grace_s=1.0)
-    counted, booked = replay_hold(t, in_pose, valid, side, hold)
+    counted, booked = run_timer(t, in_pose, valid, side, hold)
     timer = HoldTimer(HoldTimerSettings.from_spec(hold, target_s=1e9))
     for i in range(n):
         st = timer.update(int(t[i]), in_pose=bool(in_pose[i]), valid=bool(valid[i]), side="left")
@@ -133,12 +139,16 @@ def test_hold_error_per_side() -> None:
     t = np.arange(n) * 100  # 3 s
     clip = ClipLabels("v.mp4", "s", (Interval(0.0, 3.0, in_position=True, side="left",
                                               checks={"c": True}),))
-    tr = trace("v.mp4", t, status={"c": np.full(n, P, np.int8)})
     hold = HoldSettings(target_s=30, debounce_s=0.0, grace_s=0.0)
-    sc = score_clip(tr, clip, hold)
+    tr = trace("v.mp4", t, status={"c": np.full(n, P, np.int8)}, hold=hold)
+    sc = score_clip(tr, clip)
     assert sc.hold_true_s["left"] == pytest.approx(3.0)
     # without debounce the timer counts every interval after the first frame: 2.9 s
     assert sc.hold_pred_s["left"] == pytest.approx(2.9, abs=0.11)
+    assert sc.hold_true_s["total"] == pytest.approx(3.0)
+    # the same clip scored with a 1 s debounce loses about a second
+    sc2 = score_clip(tr, clip, replay(tr, timer={"debounce_s": 1.0}))
+    assert sc2.hold_pred_s["left"] == pytest.approx(sc.hold_pred_s["left"] - 1.0, abs=0.11)
 
 
 # ---------------------------------------------------------------------------- splits
@@ -208,11 +218,8 @@ class _Spec:
 
     id = "s"
     pose = ()
-    hold = HoldSettings(target_s=30, debounce_s=0.5, grace_s=1.5)
-
-    def __init__(self, max_: float = 60.0):
-        self.checks = (CheckSpec(id="c", metric="torso_lean_deg", min=None, max=max_,
-                                 unit="deg", cue_high="x"),)
+    hold = HOLD
+    checks = (CHECK,)
 
 
 def test_tune_never_looks_at_test_clips() -> None:
@@ -239,3 +246,63 @@ def test_tune_timer_prefers_less_debounce_when_labels_count_from_start() -> None
     r = tune(traces, labels, _Spec(), train=("c0.mp4", "c1.mp4"), tune_timer=True)
     assert r.timer["debounce_s"] == 0.0
     assert r.timer_train[1] >= r.timer_train[0]
+
+
+# ---------------------------------------------------------------------------- replay = pipeline
+def _lunge_clip():
+    """3 s at 10 fps of a deep lunge whose torso lean sweeps 0 -> 40 deg, then standing."""
+    from factories import make_pose
+
+    frames = []
+    for i in range(40):
+        if i < 30:
+            f = make_pose("deep_lunge", torso_deg=40 * i / 29, t_ms=i * 100, index=i)
+        else:
+            f = make_pose("standing", t_ms=i * 100, index=i)
+        frames.append(f)
+    return frames
+
+
+def test_replay_reproduces_the_session_and_retuned_spec() -> None:
+    from posecheck.analysis import analyze_frames
+    from posecheck.specs import load_spec
+
+    spec = load_spec("deep_lunge")
+    frames = _lunge_clip()
+    rep = analyze_frames(frames, spec, fps=10, smoothing="none")
+    tr = ClipTrace.from_report(rep, "x.mp4", spec)
+    rp = replay(tr)
+    assert rp.in_pose.tolist() == [int(f.in_pose) for f in rep.frames]
+    assert rp.valid.tolist() == [-1 if f.valid is None else int(f.valid) for f in rep.frames]
+    for cid in tr.status:
+        assert rp.status[cid].tolist() == tr.status[cid].tolist()
+    # new thresholds: the replay equals a full re-analysis with the changed spec
+    th = {"torso_upright": {"max": 30.0}, spec.pose[0].id: {"min": 45.0}}
+    rep2 = analyze_frames(frames, spec.with_thresholds(th), fps=10, smoothing="none")
+    rp2 = replay(tr, th)
+    codes = {"pass": P, "fail": F, "unknown": U}
+    assert rp2.status["torso_upright"].tolist() == [
+        codes[f.checks["torso_upright"].status.value] for f in rep2.frames]
+    assert rp2.in_pose.tolist() == [int(f.in_pose) for f in rep2.frames]
+    counted = {s: rp2.counted[rp2.booked == s].sum() for s in ("left", "right")}
+    final = rep2.frames[-1].hold.valid_s_by_side
+    for s in ("left", "right"):
+        assert counted[s] == pytest.approx(final.get(s, 0.0))
+
+
+def test_score_summary_across_clips() -> None:
+    t = np.arange(10) * 100
+    v = np.linspace(0, 90, 10)
+    labels = {}
+    traces = []
+    for name in ("a.mp4", "b.mp4"):
+        traces.append(trace(name, t, status={"c": check_status(v, None, 60.0)}, values={"c": v}))
+        labels[name] = ClipLabels(name, "s", (Interval(0.0, 1.0, in_position=True,
+                                                       checks={"c": True}),))
+    s = score(traces, labels)
+    # values 0..90 step 10: 70, 80, 90 fail (> 60) but all should pass: 3 FP frames per clip
+    assert s.checks["c"].fp == pytest.approx(0.6)
+    assert s.checks["c"].agreement == pytest.approx(0.7)
+    s2 = score(traces, labels, thresholds={"c": {"max": 95.0}})
+    assert s2.checks["c"].agreement == pytest.approx(1.0)
+    assert set(s.by_stretch()) == {"s"}
