@@ -102,17 +102,21 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def iter_frames(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, np.ndarray]]:
+def iter_frames(path: str | os.PathLike[str], step: int = 1
+                ) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield ``(index, t_ms, bgr_image)`` for every frame that decodes, in order.
 
-    A truncated video stops at its last decodable frame (compare the count with
-    ``VideoInfo.frame_count``).
+    ``step > 1`` yields every ``step``-th frame (indices 0, step, 2*step, ...; the frames
+    between are grabbed but not converted, which is cheaper). A truncated video stops at its
+    last decodable frame (compare the count with ``VideoInfo.frame_count``).
 
     Raises:
         VideoError: the file cannot be opened, or not a single frame decodes.
     """
     import cv2
 
+    if step < 1:
+        raise ValueError(f"step must be >= 1, got {step}")
     path = _check_file(Path(path))
     if is_image_path(path):
         yield 0, 0, _read_image(path)
@@ -123,11 +127,12 @@ def iter_frames(path: str | os.PathLike[str]) -> Iterator[tuple[int, int, np.nda
         fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_FPS
         clock = TimestampFixer(fps)
         index = 0
-        while True:
-            ok, frame = cap.read()
-            if not ok or frame is None:
-                break
-            yield index, clock.next(cap.get(cv2.CAP_PROP_POS_MSEC), index), frame
+        while cap.grab():
+            if index % step == 0:
+                ok, frame = cap.retrieve()
+                if not ok or frame is None:
+                    break
+                yield index, clock.next(cap.get(cv2.CAP_PROP_POS_MSEC), index), frame
             index += 1
     finally:
         cap.release()

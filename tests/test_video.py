@@ -85,6 +85,15 @@ def test_constant_rate_clip_info_and_frames(tmp_path):
     assert all(img.shape == (H, W, 3) and img.dtype == np.uint8 for _, _, img in frames)
 
 
+def test_step_yields_every_nth_frame_with_its_own_timestamp(tmp_path):
+    pts = [0, 40, 70, 200, 233, 500, 510, 800]
+    clip = write_clip(tmp_path / "vfr.mp4", pts)
+    got = [(i, t) for i, t, _ in iter_frames(clip, step=3)]
+    assert got == [(0, 0), (3, 200), (6, 510)]
+    with pytest.raises(ValueError, match="step"):
+        next(iter_frames(clip, step=0))
+
+
 # ---------------------------------------------------------------------------- rotation
 @pytest.mark.parametrize("degrees, size, corner", [
     (90, (H, W), "top-right"),      # turned clockwise: the top-left block goes top-right
