@@ -223,3 +223,43 @@ def test_npm_pins_cover_all_variants():
         assert f"pose_landmark_{name}.tflite" in models.NPM_SHA256
     assert models.NPM_DETECTOR in models.NPM_SHA256
     assert all(len(v) == 64 and int(v, 16) >= 0 for v in models.NPM_SHA256.values())
+
+
+@pytest.fixture
+def http_dir(tmp_path):
+    """A local HTTP server over a temporary folder; yields (folder, url template)."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/pose_landmarker_{{name}}.task"
+    server.shutdown()
+    server.server_close()
+
+
+def test_official_download_is_used_when_reachable(real_lite, http_dir, model_dir, monkeypatch):
+    root, url = http_dir
+    shutil.copy(real_lite, root / "pose_landmarker_lite.task")
+    monkeypatch.setenv(models.ENV_OFFICIAL_URL, url)
+    path = models.resolve_model("lite", progress=False)
+    assert models.bundle_info(path)["source"].startswith("official")
+    assert path.read_bytes() == real_lite.read_bytes()
+    assert not (model_dir / models.NPM_TARBALL).exists(), "no fallback needed"
+
+
+def test_a_broken_download_is_not_installed(http_dir, model_dir, tmp_path, monkeypatch):
+    root, url = http_dir
+    (root / "pose_landmarker_lite.task").write_bytes(b"<html>captive portal</html>")
+    monkeypatch.setenv(models.ENV_OFFICIAL_URL, url)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # and no fallback either
+    with pytest.raises(ModelError, match="not a zip") as info:
+        models.resolve_model("lite", progress=False)
+    assert "--model" in str(info.value)
+    assert not (model_dir / "pose_landmarker_lite.task").exists()
