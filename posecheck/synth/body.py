@@ -53,8 +53,8 @@ class BodyShape:
     forearm: float = 0.27
     hand: float = 0.17
     # Radii (metres) used for drawing and for grounding the body on the floor.
-    thigh_r: tuple[float, float] = (0.08, 0.055)
-    shin_r: tuple[float, float] = (0.052, 0.04)
+    thigh_r: tuple[float, float] = (0.09, 0.062)
+    shin_r: tuple[float, float] = (0.06, 0.043)
     upper_arm_r: tuple[float, float] = (0.048, 0.038)
     forearm_r: tuple[float, float] = (0.036, 0.028)
     trunk_r: float = 0.125

@@ -19,6 +19,7 @@ from posecheck.synth.camera import Camera
 BGR = tuple[int, int, int]
 _SHIFT = 4                      # sub-pixel bits for cv2 polygon drawing
 _SCALE = float(1 << _SHIFT)
+FAR_SHADE = 0.3                 # colour loss of limbs on the far side of the body (0..1)
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,20 @@ def background(scene: Scene) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- drawing
-def _circle_pts(c: np.ndarray, r: float, n: int = 16) -> np.ndarray:
+def _unit_circle(n: int) -> np.ndarray:
     a = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
-    return c[None, :] + r * np.column_stack([np.cos(a), np.sin(a)])
+    return np.column_stack([np.cos(a), np.sin(a)])
+
+
+_CIRCLES = {n: _unit_circle(n) for n in (16, 20)}
+
+
+def _circle_pts(c: np.ndarray, r: float, n: int = 16) -> np.ndarray:
+    return c[None, :] + r * _CIRCLES[n]
 
 
 def _capsule(img: np.ndarray, pa: np.ndarray, pb: np.ndarray, ra: float, rb: float,
-             colour: BGR, light: np.ndarray, ambient: float, layers: int = 5) -> None:
+             colour: BGR, light: np.ndarray, ambient: float, layers: int = 4) -> None:
     """A tapered capsule shaded like a lit cylinder: dark rim, highlight towards the light."""
     base = np.asarray(colour, np.float32)
     axis = pb - pa
@@ -254,10 +262,10 @@ def _shadow(img: np.ndarray, cam: Camera, skel: Skeleton) -> None:
     xa, xb = int(max(0, x0 - pad)), int(min(w, x1 + pad))
     if ya >= yb or xa >= xb:
         return
-    mask = np.zeros((yb - ya, xb - xa), np.float32)
-    cv2.ellipse(mask, (int((x0 + x1) / 2 - xa), int(y - ya)), (int((x1 - x0) / 2), int(ry)), 0,
-                0, 360, 1.0, -1)
-    mask = cv2.GaussianBlur(mask, (0, 0), ry)
+    yy, xx = np.mgrid[ya:yb, xa:xb].astype(np.float32)
+    rx = max((x1 - x0) / 2.0, 1.0)
+    d = ((xx - (x0 + x1) / 2.0) / rx) ** 2 + ((yy - y) / ry) ** 2
+    mask = np.clip(1.2 - d, 0.0, 1.0) ** 1.5   # soft edge without a blur
     roi = img[ya:yb, xa:xb].astype(np.float32)
     img[ya:yb, xa:xb] = (roi * (1.0 - 0.35 * mask[..., None])).astype(np.uint8)
 
@@ -274,6 +282,9 @@ def draw_body(img: np.ndarray, scene: Scene, skel: Skeleton, pal: Palette,
         items.append((float(depth.mean()), "seg", (seg, xy, depth)))
     (_,), (hd,) = cam.project(skel.face["centre"][None])
     items.append((float(hd), "head", None))
+    # Limbs on the far side of the body are in the torso's shadow: darker, as in real footage,
+    # which is also what tells the two legs apart in a side view.
+    (_,), (mid,) = cam.project(skel.joints["pelvis"][None])
     for _, kind, data in sorted(items, key=lambda it: -it[0]):
         if kind == "head":
             _draw_head(img, cam, skel, pal, light, scene.ambient, head_r)
@@ -282,7 +293,9 @@ def draw_body(img: np.ndarray, scene: Scene, skel: Skeleton, pal: Palette,
         if depth.min() <= 0.05:
             continue  # behind the camera
         ra, rb = cam.radius_px(seg.ra, depth[0]), cam.radius_px(seg.rb, depth[1])
-        _capsule(img, xy[0], xy[1], ra, rb, pal.of(seg.part), light, scene.ambient)
+        far = float(np.clip((depth.mean() - mid - 0.03) / 0.08, 0.0, 1.0))
+        colour = tuple(int(c * (1.0 - FAR_SHADE * far)) for c in pal.of(seg.part))
+        _capsule(img, xy[0], xy[1], ra, rb, colour, light, scene.ambient)
 
 
 def render_frame(scene: Scene, bodies: list[tuple[Skeleton, Palette]], index: int) -> np.ndarray:
@@ -295,7 +308,13 @@ def render_frame(scene: Scene, bodies: list[tuple[Skeleton, Palette]], index: in
     if scene.blur:
         img = cv2.GaussianBlur(img, (3, 3), 0.7)
     if scene.noise > 0:
-        rng = np.random.default_rng((scene.seed, index))
-        noise = rng.normal(0.0, scene.noise, img.shape).astype(np.float32)
-        img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        bank = _noise_bank(scene.seed, img.shape, scene.noise)
+        img = np.clip(img.astype(np.int16) + bank[index % len(bank)], 0, 255).astype(np.uint8)
     return img
+
+
+@lru_cache(maxsize=4)
+def _noise_bank(seed: int, shape: tuple[int, ...], sigma: float, n: int = 7) -> np.ndarray:
+    """Seeded sensor-noise frames, cycled through (cheaper than new noise every frame)."""
+    rng = np.random.default_rng(seed)
+    return np.round(rng.normal(0.0, sigma, (n, *shape))).astype(np.int16)

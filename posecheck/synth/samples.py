@@ -1,0 +1,355 @@
+"""The synthetic sample set: clip definitions, rendering to video, and truth files.
+
+``posecheck synth samples`` writes every clip of :func:`sample_clips` into ``sample_videos/``
+as ``<id>.mp4`` (MPEG-4 Part 2 via OpenCV, which encodes the same frames to the same bytes)
+plus ``<id>.truth.json``. Everything is seeded, so a re-run gives identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from posecheck.errors import PosecheckError
+from posecheck.synth.body import BodyShape, pose_skeleton
+from posecheck.synth.camera import Camera, framing_camera
+from posecheck.synth.scripts import (CHAIR_SEAT, POSTURE, Key, Segment, Track, hold_keys,
+                                     walk_track)
+from posecheck.synth.truth import TrueFrame, build_truth
+
+# Room and clothing styles, picked per clip by index (BGR colours).
+STYLES = (
+    dict(wall=(200, 205, 210), floor=(120, 140, 160), light=(-0.45, -0.9), ambient=0.55,
+         palette=dict(shirt=(150, 90, 40), pants=(60, 55, 50), skin=(120, 160, 205))),
+    dict(wall=(170, 200, 215), floor=(90, 110, 130), light=(0.5, -0.85), ambient=0.5,
+         palette=dict(shirt=(60, 60, 180), pants=(110, 80, 40), skin=(95, 135, 180))),
+    dict(wall=(215, 215, 200), floor=(150, 150, 150), light=(-0.2, -1.0), ambient=0.6,
+         palette=dict(shirt=(70, 150, 70), pants=(40, 40, 40), skin=(140, 180, 225))),
+    dict(wall=(185, 185, 195), floor=(70, 95, 120), light=(0.3, -0.95), ambient=0.45,
+         palette=dict(shirt=(40, 140, 210), pants=(120, 60, 60), skin=(70, 100, 140))),
+    dict(wall=(225, 220, 230), floor=(130, 120, 110), light=(-0.6, -0.8), ambient=0.55,
+         palette=dict(shirt=(170, 170, 170), pants=(90, 40, 90), skin=(110, 150, 195))),
+)
+WALKER_PALETTE = dict(shirt=(30, 120, 200), pants=(140, 120, 90), skin=(90, 125, 170),
+                      shoe=(40, 40, 40))
+FLOOR_POSTURES = ("supine", "prone", "side_lying")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One synthetic clip: a subject's keyframe track, optional passers-by, camera, style."""
+
+    id: str
+    stretch: str
+    description: str
+    subject: Track
+    others: tuple[Track, ...] = ()
+    fps: int = 15
+    width: int = 480
+    height: int = 360
+    view: str = "side"          # "side", "oblique" or "front" (what the camera sees)
+    elevation: float = 5.0      # camera looking down (deg)
+    style: int = 0
+    prop: str = ""              # "", "mat", "bed", "chair"
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.fps <= 0:
+            raise ValueError(f"Clip {self.id}: fps must be positive, got {self.fps}")
+        if self.view not in ("side", "oblique", "front"):
+            raise ValueError(f"Clip {self.id}: view must be side, oblique or front")
+
+    @property
+    def duration_s(self) -> float:
+        return max([self.subject.end] + [t.end for t in self.others])
+
+    @property
+    def frame_count(self) -> int:
+        return int(round(self.duration_s * self.fps))
+
+    def t_ms(self, index: int) -> int:
+        return int(round(index * 1000.0 / self.fps))
+
+
+# ---------------------------------------------------------------------------- scene
+def _scene(clip: Clip):
+    from posecheck.synth.render import Palette, Prop, Scene
+
+    st = STYLES[clip.style % len(STYLES)]
+    cam = clip_camera(clip)
+    props: tuple = ()
+    if clip.prop == "mat":
+        props = (Prop("mat", (0.0, 0.0), (2.0, 0.012, 0.7), (120, 90, 60)),)
+    elif clip.prop == "bed":
+        # Treatment table ending at the hip; the stretched leg hangs past its edge.
+        facing = 1 if clip.subject.keys[0].pose.heading > 0 else -1
+        props = (Prop("bed", (-facing * 0.95 + facing * 0.04, 0.0), (1.9, BED_TOP, 0.75),
+                      (150, 150, 165)),)
+    elif clip.prop == "chair":
+        props = (Prop("chair", (0.0, 0.0), (0.42, CHAIR_SEAT, 0.42), (50, 80, 120)),)
+    scene = Scene(camera=cam, wall=st["wall"], floor=st["floor"], light=st["light"],
+                  ambient=st["ambient"], props=props, seed=clip.seed)
+    return scene, Palette(**st["palette"]), Palette(**WALKER_PALETTE)
+
+
+BED_TOP = 0.62  # metres; high enough for the hanging leg's foot to clear the floor
+
+
+def clip_camera(clip: Clip) -> Camera:
+    """A camera framing the subject's held poses (not the walk out of frame)."""
+    pts = []
+    for k in clip.subject.keys:
+        if k.phase == "out":
+            continue
+        sk = pose_skeleton(k.pose)
+        pts.extend([s.a for s in sk.segments] + [s.b for s in sk.segments])
+        pts.append(sk.face["centre"] + np.array([0.0, 0.12, 0.0]))
+    pts.append(np.array([pts[0][0], 0.0, 0.0]))  # the floor under the body stays in view
+    fill = 0.8 if POSTURE[clip.stretch] in FLOOR_POSTURES else 0.8
+    return framing_camera(np.array(pts), width=clip.width, height=clip.height,
+                          elevation=clip.elevation, fill=fill)
+
+
+# ---------------------------------------------------------------------------- rendering
+def iter_clip(clip: Clip) -> Iterator[tuple[int, int, np.ndarray, TrueFrame]]:
+    """Yield ``(index, t_ms, bgr_image, truth)`` for every frame of the clip."""
+    from posecheck.synth.render import render_frame
+
+    scene, pal, walker_pal = _scene(clip)
+    shape = BodyShape()
+    for i in range(clip.frame_count):
+        t_ms = clip.t_ms(i)
+        t = t_ms / 1000.0
+        pose, labels = clip.subject.at(t)
+        skel = pose_skeleton(pose, shape)
+        bodies = [(skel, pal)]
+        for other in clip.others:
+            if other.keys[0].t <= t <= other.end:
+                bodies.append((pose_skeleton(other.at(t)[0]), walker_pal))
+        img = render_frame(scene, bodies, i)
+        xy, depth = scene.camera.project(skel.landmarks)
+        yield i, t_ms, img, TrueFrame(index=i, t_ms=t_ms, xy=xy, depth=depth,
+                                      phase=labels.phase, fault=labels.fault, side=labels.side)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def write_clip(clip: Clip, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Render ``clip`` to ``<out_dir>/<id>.mp4`` and ``<id>.truth.json``; return both paths."""
+    import cv2
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    video = out / f"{clip.id}.mp4"
+    tmp = out / f".{clip.id}.tmp.mp4"
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), float(clip.fps),
+                             (clip.width, clip.height))
+    if not writer.isOpened():
+        raise PosecheckError(f"{video}: OpenCV cannot open an MPEG-4 writer here; check that "
+                             "opencv (from the mediapipe package) has FFMPEG support")
+    truths = []
+    try:
+        for _, _, img, tf in iter_clip(clip):
+            writer.write(img)
+            truths.append(tf)
+    finally:
+        writer.release()
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, video)
+    truth = build_truth(clip_id=clip.id, stretch=clip.stretch, video=video.name,
+                        fps=float(clip.fps), width=clip.width, height=clip.height,
+                        frames=truths, description=clip.description, view=clip.view,
+                        script=script_summary(clip))
+    truth_path = out / f"{clip.id}.truth.json"
+    _atomic_write(truth_path, (json.dumps(truth, separators=(",", ":")) + "\n").encode())
+    return video, truth_path
+
+
+def script_summary(clip: Clip) -> dict:
+    """The subject's keys as plain data (times, phases, faults, sides)."""
+    return {"keys": [{"t_s": k.t, "phase": k.phase, "fault": k.fault, "side": k.side}
+                     for k in clip.subject.keys],
+            "passers_by": len(clip.others), "view": clip.view, "prop": clip.prop}
+
+
+# ---------------------------------------------------------------------------- the set
+def _turn(keys: list[Key], heading: float) -> list[Key]:
+    """The same keys with the subject turned to ``heading`` degrees (0 = facing the camera)."""
+    return [replace(k, pose=replace(k.pose, heading=heading)) for k in keys]
+
+
+def _clip(cid: str, stretch: str, desc: str, plan: list[Segment], *, facing: int = 1,
+          n: int = 0, **kw) -> Clip:
+    posture = POSTURE[stretch]
+    prop = kw.pop("prop", "mat" if posture in FLOOR_POSTURES or stretch in (
+        "camel", "pigeon") else "")
+    elevation = kw.pop("elevation", 18.0 if posture in FLOOR_POSTURES else 5.0)
+    if posture == "side_lying":
+        elevation = 55.0
+    keys = kw.pop("keys", None) or hold_keys(stretch, plan, facing=facing)
+    if prop == "bed":
+        keys = [replace(k, pose=replace(k.pose, grounded=False, lift=BED_TOP + 0.125))
+                for k in keys]
+    return Clip(id=cid, stretch=stretch, description=desc, subject=Track(tuple(keys)),
+                style=n % len(STYLES), seed=1000 + n, prop=prop, elevation=elevation, **kw)
+
+
+def sample_clips() -> list[Clip]:
+    """The deterministic sample set (ids are also the file names)."""
+    S = Segment
+    hk = "half_kneeling_hip_flexor"
+    clips: list[Clip] = []
+
+    def add(*args, **kw) -> None:
+        clips.append(_clip(*args, n=len(clips), **kw))
+
+    add("hk_good_left", hk, "left knee down, good form held 12 s, facing right",
+        [S("left", 12.0)])
+    add("hk_good_right_faceleft", hk, "right knee down, good form 12 s, facing left",
+        [S("right", 12.0)], facing=-1)
+    add("hk_lean40_left", hk, "left knee down, torso leaning 40 deg forward the whole hold",
+        [S("left", 12.0, "lean_forward")])
+    add("hk_drift_leanback_right", hk, "right knee down: good 5 s, arches back 5 s, recovers 4 s",
+        [S("right", 5.0), S("right", 5.0, "lean_back"), S("right", 4.0)])
+    add("hk_drift_knee_left", hk, "left knee down: good 4 s, front knee past toes 5 s, good 4 s",
+        [S("left", 4.0), S("left", 5.0, "knee_over_toes"), S("left", 4.0)])
+    add("hk_switch_sides", hk, "left side 6 s, stand, right side 6 s",
+        [S("left", 6.0), S("right", 6.0)])
+    front = _turn(hold_keys(hk, [S("left", 10.0)]), 15.0)
+    add("hk_front_view", hk, "left knee down, good form, seen from the front (15 deg)",
+        [], keys=front, view="front")
+    oblique = _turn(hold_keys(hk, [S("right", 10.0)]), 55.0)
+    add("hk_oblique_right", hk, "right knee down, good form, camera 35 deg off side-on",
+        [], keys=oblique, view="oblique")
+    # Good hold, a passer-by behind, then the subject stands and walks out of frame.
+    base = hold_keys(hk, [S("left", 10.0)])
+    end = base[-1].t
+    walk = walk_track(end, end + 3.0, 0.0, 3.2, phase="out").keys
+    passer = walk_track(4.0, 9.0, -3.5, 3.5, z=1.2, phase="out")
+    add("hk_passerby_walkout", hk, "left side 10 s with a person walking past behind, "
+        "then the subject walks out of frame", [], keys=list(base) + list(walk[1:]),
+        others=(passer,))
+
+    dl = "deep_lunge"
+    add("deep_lunge_good_right", dl, "right knee down, good form 12 s", [S("right", 12.0)])
+    add("deep_lunge_lean40_left", dl, "left knee down, torso leaning 40 deg forward",
+        [S("left", 12.0, "lean_forward")], facing=-1)
+    add("deep_lunge_drift_knee_right", dl, "right knee down: good 4 s, front knee past toes "
+        "5 s, good 4 s", [S("right", 4.0), S("right", 5.0, "knee_over_toes"), S("right", 4.0)])
+    add("deep_lunge_switch", dl, "left 6 s, then right 6 s", [S("left", 6.0), S("right", 6.0)])
+
+    sp = "standing_psoas"
+    add("standing_psoas_good_left", sp, "left leg back, good form 12 s", [S("left", 12.0)])
+    add("standing_psoas_lean40_right", sp, "right leg back, torso leaning 40 deg forward",
+        [S("right", 12.0, "lean_forward")])
+    add("standing_psoas_drift_legbent_left", sp, "left leg back: good 4 s, back knee bends "
+        "5 s, good 4 s", [S("left", 4.0), S("left", 5.0, "leg_bent"), S("left", 4.0)],
+        facing=-1)
+    add("standing_psoas_drift_leanback_right", sp, "right leg back: good 4 s, arches back "
+        "5 s, good 4 s", [S("right", 4.0), S("right", 5.0, "lean_back"), S("right", 4.0)])
+
+    su = "supine_psoas"
+    add("supine_psoas_good_left", su, "on the back, right knee hugged, left leg long 12 s",
+        [S("left", 12.0)])
+    add("supine_psoas_drift_lifted_right", su, "right leg long: good 4 s, lifted 5 s, good 4 s",
+        [S("right", 4.0), S("right", 5.0, "leg_lifted"), S("right", 4.0)], facing=-1)
+
+    gb = "glute_bridge"
+    add("glute_bridge_good", gb, "bridge held 12 s, shoulders-hips-knees in line",
+        [S("left", 12.0)])
+    add("glute_bridge_drift_dropped", gb, "bridge: good 4 s, hips drop 5 s, good 4 s",
+        [S("left", 4.0), S("left", 5.0, "hips_dropped"), S("left", 4.0)], facing=-1)
+
+    add("low_lunge_quad_good_left", "low_lunge_quad", "left knee down, left foot held, 12 s",
+        [S("left", 12.0)])
+    add("lying_edge_psoas_good_right", "lying_edge_psoas", "on a table, right leg hanging "
+        "off the edge 12 s", [S("right", 12.0)], prop="bed")
+    add("seated_psoas_good_left", "seated_psoas", "on a chair edge, left leg dropped back 12 s",
+        [S("left", 12.0)], prop="chair")
+    add("side_lying_psoas_good_left", "side_lying_psoas", "lying on the right side, left leg "
+        "pulled back 12 s (camera above)", [S("left", 12.0)])
+    add("camel_good", "camel", "camel pose held 10 s", [S("left", 10.0)])
+    add("camel_drift_hipsback", "camel", "camel: good 4 s, hips sit back 4 s, good 3 s",
+        [S("left", 4.0), S("left", 4.0, "hips_back"), S("left", 3.0)], facing=-1)
+    add("cobra_good", "cobra", "cobra held 10 s", [S("left", 10.0)])
+    add("cobra_drift_hipslift", "cobra", "cobra: good 4 s, hips lift 4 s, good 3 s",
+        [S("left", 4.0), S("left", 4.0, "leg_lifted"), S("left", 3.0)], facing=-1)
+    add("pigeon_good_right", "pigeon", "pigeon, right leg long behind, 12 s",
+        [S("right", 12.0)])
+    return clips
+
+
+def quick_clip(stretch: str = "half_kneeling_hip_flexor", side: str = "left",
+               fault: str = "", hold_s: float = 3.0, fps: int = 10, size=(320, 240)) -> Clip:
+    """A short clip for tests."""
+    keys = hold_keys(stretch, [Segment(side, hold_s, fault)], settle_s=0.3, enter_s=0.8,
+                     rest_s=0.3)
+    return Clip(id=f"quick_{stretch}_{side}_{fault or 'good'}", stretch=stretch,
+                description="test clip", subject=Track(tuple(keys)), fps=fps,
+                width=size[0], height=size[1])
+
+
+def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None,
+                  progress: bool = True) -> list[Path]:
+    """Write the sample set (or the clips named in ``only``) and a README listing it."""
+    clips = sample_clips()
+    if only:
+        unknown = sorted(set(only) - {c.id for c in clips})
+        if unknown:
+            raise PosecheckError(f"unknown sample clip(s): {', '.join(unknown)}; "
+                                 "see `posecheck synth list`")
+        clips = [c for c in clips if c.id in only]
+    written = []
+    for c in clips:
+        if progress:
+            print(f"[synth] {c.id} ({c.frame_count} frames)", flush=True)
+        video, truth = write_clip(c, out_dir)
+        written += [video, truth]
+    if not only:
+        readme = Path(out_dir) / "README.md"
+        _atomic_write(readme, samples_readme(sample_clips(), Path(out_dir)).encode())
+        written.append(readme)
+    return written
+
+
+def samples_readme(clips: list[Clip], out_dir: Path) -> str:
+    lines = [
+        "# Synthetic sample videos",
+        "",
+        "Rendered mannequin clips with exact ground truth (`<clip>.truth.json` beside each",
+        "video). Regenerate byte-for-byte with `posecheck synth samples` (see docs/SYNTH.md).",
+        "Do not edit by hand.",
+        "",
+        "| clip | stretch | view | s | what happens | valid hold s (truth) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in clips:
+        hold = ""
+        tp = out_dir / f"{c.id}.truth.json"
+        if tp.is_file():
+            summary = json.loads(tp.read_text()).get("summary", {})
+            vh = summary.get("valid_hold_s") or summary.get("scripted_hold_s")
+            if isinstance(vh, dict):
+                hold = ", ".join(f"{k} {float(v):.1f}" for k, v in sorted(vh.items()))
+            elif vh is not None:
+                hold = f"{float(vh):.1f}"
+        lines.append(f"| {c.id}.mp4 | {c.stretch} | {c.view} | {c.duration_s:.1f} | "
+                     f"{c.description} | {hold} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["Clip", "sample_clips", "quick_clip", "write_clip", "write_samples", "iter_clip",
+           "clip_camera"]

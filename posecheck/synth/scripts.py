@@ -1,0 +1,433 @@
+"""Keyframe scripts: what the mannequin does in a clip, with labels known to the frame.
+
+A :class:`Track` is a list of :class:`Key` poses at times; poses between keys are blended with
+a smooth step, so a scripted lean of 40 deg is exactly 40 deg from the key that reaches it until
+the key that leaves it. Each frame also gets the script's labels (phase, intended fault,
+stretched side), kept beside the ground truth.
+
+Stretch poses are built by :func:`stretch_pose` from a stretch id, the stretched side, the
+direction the subject faces and a fault id (``""`` = good form). The fault ids:
+
+    lean_forward   torso leaning 40 deg forward of vertical
+    lean_back      torso leaning back / arching the lower back
+    knee_over_toes front knee pushed forward past the toes
+    hips_dropped   bridge hips sagging (hip not extended)
+    leg_bent       the leg that should be straight is bent
+    leg_lifted     the straight leg lifted off the floor (supine) / hips lifted (prone)
+    hips_back      camel: hips sitting back behind the knees
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from posecheck.synth.body import LimbAngles, Pose, blend
+
+# Pelvis height (m) when sitting on the chair prop (seat 0.45 m + thigh radius).
+SEAT_LIFT = 0.53
+CHAIR_SEAT = 0.45
+
+PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", "transition")
+
+
+@dataclass(frozen=True)
+class Key:
+    """The pose reached at ``t`` seconds and the labels of the time until the next key."""
+
+    t: float
+    pose: Pose
+    phase: str = "hold"
+    fault: str = ""      # intended fault id, "" for good form
+    side: str = ""       # stretched side: "left", "right" or ""
+
+    def __post_init__(self) -> None:
+        if self.phase not in PHASES:
+            raise ValueError(f"Key.phase must be one of {PHASES}, got {self.phase!r}")
+        if self.side not in ("left", "right", ""):
+            raise ValueError(f"Key.side must be 'left', 'right' or '', got {self.side!r}")
+
+
+@dataclass(frozen=True)
+class Labels:
+    phase: str
+    fault: str
+    side: str
+
+
+def _smoothstep(w: float) -> float:
+    w = min(max(w, 0.0), 1.0)
+    return w * w * (3.0 - 2.0 * w)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One body's keyframes, sorted by time."""
+
+    keys: tuple[Key, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            raise ValueError("Track needs at least one Key")
+        times = [k.t for k in self.keys]
+        if any(b < a for a, b in zip(times, times[1:])):
+            raise ValueError(f"Track keys must be in time order, got times {times}")
+
+    @property
+    def end(self) -> float:
+        return self.keys[-1].t
+
+    def at(self, t: float) -> tuple[Pose, Labels]:
+        """The pose at ``t`` seconds and its labels (a moving stretch is "transition")."""
+        keys = self.keys
+        if t <= keys[0].t:
+            k = keys[0]
+            return k.pose, Labels(k.phase, k.fault, k.side)
+        for a, b in zip(keys, keys[1:]):
+            if t < b.t:
+                w = (t - a.t) / (b.t - a.t) if b.t > a.t else 1.0
+                moving = a.pose != b.pose
+                pose = blend(a.pose, b.pose, _smoothstep(w)) if moving else a.pose
+                phase = a.phase if (a.phase == b.phase and not moving) else (
+                    "transition" if moving else a.phase)
+                return pose, Labels(phase, a.fault, a.side)
+        k = keys[-1]
+        return k.pose, Labels(k.phase, k.fault, k.side)
+
+
+# ---------------------------------------------------------------------------- poses
+def _other(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+def standing(facing: int = 1, x: float = 0.0) -> Pose:
+    """Standing relaxed, side-on; ``facing`` +1 looks to the image's right, -1 to its left."""
+    arms = dict(upper_arm=5.0, forearm=15.0)
+    return Pose(x=x, heading=90.0 * facing, left=LimbAngles(**arms), right=LimbAngles(**arms))
+
+
+def lying_supine(facing: int = 1) -> Pose:
+    legs = dict(thigh=90.0, shin=90.0, upper_arm=95.0, forearm=95.0, arm_abd=12.0)
+    return Pose(heading=90.0 * facing, trunk=-90.0, head=-80.0,
+                left=LimbAngles(**legs), right=LimbAngles(**legs))
+
+
+def lying_prone(facing: int = 1) -> Pose:
+    legs = dict(thigh=-90.0, shin=-90.0, foot=-95.0, upper_arm=150.0, forearm=90.0)
+    return Pose(heading=90.0 * facing, trunk=90.0, head=85.0,
+                left=LimbAngles(**legs), right=LimbAngles(**legs))
+
+
+def kneeling_tall(facing: int = 1) -> Pose:
+    legs = dict(thigh=0.0, shin=-90.0, foot=-95.0, upper_arm=5.0, forearm=10.0)
+    return Pose(heading=90.0 * facing, left=LimbAngles(**legs), right=LimbAngles(**legs))
+
+
+def _half_kneeling(p: Pose, s: str, fault: str, *, back_thigh: float, back_shin: float,
+                   front_thigh: float, front_shin: float, trunk: float) -> Pose:
+    o = _other(s)
+    p = p.with_side(s, thigh=back_thigh, shin=back_shin, foot=back_shin + 10.0,
+                    upper_arm=15.0, forearm=60.0)
+    p = p.with_side(o, thigh=front_thigh, shin=front_shin, foot=90.0, upper_arm=20.0,
+                    forearm=65.0)
+    p = replace(p, trunk=trunk, chest=trunk, head=trunk)
+    if fault == "lean_forward":
+        p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    elif fault == "lean_back":
+        p = replace(p, trunk=-22.0, chest=-30.0, head=-20.0)
+    elif fault == "knee_over_toes":
+        p = p.with_side(o, thigh=front_thigh - 12.0, shin=36.0)
+        p = p.with_side(s, thigh=back_thigh - 12.0)
+    return p
+
+
+def stretch_pose(stretch: str, side: str, facing: int = 1, fault: str = "") -> Pose:
+    """The held pose of ``stretch`` with ``side`` stretched, optionally with a ``fault``."""
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    builder = STRETCHES.get(stretch)
+    if builder is None:
+        raise ValueError(f"unknown stretch {stretch!r}; known: {', '.join(sorted(STRETCHES))}")
+    if fault and fault not in FAULTS[stretch]:
+        raise ValueError(f"stretch {stretch!r} has no scripted fault {fault!r}; "
+                         f"use one of: {', '.join(FAULTS[stretch])}")
+    return builder(side, facing, fault)
+
+
+def _hk(side: str, facing: int, fault: str) -> Pose:
+    return _half_kneeling(standing(facing), side, fault, back_thigh=-12.0, back_shin=-88.0,
+                          front_thigh=90.0, front_shin=2.0, trunk=0.0)
+
+
+def _deep_lunge(side: str, facing: int, fault: str) -> Pose:
+    # A standing deep lunge: front knee ~95 deg over the ankle, back leg long, heel up.
+    o = _other(side)
+    p = standing(facing)
+    p = p.with_side(side, thigh=-36.0, shin=-78.0, foot=38.0, upper_arm=15.0, forearm=60.0)
+    p = p.with_side(o, thigh=86.0, shin=4.0, foot=90.0, upper_arm=20.0, forearm=65.0)
+    p = replace(p, trunk=3.0, chest=3.0, head=3.0)
+    if fault == "lean_forward":
+        p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    elif fault == "lean_back":
+        p = replace(p, trunk=-22.0, chest=-30.0, head=-20.0)
+    elif fault == "knee_over_toes":
+        p = p.with_side(o, thigh=72.0, shin=36.0).with_side(side, thigh=-46.0, shin=-84.0)
+    return p
+
+
+def _low_lunge_quad(side: str, facing: int, fault: str) -> Pose:
+    p = _half_kneeling(standing(facing), side, fault, back_thigh=-25.0, back_shin=-150.0,
+                       front_thigh=72.0, front_shin=10.0, trunk=5.0)
+    # The hand of the stretched side holds the back foot.
+    return p.with_side(side, upper_arm=-40.0, forearm=-75.0, foot=-60.0) if fault != "lean_forward" \
+        else p.with_side(side, upper_arm=-20.0, forearm=-60.0, foot=-60.0)
+
+
+def _standing_psoas(side: str, facing: int, fault: str) -> Pose:
+    o = _other(side)
+    p = standing(facing)
+    p = p.with_side(side, thigh=-22.0, shin=-22.0, foot=50.0, upper_arm=-25.0, forearm=40.0,
+                    arm_abd=25.0)
+    p = p.with_side(o, thigh=38.0, shin=-4.0, foot=90.0, upper_arm=-25.0, forearm=40.0,
+                    arm_abd=25.0)
+    if fault == "lean_forward":
+        p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    elif fault == "lean_back":
+        p = replace(p, trunk=-20.0, chest=-28.0, head=-18.0)
+    elif fault == "leg_bent":
+        p = p.with_side(side, thigh=-14.0, shin=-62.0, foot=10.0)
+    elif fault == "knee_over_toes":
+        p = p.with_side(o, thigh=50.0, shin=36.0).with_side(side, thigh=-30.0, shin=-30.0)
+    return p
+
+
+def _supine_psoas(side: str, facing: int, fault: str) -> Pose:
+    o = _other(side)
+    p = lying_supine(facing)
+    # The other knee hugged to the chest; the stretched leg long on the floor.
+    p = p.with_side(o, thigh=205.0, shin=105.0, upper_arm=175.0, forearm=230.0, arm_abd=5.0)
+    p = p.with_side(side, upper_arm=175.0, forearm=230.0, arm_abd=5.0)
+    if fault == "leg_lifted":
+        p = p.with_side(side, thigh=122.0, shin=122.0)
+    elif fault == "leg_bent":
+        p = p.with_side(side, thigh=128.0, shin=65.0, foot=155.0)
+    return p
+
+
+def _lying_edge_psoas(side: str, facing: int, fault: str) -> Pose:
+    o = _other(side)
+    p = lying_supine(facing)
+    p = p.with_side(o, thigh=205.0, shin=105.0, upper_arm=175.0, forearm=230.0, arm_abd=5.0)
+    # The stretched leg hangs off the bed edge: hip extended below horizontal, shin down.
+    p = p.with_side(side, thigh=62.0, shin=5.0, upper_arm=100.0, forearm=100.0)
+    if fault == "leg_lifted":
+        p = p.with_side(side, thigh=100.0, shin=40.0)
+    return p
+
+
+def _glute_bridge(side: str, facing: int, fault: str) -> Pose:
+    p = lying_supine(facing)
+    legs = dict(thigh=118.0, shin=-8.0, foot=92.0, upper_arm=92.0, forearm=92.0, arm_abd=10.0)
+    p = replace(p, trunk=-118.0, chest=-112.0, head=-88.0, left=LimbAngles(**legs),
+                right=LimbAngles(**legs))
+    if fault == "hips_dropped":
+        p = replace(p, trunk=-97.0, chest=-95.0).with_sides(thigh=140.0, shin=-5.0)
+    elif fault == "lean_back":  # over-arching: hips pushed past the straight line
+        p = replace(p, trunk=-135.0, chest=-120.0).with_sides(thigh=105.0)
+    return p
+
+
+def _camel(side: str, facing: int, fault: str) -> Pose:
+    p = kneeling_tall(facing)
+    p = replace(p, trunk=-25.0, chest=-58.0, head=-110.0)
+    p = p.with_sides(thigh=-4.0, upper_arm=-45.0, forearm=-30.0)
+    if fault == "hips_back":
+        p = p.with_sides(thigh=32.0)
+        p = replace(p, trunk=-10.0, chest=-45.0)
+    return p
+
+
+def _cobra(side: str, facing: int, fault: str) -> Pose:
+    p = lying_prone(facing)
+    p = replace(p, trunk=58.0, chest=28.0, head=5.0)
+    p = p.with_sides(upper_arm=2.0, forearm=2.0)
+    if fault == "leg_lifted":  # hips lifted off the floor
+        p = replace(p, trunk=72.0, chest=40.0).with_sides(thigh=-60.0, shin=-75.0)
+    return p
+
+
+def _seated_psoas(side: str, facing: int, fault: str) -> Pose:
+    o = _other(side)
+    p = standing(facing)
+    # Sitting on a chair's side edge: front thigh on the seat, the stretched leg dropped back.
+    p = p.with_side(o, thigh=90.0, shin=0.0, upper_arm=15.0, forearm=60.0)
+    p = p.with_side(side, thigh=-35.0, shin=-80.0, foot=-70.0, upper_arm=10.0, forearm=50.0)
+    p = replace(p, grounded=False, lift=SEAT_LIFT)
+    if fault == "lean_forward":
+        p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    return p
+
+
+def _side_lying_psoas(side: str, facing: int, fault: str) -> Pose:
+    p = standing(1)
+    s = side
+    # Lying on the other side (roll); the top (stretched) leg pulled back by its hand.
+    roll = 90.0 if s == "left" else -90.0
+    p = replace(p, heading=0.0, roll=roll)
+    p = p.with_side(_other(s), thigh=45.0, shin=-60.0, upper_arm=100.0, forearm=60.0)
+    p = p.with_side(s, thigh=-25.0, shin=-150.0, foot=-80.0, upper_arm=-30.0, forearm=-90.0)
+    if fault == "leg_bent":
+        p = p.with_side(s, thigh=20.0)
+    return p
+
+
+def _pigeon(side: str, facing: int, fault: str) -> Pose:
+    o = _other(side)
+    p = standing(facing)
+    # Front shin folded under the body, the stretched leg long behind on the floor.
+    p = p.with_side(o, thigh=80.0, shin=-60.0, thigh_abd=10.0, upper_arm=10.0, forearm=10.0)
+    p = p.with_side(side, thigh=-88.0, shin=-90.0, foot=-95.0, upper_arm=10.0, forearm=10.0)
+    p = replace(p, trunk=5.0, chest=0.0, head=0.0)
+    if fault == "lean_forward":
+        p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    return p
+
+
+STRETCHES: dict[str, Callable[[str, int, str], Pose]] = {
+    "half_kneeling_hip_flexor": _hk,
+    "deep_lunge": _deep_lunge,
+    "low_lunge_quad": _low_lunge_quad,
+    "standing_psoas": _standing_psoas,
+    "supine_psoas": _supine_psoas,
+    "lying_edge_psoas": _lying_edge_psoas,
+    "glute_bridge": _glute_bridge,
+    "camel": _camel,
+    "cobra": _cobra,
+    "seated_psoas": _seated_psoas,
+    "side_lying_psoas": _side_lying_psoas,
+    "pigeon": _pigeon,
+}
+
+FAULTS: dict[str, tuple[str, ...]] = {
+    "half_kneeling_hip_flexor": ("lean_forward", "lean_back", "knee_over_toes"),
+    "deep_lunge": ("lean_forward", "lean_back", "knee_over_toes"),
+    "low_lunge_quad": ("lean_forward", "knee_over_toes"),
+    "standing_psoas": ("lean_forward", "lean_back", "leg_bent", "knee_over_toes"),
+    "supine_psoas": ("leg_lifted", "leg_bent"),
+    "lying_edge_psoas": ("leg_lifted",),
+    "glute_bridge": ("hips_dropped", "lean_back"),
+    "camel": ("hips_back",),
+    "cobra": ("leg_lifted",),
+    "seated_psoas": ("lean_forward",),
+    "side_lying_psoas": ("leg_bent",),
+    "pigeon": ("lean_forward",),
+}
+
+# Posture of each stretch: how to start and end a clip (and which prop it needs).
+POSTURE: dict[str, str] = {
+    "half_kneeling_hip_flexor": "kneeling", "deep_lunge": "kneeling",
+    "low_lunge_quad": "kneeling", "standing_psoas": "standing", "supine_psoas": "supine",
+    "lying_edge_psoas": "supine", "glute_bridge": "supine", "camel": "kneeling",
+    "cobra": "prone", "seated_psoas": "seated", "side_lying_psoas": "side_lying",
+    "pigeon": "kneeling",
+}
+
+
+def rest_pose(stretch: str, facing: int = 1) -> Pose:
+    """Where a clip of ``stretch`` starts and ends (standing, or lying for floor stretches)."""
+    posture = POSTURE[stretch]
+    if posture == "supine":
+        return lying_supine(facing)
+    if posture == "prone":
+        return lying_prone(facing)
+    if posture == "side_lying":
+        p = stretch_pose(stretch, "left", facing)
+        return p.with_sides(thigh=20.0, shin=-20.0, foot=None, upper_arm=60.0, forearm=60.0)
+    if posture == "seated":
+        return replace(standing(facing), grounded=False, lift=SEAT_LIFT).with_sides(
+            thigh=90.0, shin=0.0, upper_arm=15.0, forearm=60.0)
+    if stretch == "camel":
+        return kneeling_tall(facing)
+    return standing(facing)
+
+
+# ---------------------------------------------------------------------------- walking
+def walk_track(t0: float, t1: float, x0: float, x1: float, *, z: float = 0.0,
+               step_s: float = 0.5, phase: str = "out", side: str = "") -> Track:
+    """Walking from ``x0`` to ``x1`` between ``t0`` and ``t1`` (a key every half stride)."""
+    facing = 1 if x1 >= x0 else -1
+    n = max(2, int(round((t1 - t0) / step_s)))
+    keys = []
+    for i in range(n + 1):
+        t = t0 + (t1 - t0) * i / n
+        x = x0 + (x1 - x0) * i / n
+        swing = 22.0 if i % 2 == 0 else -22.0
+        p = standing(facing, x=x)
+        p = replace(p, z=z, trunk=3.0)
+        p = p.with_side("left", thigh=swing, shin=swing - 12.0, upper_arm=-swing * 0.7,
+                        forearm=-swing * 0.5 + 15)
+        p = p.with_side("right", thigh=-swing, shin=-swing - 12.0, upper_arm=swing * 0.7,
+                        forearm=swing * 0.5 + 15)
+        keys.append(Key(t, p, phase, "", side))
+    return Track(tuple(keys))
+
+
+def shift_keys(keys: list[Key], dt: float) -> list[Key]:
+    return [replace(k, t=k.t + dt) for k in keys]
+
+
+def with_x(p: Pose, x: float, z: float = 0.0) -> Pose:
+    return replace(p, x=x, z=z)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of a hold script: ``fault`` ("" = good form) held for ``hold_s`` seconds."""
+
+    side: str
+    hold_s: float
+    fault: str = ""
+
+
+def hold_keys(stretch: str, plan: list[Segment], *, facing: int = 1, t0: float = 0.0,
+              settle_s: float = 1.5, enter_s: float = 2.0, change_s: float = 1.0,
+              rest_s: float = 1.5, x: float = 0.0) -> list[Key]:
+    """Keys for: rest, enter the stretch, hold each segment of ``plan`` (changing form or
+    side between them), then come back to rest."""
+    rest = with_x(rest_pose(stretch, facing), x)
+    keys = [Key(t0, rest, "setup"), Key(t0 + settle_s, rest, "setup")]
+    t = t0 + settle_s
+    prev_side = None
+    for seg in plan:
+        pose = with_x(stretch_pose(stretch, seg.side, facing, seg.fault), x)
+        phase = "fault" if seg.fault else "hold"
+        if prev_side is not None and seg.side != prev_side:
+            # Switch sides: back to rest first.
+            t += enter_s
+            keys.append(Key(t, rest, "rest"))
+            t += rest_s
+            keys.append(Key(t, rest, "rest"))
+        t += enter_s if prev_side != seg.side else change_s
+        keys.append(Key(t, pose, phase, seg.fault, seg.side))
+        t += seg.hold_s
+        keys.append(Key(t, pose, phase, seg.fault, seg.side))
+        prev_side = seg.side
+    t += enter_s
+    keys.append(Key(t, rest, "exit"))
+    t += rest_s
+    keys.append(Key(t, rest, "exit"))
+    return keys
+
+
+def clip_end(tracks: list[Track]) -> float:
+    return max(tr.end for tr in tracks)
+
+
+def track_poses(track: Track, times: np.ndarray) -> list[tuple[Pose, Labels]]:
+    return [track.at(float(t)) for t in times]
+
+
+__all__ = ["Key", "Labels", "Track", "Segment", "STRETCHES", "FAULTS", "POSTURE", "hold_keys",
+           "walk_track", "stretch_pose", "rest_pose", "standing"]
