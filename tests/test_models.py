@@ -263,3 +263,19 @@ def test_a_broken_download_is_not_installed(http_dir, model_dir, tmp_path, monke
         models.resolve_model("lite", progress=False)
     assert "--model" in str(info.value)
     assert not (model_dir / "pose_landmarker_lite.task").exists()
+
+
+def test_cli_models_defaults_to_lite(capsys):
+    from posecheck.cli import main
+
+    assert main(["models", "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("lite:")
+
+
+def test_cli_models_rejects_an_unknown_variant(capsys):
+    from posecheck.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["models", "medium"])
+    assert info.value.code == 2
+    assert "unknown variant 'medium'" in capsys.readouterr().err

@@ -18,12 +18,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "commands do this on first use; run it ahead to work offline later.",
         epilog="Trade-off: lite is fastest, heavy most accurate; full sits between.",
     )
-    parser.add_argument("variants", nargs="*", metavar="VARIANT", choices=VARIANT_CHOICES,
+    # A type check, not `choices`: argparse would reject the empty default of nargs="*".
+    parser.add_argument("variants", nargs="*", metavar="VARIANT", type=_variant,
                         help="lite, full and/or heavy (default: lite)")
     parser.add_argument("--force", action="store_true",
                         help="fetch or build again even if a good bundle is cached")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(func=run)
+
+
+def _variant(text: str) -> str:
+    if text not in VARIANT_CHOICES:
+        raise argparse.ArgumentTypeError(
+            f"unknown variant {text!r} (choose from {', '.join(VARIANT_CHOICES)}; a .task file "
+            "of your own needs no provisioning: pass it as --model PATH)")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
