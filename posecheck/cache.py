@@ -198,7 +198,7 @@ def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str
                 return replace(track, info=replace(track.info, path=info.path))
         except LandmarkFileError:
             pass  # recomputed and overwritten below
-    track = estimate_video(video, model, progress=progress)
+    track = estimate_video(video, model, progress=progress, video_sha256=video_sha)
     track.save(target)
     return track
 

@@ -143,12 +143,13 @@ class PoseEstimator:
 
 # ---------------------------------------------------------------------------- whole files
 def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
-                   progress: bool = True) -> "LandmarkTrack":
+                   progress: bool = True, video_sha256: str | None = None) -> "LandmarkTrack":
     """Run the model over every decoded frame of a video (or an image) file.
 
     Frames without a person are kept as ``PoseFrame.empty`` so indices line up with the
     video. A truncated video gives the frames that decode; ``track.info.frame_count`` still
-    holds what the container announced.
+    holds what the container announced. ``video_sha256`` saves hashing the file again when
+    the caller already did.
 
     Raises:
         VideoError: the file cannot be read or holds no decodable frame.
@@ -174,7 +175,8 @@ def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] =
         raise VideoError(f"{path}: no frame could be decoded; check the file plays, "
                          "or re-encode it (e.g. to H.264 MP4)")
     return LandmarkTrack(info=info, frames=tuple(frames), model=model_label(model),
-                         video_sha256=sha256_file(path), model_sha256=sha256_file(model_path))
+                         video_sha256=video_sha256 or sha256_file(path),
+                         model_sha256=sha256_file(model_path))
 
 
 def estimate_image(path: str | os.PathLike[str],

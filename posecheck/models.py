@@ -111,12 +111,17 @@ def resolve_model(name_or_path: str | os.PathLike[str], *, progress: bool = True
     target = bundle_path(text)
     if not force and cached_bundle_ok(target):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target.parent):
-        # Another process may have built it while we waited for the lock.
-        if not force and cached_bundle_ok(target):
-            return target
-        _provision(text, target, progress=progress)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(target.parent):
+            # Another process may have built it while we waited for the lock.
+            if not force and cached_bundle_ok(target):
+                return target
+            _provision(text, target, progress=progress)
+    except OSError as exc:
+        raise ModelError(f"cannot write the model cache {target.parent} ({exc.strerror or exc}); "
+                         f"set {ENV_MODEL_DIR} to a writable folder, or pass --model PATH") \
+            from None
     return target
 
 
@@ -189,7 +194,7 @@ def _provision(name: str, target: Path, *, progress: bool) -> None:
             _install(tmp, target, source=label)
             _say(f"posecheck: pose model '{name}' ready at {target} ({label})", progress)
             return
-        except ModelError as exc:
+        except (ModelError, OSError) as exc:
             attempts.append(f"- {label}: {exc}")
             _say(f"posecheck: {label}: {exc}", progress)
         finally:

@@ -194,20 +194,21 @@ def _open_capture(path: Path):  # -> cv2.VideoCapture
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         return cap
     cap.release()
-    raise VideoError(f"{path}: {_why_unreadable(path)}; {_REENCODE}")
+    raise VideoError(f"{path}: {_why_unreadable(path)}")
 
 
 def _why_unreadable(path: Path) -> str:
-    """A best guess at why FFmpeg could not open a file, for the error message."""
+    """A best guess at why FFmpeg could not open a file, and the fix, for the message."""
     try:
-        import av
+        import av  # PyAV, when installed, tells an audio-only file from a broken one
     except ImportError:
-        return "not a readable video"
+        return f"not a readable video; {_REENCODE}"
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 kinds = sorted({s.type for s in container.streams}) or ["no"]
-                return f"has no video stream ({', '.join(kinds)} streams only)"
-            return "its video stream cannot be decoded"
+                return (f"has no video stream ({', '.join(kinds)} streams only); "
+                        "give a file with video in it")
+            return f"its video stream cannot be decoded; {_REENCODE}"
     except av.error.FFmpegError as exc:
-        return f"not a readable video ({getattr(exc, 'strerror', None) or exc})"
+        return f"not a readable video ({getattr(exc, 'strerror', None) or exc}); {_REENCODE}"

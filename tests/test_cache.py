@@ -179,7 +179,7 @@ def fake_estimate(monkeypatch):
 
     calls = []
 
-    def fake(video, model="lite", *, progress=True):
+    def fake(video, model="lite", *, progress=True, video_sha256=None):
         calls.append(Path(video))
         from posecheck.models import resolve_model, sha256_file
         track = make_track(n=3, path=str(video))

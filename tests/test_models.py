@@ -279,3 +279,11 @@ def test_cli_models_rejects_an_unknown_variant(capsys):
         main(["models", "medium"])
     assert info.value.code == 2
     assert "unknown variant 'medium'" in capsys.readouterr().err
+
+
+def test_unwritable_model_dir_is_a_model_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the folder should be")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(blocker / "models"))
+    with pytest.raises(ModelError, match=f"cannot write the model cache.*{models.ENV_MODEL_DIR}"):
+        models.resolve_model("lite", progress=False)
