@@ -15,13 +15,16 @@ Validity of a frame (what the hold timer counts):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
+
+import numpy as np
 
 from posecheck.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.feedback import Cue, CueSelector
 from posecheck.metrics import (BodyContext, MetricValue, compute_metrics, facing_vote,
                                leg_scores, near_side, part_name)
+from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.smoothing import PoseSmoother
 from posecheck.specs import StretchSpec
@@ -94,6 +97,119 @@ class FrameReport:
         }
 
 
+# Lower-leg landmarks whose left/right labels MediaPipe sometimes exchanges in a side view
+# (the hips keep their labels; the knees, ankles and feet jump to the other leg).
+_LEG_PAIRS = ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+              (L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX))
+# Swap when the crossed assignment is this much closer to the reference than the straight one.
+SWAP_COST_RATIO = 0.5
+# ... and only when the reference legs are apart by at least this fraction of the torso length
+# (legs side by side cannot be told apart by position, and swapping them changes nothing).
+SWAP_MIN_SEPARATION = 0.25
+# A frame agrees with the reference when its legs moved at most this far (torso lengths,
+# mean over the leg landmarks) plus the speed allowance times the reference's age.
+CONSISTENT_DIST = 0.2
+CONSISTENT_SPEED = 2.0   # torso lengths per second
+# Legs that match neither labelling of a reference this fresh are a garbled estimate (seen
+# mid-movement: both ankles drawn between the feet); they are marked not seen.
+GARBLED_DIST = 0.5       # torso lengths, mean over the leg landmarks
+GARBLED_MAX_AGE_S = 0.2  # s
+GARBLED_VISIBILITY = 0.2
+# The reference is replaced by the current frame when it is older than this (the person
+# really moved, e.g. stepped the feet together and apart again).
+REF_MAX_AGE_S = 1.0
+
+
+def swap_legs(frame: PoseFrame) -> PoseFrame:
+    """The frame with the lower-leg labels (knee, ankle, heel, foot index) exchanged."""
+    perm = np.arange(frame.xy.shape[0])
+    for a, b in _LEG_PAIRS:
+        perm[a], perm[b] = b, a
+    return replace(frame, xy=frame.xy[perm].copy(), z=frame.z[perm].copy(),
+                   visibility=frame.visibility[perm].copy(),
+                   presence=frame.presence[perm].copy(),
+                   world=None if frame.world is None else frame.world[perm].copy())
+
+
+class LegLabelFixer:
+    """Keeps leg labels continuous over time.
+
+    In a side view MediaPipe often swaps which leg it calls left and right (seen on the real
+    lunge clips: knees, ankles and feet jump to the other leg while the hips stay), and in
+    fast transitions it sometimes draws both lower legs between the feet. A real leg cannot
+    jump across the body in 1/30 s, so each frame is compared with a reference (the last
+    frame that agreed with its predecessor): when the crossed labelling is much closer, the
+    labels are exchanged back; when neither labelling is close to a fresh reference, the legs
+    are marked not seen (visibility lowered) instead of being measured. The first frame's
+    labels are taken as they come; a reference older than ``max_gap_s`` is replaced.
+    """
+
+    def __init__(self, max_age_s: float = REF_MAX_AGE_S):
+        self.max_age_ms = int(round(max_age_s * 1000))
+        self.reset()
+
+    def reset(self) -> None:
+        self._ref: np.ndarray | None = None
+        self._ref_ms = 0
+        self.swapped_frames = 0
+        self.garbled_frames = 0
+
+    def update(self, frame: PoseFrame) -> PoseFrame:
+        if frame.xy is None:
+            return frame
+        xy = frame.xy
+        torso = float(np.linalg.norm((xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+                                     - (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2))
+        age_ms = frame.t_ms - self._ref_ms
+        if self._ref is None or age_ms > self.max_age_ms or not torso > 0:
+            self._ref, self._ref_ms = xy.copy(), frame.t_ms
+            return frame
+        left = [a for a, _ in _LEG_PAIRS]
+        right = [b for _, b in _LEG_PAIRS]
+        ref = self._ref
+        same = np.nanmean(np.concatenate([np.linalg.norm(xy[left] - ref[left], axis=1),
+                                          np.linalg.norm(xy[right] - ref[right], axis=1)]))
+        cross = np.nanmean(np.concatenate([np.linalg.norm(xy[right] - ref[left], axis=1),
+                                           np.linalg.norm(xy[left] - ref[right], axis=1)]))
+        min_sep = SWAP_MIN_SEPARATION * torso
+        apart = float(np.nanmean(np.linalg.norm(ref[left] - ref[right], axis=1)))
+        now_apart = float(np.nanmean(np.linalg.norm(xy[left] - xy[right], axis=1)))
+        if cross < SWAP_COST_RATIO * same and apart >= min_sep:
+            frame = swap_legs(frame)
+            self.swapped_frames += 1
+        best = min(same, cross) / torso
+        fresh = age_ms <= GARBLED_MAX_AGE_S * 1000
+        # Legs that collapse onto each other from a clear split within a blink are an
+        # estimation glitch; they must not become the reference either.
+        collapsed = apart >= 2 * min_sep and now_apart < min_sep
+        if best <= CONSISTENT_DIST + CONSISTENT_SPEED * age_ms / 1000.0 and not collapsed:
+            self._ref, self._ref_ms = frame.xy.copy(), frame.t_ms
+        elif fresh and apart >= min_sep and (best > GARBLED_DIST or collapsed):
+            vis = frame.visibility.copy()
+            idx = left + right
+            vis[idx] = np.minimum(vis[idx], GARBLED_VISIBILITY)
+            frame = replace(frame, visibility=vis)
+            self.garbled_frames += 1
+        return frame
+
+
+def fix_leg_labels(frames: list[PoseFrame]) -> tuple[list[PoseFrame], int, int]:
+    """Batch form of :class:`LegLabelFixer` over a whole track.
+
+    Continuity makes the labels consistent with the first frame's; if most frames had to be
+    swapped to get there, the first frame was the odd one out, so every frame is swapped
+    back: the labelling MediaPipe gave most often wins. Returns (frames, swapped, garbled).
+    """
+    fixer = LegLabelFixer()
+    out = [fixer.update(f) for f in frames]
+    swapped = fixer.swapped_frames
+    posed = sum(1 for f in out if f.has_pose)
+    if posed and swapped > posed / 2:
+        out = [swap_legs(f) if f.has_pose else f for f in out]
+        swapped = posed - swapped
+    return out, swapped, fixer.garbled_frames
+
+
 class _SideTracker:
     """Which side is the stretched one, switching only on a clear, lasting lead."""
 
@@ -126,6 +242,13 @@ class _SideTracker:
         return self.side
 
 
+def _clear_leader(scores: Mapping[str, float], margin: float) -> str | None:
+    lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
+    if math.isfinite(lv) and math.isfinite(rv) and abs(lv - rv) >= margin:
+        return "left" if lv > rv else "right"
+    return None
+
+
 class StretchSession:
     """Per-frame stretch checking for one spec; one :meth:`update` per frame."""
 
@@ -137,6 +260,7 @@ class StretchSession:
         self.mirrored = mirrored
         self.smoothing = smoothing
         self._smoother = PoseSmoother(spec.smoothing) if smoothing == "live" else None
+        self._legs = LegLabelFixer()
         self._conditions = CheckEvaluator(spec.pose)
         self._checks = CheckEvaluator(spec.checks)
         self._sides = _SideTracker(spec.side_detect.switch_margin,
@@ -149,6 +273,7 @@ class StretchSession:
     def reset(self) -> None:
         if self._smoother is not None:
             self._smoother.reset()
+        self._legs.reset()
         self._conditions.reset()
         self._checks.reset()
         self._sides.reset()
@@ -188,6 +313,7 @@ class StretchSession:
         self._index = index + 1
         if self.mirrored:
             frame = frame.mirrored()
+        frame = self._legs.update(frame)  # before smoothing, which would blend swapped legs
         if self._smoother is not None:
             frame = self._smoother.update(frame)
         t_ms = int(frame.t_ms)
@@ -203,7 +329,11 @@ class StretchSession:
         scores = leg_scores(frame, spec.stretched_leg, ctx0, vis.min_visibility,
                             vis.min_presence)
         side = self._sides.update(t_ms, scores)
-        ctx = BodyContext(spec.posture, facing, side, near)
+        # Metrics take the roles from this frame's geometry when it is clear (so a leg-label
+        # glitch cannot turn the back leg into the "front" one); the reported side keeps the
+        # tracker's hysteresis.
+        role_side = _clear_leader(scores, spec.side_detect.switch_margin) or side
+        ctx = BodyContext(spec.posture, facing, role_side, near)
         mvals = compute_metrics(frame, ctx, self._metric_names,
                                 min_visibility=vis.min_visibility, min_presence=vis.min_presence)
         view = self._update_view(mvals[VIEW_METRIC].value)

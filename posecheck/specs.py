@@ -208,7 +208,7 @@ class SideDetectSettings:
     """Automatic choice of the stretched side, with hysteresis so noise does not flip it."""
 
     switch_margin: float = 0.15   # score units (body-length ratios): lead needed to switch
-    switch_debounce_s: float = 0.7  # s, the other side must lead this long before a switch
+    switch_debounce_s: float = 1.5  # s, the other side must lead this long before a switch
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
     side_detect = SideDetectSettings(
         switch_margin=float(_num(sd, "switch_margin", source, "side_detect.", default=0.15)),
         switch_debounce_s=float(_num(sd, "switch_debounce_s", source, "side_detect.",
-                                     default=0.7)))
+                                     default=1.5)))
 
     vis = _table(data, "visibility", source)
     _check_keys(vis, {"min_visibility", "min_presence"}, source, "visibility.")
