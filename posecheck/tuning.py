@@ -627,6 +627,13 @@ class SweepResult:
     train_after: float
     evaluated: int  # candidate settings tried
     kind: str = "check"
+    pass_s: float = math.nan  # labelled training seconds where it should pass (or be "in")
+    fail_s: float = math.nan  # ... where it should fail (or be "out")
+
+    @property
+    def one_class(self) -> bool:
+        """Training labels of one class only: the search can only relax (or only tighten)."""
+        return (self.pass_s > 0) != (self.fail_s > 0)
 
     @property
     def changed(self) -> bool:
@@ -655,10 +662,16 @@ def _candidates(values: np.ndarray, current: float | None, n: int) -> list[float
     return sorted({round(round(x / step) * step, 6) for x in [*qs, *extra]} | {current})
 
 
+MIN_GAIN = 0.02  # objective units (2 % of labelled time): smaller gains do not move a bound
+
+
 def _search(score_fn: Callable[[float | None, float | None], float], lo: float | None,
             hi: float | None, cand_lo: list[float], cand_hi: list[float], hyst: float,
-            rounds: int) -> tuple[float | None, float | None, float, float, int]:
-    """Coordinate search over (lo, hi); ties go to the setting nearest the start."""
+            rounds: int, min_gain: float = MIN_GAIN
+            ) -> tuple[float | None, float | None, float, float, int]:
+    """Coordinate search over (lo, hi). Each pass tries every candidate for one bound and
+    moves to the best only if it beats the current score by ``min_gain``; among equal scores
+    the candidate nearest the start wins (a threshold moves only as far as the labels need)."""
     lo0, hi0 = lo, hi
 
     def dist(a: float | None, b: float | None) -> float:
@@ -669,31 +682,76 @@ def _search(score_fn: Callable[[float | None, float | None], float], lo: float |
         return a is None or b is None or (a <= b and 2 * hyst < (b - a))
 
     base = score_fn(lo, hi)
-    best_key = (base, 0.0)
+    current = base
     evaluated = 1
     for _ in range(rounds):
         moved = False
         for which in ("min", "max"):
             if (which == "min" and lo is None) or (which == "max" and hi is None):
                 continue
+            best: tuple[float, float] | None = None
+            best_pair = (lo, hi)
             for c in (cand_lo if which == "min" else cand_hi):
                 nlo, nhi = (c, hi) if which == "min" else (lo, c)
                 if (nlo, nhi) == (lo, hi) or not ok(nlo, nhi):
                     continue
-                s = score_fn(nlo, nhi)
+                key = (score_fn(nlo, nhi), -dist(nlo, nhi))
                 evaluated += 1
-                key = (s, -dist(nlo, nhi))
-                if key > best_key:
-                    best_key = key
-                    lo, hi = nlo, nhi
-                    moved = True
+                if best is None or key > best:
+                    best, best_pair = key, (nlo, nhi)
+            if best is not None and best[0] >= current + min_gain:
+                current = best[0]
+                lo, hi = best_pair
+                moved = True
         if not moved:
             break
-    return lo, hi, base, best_key[0], evaluated
+    if (lo, hi) != (lo0, hi0):
+        lo, hi, n = _centre(score_fn, lo, hi, lo0, hi0, cand_lo, cand_hi, current, ok)
+        evaluated += n
+    return lo, hi, base, current, evaluated
+
+
+def _centre(score_fn: Callable[[float | None, float | None], float], lo: float | None,
+            hi: float | None, lo0: float | None, hi0: float | None, cand_lo: list[float],
+            cand_hi: list[float], best: float, ok: Callable[[Any, Any], bool], steps: int = 12
+            ) -> tuple[float | None, float | None, int]:
+    """Move each changed bound to the middle of its plateau of equal score (between the
+    neighbouring candidates), so it sits halfway between the labelled classes rather than
+    against one of them: a wider margin for clips it has not seen."""
+    evaluated = 0
+    for which, cands in (("min", cand_lo), ("max", cand_hi)):
+        cur = lo if which == "min" else hi
+        orig = lo0 if which == "min" else hi0
+        if cur is None or cur == orig or not cands:
+            continue
+        below = [c for c in cands if c < cur]
+        above = [c for c in cands if c > cur]
+        a = below[-1] if below else cur
+        b = above[0] if above else cur
+        grid = np.linspace(a, b, steps + 1)
+        good = []
+        for x in grid:
+            pair = (float(x), hi) if which == "min" else (lo, float(x))
+            evaluated += 1
+            if ok(*pair) and score_fn(*pair) >= best - 1e-12:
+                good.append(float(x))
+        if good:
+            # contiguous run containing the current value
+            run = [x for x in good if x <= cur]
+            lo_run = min(run) if run else cur
+            hi_run = max(x for x in good if x >= cur) if any(x >= cur for x in good) else cur
+            span = abs(b - a) or 1.0
+            step = 10 ** math.floor(math.log10(span / 50)) if span > 0 else 0.01
+            mid = round(round((lo_run + hi_run) / 2 / step) * step, 6)
+            pair = (mid, hi) if which == "min" else (lo, mid)
+            if ok(*pair) and score_fn(*pair) >= best - 1e-12:
+                lo, hi = pair
+    return lo, hi, evaluated
 
 
 def sweep_check(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], check: Any,
-                objective: str = "agreement", grid: int = 41, rounds: int = 3) -> SweepResult:
+                objective: str = "agreement", grid: int = 41, rounds: int = 3,
+                min_gain: float = MIN_GAIN) -> SweepResult:
     """Coordinate search of one check's ``min``/``max`` on ``traces`` (the training clips).
 
     The objective is computed on the check's own labels (check statuses do not depend on
@@ -727,13 +785,17 @@ def sweep_check(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], c
     lo, hi, base, best, n = _search(score_fn, check.min, check.max,
                                     _candidates(all_vals, check.min, grid),
                                     _candidates(all_vals, check.max, grid),
-                                    check.hysteresis, rounds)
-    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, n)
+                                    check.hysteresis, rounds, min_gain)
+    fail_s = float(sum(w[t == 1].sum() for _, t, w, _ in data))
+    pass_s = float(sum(w[t == 0].sum() for _, t, w, _ in data))
+    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, n,
+                       pass_s=pass_s, fail_s=fail_s)
 
 
 def sweep_condition(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
                     condition: Any, current: Thresholds, objective: str = "agreement",
-                    grid: int = 31, rounds: int = 2) -> SweepResult:
+                    grid: int = 31, rounds: int = 2, min_gain: float = MIN_GAIN
+                    ) -> SweepResult:
     """Like :func:`sweep_check` for one pose condition, scored on the ``in_position``
     labels through the sticky in-position replay (other conditions fixed at ``current``)."""
     before = {"min": condition.min, "max": condition.max}
@@ -760,8 +822,11 @@ def sweep_condition(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels
     lo, hi, base, best, n = _search(score_fn, condition.min, condition.max,
                                     _candidates(all_vals, condition.min, grid),
                                     _candidates(all_vals, condition.max, grid),
-                                    condition.hysteresis, rounds)
-    return SweepResult(condition.id, before, {"min": lo, "max": hi}, base, best, n, "pose")
+                                    condition.hysteresis, rounds, min_gain)
+    pass_s = float(sum(w[t == 1].sum() for _, t, w in data))
+    fail_s = float(sum(w[t == 0].sum() for _, t, w in data))
+    return SweepResult(condition.id, before, {"min": lo, "max": hi}, base, best, n, "pose",
+                       pass_s=pass_s, fail_s=fail_s)
 
 
 DEBOUNCE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)  # s
@@ -825,7 +890,7 @@ def _v(x: float | None) -> str:
 def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: Any,
          train: Sequence[str], test: Sequence[str] = (), check_ids: Sequence[str] | None = None,
          objective: str = "agreement", tune_pose: bool = True, tune_timer: bool = False,
-         ) -> TuneResult:
+         min_gain: float = MIN_GAIN) -> TuneResult:
     """Tune ``spec`` on the clips named in ``train`` only (test clips are never looked at).
 
     Order: pose conditions (on ``in_position`` labels), then each check (on its own labels),
@@ -849,14 +914,15 @@ def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: An
         for cond in spec.pose:
             if wanted is not None and cond.id not in wanted:
                 continue
-            r = sweep_condition(tr_traces, labels, cond, thresholds, objective=objective)
+            r = sweep_condition(tr_traces, labels, cond, thresholds, objective=objective,
+                                min_gain=min_gain)
             sweeps.append(r)
             if r.changed:
                 thresholds[cond.id] = dict(r.after)
     for check in spec.checks:
         if wanted is not None and check.id not in wanted:
             continue
-        r = sweep_check(tr_traces, labels, check, objective=objective)
+        r = sweep_check(tr_traces, labels, check, objective=objective, min_gain=min_gain)
         sweeps.append(r)
         if r.changed:
             thresholds[check.id] = dict(r.after)

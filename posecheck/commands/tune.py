@@ -1,0 +1,187 @@
+"""``posecheck tune --spec ID --labels FILE``: fit a spec's thresholds to labelled footage.
+
+Clips (never frames) are split into a training part and a held-out test part (``--split``,
+``--seed``). Metric values are computed once per clip from cached landmarks; the search then
+replays only the cheap part (check statuses, the in-position decision, the hold timer) for
+each candidate threshold. Pose conditions are fitted to the ``in_position`` labels, each form
+check to its own labels, and with ``--timer`` the debounce/grace times to the valid-hold
+labels. Test clips are scored before and after, never tuned on. The tuned spec is written to
+a NEW file (default ``pose_specs/tuned/<id>.tuned.toml``) with the original's comments and
+units, and a provenance note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from posecheck.errors import PosecheckError
+
+MODELS = ("lite", "full", "heavy")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "tune",
+        help="fit a spec's thresholds to labelled footage; report held-out scores",
+        description="Split the labelled clips of one stretch into train and held-out test "
+                    "(by clip), search each check's thresholds (and optionally debounce/grace) "
+                    "to agree best with the training labels, print a before/after table for "
+                    "both parts and write the tuned spec to a new file.",
+    )
+    parser.add_argument("--spec", required=True, metavar="ID|FILE",
+                        help="stretch id or spec .toml to start from")
+    parser.add_argument("--labels", required=True, metavar="FILE", help="label file")
+    parser.add_argument("--checks", nargs="+", metavar="ID",
+                        help="tune only these checks / pose conditions (default: all)")
+    parser.add_argument("--split", type=float, default=0.5, metavar="FRACTION",
+                        help="share of clips used for training (default 0.5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the clip split (default 0)")
+    parser.add_argument("--objective", choices=("agreement", "balanced", "f1"),
+                        default="agreement",
+                        help="what the search maximises on train: agreement per labelled "
+                             "second (default), balanced accuracy, or F1 of FAIL")
+    parser.add_argument("--min-gain", type=float, default=0.02, metavar="X",
+                        help="a bound moves only if the train objective improves by at least "
+                             "X (default 0.02 = 2 %% of labelled time)")
+    parser.add_argument("--no-pose", action="store_true",
+                        help="leave the pose (in-position) conditions alone")
+    parser.add_argument("--timer", action="store_true",
+                        help="also tune hold.debounce_s and hold.grace_s (use held stretches, "
+                             "not rep-by-rep clips: a rep's bottom is shorter than any debounce)")
+    parser.add_argument("--model", choices=MODELS, default="lite",
+                        help="pose model whose cached landmarks are replayed (default: lite)")
+    parser.add_argument("--root", metavar="DIR", help="override the label file's video root")
+    parser.add_argument("--out", metavar="FILE",
+                        help="tuned spec path (default pose_specs/tuned/<id>.tuned.toml)")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument("--dry-run", action="store_true", help="print the table, write nothing")
+    parser.add_argument("--json", metavar="OUT", help="also write the result as JSON")
+    parser.set_defaults(func=run)
+
+
+def _fmt(x: float) -> str:
+    return "  -  " if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:5.2f}"
+
+
+def before_after_table(rows: Sequence[tuple[str, Sequence[float]]], n_train: int,
+                       n_test: int) -> str:
+    """Rows of (name, [train before, train after, test before, test after])."""
+    head1 = f"{'':<34}{'train (' + str(n_train) + ' clips)':^16}  " \
+            f"{'held-out test (' + str(n_test) + ' clips)':^22}"
+    head2 = f"{'row':<34}{'before':>8}{'after':>8}  {'before':>11}{'after':>8}"
+    lines = [head1, head2, "-" * len(head2)]
+    for name, vals in rows:
+        a, b, c, d = vals
+        lines.append(f"{name:<34}{_fmt(a):>8}{_fmt(b):>8}  {_fmt(c):>11}{_fmt(d):>8}")
+    return "\n".join(lines)
+
+
+def table_rows(spec: Any, sb: Any, sa: Any, tb: Any, ta: Any) -> list[tuple[str, list[float]]]:
+    """Before/after rows from four :class:`~posecheck.tuning.Summary` objects."""
+    rows: list[tuple[str, list[float]]] = []
+    ids = [c.id for c in spec.checks]
+    for cid in ids:
+        parts = [s.checks.get(cid) for s in (sb, sa, tb, ta)]
+        if all(p is None for p in parts):
+            continue
+        rows.append((f"{cid}: agreement", [p.agreement if p else math.nan for p in parts]))
+        rows.append((f"{cid}: F1 of FAIL", [p.f1 if p else math.nan for p in parts]))
+    rows.append(("in_position: agreement", [s.in_position.agreement for s in (sb, sa, tb, ta)]))
+    rows.append(("in_position: F1 (in)", [s.in_position.f1 for s in (sb, sa, tb, ta)]))
+    rows.append(("valid hold: agreement", [s.valid.agreement for s in (sb, sa, tb, ta)]))
+    rows.append(("valid hold: MAE per clip (s)",
+                 [s.hold_error().get("total", {}).get("mae_s", math.nan)
+                  for s in (sb, sa, tb, ta)]))
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    from posecheck.commands.score import load_traces, resolve_specs
+    from posecheck.labels import load_labels
+    from posecheck.spec_io import default_tuned_path, provenance_lines, save_tuned_spec
+    from posecheck.tuning import score, split_clips, tune
+
+    if not 0.0 < args.split < 1.0:
+        raise PosecheckError(f"--split must be between 0 and 1, got {args.split}. Fix: use "
+                             "e.g. 0.5")
+    labels = load_labels(args.labels, root=args.root)
+    specs, clips = resolve_specs(labels, args.spec)
+    spec = next(iter(specs.values()))
+    if len(clips) < 2:
+        raise PosecheckError(f"{args.labels}: only {len(clips)} clip labelled {spec.id!r}; a "
+                             "held-out split needs at least 2. Fix: label more clips")
+    out = Path(args.out) if args.out else default_tuned_path(spec.id)
+    if not args.dry_run and out.exists() and not args.force:
+        raise PosecheckError(f"{out}: already exists. Fix: pass --force to replace it, or give "
+                             "another --out")
+    train, test = split_clips([c.video for c in clips], args.split, args.seed)
+    print(f"{spec.id}: {len(clips)} labelled clips -> train {len(train)}, held-out test "
+          f"{len(test)} (split {args.split:g}, seed {args.seed})", file=sys.stderr)
+    traces = load_traces(labels, clips, specs, args.model,
+                         progress=lambda m: print(m, file=sys.stderr))
+    by_video = {c.video: c for c in clips}
+    try:
+        result = tune(traces, by_video, spec, train=train, test=test, check_ids=args.checks,
+                      objective=args.objective, tune_pose=not args.no_pose,
+                      tune_timer=args.timer, min_gain=args.min_gain)
+    except ValueError as exc:
+        raise PosecheckError(f"{args.spec}: {exc}. Fix: check --checks") from None
+    tr_traces = [t for t in traces if t.video in set(train)]
+    te_traces = [t for t in traces if t.video in set(test)]
+    timer = result.timer if args.timer else None
+    sb = score(tr_traces, by_video)
+    sa = score(tr_traces, by_video, result.thresholds, timer)
+    tb = score(te_traces, by_video)
+    ta = score(te_traces, by_video, result.thresholds, timer)
+    table = before_after_table(table_rows(spec, sb, sa, tb, ta), len(train), len(test))
+    changes = result.changes()
+    if args.timer:
+        for k in ("debounce_s", "grace_s"):
+            old = float(getattr(spec.hold, k))
+            if result.timer[k] != old:
+                changes.append(f"hold.{k}: {old:g} -> {result.timer[k]:g}")
+    print(f"\nTrain: {', '.join(train)}\nTest:  {', '.join(test)}\n")
+    print(table)
+    print("\nChanges (fitted on train only):")
+    for line in changes or ["none: the training labels gave no reason to move a threshold"]:
+        print(f"  {line}")
+    print("\nSearch on train:")
+    for r in result.sweeps:
+        note = ""
+        if r.one_class:
+            note = ("  ! labels of one class only (no 'should fail' time): can only relax"
+                    if r.fail_s == 0 else "  ! labels of one class only: can only tighten")
+        print(f"  [{r.kind} {r.check_id}] {args.objective} {_fmt(r.train_before).strip()}"
+              f" -> {_fmt(r.train_after).strip()}; labelled pass/in {r.pass_s:.1f} s, "
+              f"fail/out {r.fail_s:.1f} s; {r.evaluated} settings{note}")
+    payload: dict[str, Any] = {
+        "spec": spec.id, "spec_source": str(spec.source_path), "labels": str(args.labels),
+        "split": args.split, "seed": args.seed, "objective": args.objective,
+        "train": list(train), "test": list(test), "thresholds": result.thresholds,
+        "timer": result.timer if args.timer else None, "changes": changes,
+        "scores": {"train_before": sb.to_dict(), "train_after": sa.to_dict(),
+                   "test_before": tb.to_dict(), "test_after": ta.to_dict()},
+    }
+    if not args.dry_run:
+        prov = provenance_lines(spec_source=str(spec.source_path), labels=str(args.labels),
+                                train=train, test=test, seed=args.seed, fraction=args.split,
+                                scores={"Before/after (agreement per labelled second; "
+                                        "F1 of FAIL)": table}, changes=changes,
+                                command="posecheck tune " + " ".join(
+                                    shlex.quote(a) for a in sys.argv[2:]))
+        path = save_tuned_spec(spec.source_path, result.thresholds,
+                               {k: result.timer[k] for k in ("debounce_s", "grace_s")}
+                               if args.timer else None,
+                               out=out, provenance=prov, overwrite=args.force)
+        payload["written"] = str(path)
+        print(f"\nwrote {path} (the original {spec.source_path} is unchanged)")
+    if args.json:
+        from posecheck.commands.analyze import write_json_atomic
+        write_json_atomic(Path(args.json), payload)
+        print(f"wrote {args.json}")
+    return 0
