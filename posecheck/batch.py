@@ -277,15 +277,40 @@ def _no_progress(slug: str, done: int, total: int) -> None:
 
 
 # ============================================================================ the per-video work
+# A video goes through two stages: prepare (hash, resume check, landmarks: mostly the model)
+# and complete (analysis, plot, annotated video, report: pure Python). The serial runner
+# overlaps the next video's prepare with this video's complete, one core each.
+STOP = threading.Event()  # set on Ctrl-C: the frame loop of a background stage stops
+
+
+@dataclass
+class Prepared:
+    video_sha: str
+    specs: list[tuple[str, Any]]
+    spec_hash: str
+    info: Any
+    frames: list[Any]
+    scale: float
+    fresh: bool  # landmarks came from the model (not the cache): cache them
+    t0: float
+
+
 def analyze_video(job: Job, progress: ProgressFn = _no_progress) -> VideoResult:
     """Analyse one video into its folder; never raises for a problem with the video itself.
 
     Any failure becomes an error row (and an error report.json, so the HTML page shows it).
     """
-    out = Path(job.out_dir)
     t0 = time.monotonic()
+    prepared = guarded(job, t0, lambda: prepare_video(job, progress, t0))
+    if isinstance(prepared, VideoResult):
+        return prepared
+    return guarded(job, t0, lambda: complete_video(job, prepared))
+
+
+def guarded(job: Job, t0: float, stage: Callable[[], Any]) -> Any:
+    """Run a stage; turn any failure into the video's error result."""
     try:
-        return _analyze_video(job, out, progress, t0)
+        return stage()
     except (KeyboardInterrupt, SystemExit):
         raise
     except PosecheckError as exc:
@@ -296,14 +321,18 @@ def analyze_video(job: Job, progress: ProgressFn = _no_progress) -> VideoResult:
     except Exception as exc:  # a bug or a library failure: keep the batch going, say what
         message = f"{job.video}: unexpected {type(exc).__name__}: {exc}"
         traceback.print_exc(file=sys.stderr)
+    return _error_result(job, message, t0)
+
+
+def _error_result(job: Job, message: str, t0: float | None = None) -> VideoResult:
     report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
               "video": job.video, "model": _model_json(job), "stretch_requested": job.stretch}
     try:
-        atomic_write_text(out / "report.json", dump_json(report))
+        atomic_write_text(Path(job.out_dir) / "report.json", dump_json(report))
     except OSError:
         pass  # the row still carries the error
-    row = _row_from_report(report, job)
-    return VideoResult(row=row, ok=False, seconds=time.monotonic() - t0)
+    return VideoResult(row=_row_from_report(report, job), ok=False,
+                       seconds=0.0 if t0 is None else time.monotonic() - t0)
 
 
 def _model_json(job: Job) -> dict[str, str]:
@@ -311,7 +340,9 @@ def _model_json(job: Job) -> dict[str, str]:
             "file": Path(job.model_path).name}
 
 
-def _analyze_video(job: Job, out: Path, progress: ProgressFn, t0: float) -> VideoResult:
+def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | VideoResult:
+    """Stage 1: the finished result if the report is up to date, else the landmarks."""
+    out = Path(job.out_dir)
     video = Path(job.video)
     if not video.is_file():
         raise VideoError(f"{job.video}: file not found (moved or deleted during the batch?)")
@@ -320,50 +351,61 @@ def _analyze_video(job: Job, out: Path, progress: ProgressFn, t0: float) -> Vide
     spec_hash = hashlib.sha256("\n".join(
         f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
 
-    report_path = out / "report.json"
     if not job.force:
-        done = _up_to_date(report_path, video_sha, job, spec_hash)
+        done = _up_to_date(out / "report.json", video_sha, job, spec_hash)
         if done is not None:
             if job.plots and not (out / "plot.png").is_file():
-                _write_plot(done, specs, out / "plot.png")
+                _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
+                            out / "plot.png")
             return VideoResult(row=_row_from_report(done, job, skipped=True), ok=True,
                                skipped=True, frames=0, seconds=time.monotonic() - t0)
 
     info = video_info(video)
-    frames, scale = landmark_frames(video, job, info, progress)
+    frames, scale, fresh = landmark_frames(video, job, info, progress, video_sha)
     if not frames:
         raise VideoError(f"{job.video}: no frame could be decoded; the file is empty or "
                          "damaged (re-encode it, e.g. to H.264 MP4)")
+    return Prepared(video_sha, specs, spec_hash, info, frames, scale, fresh, t0)
+
+
+def complete_video(job: Job, p: Prepared) -> VideoResult:
+    """Stage 2: cache the landmarks, analyse, draw, write the report (last)."""
+    out = Path(job.out_dir)
+    video = Path(job.video)
+    frames = p.frames
+    if p.fresh:
+        frames = as_cached(frames)  # the values a cached rerun will see: identical reports
+        _cache_put(video, job, p.info, frames, p.video_sha)
     pose_frames = sum(1 for f in frames if f.has_pose)
     if pose_frames == 0:
         raise VideoError(f"{job.video}: no person found in any of its {len(frames)} frames; "
                          "film the whole body, side-on, in good light")
 
-    outcome = analyze_track(frames, specs, info, job.video, auto=job.stretch == "auto")
+    outcome = analyze_track(frames, p.specs, p.info, job.video, auto=job.stretch == "auto")
     report = outcome.report
     report.update({
         "report_version": REPORT_VERSION,
         "status": "ok",
         "error": None,
         "video": job.video,
-        "video_sha256": video_sha,
-        "video_info": info_json(info, frames),
+        "video_sha256": p.video_sha,
+        "video_info": info_json(p.info, frames),
         "model": _model_json(job),
-        "model_input": {"scale": scale, "coordinates": "original video pixels"},
+        "model_input": {"scale": p.scale, "coordinates": "original video pixels"},
         "stretch_requested": job.stretch,
-        "spec_hash": spec_hash,
+        "spec_hash": p.spec_hash,
         "recognition": outcome.recognition,
-        "warnings": warnings_for(frames, info, job),
+        "warnings": warnings_for(frames, p.info, job),
     })
     if job.plots:
-        _write_plot(report, [(sid, s) for sid, s in specs if sid == outcome.spec_id],
+        _write_plot(report, [(sid, s) for sid, s in p.specs if sid == outcome.spec_id],
                     out / "plot.png")
     if job.annotate:
-        write_annotated(video, outcome, out / "annotated.mp4", info)
+        write_annotated(video, outcome, out / "annotated.mp4", p.info)
     # The report goes last: its presence means the video is done (resume relies on that).
-    atomic_write_text(report_path, dump_json(report))
+    atomic_write_text(out / "report.json", dump_json(report))
     return VideoResult(row=_row_from_report(report, job), ok=True, frames=len(frames),
-                       seconds=time.monotonic() - t0)
+                       seconds=time.monotonic() - p.t0)
 
 
 def _write_plot(report: dict[str, Any], specs: list[tuple[str, Any]], path: Path) -> None:
@@ -496,6 +538,7 @@ class Progress:
 
     def __init__(self, total_videos: int, enabled: bool, slots: int) -> None:
         self.enabled = enabled
+        self._lock = threading.Lock()  # updated from the prepare thread and the main thread
         self._bars: dict[str, Any] = {}
         self._free = list(range(1, slots + 1))
         self._slot: dict[str, int] = {}
@@ -512,6 +555,10 @@ class Progress:
     def update(self, slug: str, done: int, total: int) -> None:
         if not self.enabled:
             return
+        with self._lock:
+            self._update(slug, done, total)
+
+    def _update(self, slug: str, done: int, total: int) -> None:
         bar = self._bars.get(slug)
         if bar is None:
             pos = self._free.pop(0) if self._free else len(self._slot) + 1
@@ -531,6 +578,10 @@ class Progress:
     def finish(self, slug: str, result: VideoResult) -> None:
         if not self.enabled:
             return
+        with self._lock:
+            self._finish(slug, result)
+
+    def _finish(self, slug: str, result: VideoResult) -> None:
         bar = self._bars.pop(slug, None)
         if bar is not None:
             bar.close()
@@ -615,10 +666,33 @@ def _finish(out: Path, jobs: Sequence[Job], results: dict[str, VideoResult],
 
 def _run_serial(jobs: Sequence[Job], progress: Progress,
                 results: dict[str, VideoResult]) -> None:
-    for job in jobs:
-        result = analyze_video(job, progress.update)
-        results[job.slug] = result
-        progress.finish(job.slug, result)
+    """One video after another, in this process, two stages overlapped: while this video is
+    analysed and drawn (Python, holding the GIL), the next one's frames go through the model
+    in a thread (MediaPipe and OpenCV release the GIL), so both cores work."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def prepare(job: Job) -> Any:
+        t0 = time.monotonic()
+        return job, t0, guarded(job, t0, lambda: prepare_video(job, progress.update, t0))
+
+    STOP.clear()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posecheck-prepare")
+    try:
+        ahead = pool.submit(prepare, jobs[0]) if jobs else None
+        for k in range(len(jobs)):
+            job, t0, prepared = ahead.result()
+            ahead = pool.submit(prepare, jobs[k + 1]) if k + 1 < len(jobs) else None
+            if isinstance(prepared, VideoResult):
+                result = prepared
+            else:
+                result = guarded(job, t0, lambda: complete_video(job, prepared))
+            results[job.slug] = result
+            progress.finish(job.slug, result)
+    except BaseException:
+        STOP.set()  # the thread's frame loop stops at its next frame
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
@@ -751,23 +825,23 @@ def info_json(info: Any, frames: Sequence[Any]) -> dict[str, Any]:
             "is_image": bool(info.is_image)}
 
 
-def landmark_frames(video: Path, job: Job, info: Any,
-                    progress: ProgressFn) -> tuple[list[Any], float]:
-    """Pose frames of a video, from the landmark cache or by running the model (and then
-    filling the cache). Returns the frames and the scale the model saw them at."""
+def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
+                    video_sha: str) -> tuple[list[Any], float, bool]:
+    """Pose frames of a video, from the landmark cache or by running the model.
+
+    Returns the frames, the scale the model saw them at and whether they are fresh from the
+    model (the caller then caches them, off the model's critical path).
+    """
     total = max(int(info.frame_count), 1)
     if job.use_cache:
-        cached = _cache_get(video, job)
+        cached = _cache_get(video_sha, job)
         if cached is not None:
-            progress(job.slug, len(cached[0]), len(cached[0]))
-            return cached
+            progress(job.slug, len(cached), len(cached))
+            return cached, model_scale(info), False
     frames, scale = estimate_frames(video, job.model_path, info,
                                     lambda done: progress(job.slug, done, max(total, done)))
     progress(job.slug, len(frames), len(frames))
-    frames = as_cached(frames)
-    if frames:
-        _cache_put(video, job, info, frames)  # --no-cache re-runs the model and refreshes it
-    return frames, scale
+    return frames, scale, True
 
 
 def _prefetch(source: Iterator[Any], depth: int) -> Iterator[Any]:
@@ -850,6 +924,8 @@ def estimate_frames(video: Path, model_path: str, info: Any,
     with PoseEstimator(model_path, running_mode=mode) as est:
         for index, t_ms, image in _prefetch(_downscaled(iter_frames(video), scale),
                                             PREFETCH_FRAMES):
+            if STOP.is_set():
+                raise KeyboardInterrupt
             pf = est.process(image, t_ms, index=index)
             if scale < 1.0:
                 pf = _to_size(pf, info.width, info.height)
@@ -883,11 +959,10 @@ def _cache_file(video_sha: str, job: Job) -> Path:
     return cache.cache_path(directory, video_sha, job.model_label, job.model_sha256)
 
 
-def _cache_get(video: Path, job: Job) -> tuple[list[Any], float] | None:
+def _cache_get(video_sha: str, job: Job) -> list[Any] | None:
     """Cached frames of this video and model bundle, or None (missing or unreadable)."""
     from posecheck import cache
 
-    video_sha = file_sha256(video)
     target = _cache_file(video_sha, job)
     if not target.is_file():
         return None
@@ -897,13 +972,13 @@ def _cache_get(video: Path, job: Job) -> tuple[list[Any], float] | None:
         return None  # recomputed and overwritten
     if track.video_sha256 != video_sha or track.model_sha256 != job.model_sha256:
         return None
-    return list(track.frames), model_scale(track.info)
+    return list(track.frames)
 
 
-def _cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any]) -> None:
+def _cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any],
+               video_sha: str) -> None:
     from posecheck import cache
 
-    video_sha = file_sha256(video)
     track = cache.LandmarkTrack(info=info, frames=tuple(frames), model=job.model_label,
                                 video_sha256=video_sha, model_sha256=job.model_sha256)
     try:

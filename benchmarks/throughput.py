@@ -1,0 +1,180 @@
+"""Frames per second of ``posecheck analyze`` against MediaPipe alone, on the same clips.
+
+Measured, in one run, interleaved (each round runs every method once; the best round per
+method counts, because the machine is shared and noisy):
+
+- raw:      PoseLandmarker VIDEO mode on frames decoded (and converted to RGB) beforehand;
+            only ``detect_for_video`` is timed. The ceiling for any pipeline.
+- naive:    the loop tutorials use: read a frame, convert, IMAGE-mode ``detect()`` on every
+            frame (landmarker created once, but full detection each time, no tracking).
+- analyze:  ``posecheck analyze CLIPS --no-cache`` end to end, in this process, one worker:
+            decode, model, analysis, JSON reports, plots, summary and index.html.
+- analyze --workers 2: the same with two worker processes (spawn, start-up included).
+
+Usage::
+
+    .venv/bin/python benchmarks/throughput.py [--model lite] [--rounds 2] [CLIP ...]
+
+Targets: analyze >= 0.9x raw and >= 2x naive with the same model; 2 workers faster than 1
+on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FOOTAGE = Path(os.environ.get("POSECHECK_FOOTAGE", ROOT.parent / "shared" / "footage"))
+DEFAULT_CLIPS = (
+    "lunge/lunge_forward_side_whitebg.mp4",        # 109 frames, 540x304
+    "lunge/lunge_splitsquat_band_side_rnhrn.mp4",  # 191 frames, 960x540
+    "negatives/neg_squat_side_prak.mp4",           # 254 frames, 540x960
+)
+
+
+def decode_rgb(clip: Path) -> tuple[list, float]:
+    import cv2
+    import mediapipe as mp
+
+    cap = cv2.VideoCapture(str(clip))
+    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+    images = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        images.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+    cap.release()
+    return images, fps
+
+
+def landmarker(model_path: Path, video_mode: bool):
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    mode = vision.RunningMode.VIDEO if video_mode else vision.RunningMode.IMAGE
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)), running_mode=mode)
+    return vision.PoseLandmarker.create_from_options(options)
+
+
+def time_raw(model_path: Path, decoded: dict[Path, tuple[list, float]]) -> tuple[int, float]:
+    frames, seconds = 0, 0.0
+    for images, fps in decoded.values():
+        with landmarker(model_path, video_mode=True) as lm:
+            t0 = time.perf_counter()
+            for i, image in enumerate(images):
+                lm.detect_for_video(image, int(round(i * 1000.0 / fps)))
+            seconds += time.perf_counter() - t0
+        frames += len(images)
+    return frames, seconds
+
+
+def time_naive(model_path: Path, clips: list[Path]) -> tuple[int, float]:
+    import cv2
+    import mediapipe as mp
+
+    frames, seconds = 0, 0.0
+    for clip in clips:
+        with landmarker(model_path, video_mode=False) as lm:
+            t0 = time.perf_counter()
+            cap = cv2.VideoCapture(str(clip))
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+                lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+                frames += 1
+            cap.release()
+            seconds += time.perf_counter() - t0
+    return frames, seconds
+
+
+def time_analyze(model: str, clips: list[Path], workers: int, stretch: str,
+                 frames_total: int) -> tuple[int, float]:
+    from posecheck import batch
+
+    work = Path(tempfile.mkdtemp(prefix="posecheck-bench-"))
+    try:
+        argv = [str(c) for c in clips] + [
+            "--out", str(work / "out"), "--cache-dir", str(work / "cache"), "--no-cache",
+            "--model", model, "--stretch", stretch, "--workers", str(workers), "--quiet"]
+        t0 = time.perf_counter()
+        with contextlib.redirect_stderr(io.StringIO()):
+            status = batch.main(argv)
+        seconds = time.perf_counter() - t0
+        if status != 0:
+            raise SystemExit(f"posecheck analyze failed (status {status}); see {work}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return frames_total, seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("clips", nargs="*", type=Path, help="video files (default: 3 shared "
+                        "side-view clips)")
+    parser.add_argument("--model", default="lite", help="lite, full or heavy (default: lite)")
+    parser.add_argument("--stretch", default="deep_lunge", help="spec for analyze")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; best counts")
+    parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 run")
+    args = parser.parse_args()
+
+    clips = args.clips or [FOOTAGE / c for c in DEFAULT_CLIPS]
+    missing = [c for c in clips if not c.is_file()]
+    if missing:
+        print(f"missing clips: {', '.join(map(str, missing))} (set POSECHECK_FOOTAGE)",
+              file=sys.stderr)
+        return 2
+
+    from posecheck.models import resolve_model
+
+    model_path = resolve_model(args.model)
+    decoded = {c: decode_rgb(c) for c in clips}
+    frames_total = sum(len(v[0]) for v in decoded.values())
+    print(f"{len(clips)} clips, {frames_total} frames, model {args.model}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+
+    # Warm-up: imports, model file in the page cache, matplotlib fonts.
+    time_analyze(args.model, clips[:1], 1, args.stretch, 0)
+
+    methods = {"raw": lambda: time_raw(model_path, decoded),
+               "naive": lambda: time_naive(model_path, clips),
+               "analyze": lambda: time_analyze(args.model, clips, 1, args.stretch,
+                                                frames_total)}
+    if not args.no_workers:
+        methods["analyze --workers 2"] = lambda: time_analyze(args.model, clips, 2,
+                                                              args.stretch, frames_total)
+    best: dict[str, float] = {}
+    for r in range(args.rounds):
+        for name, fn in methods.items():
+            frames, seconds = fn()
+            fps = frames / seconds if seconds > 0 else float("nan")
+            best[name] = max(best.get(name, 0.0), fps)
+            print(f"  round {r + 1}: {name:<20} {frames:5d} frames {seconds:7.2f} s "
+                  f"{fps:6.1f} frames/s  (load {os.getloadavg()[0]:.1f})", flush=True)
+
+    print("\nbest of rounds (frames/s):")
+    for name, fps in best.items():
+        print(f"  {name:<20} {fps:6.1f}")
+    a = best["analyze"]
+    print("\nratios:")
+    print(f"  analyze / raw inference   {a / best['raw']:.2f}x   (target >= 0.9)")
+    print(f"  analyze / naive loop      {a / best['naive']:.2f}x   (target >= 2)")
+    if "analyze --workers 2" in best:
+        print(f"  workers 2 / workers 1     {best['analyze --workers 2'] / a:.2f}x   "
+              "(target > 1)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
