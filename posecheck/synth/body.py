@@ -253,7 +253,7 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
 
     lm = np.zeros((NUM_LANDMARKS, 3))
     L = Landmark
-    lm[L.NOSE] = hc + r * 1.15 * face_n - 0.1 * r * head_up
+    lm[L.NOSE] = hc + r * 1.05 * face_n - 0.1 * r * head_up  # inside the drawn tip (1.15 r)
     for side, sg in (("LEFT", 1.0), ("RIGHT", -1.0)):
         lm[L[f"{side}_EYE_INNER"]] = on_head(0.93, 0.25, 0.16 * sg)
         lm[L[f"{side}_EYE"]] = on_head(0.88, 0.25, 0.32 * sg)

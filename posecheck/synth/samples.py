@@ -117,6 +117,30 @@ def clip_camera(clip: Clip) -> Camera:
 
 
 # ---------------------------------------------------------------------------- rendering
+def _subject_truth(clip: Clip, camera: Camera, i: int, shape: BodyShape):
+    t_ms = clip.t_ms(i)
+    pose, labels = clip.subject.at(t_ms / 1000.0)
+    skel = pose_skeleton(pose, shape)
+    xy, depth = camera.project(skel.landmarks)
+    return skel, TrueFrame(index=i, t_ms=t_ms, xy=xy, depth=depth, phase=labels.phase,
+                           fault=labels.fault, side=labels.side)
+
+
+def truth_frames(clip: Clip) -> list[TrueFrame]:
+    """The clip's per-frame truth without rendering (same poses, same projection)."""
+    cam, shape = clip_camera(clip), BodyShape()
+    return [_subject_truth(clip, cam, i, shape)[1] for i in range(clip.frame_count)]
+
+
+def clip_truth(clip: Clip, video_name: str = "") -> dict:
+    """The JSON-ready truth of ``clip`` (the spec's analysis of the exact landmarks)."""
+    return build_truth(clip_id=clip.id, stretch=clip.stretch, video=video_name or
+                       f"{clip.id}.mp4", fps=float(clip.fps), width=clip.width,
+                       height=clip.height, frames=truth_frames(clip),
+                       description=clip.description, view=clip.view,
+                       script=script_summary(clip))
+
+
 def iter_clip(clip: Clip) -> Iterator[tuple[int, int, np.ndarray, TrueFrame]]:
     """Yield ``(index, t_ms, bgr_image, truth)`` for every frame of the clip."""
     from posecheck.synth.render import render_frame
@@ -124,18 +148,13 @@ def iter_clip(clip: Clip) -> Iterator[tuple[int, int, np.ndarray, TrueFrame]]:
     scene, pal, walker_pal = _scene(clip)
     shape = BodyShape()
     for i in range(clip.frame_count):
-        t_ms = clip.t_ms(i)
-        t = t_ms / 1000.0
-        pose, labels = clip.subject.at(t)
-        skel = pose_skeleton(pose, shape)
+        skel, tf = _subject_truth(clip, scene.camera, i, shape)
+        t = tf.t_ms / 1000.0
         bodies = [(skel, pal)]
         for other in clip.others:
             if other.keys[0].t <= t <= other.end:
                 bodies.append((pose_skeleton(other.at(t)[0]), walker_pal))
-        img = render_frame(scene, bodies, i)
-        xy, depth = scene.camera.project(skel.landmarks)
-        yield i, t_ms, img, TrueFrame(index=i, t_ms=t_ms, xy=xy, depth=depth,
-                                      phase=labels.phase, fault=labels.fault, side=labels.side)
+        yield i, tf.t_ms, render_frame(scene, bodies, i), tf
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -159,19 +178,14 @@ def write_clip(clip: Clip, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]
     if not writer.isOpened():
         raise PosecheckError(f"{video}: OpenCV cannot open an MPEG-4 writer here; check that "
                              "opencv (from the mediapipe package) has FFMPEG support")
-    truths = []
     try:
-        for _, _, img, tf in iter_clip(clip):
+        for _, _, img, _ in iter_clip(clip):
             writer.write(img)
-            truths.append(tf)
     finally:
         writer.release()
     os.chmod(tmp, 0o644)
     os.replace(tmp, video)
-    truth = build_truth(clip_id=clip.id, stretch=clip.stretch, video=video.name,
-                        fps=float(clip.fps), width=clip.width, height=clip.height,
-                        frames=truths, description=clip.description, view=clip.view,
-                        script=script_summary(clip))
+    truth = clip_truth(clip, video.name)
     truth_path = out / f"{clip.id}.truth.json"
     _atomic_write(truth_path, (json.dumps(truth, separators=(",", ":")) + "\n").encode())
     return video, truth_path
@@ -291,14 +305,16 @@ def sample_clips() -> list[Clip]:
     return clips
 
 
-def quick_clip(stretch: str = "half_kneeling_hip_flexor", side: str = "left",
-               fault: str = "", hold_s: float = 3.0, fps: int = 10, size=(320, 240)) -> Clip:
-    """A short clip for tests."""
-    keys = hold_keys(stretch, [Segment(side, hold_s, fault)], settle_s=0.3, enter_s=0.8,
-                     rest_s=0.3)
+def quick_clip(stretch: str = "deep_lunge", side: str = "left", fault: str = "", *,
+               hold_s: float = 3.0, fps: int = 10, size: tuple[int, int] = (320, 240),
+               facing: int = 1, style: int = 0) -> Clip:
+    """A short single-hold clip (for tests and quick checks)."""
+    keys = hold_keys(stretch, [Segment(side, hold_s, fault)], facing=facing, settle_s=0.5,
+                     enter_s=1.0, rest_s=0.5)
     return Clip(id=f"quick_{stretch}_{side}_{fault or 'good'}", stretch=stretch,
-                description="test clip", subject=Track(tuple(keys)), fps=fps,
-                width=size[0], height=size[1])
+                description=f"{stretch}, {side} side, {fault or 'good form'} for {hold_s:g} s",
+                subject=Track(tuple(keys)), fps=fps, width=size[0], height=size[1],
+                style=style, seed=7)
 
 
 def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None,
@@ -352,4 +368,4 @@ def samples_readme(clips: list[Clip], out_dir: Path) -> str:
 
 
 __all__ = ["Clip", "sample_clips", "quick_clip", "write_clip", "write_samples", "iter_clip",
-           "clip_camera"]
+           "clip_camera", "clip_truth", "truth_frames"]

@@ -138,7 +138,8 @@ def _half_kneeling(p: Pose, s: str, fault: str, *, back_thigh: float, back_shin:
     elif fault == "lean_back":
         p = replace(p, trunk=-22.0, chest=-30.0, head=-20.0)
     elif fault == "knee_over_toes":
-        p = p.with_side(o, thigh=front_thigh - 12.0, shin=36.0)
+        # shin < 0: the ankle behind the knee, i.e. the knee pushed forward over the foot.
+        p = p.with_side(o, thigh=front_thigh - 8.0, shin=-40.0)
         p = p.with_side(s, thigh=back_thigh - 12.0)
     return p
 
@@ -173,7 +174,7 @@ def _deep_lunge(side: str, facing: int, fault: str) -> Pose:
     elif fault == "lean_back":
         p = replace(p, trunk=-22.0, chest=-30.0, head=-20.0)
     elif fault == "knee_over_toes":
-        p = p.with_side(o, thigh=72.0, shin=36.0).with_side(side, thigh=-46.0, shin=-84.0)
+        p = p.with_side(o, thigh=62.0, shin=-40.0).with_side(side, thigh=-30.0, shin=-70.0)
     return p
 
 
@@ -199,7 +200,7 @@ def _standing_psoas(side: str, facing: int, fault: str) -> Pose:
     elif fault == "leg_bent":
         p = p.with_side(side, thigh=-14.0, shin=-62.0, foot=10.0)
     elif fault == "knee_over_toes":
-        p = p.with_side(o, thigh=50.0, shin=36.0).with_side(side, thigh=-30.0, shin=-30.0)
+        p = p.with_side(o, thigh=55.0, shin=-32.0).with_side(side, thigh=-30.0, shin=-30.0)
     return p
 
 
