@@ -161,8 +161,10 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
         ax.set_ylim(ymin, ymax)
         pf = ((report.get("checks") or {}).get(cid) or {}).get("pass_fraction")
         pf_txt = f"  pass {pf:.0%}" if isinstance(pf, (int, float)) and math.isfinite(pf) else ""
-        rng = f"[{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}]"
-        ax.set_title(f"{label} ({unit}) {rng}{pf_txt}", fontsize=8, loc="left")
+        rng = ("" if lo is None and hi is None else
+               f" [{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}]")
+        unit_txt = f" ({unit})" if unit else ""
+        ax.set_title(f"{label}{unit_txt}{rng}{pf_txt}", fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
         ax.grid(True, lw=0.3, alpha=0.5)
     panels[-1].set_xlabel("time (s)", fontsize=8)

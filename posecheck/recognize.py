@@ -288,11 +288,9 @@ def recognize(t_s: Sequence[float] | np.ndarray, traces: Sequence[SpecTrace],
         ambiguous = (len(order) > 1 and seg_scores[order[1]] > 0
                      and seg_scores[best] - seg_scores[order[1]] < settings.ambiguity_margin)
         if frac < settings.min_in_pose_fraction:
-            segments.append(Segment(NONE, start, end, frac, float(seg_scores[best]),
-                                    candidates, ambiguous))
-        else:
-            segments.append(Segment(ids[best], start, end, frac, float(seg_scores[best]),
-                                    candidates, ambiguous))
+            continue  # in and out of position (reps, strides): not a hold
+        segments.append(Segment(ids[best], start, end, frac, float(seg_scores[best]),
+                                candidates, ambiguous))
 
     held: dict[str, float] = {}
     for s in segments:
