@@ -15,6 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.logger import get_logger
 
 from posecheck import live
 from posecheck.errors import PosecheckError
@@ -27,6 +28,8 @@ POLL_S = 0.5
 # Diagnostic switch for the Start-click fix (see keep_webrtc_context and docs/LIVE.md).
 STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
 VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
+
+LOG = get_logger("posecheck.app")
 
 st.set_page_config(page_title="posecheck - stretch check", layout="wide")
 
@@ -76,8 +79,18 @@ def keep_webrtc_context(key: str, rendered_last_run: bool) -> None:
     was on the video-file view), the library's reset still happens.
     """
     context = st.session_state.get(key)
-    if STALE_FIX and rendered_last_run and context is not None \
-            and hasattr(context, "_last_rendered_run_count"):
+    last = getattr(context, "_last_rendered_run_count", None)
+    if context is None or last is None or not rendered_last_run:
+        return
+    from streamlit_webrtc.session_info import get_script_run_count, get_this_session_info
+
+    info = get_this_session_info()
+    count = get_script_run_count(info) if info is not None else None
+    if count is not None and count > last + 1:
+        # Logged so the fix can be measured (docs/LIVE.md, "Start clicks").
+        LOG.warning("streamlit-webrtc would reset %r as stale (run count %d, last drawn at "
+                    "%d): %s", key, count, last, "kept alive" if STALE_FIX else "not prevented")
+    if STALE_FIX:
         context._last_rendered_run_count = None
 
 

@@ -31,7 +31,6 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from posecheck.drawing import annotate, status_name
-from posecheck.errors import VideoError
 
 # Frame-time unwrap: RTP video timestamps are 32-bit counters.
 _PTS_WRAP = 2**32
@@ -399,29 +398,13 @@ class WebrtcFrameProcessor:
 
 # ---------------------------------------------------------------------- video files
 def iter_video(path: str | Path) -> Iterator[tuple[np.ndarray, int]]:
-    """``(bgr, t_ms)`` for every frame of a video file, timestamps from the container."""
-    import av
+    """``(bgr, t_ms)`` for every frame of a video file: the batch analysis's frame source
+    (``video.iter_frames``), so a file played here and analysed in batch gives the same
+    frames at the same timestamps."""
+    from posecheck.video import iter_frames
 
-    path = Path(path)
-    if not path.is_file():
-        raise VideoError(f"{path}: no such video file; check the path")
-    try:
-        container = av.open(str(path))
-    except Exception as exc:
-        raise VideoError(f"{path}: cannot be opened as a video ({exc}); "
-                         "convert it to MP4 (H.264) and try again") from exc
-    with container:
-        if not container.streams.video:
-            raise VideoError(f"{path}: has no video stream; give a video file")
-        stream = container.streams.video[0]
-        clock = FrameClock()
-        rate = float(stream.average_rate or 30)
-        for i, frame in enumerate(container.decode(stream)):
-            if frame.pts is None:
-                t_ms = clock.update(int(round(i * 1000.0 / rate)), 1e-3)
-            else:
-                t_ms = clock.update(frame.pts, float(stream.time_base))
-            yield frame.to_ndarray(format="bgr24"), t_ms
+    for _, t_ms, image in iter_frames(path):
+        yield image, int(t_ms)
 
 
 class VideoWriter:
@@ -469,18 +452,11 @@ def run_on_video(processor: LiveProcessor, video: str | Path, out_path: str | Pa
     With ``out_path`` the annotated frames are written there as an H.264 MP4.
     ``progress(done, total)`` is called every few frames (total is 0 when unknown).
     """
-    import av
+    from posecheck.video import VideoInfo
 
-    total = 0
-    fps = 30.0
-    try:
-        with av.open(str(video)) as probe:
-            if probe.streams.video:
-                s = probe.streams.video[0]
-                total = int(s.frames or 0)
-                fps = float(s.average_rate or 30)
-    except Exception:
-        pass  # iter_video raises the clear error below
+    info = VideoInfo.from_path(video)  # raises VideoError with the file and the fix
+    total = int(info.frame_count or 0)
+    fps = float(info.fps or 30.0)
     writer: VideoWriter | None = None
     try:
         for i, (image, t_ms) in enumerate(iter_video(video)):

@@ -8,6 +8,7 @@ seconds with the batch analysis of the same frames.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -266,3 +267,45 @@ def test_rtc_configuration_reads_json(value):
 def test_rtc_configuration_rejects_bad_values_clearly(value):
     with pytest.raises(PosecheckError, match="POSECHECK_ICE_SERVERS"):
         rtc_configuration(value)
+
+
+# ---------------------------------------------------------------------------- real core
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def sample_clip(clip_id: str, tmp_dir: Path) -> Path:
+    """A synthetic sample video: from sample_videos/ when generated, else rendered now."""
+    path = SAMPLES / f"{clip_id}.mp4"
+    if path.is_file():
+        return path
+    from posecheck.synth.samples import write_samples
+
+    write_samples(tmp_dir, only=[clip_id], progress=False)
+    return tmp_dir / f"{clip_id}.mp4"
+
+
+@pytest.fixture(scope="module")
+def good_lunge(tmp_path_factory) -> Path:
+    return sample_clip("deep_lunge_good_right", tmp_path_factory.mktemp("samples"))
+
+
+@pytest.mark.slow
+def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
+    from posecheck.analysis import analyze_frames
+    from posecheck.estimator import estimate_video
+    from posecheck.live import run_on_video
+    from posecheck.specs import load_spec
+
+    spec = load_spec("deep_lunge")
+    processor = LiveProcessor(spec, model="lite")
+    live = run_on_video(processor, good_lunge)
+    processor.close()
+    track = estimate_video(good_lunge, "lite", progress=False)
+    batch = analyze_frames(track.frames, spec, fps=track.info.fps, smoothing="live")
+    batch_s = batch.final_hold.valid_s_by_side
+    frame_s = 1.0 / track.info.fps
+    assert batch_s["right"] > 1.0  # a good-form clip: the hold really counts
+    for side in ("left", "right"):
+        assert live.valid_s_by_side[side] == pytest.approx(batch_s[side], abs=2 * frame_s)
+    assert live.frames == len(track.frames)
+    assert live.pose_fraction > 0.9
