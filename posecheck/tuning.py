@@ -484,7 +484,8 @@ def score_clip(trace: ClipTrace, labels: ClipLabels, rp: Replay | None = None) -
     lab = truth.labelled
     if len(rp.counted):
         valid = Counts.from_arrays((rp.counted > 0).astype(np.int8), valid_true, w)
-        for s in SIDES:
+        sided = bool(np.any(truth.side[lab] != ""))  # per-side numbers need side labels
+        for s in SIDES if sided else ():
             p = float(rp.counted[lab & (rp.booked == s)].sum())
             tr = float(w[(valid_true == TRUE) & (truth.side == s)].sum())
             if p > 0 or tr > 0:
