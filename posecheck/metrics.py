@@ -457,14 +457,20 @@ def near_side(frame: PoseFrame) -> str:
     return "left" if lz <= rz else "right"
 
 
+# A shin lying on the floor is the surest sign of the facing (the knee is always in front).
+KNEEL_SHIN_WEIGHT = 1.5
+
+
 def facing_vote(frame: PoseFrame, min_visibility: float = 0.5) -> float:
     """Evidence of the facing direction along image x: > 0 facing right, < 0 facing left.
 
     Votes (each at most 1, weighted by how clearly it applies):
-      - head: the nose is in front of the ears;
+      - head: the nose is in front of the ears (weighted by how level the nose-ear line
+        is, so a head thrown back counts little);
       - standing feet: heel -> toe points forward (only for a foot under a raised knee, so a
         kneeling back foot, whose top lies flat and points backward, does not vote);
-      - kneeling shins: a shin lying on the floor has the knee in front of the ankle.
+      - kneeling shins: a shin lying on the floor has the knee in front of the ankle
+        (weight 1.5).
     """
     if frame.xy is None:
         return 0.0
@@ -483,8 +489,10 @@ def facing_vote(frame: PoseFrame, min_visibility: float = 0.5) -> float:
     vote = 0.0
     ears = [xy[i] for i in (L.LEFT_EAR, L.RIGHT_EAR) if ok(i)]
     if ears and ok(L.NOSE):
-        dx = float(xy[L.NOSE][0] - np.mean(ears, axis=0)[0])
-        vote += math.copysign(min(1.0, abs(dx) / (0.08 * torso)), dx)
+        v = xy[L.NOSE] - np.mean(ears, axis=0)
+        dx, n = float(v[0]), float(g.norm(v))
+        if n > 0:  # a head thrown back (camel) or down points the nose up/down: weigh less
+            vote += math.copysign(min(1.0, abs(dx) / (0.08 * torso)) * abs(dx) / n, dx)
     for side in SIDES:
         leg = _LEG[side]
         if not ok(leg["knee"], leg["ankle"]):
@@ -503,7 +511,7 @@ def facing_vote(frame: PoseFrame, min_visibility: float = 0.5) -> float:
         w = float(np.clip((0.5 - abs(rise)) / 0.3, 0, 1))
         dx = float(knee[0] - ankle[0])
         if w > 0 and dx != 0:
-            vote += math.copysign(w, dx)
+            vote += KNEEL_SHIN_WEIGHT * math.copysign(w, dx)
     return vote
 
 

@@ -53,7 +53,7 @@ PRESETS: dict[str, dict[str, float]] = {
                          o_thigh=0, o_knee=90, o_foot=0, arm=-25, elbow=178),
     "seated_psoas": dict(body_deg=0, torso_deg=-10, s_thigh=75, s_shin=70, s_foot=70,
                          o_thigh=90, o_shin=0, o_foot=0, arm=20, elbow=160),
-    "camel": dict(body_deg=0, torso_deg=-25, s_thigh=-5, s_shin=-90, s_foot=180, o_thigh=-5,
+    "camel": dict(body_deg=0, torso_deg=-25, hands_to="heel", s_thigh=-5, s_shin=-90, s_foot=180, o_thigh=-5,
                   o_shin=-90, o_foot=180, arm=-60, elbow=175),
     "cobra": dict(body_deg=-90, torso_deg=-45, s_thigh=0, s_shin=0, s_foot=-90, o_thigh=0,
                   o_shin=0, o_foot=-90, arm=40, elbow=170),
@@ -90,7 +90,7 @@ def make_pose(stretch: str = "standing", *, torso_deg: float | None = None,
               visibility: float | Mapping[int, float] = 0.99, far_visibility: float = 0.8,
               hidden: tuple[int, ...] = (), mirrored: bool = False, view: str = "side",
               t_ms: int = 0, index: int = -1, center: tuple[float, float] | None = None,
-              far_offset: float = 0.04, **angles: float) -> PoseFrame:
+              far_offset: float = 0.04, hands_to: str | None = None, **angles: float) -> PoseFrame:
     """A plausible pose for ``stretch`` with the given named overrides.
 
     Args:
@@ -105,6 +105,7 @@ def make_pose(stretch: str = "standing", *, torso_deg: float | None = None,
         visibility: near-side visibility, or a {landmark: visibility} map applied last.
         far_visibility: visibility of the far side's landmarks in a side view.
         hidden: landmarks given visibility 0.05 (not seen).
+        hands_to: put both hands on this joint of the stretched leg ("heel", "ankle").
         mirrored: return the frame a mirrored camera would produce.
         view: "side" or "front".
         angles: overrides of the preset keys (body_deg, s_thigh, s_shin, s_knee, s_foot,
@@ -140,6 +141,11 @@ def make_pose(stretch: str = "standing", *, torso_deg: float | None = None,
     wrist = elbow + FOREARM * _dir(fore)
     stretched = _leg(hip, p["s_thigh"], p["s_shin"], p["s_foot"])
     other = _leg(hip, p["o_thigh"], p["o_shin"], p["o_foot"])
+    hands_to = hands_to or p.get("hands_to")
+    if hands_to:  # hands placed on a joint of the stretched leg (camel: heels)
+        wrist = stretched[hands_to].copy()
+        elbow = (shoulder + wrist) / 2
+        fore = math.degrees(math.atan2(wrist[0] - elbow[0], -(wrist[1] - elbow[1])))
 
     other_side = "right" if side == "left" else "left"
     body = {side: stretched, other_side: other}
