@@ -86,6 +86,11 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="landmark cache folder (default: posecheck's cache)")
     parser.add_argument("--force", action="store_true",
                         help="redo videos whose report is already up to date")
+    parser.add_argument("--smoothing", choices=("batch", "live", "none"), default="batch",
+                        help="batch: zero-phase over the whole track (default); live: the "
+                             "live page's One Euro filter; none: raw landmarks")
+    parser.add_argument("--mirrored", action="store_true",
+                        help="the videos are mirrored (selfie camera): swap left and right")
     parser.add_argument("--no-plots", dest="plots", action="store_false",
                         help="skip the PNG plots (and their pictures in index.html)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -256,6 +261,13 @@ class Job:
     use_cache: bool = True
     cache_dir: str | None = None
     force: bool = False
+    smoothing: str = "batch"
+    mirrored: bool = False
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Analysis options that change a report (part of the resume key)."""
+        return {"smoothing": self.smoothing, "mirrored": self.mirrored}
 
 
 @dataclass
@@ -381,7 +393,8 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         raise VideoError(f"{job.video}: no person found in any of its {len(frames)} frames; "
                          "film the whole body, side-on, in good light")
 
-    outcome = analyze_track(frames, p.specs, p.info, job.video, auto=job.stretch == "auto")
+    outcome = analyze_track(frames, p.specs, p.info, job.video, auto=job.stretch == "auto",
+                            smoothing=job.smoothing, mirrored=job.mirrored)
     report = outcome.report
     report.update({
         "report_version": REPORT_VERSION,
@@ -393,6 +406,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         "model": _model_json(job),
         "model_input": {"scale": p.scale, "coordinates": "original video pixels"},
         "stretch_requested": job.stretch,
+        "options": job.options,
         "spec_hash": p.spec_hash,
         "recognition": outcome.recognition,
         "warnings": warnings_for(frames, p.info, job),
@@ -426,7 +440,8 @@ def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | 
             and report.get("video_sha256") == video_sha
             and (report.get("model") or {}).get("sha256") == job.model_sha256
             and report.get("spec_hash") == spec_hash
-            and report.get("stretch_requested") == job.stretch)
+            and report.get("stretch_requested") == job.stretch
+            and report.get("options") == job.options)
     if not same:
         return None
     if job.annotate and not (path.parent / "annotated.mp4").is_file():
@@ -615,7 +630,9 @@ def run(args: argparse.Namespace) -> int:
     jobs = [Job(video=str(f), slug=s, out_dir=str(out / "videos" / s), model_path=str(model_path),
                 model_label=label, model_sha256=model_sha, stretch=args.stretch,
                 annotate=args.annotate, plots=getattr(args, "plots", True),
-                use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force)
+                use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force,
+                smoothing=getattr(args, "smoothing", "batch"),
+                mirrored=getattr(args, "mirrored", False))
             for f, s in zip(files, slugs)]
     out.mkdir(parents=True, exist_ok=True)
 
@@ -794,6 +811,7 @@ PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overla
 # A hip centre moving more than this many torso lengths between two consecutive pose frames
 # is a jump to another person, not a movement. Torso lengths.
 JUMP_TORSO_LENGTHS = 1.5
+RECOGNITION_FPS = 5.0  # frames/s at which --stretch auto tries every spec
 
 
 def load_specs(stretch: str) -> list[tuple[str, Any]]:
@@ -1008,31 +1026,42 @@ class Outcome:
 
 
 def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
-                  video: str, auto: bool = False) -> Outcome:
+                  video: str, auto: bool = False, smoothing: str = "batch",
+                  mirrored: bool = False) -> Outcome:
     """Analyse the frames with the one spec, or recognise the spec first (``auto``)."""
+    from functools import partial
+
     from posecheck.analysis import analyze_frames
+
+    run_spec = partial(analyze_frames, smoothing=smoothing, mirrored=mirrored)
 
     fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
     if not auto:
         sid, spec = specs[0]
-        analysis = analyze_frames(frames, spec, fps=fps, video=video)
+        analysis = run_spec(frames, spec, fps=fps, video=video)
         return Outcome(analysis.to_json(), sid, spec, analysis, None)
 
     from posecheck import recognize
 
-    analyses = {sid: analyze_frames(frames, spec, fps=fps, video=video) for sid, spec in specs}
-    reports = {sid: a.to_json() for sid, a in analyses.items()}
-    rec = recognize.recognize_reports(reports)
-    rec_json = rec.to_json()
+    # Recognition runs every spec over a subsampled track (RECOGNITION_FPS is plenty for
+    # holds lasting seconds); only the winner is then analysed at the full frame rate.
+    step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
+    sub = list(frames[::step])
+    traces = [recognize.trace_from_frames(
+        sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames)
+        for sid, spec in specs]
+    rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
+    rec_json = {**rec.to_json(), "sampled_fps": round(fps / step, 3) if fps else 0.0,
+                "specs": [sid for sid, _ in specs]}
     if rec.stretch == recognize.NONE:
-        first = next(iter(reports.values()))
-        report = {"stretch": recognize.NONE, "video": video, "fps": first.get("fps", fps),
-                  "frames": first.get("frames", len(frames)),
-                  "pose_frames": first.get("pose_frames"), "sides": {}, "checks": {},
-                  "timeline": [{"t_s": e.get("t_s")} for e in first.get("timeline", [])]}
+        report = {"stretch": recognize.NONE, "video": video, "fps": fps, "frames": len(frames),
+                  "pose_frames": sum(1 for f in frames if f.has_pose), "sides": {},
+                  "checks": {}, "timeline": [{"t_s": round(f.t_ms / 1000.0, 3),
+                                              "has_pose": f.has_pose} for f in frames]}
         return Outcome(report, None, None, None, rec_json)
     spec = dict(specs)[rec.stretch]
-    return Outcome(reports[rec.stretch], rec.stretch, spec, analyses[rec.stretch], rec_json)
+    analysis = run_spec(frames, spec, fps=fps, video=video)
+    return Outcome(analysis.to_json(), rec.stretch, spec, analysis, rec_json)
 
 
 def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:

@@ -100,6 +100,20 @@ class SpecTrace:
         return cls(spec_id, in_pose, passes)
 
 
+def trace_from_frames(spec_id: str, frames: Sequence[Any]) -> SpecTrace:
+    """From per-frame reports (objects with ``in_pose`` and ``checks`` of results with a
+    ``status``), without going through JSON."""
+    in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
+    passes = np.full(len(frames), np.nan)
+    for i, f in enumerate(frames):
+        statuses = [str(getattr(r.status, "value", r.status)).lower()
+                    for r in (f.checks or {}).values()]
+        judged = [s for s in statuses if s in ("pass", "fail")]
+        if judged:
+            passes[i] = sum(s == "pass" for s in judged) / len(judged)
+    return SpecTrace(spec_id, in_pose, passes)
+
+
 def check_status(entry: Mapping[str, Any], check_id: str) -> str:
     """``"pass" | "fail" | "unknown"`` of one check in one timeline entry.
 

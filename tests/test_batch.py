@@ -62,7 +62,7 @@ def fake_frames(info, n=None):
                                       index=i) for i in range(n)]
 
 
-def fake_analyze(frames, specs, info, video, auto=False):
+def fake_analyze(frames, specs, info, video, auto=False, **options):
     """A report in the documented JSON shape, computed from the frames (so it varies)."""
     n = len(frames)
     timeline = [{"t_s": f.t_ms / 1000, "in_pose": i >= 2, "valid": i >= 4,
@@ -283,10 +283,10 @@ def test_unexpected_exception_becomes_an_error_row(tmp_path, fake_pipeline, monk
     a = make_video(tmp_path / "a.mp4")
     b = make_video(tmp_path / "b.mp4")
 
-    def broken(frames, specs, info, video, auto=False):
+    def broken(frames, specs, info, video, auto=False, **options):
         if video.endswith("a.mp4"):
             raise RuntimeError("kaboom")
-        return fake_analyze(frames, specs, info, video)
+        return fake_analyze(frames, specs, info, video, auto)
 
     monkeypatch.setattr(batch, "analyze_track", broken)
     status, out = run(tmp_path, a, b)
