@@ -92,7 +92,7 @@ class LandmarkTrack:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as raw, \
-                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
+                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as gz, \
                     io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as out:
                 out.write(_dumps(self._header()))
                 for f in self.frames:
@@ -215,7 +215,7 @@ def _dumps(obj: dict[str, Any]) -> str:
 
 
 def _rounded(arr: np.ndarray, digits: int) -> list[list[float]]:
-    return [[round(float(v), digits) for v in row] for row in arr]
+    return [[round(v, digits) for v in row] for row in np.asarray(arr, dtype=float).tolist()]
 
 
 def _frame_record(f: PoseFrame) -> dict[str, Any]:

@@ -92,8 +92,11 @@ def test_no_traceback_from_a_real_process(footage_dir, tmp_path, bad_files, cach
 
 
 @pytest.mark.slow
-def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, cache_env, capsys,
+def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factory, capsys,
                                           monkeypatch):
+    # The landmark cache test_estimator.py also uses: the clip is estimated once per session.
+    cache_env = tmp_path_factory.getbasetemp() / "lunge-landmark-cache"
+    monkeypatch.setenv("POSECHECK_CACHE_DIR", str(cache_env))
     out_dir = tmp_path / "lm"
     assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--quiet"]) == 0
     line = capsys.readouterr().out

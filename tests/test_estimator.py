@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posecheck.cache import load_or_estimate
 from posecheck.errors import VideoError
-from posecheck.estimator import PoseEstimator, TimestampError, estimate_image, estimate_video
+from posecheck.estimator import PoseEstimator, TimestampError, estimate_image
 from posecheck.pose import Landmark
 from posecheck.video import VideoInfo, iter_frames
 from conftest import footage_path, footage_rows
@@ -135,8 +136,10 @@ def test_pose_found_in_side_view_clips(footage_dir):
 
 
 @pytest.fixture(scope="module")
-def lunge_track(footage_dir):
-    return estimate_video(footage_path(LUNGE), "lite", progress=False)
+def lunge_track(footage_dir, tmp_path_factory):
+    # Shared with test_cli_landmarks.py so the whole clip is estimated once per session.
+    cache = tmp_path_factory.getbasetemp() / "lunge-landmark-cache"
+    return load_or_estimate(footage_path(LUNGE), "lite", cache_dir=cache, progress=False)
 
 
 @pytest.mark.slow
