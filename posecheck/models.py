@@ -269,7 +269,7 @@ def _npm_tarball(*, progress: bool) -> Path:
             proc = subprocess.run(
                 ["npm", "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent",
                  "--pack-destination", tmp],
-                capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False)
+                capture_output=True, text=True, timeout=NPM_TIMEOUT_S, check=False, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise ModelError(f"npm pack timed out after {NPM_TIMEOUT_S:.0f} s") from None
         produced = sorted(Path(tmp).glob("*.tgz"))
