@@ -80,6 +80,7 @@ class LimbAngles:
     forearm: float = 0.0
     thigh_abd: float = 0.0
     arm_abd: float = 8.0
+    shin_abd: float | None = None   # None: same as thigh_abd (a shin across the body: < 0)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ def _fill(p: Pose) -> Pose:
         limbs = p.side(name)
         if limbs.foot is None:
             limbs = replace(limbs, foot=limbs.shin + 90.0)
+        if limbs.shin_abd is None:
+            limbs = replace(limbs, shin_abd=limbs.thigh_abd)
         sides[name] = limbs
     return replace(p, chest=chest, head=head, **sides)
 
@@ -224,7 +227,7 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
         out = sign * s
         hip = pelvis + sh.hip_half * out
         knee = hip + sh.thigh * _limb_dir(f, u, out, limbs.thigh, limbs.thigh_abd)
-        ankle = knee + sh.shin * _limb_dir(f, u, out, limbs.shin, limbs.thigh_abd)
+        ankle = knee + sh.shin * _limb_dir(f, u, out, limbs.shin, limbs.shin_abd)
         foot_d = _sag(f, u, limbs.foot, from_up=False)
         # The sole is below the ankle: "down" for the foot is perpendicular to it, away from shin.
         sole_n = _sag(f, u, limbs.foot - 90.0, from_up=False)

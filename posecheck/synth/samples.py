@@ -268,9 +268,12 @@ def sample_clips() -> list[Clip]:
     add("standing_psoas_good_left", sp, "left leg back, good form 12 s", [S("left", 12.0)])
     add("standing_psoas_lean40_right", sp, "right leg back, torso leaning 40 deg forward",
         [S("right", 12.0, "lean_forward")])
-    add("standing_psoas_drift_legbent_left", sp, "left leg back: good 4 s, back knee bends "
-        "5 s, good 4 s", [S("left", 4.0), S("left", 5.0, "leg_bent"), S("left", 4.0)],
-        facing=-1)
+    add("standing_psoas_drift_kneelocked_left", sp, "left leg back: good 4 s, back knee "
+        "locked straight 5 s, good 4 s", [S("left", 4.0), S("left", 5.0, "knee_locked"),
+                                          S("left", 4.0)], facing=-1)
+    add("standing_psoas_drift_knee_right", sp, "right leg back: good 4 s, front knee past the "
+        "toes 5 s, good 4 s", [S("right", 4.0), S("right", 5.0, "knee_over_toes"),
+                               S("right", 4.0)])
     add("standing_psoas_drift_leanback_right", sp, "right leg back: good 4 s, arches back "
         "5 s, good 4 s", [S("right", 4.0), S("right", 5.0, "lean_back"), S("right", 4.0)])
 
@@ -279,19 +282,27 @@ def sample_clips() -> list[Clip]:
         [S("left", 12.0)])
     add("supine_psoas_drift_lifted_right", su, "right leg long: good 4 s, lifted 5 s, good 4 s",
         [S("right", 4.0), S("right", 5.0, "leg_lifted"), S("right", 4.0)], facing=-1)
+    add("supine_psoas_drift_bent_left", su, "left leg long: good 4 s, knee bent up 4 s, good "
+        "3 s", [S("left", 4.0), S("left", 4.0, "leg_bent"), S("left", 3.0)])
 
     gb = "glute_bridge"
     add("glute_bridge_good", gb, "bridge held 12 s, shoulders-hips-knees in line",
         [S("left", 12.0)])
     add("glute_bridge_drift_dropped", gb, "bridge: good 4 s, hips drop 5 s, good 4 s",
         [S("left", 4.0), S("left", 5.0, "hips_dropped"), S("left", 4.0)], facing=-1)
+    add("glute_bridge_drift_arched", gb, "bridge: good 4 s, hips pushed too high (arched) 4 s, "
+        "good 3 s", [S("left", 4.0), S("left", 4.0, "lean_back"), S("left", 3.0)])
 
     add("low_lunge_quad_good_left", "low_lunge_quad", "left knee down, left foot held, 12 s",
         [S("left", 12.0)])
     add("lying_edge_psoas_good_right", "lying_edge_psoas", "on a table, right leg hanging "
         "off the edge 12 s", [S("right", 12.0)], prop="bed")
-    add("seated_psoas_good_left", "seated_psoas", "on a chair edge, left leg dropped back 12 s",
-        [S("left", 12.0)], prop="chair")
+    add("seated_psoas_good_left", "seated_psoas", "on a chair edge, left leg long, heel down, "
+        "toes up 12 s", [S("left", 12.0)], prop="chair")
+    add("seated_psoas_drift_lean_right", "seated_psoas", "on a chair edge, right leg long: "
+        "good 4 s, leans forward 4 s, good 3 s",
+        [S("right", 4.0), S("right", 4.0, "lean_forward"), S("right", 3.0)], prop="chair",
+        facing=-1)
     add("side_lying_psoas_good_left", "side_lying_psoas", "lying on the right side, left leg "
         "pulled back 12 s (camera above)", [S("left", 12.0)])
     add("camel_good", "camel", "camel pose held 10 s", [S("left", 10.0)])
@@ -302,6 +313,12 @@ def sample_clips() -> list[Clip]:
         [S("left", 4.0), S("left", 4.0, "leg_lifted"), S("left", 3.0)], facing=-1)
     add("pigeon_good_right", "pigeon", "pigeon, right leg long behind, 12 s",
         [S("right", 12.0)])
+    add("low_lunge_quad_lean40_right", "low_lunge_quad", "right knee down, foot held, torso "
+        "leaning 40 deg forward", [S("right", 10.0, "lean_forward")], facing=-1)
+    add("lying_edge_psoas_drift_lifted_left", "lying_edge_psoas", "on a table, left leg: "
+        "hanging 4 s, lifted level 4 s, hanging 3 s",
+        [S("left", 4.0), S("left", 4.0, "leg_lifted"), S("left", 3.0)], prop="bed",
+        facing=-1)
     return clips
 
 

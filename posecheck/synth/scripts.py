@@ -13,6 +13,7 @@ direction the subject faces and a fault id (``""`` = good form). The fault ids:
     knee_over_toes front knee pushed forward past the toes
     hips_dropped   bridge hips sagging (hip not extended)
     leg_bent       the leg that should be straight is bent
+    knee_locked    standing psoas: the back knee locked straight (the spec wants it soft)
     leg_lifted     the straight leg lifted off the floor (supine) / hips lifted (prone)
     hips_back      camel: hips sitting back behind the knees
 """
@@ -24,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 
-from posecheck.synth.body import LimbAngles, Pose, blend
+from posecheck.synth.body import BodyShape, LimbAngles, Pose, blend, body_axes, pose_skeleton
 
 # Pelvis height (m) when sitting on the chair prop (seat 0.45 m + thigh radius).
 SEAT_LIFT = 0.53
@@ -125,6 +126,23 @@ def kneeling_tall(facing: int = 1) -> Pose:
     return Pose(heading=90.0 * facing, left=LimbAngles(**legs), right=LimbAngles(**legs))
 
 
+def reach(p: Pose, side: str, target: str, shape: BodyShape | None = None) -> Pose:
+    """``p`` with ``side``'s arm angles set so the wrist reaches the joint ``target``
+    (e.g. ``"left_ankle"``), by two-link IK in the sagittal plane (elbow bent downwards)."""
+    sh = shape or BodyShape()
+    skel = pose_skeleton(replace(p, grounded=False, lift=0.0), sh)
+    f, _, u = body_axes(p.heading, p.roll)
+    v = skel.joints[target] - skel.joints[f"{side}_shoulder"]
+    vf, vu = float(np.dot(v, f)), float(np.dot(v, u))
+    l1, l2 = sh.upper_arm, sh.forearm
+    d = float(np.clip(np.hypot(vf, vu), abs(l1 - l2) + 1e-6, l1 + l2 - 1e-6))
+    direction = np.degrees(np.arctan2(vf, -vu))  # from down, + forward
+    alpha = np.degrees(np.arccos((l1 * l1 + d * d - l2 * l2) / (2 * l1 * d)))
+    beta = np.degrees(np.arccos((l1 * l1 + l2 * l2 - d * d) / (2 * l1 * l2)))
+    upper = direction + alpha
+    return p.with_side(side, upper_arm=upper, forearm=upper - (180.0 - beta), arm_abd=4.0)
+
+
 def _half_kneeling(p: Pose, s: str, fault: str, *, back_thigh: float, back_shin: float,
                    front_thigh: float, front_shin: float, trunk: float) -> Pose:
     o = _other(s)
@@ -182,14 +200,14 @@ def _low_lunge_quad(side: str, facing: int, fault: str) -> Pose:
     p = _half_kneeling(standing(facing), side, fault, back_thigh=-25.0, back_shin=-150.0,
                        front_thigh=72.0, front_shin=10.0, trunk=5.0)
     # The hand of the stretched side holds the back foot.
-    return p.with_side(side, upper_arm=-40.0, forearm=-75.0, foot=-60.0) if fault != "lean_forward" \
-        else p.with_side(side, upper_arm=-20.0, forearm=-60.0, foot=-60.0)
+    return reach(p.with_side(side, foot=-60.0), side, f"{side}_ankle")
 
 
 def _standing_psoas(side: str, facing: int, fault: str) -> Pose:
     o = _other(side)
     p = standing(facing)
-    p = p.with_side(side, thigh=-22.0, shin=-22.0, foot=50.0, upper_arm=-25.0, forearm=40.0,
+    # Both knees softly bent (the spec wants the back knee soft, not locked).
+    p = p.with_side(side, thigh=-22.0, shin=-42.0, foot=35.0, upper_arm=-25.0, forearm=40.0,
                     arm_abd=25.0)
     p = p.with_side(o, thigh=38.0, shin=-4.0, foot=90.0, upper_arm=-25.0, forearm=40.0,
                     arm_abd=25.0)
@@ -197,10 +215,10 @@ def _standing_psoas(side: str, facing: int, fault: str) -> Pose:
         p = replace(p, trunk=40.0, chest=40.0, head=35.0)
     elif fault == "lean_back":
         p = replace(p, trunk=-20.0, chest=-28.0, head=-18.0)
-    elif fault == "leg_bent":
-        p = p.with_side(side, thigh=-14.0, shin=-62.0, foot=10.0)
+    elif fault == "knee_locked":
+        p = p.with_side(side, thigh=-26.0, shin=-26.0, foot=50.0)
     elif fault == "knee_over_toes":
-        p = p.with_side(o, thigh=55.0, shin=-32.0).with_side(side, thigh=-30.0, shin=-30.0)
+        p = p.with_side(o, thigh=55.0, shin=-42.0).with_side(side, thigh=-30.0, shin=-50.0)
     return p
 
 
@@ -230,24 +248,25 @@ def _lying_edge_psoas(side: str, facing: int, fault: str) -> Pose:
 
 def _glute_bridge(side: str, facing: int, fault: str) -> Pose:
     p = lying_supine(facing)
-    legs = dict(thigh=118.0, shin=-8.0, foot=92.0, upper_arm=92.0, forearm=92.0, arm_abd=10.0)
+    legs = dict(thigh=118.0, shin=28.0, foot=92.0, upper_arm=92.0, forearm=92.0, arm_abd=10.0)
     p = replace(p, trunk=-118.0, chest=-112.0, head=-88.0, left=LimbAngles(**legs),
                 right=LimbAngles(**legs))
     if fault == "hips_dropped":
-        p = replace(p, trunk=-97.0, chest=-95.0).with_sides(thigh=140.0, shin=-5.0)
+        p = replace(p, trunk=-104.0, chest=-100.0).with_sides(thigh=138.0, shin=48.0)
     elif fault == "lean_back":  # over-arching: hips pushed past the straight line
-        p = replace(p, trunk=-135.0, chest=-120.0).with_sides(thigh=105.0)
+        p = replace(p, trunk=-138.0, chest=-122.0).with_sides(thigh=108.0, shin=18.0)
     return p
 
 
 def _camel(side: str, facing: int, fault: str) -> Pose:
     p = kneeling_tall(facing)
     p = replace(p, trunk=-25.0, chest=-58.0, head=-110.0)
-    p = p.with_sides(thigh=-4.0, upper_arm=-45.0, forearm=-30.0)
+    p = p.with_sides(thigh=-4.0)
     if fault == "hips_back":
         p = p.with_sides(thigh=32.0)
         p = replace(p, trunk=-10.0, chest=-45.0)
-    return p
+    # Hands to the heels.
+    return reach(reach(p, "left", "left_heel"), "right", "right_heel")
 
 
 def _cobra(side: str, facing: int, fault: str) -> Pose:
@@ -262,12 +281,16 @@ def _cobra(side: str, facing: int, fault: str) -> Pose:
 def _seated_psoas(side: str, facing: int, fault: str) -> Pose:
     o = _other(side)
     p = standing(facing)
-    # Sitting on a chair's side edge: front thigh on the seat, the stretched leg dropped back.
-    p = p.with_side(o, thigh=90.0, shin=0.0, upper_arm=15.0, forearm=60.0)
-    p = p.with_side(side, thigh=-35.0, shin=-80.0, foot=-70.0, upper_arm=10.0, forearm=50.0)
-    p = replace(p, grounded=False, lift=SEAT_LIFT)
+    # On a chair's edge: the other thigh on the seat, the stretched leg long with the heel
+    # on the floor and the toes up; leaning back a little.
+    p = p.with_side(o, thigh=90.0, shin=0.0, foot=90.0, upper_arm=15.0, forearm=60.0)
+    p = p.with_side(side, thigh=57.0, shin=57.0, foot=57.0 + 125.0, upper_arm=10.0,
+                    forearm=50.0)
+    p = replace(p, trunk=-10.0, chest=-10.0, head=-5.0, grounded=False, lift=SEAT_LIFT)
     if fault == "lean_forward":
         p = replace(p, trunk=40.0, chest=40.0, head=35.0)
+    elif fault == "leg_bent":
+        p = p.with_side(side, thigh=75.0, shin=20.0, foot=110.0)
     return p
 
 
@@ -279,8 +302,6 @@ def _side_lying_psoas(side: str, facing: int, fault: str) -> Pose:
     p = replace(p, heading=0.0, roll=roll)
     p = p.with_side(_other(s), thigh=45.0, shin=-60.0, upper_arm=100.0, forearm=60.0)
     p = p.with_side(s, thigh=-25.0, shin=-150.0, foot=-80.0, upper_arm=-30.0, forearm=-90.0)
-    if fault == "leg_bent":
-        p = p.with_side(s, thigh=20.0)
     return p
 
 
@@ -288,7 +309,8 @@ def _pigeon(side: str, facing: int, fault: str) -> Pose:
     o = _other(side)
     p = standing(facing)
     # Front shin folded under the body, the stretched leg long behind on the floor.
-    p = p.with_side(o, thigh=80.0, shin=-60.0, thigh_abd=10.0, upper_arm=10.0, forearm=10.0)
+    p = p.with_side(o, thigh=80.0, shin=95.0, thigh_abd=15.0, shin_abd=-75.0, upper_arm=10.0,
+                    forearm=10.0)
     p = p.with_side(side, thigh=-88.0, shin=-90.0, foot=-95.0, upper_arm=10.0, forearm=10.0)
     p = replace(p, trunk=5.0, chest=0.0, head=0.0)
     if fault == "lean_forward":
@@ -314,15 +336,15 @@ STRETCHES: dict[str, Callable[[str, int, str], Pose]] = {
 FAULTS: dict[str, tuple[str, ...]] = {
     "half_kneeling_hip_flexor": ("lean_forward", "lean_back", "knee_over_toes"),
     "deep_lunge": ("lean_forward", "lean_back", "knee_over_toes"),
-    "low_lunge_quad": ("lean_forward", "knee_over_toes"),
-    "standing_psoas": ("lean_forward", "lean_back", "leg_bent", "knee_over_toes"),
+    "low_lunge_quad": ("lean_forward",),
+    "standing_psoas": ("lean_forward", "lean_back", "knee_locked", "knee_over_toes"),
     "supine_psoas": ("leg_lifted", "leg_bent"),
     "lying_edge_psoas": ("leg_lifted",),
     "glute_bridge": ("hips_dropped", "lean_back"),
     "camel": ("hips_back",),
     "cobra": ("leg_lifted",),
-    "seated_psoas": ("lean_forward",),
-    "side_lying_psoas": ("leg_bent",),
+    "seated_psoas": ("lean_forward", "leg_bent"),
+    "side_lying_psoas": (),
     "pigeon": ("lean_forward",),
 }
 
