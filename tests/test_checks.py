@@ -1,0 +1,90 @@
+"""checks.py: PASS / FAIL / UNKNOWN, margins, cues and hysteresis."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from posecheck.checks import CheckEvaluator, CheckResult, Status, evaluate, evaluate_one, overall
+from posecheck.metrics import MetricValue
+from posecheck.specs import CheckSpec
+
+BAND = CheckSpec(id="knee", metric="other_knee_angle_deg", min=80.0, max=100.0, unit="deg",
+                 hysteresis=2.0, cue_low="too bent", cue_high="bend more")
+CAP = CheckSpec(id="lean", metric="torso_lean_deg", min=None, max=10.0, unit="deg",
+                hysteresis=1.0, cue_high="lift your chest")
+
+
+def mv(x: float) -> MetricValue:
+    return MetricValue(x, landmarks=(25, 27))
+
+
+def test_status_is_a_string_enum():
+    assert Status.PASS == "pass" and Status("unknown") is Status.UNKNOWN
+
+
+@pytest.mark.parametrize("value, status, margin, cue", [
+    (90.0, Status.PASS, 10.0, ""),
+    (80.0, Status.PASS, 0.0, ""),
+    (75.0, Status.FAIL, -5.0, "too bent"),
+    (104.0, Status.FAIL, -4.0, "bend more"),
+])
+def test_band(value, status, margin, cue):
+    r = evaluate_one(BAND, mv(value))
+    assert r.status is status
+    assert r.margin == pytest.approx(margin)
+    assert r.cue == cue
+    assert r.value == value and r.landmarks == (25, 27)
+
+
+def test_unknown_when_not_measured():
+    r = evaluate_one(BAND, MetricValue(math.nan, hidden=(31,)))
+    assert r.status is Status.UNKNOWN
+    assert math.isnan(r.value) and math.isnan(r.margin)
+    assert r.hidden == (31,)
+
+
+def test_hysteresis_sequence():
+    ev = CheckEvaluator([CAP])
+    seq = [(9.0, Status.PASS), (10.5, Status.PASS),   # within +1 of a passing check
+           (11.5, Status.FAIL), (9.5, Status.FAIL),   # must come back below 9 to pass again
+           (8.5, Status.PASS)]
+    for value, expected in seq:
+        assert ev.update({"torso_lean_deg": mv(value)})["lean"].status is expected, value
+
+
+def test_unknown_keeps_the_hysteresis_state():
+    ev = CheckEvaluator([CAP])
+    ev.update({"torso_lean_deg": mv(9.0)})
+    assert ev.update({})["lean"].status is Status.UNKNOWN
+    assert ev.update({"torso_lean_deg": mv(10.5)})["lean"].status is Status.PASS
+    ev.reset()
+    assert ev.update({"torso_lean_deg": mv(10.5)})["lean"].status is Status.FAIL
+
+
+def test_stateless_evaluate_uses_the_plain_band():
+    assert evaluate([CAP], {"torso_lean_deg": mv(10.5)})["lean"].status is Status.FAIL
+
+
+def _res(status: Status, required: bool = True) -> CheckResult:
+    return CheckResult("x", status, 0.0, 0.0, required=required)
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    ([Status.PASS, Status.PASS], True),
+    ([Status.PASS, Status.FAIL], False),
+    ([Status.UNKNOWN, Status.PASS], None),
+    ([Status.UNKNOWN, Status.FAIL], False),
+])
+def test_overall(statuses, expected):
+    assert overall({str(i): _res(s) for i, s in enumerate(statuses)}) is expected
+
+
+def test_advisory_checks_do_not_decide_validity():
+    assert overall({"a": _res(Status.PASS), "b": _res(Status.FAIL, required=False)}) is True
+
+
+def test_result_json():
+    assert evaluate_one(BAND, mv(90.0)).to_json() == {"status": "pass", "value": 90.0}
+    assert evaluate_one(BAND, MetricValue(math.nan)).to_json()["value"] is None
