@@ -204,6 +204,32 @@ def test_bad_files_get_error_rows_good_ones_complete_reports(tmp_path, fake_pipe
     assert rows["good1.mp4"]["pass_knee"] == "0.33"
 
 
+def make_audio_only(path: Path) -> Path:
+    av = pytest.importorskip("av")
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        for _ in range(10):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
+                                               layout="mono")
+            frame.sample_rate = 16000
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_audio_only_file_is_an_error_row(tmp_path, fake_pipeline):
+    audio = make_audio_only(tmp_path / "voice.mp4")
+    good = make_video(tmp_path / "good.mp4")
+    status, out = run(tmp_path, audio, good)
+    rows = summary_rows(out)
+    assert status == 1
+    assert rows[0]["status"] == "error" and "voice.mp4" in rows[0]["error"]
+    assert rows[1]["status"] == "ok"
+
+
 def test_missing_path_is_a_row_and_exit_status_1(tmp_path, fake_pipeline):
     good = make_video(tmp_path / "good.mp4")
     status, out = run(tmp_path, good, tmp_path / "gone.mp4")
@@ -340,3 +366,26 @@ def test_real_clips_serial_and_parallel_reports_are_identical(tmp_path, footage_
         report = json.loads(one)
         assert report["frames"] > 0 and report["pose_frames"] > 0
         assert report["timeline"] and "sides" in report and "checks" in report
+
+
+@pytest.mark.slow
+def test_huge_resolution_is_downscaled_for_the_model(tmp_path, footage_dir):
+    """A 4K copy of a real clip: the model sees it shrunk, the report keeps 3840x2160."""
+    import cv2
+
+    src = cv2.VideoCapture(str(footage_path(SHORT_CLIPS[1])))
+    big = tmp_path / "big.mp4"
+    writer = cv2.VideoWriter(str(big), cv2.VideoWriter_fourcc(*"mp4v"), 10, (3840, 2160))
+    for _ in range(12):
+        ok, frame = src.read()
+        assert ok
+        writer.write(cv2.resize(frame, (3840, 2160)))
+    writer.release()
+    out = tmp_path / "out"
+    status = batch.main([str(big), "--out", str(out), "--quiet", "--no-plots", "--stretch",
+                         "deep_lunge", "--cache-dir", str(tmp_path / "cache")])
+    assert status == 0
+    report = json.loads((out / "videos" / batch.make_slugs([big])[0] / "report.json").read_text())
+    assert report["video_info"]["width"] == 3840
+    assert report["model_input"]["scale"] == pytest.approx(1280 / 3840, abs=1e-5)
+    assert report["pose_frames"] >= 10
