@@ -389,3 +389,26 @@ def test_huge_resolution_is_downscaled_for_the_model(tmp_path, footage_dir):
     assert report["video_info"]["width"] == 3840
     assert report["model_input"]["scale"] == pytest.approx(1280 / 3840, abs=1e-5)
     assert report["pose_frames"] >= 10
+
+
+def test_interrupted_batch_keeps_done_work_and_resumes(tmp_path, fake_pipeline, monkeypatch):
+    a = make_video(tmp_path / "a.mp4")
+    b = make_video(tmp_path / "b.mp4")
+
+    def ctrl_c_on_b(frames, specs, info, video, auto=False, **options):
+        if video.endswith("b.mp4"):
+            raise KeyboardInterrupt
+        return fake_analyze(frames, specs, info, video, auto)
+
+    monkeypatch.setattr(batch, "analyze_track", ctrl_c_on_b)
+    status, out = run(tmp_path, a, b)
+    assert status == 130
+    assert [r["video"] for r in summary_rows(out)] == [str(a)]
+    assert "Not done yet" in (out / "index.html").read_text()
+    slug_b = batch.make_slugs([a, b])[1]
+    assert not (out / "videos" / slug_b / "report.json").exists()
+
+    monkeypatch.setattr(batch, "analyze_track", fake_analyze)
+    status, out = run(tmp_path, a, b)
+    rows = summary_rows(out)
+    assert status == 0 and [r["skipped"] for r in rows] == ["True", "False"]
