@@ -106,26 +106,33 @@ class Hidden(Exception):
         self.landmarks = tuple(int(i) for i in landmarks)
 
 
+def visibility_masks(frame: PoseFrame, min_visibility: float, min_presence: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """``(seen, in_frame)`` boolean arrays over the 33 landmarks of a frame with a pose."""
+    finite = np.isfinite(frame.xy).all(axis=1)
+    in_frame = finite & (frame.presence >= min_presence)
+    return in_frame & (frame.visibility >= min_visibility), in_frame
+
+
 class PoseReader:
     """Landmark access for metric functions: records what was used, refuses what is hidden."""
 
     def __init__(self, frame: PoseFrame, ctx: BodyContext, min_visibility: float = 0.5,
-                 min_presence: float = 0.5):
+                 min_presence: float = 0.5, masks: tuple[np.ndarray, np.ndarray] | None = None):
         if frame.xy is None:
             raise ValueError("PoseReader needs a frame with a pose")
         self.frame, self.ctx = frame, ctx
         self.min_visibility, self.min_presence = min_visibility, min_presence
         self.used: list[int] = []
+        self._seen, self._in = masks if masks is not None else visibility_masks(
+            frame, min_visibility, min_presence)
 
     # -- visibility
     def seen(self, lm: int) -> bool:
-        f = self.frame
-        return bool(f.visibility[lm] >= self.min_visibility and f.presence[lm] >= self.min_presence
-                    and np.all(np.isfinite(f.xy[lm])))
+        return bool(self._seen[lm])
 
     def in_frame(self, lm: int) -> bool:
-        f = self.frame
-        return bool(f.presence[lm] >= self.min_presence and np.all(np.isfinite(f.xy[lm])))
+        return bool(self._in[lm])
 
     def pt(self, lm: int, *, presence_only: bool = False) -> np.ndarray:
         ok = self.in_frame(lm) if presence_only else self.seen(lm)
@@ -427,12 +434,13 @@ def compute_metrics(frame: PoseFrame, ctx: BodyContext, names: Iterable[str], *,
                     ) -> dict[str, MetricValue]:
     """The named metrics on one frame. Unknown names raise KeyError; unmeasurable ones are NaN."""
     out: dict[str, MetricValue] = {}
+    masks = None if frame.xy is None else visibility_masks(frame, min_visibility, min_presence)
     for name in names:
         mdef = METRICS[name]
         if frame.xy is None:
             out[name] = MetricValue(math.nan)
             continue
-        r = PoseReader(frame, ctx, min_visibility, min_presence)
+        r = PoseReader(frame, ctx, min_visibility, min_presence, masks)
         try:
             value, hidden = float(mdef.fn(r)), ()
         except Hidden as exc:
@@ -525,8 +533,9 @@ def leg_scores(frame: PoseFrame, rule: str, ctx: BodyContext, min_visibility: fl
     if rule in ("both", "none"):
         return {s: (1.0 if s == ctx.near else 0.0) for s in SIDES}
     out: dict[str, float] = {}
+    masks = visibility_masks(frame, min_visibility, min_presence)
     for side in SIDES:
-        r = PoseReader(frame, ctx, min_visibility, min_presence)
+        r = PoseReader(frame, ctx, min_visibility, min_presence, masks)
         try:
             scale = r.torso_len()
             if rule == "back":
