@@ -156,3 +156,19 @@ def test_with_thresholds_validates():
 
 def test_spec_dir_exists():
     assert SPEC_DIR.is_dir() and math.isfinite(len(list(SPEC_DIR.glob("*.toml"))))
+
+
+# ---------------------------------------------------------------- the specs command
+def test_specs_command(tmp_path, capsys):
+    from posecheck.cli import main
+
+    assert main(["specs", "list"]) == 0
+    assert "deep_lunge" in capsys.readouterr().out
+    assert main(["specs", "show", "glute_bridge"]) == 0
+    out = capsys.readouterr().out
+    assert "hip_line_dev_deg" in out and "pain" in out
+    assert main(["specs", "validate", str(write(tmp_path, GOOD))]) == 0
+    bad = write(tmp_path, GOOD.replace('unit = "deg"\nhysteresis', 'hysteresis'), "bad.toml")
+    assert main(["specs", "validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "unit" in err
