@@ -1048,7 +1048,8 @@ def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info:
     step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
     sub = list(frames[::step])
     traces = [recognize.trace_from_frames(
-        sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames)
+        sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames,
+        n_conditions=len(getattr(spec, "pose", ()) or ()))
         for sid, spec in specs]
     rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
     rec_json = {**rec.to_json(), "sampled_fps": round(fps / step, 3) if fps else 0.0,

@@ -35,6 +35,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 NONE = "none"
+# A spec recognised by this many conditions (or more) counts as fully specific.
+SPECIFIC_CONDITIONS = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class SpecTrace:
     spec_id: str
     in_pose: np.ndarray
     pass_fraction: np.ndarray
+    view_ok: np.ndarray | None = None
+    n_conditions: int = 1
 
     def __post_init__(self) -> None:
         in_pose = np.asarray(self.in_pose, dtype=bool)
@@ -82,8 +86,13 @@ class SpecTrace:
         if in_pose.ndim != 1 or passes.shape != in_pose.shape:
             raise ValueError(f"SpecTrace {self.spec_id}: in_pose and pass_fraction must be "
                              f"(T,) arrays of one length, got {in_pose.shape} and {passes.shape}")
+        view = (np.full(in_pose.shape, np.nan) if self.view_ok is None
+                else np.asarray(self.view_ok, dtype=np.float64))
+        if view.shape != in_pose.shape:
+            raise ValueError(f"SpecTrace {self.spec_id}: view_ok must have shape {in_pose.shape}")
         object.__setattr__(self, "in_pose", in_pose)
         object.__setattr__(self, "pass_fraction", passes)
+        object.__setattr__(self, "view_ok", view)
 
     @classmethod
     def from_report_json(cls, spec_id: str, report: Mapping[str, Any]) -> "SpecTrace":
@@ -100,10 +109,13 @@ class SpecTrace:
         return cls(spec_id, in_pose, passes)
 
 
-def trace_from_frames(spec_id: str, frames: Sequence[Any]) -> SpecTrace:
-    """From per-frame reports (objects with ``in_pose`` and ``checks`` of results with a
-    ``status``), without going through JSON."""
+def trace_from_frames(spec_id: str, frames: Sequence[Any], n_conditions: int = 1
+                      ) -> SpecTrace:
+    """From per-frame reports (objects with ``in_pose``, ``view_ok`` and ``checks`` of
+    results with a ``status``), without going through JSON."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
+    view_ok = np.array([np.nan if getattr(f, "view_ok", None) is None else float(f.view_ok)
+                        for f in frames])
     passes = np.full(len(frames), np.nan)
     for i, f in enumerate(frames):
         statuses = [str(getattr(r.status, "value", r.status)).lower()
@@ -111,7 +123,7 @@ def trace_from_frames(spec_id: str, frames: Sequence[Any]) -> SpecTrace:
         judged = [s for s in statuses if s in ("pass", "fail")]
         if judged:
             passes[i] = sum(s == "pass" for s in judged) / len(judged)
-    return SpecTrace(spec_id, in_pose, passes)
+    return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions)
 
 
 def check_status(entry: Mapping[str, Any], check_id: str) -> str:
@@ -189,15 +201,25 @@ class Recognition:
 
 # ============================================================================ the algorithm
 def frame_scores(traces: Sequence[SpecTrace]) -> np.ndarray:
-    """``(K, T)`` fit of each spec per frame: 0 when not in position, else 0.5 + 0.5 x the
-    share of passing checks (0.75 when nothing could be judged), so being in position counts
-    most and form breaks ties."""
+    """``(K, T)`` fit of each spec per frame, in [0, 1]: 0 when not in position, else the
+    mean of four pieces of evidence, each in [0, 1]:
+
+    - in position (always 1 here);
+    - the camera view suits the spec (0.5 when unknown);
+    - the share of the spec's form checks that pass (0.5 when none could be judged);
+    - how specific the spec's recognition is: ``n_conditions / SPECIFIC_CONDITIONS``
+      (capped at 1), so "torso horizontal" alone does not beat "hips up and knees bent".
+    """
     if not traces:
         return np.zeros((0, 0))
     in_pose = np.stack([t.in_pose for t in traces]).astype(np.float64)
     passes = np.stack([t.pass_fraction for t in traces])
     passes = np.where(np.isnan(passes), 0.5, passes)
-    return in_pose * (0.5 + 0.5 * passes)
+    view = np.stack([t.view_ok for t in traces])
+    view = np.where(np.isnan(view), 0.5, view)
+    specific = np.array([[min(t.n_conditions, SPECIFIC_CONDITIONS) / SPECIFIC_CONDITIONS]
+                         for t in traces])
+    return in_pose * (1.0 + view + passes + specific) / 4.0
 
 
 def frame_labels(scores: np.ndarray) -> np.ndarray:

@@ -127,3 +127,21 @@ def test_recognize_reports_reads_timelines():
 def test_settings_are_validated():
     with pytest.raises(ValueError, match="min_segment_s"):
         RecognitionSettings(min_segment_s=-1)
+
+
+def test_a_more_specific_spec_beats_a_generic_one():
+    """'Torso horizontal' alone (any lying pose) must not win over 'hips up and knees bent'."""
+    t = times(10)
+    generic = SpecTrace("lying_anything", np.ones(t.size, bool), np.full(t.size, 1.0),
+                        n_conditions=1)
+    bridge = SpecTrace("bridge", np.ones(t.size, bool), np.full(t.size, 0.8), n_conditions=2)
+    assert recognize(t, [generic, bridge]).stretch == "bridge"
+
+
+def test_a_spec_for_another_camera_view_loses():
+    t = times(10)
+    side = SpecTrace("side_spec", np.ones(t.size, bool), np.full(t.size, 0.5),
+                     view_ok=np.ones(t.size))
+    front = SpecTrace("front_spec", np.ones(t.size, bool), np.full(t.size, 1.0),
+                      view_ok=np.zeros(t.size))
+    assert recognize(t, [front, side]).stretch == "side_spec"
