@@ -25,7 +25,7 @@ SAMPLE_DIR = ROOT / "sample_videos"
 WEBRTC_KEY = "posecheck-live"
 # Page refresh period while the camera runs (s): faster refreshes cost frame rate.
 POLL_S = 0.5
-# Diagnostic switch for the Start-click fix (see keep_webrtc_context and docs/LIVE.md).
+# Diagnostic switch for the Start-click fix (see sync_webrtc_context and docs/LIVE.md).
 STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
 VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
 
@@ -66,32 +66,56 @@ def figure(posture: str, stretched_leg: str):
 
 
 # ---------------------------------------------------------------------------- Start-click fix
-def keep_webrtc_context(key: str, rendered_last_run: bool) -> None:
-    """Stop streamlit-webrtc 0.79 from dropping a Start click as "stale state".
-
-    Before rendering, the library compares Streamlit's ``script_run_count`` with the count
-    it saw the last time the component was drawn and resets the connection when the gap is
-    more than one run (meant for a page left and re-entered). But that counter goes up when
-    a run's "finished" message is *sent* on the event loop, not when the run ends, so during
-    the quick reruns that carry the SDP answer it can jump by two and a live connection is
-    torn down. We know better: our own run bookkeeping says whether the previous run drew
-    the component. When it did, the library's check is skipped; when it did not (the user
-    was on the video-file view), the library's reset still happens.
-    """
-    context = st.session_state.get(key)
-    last = getattr(context, "_last_rendered_run_count", None)
-    if context is None or last is None or not rendered_last_run:
-        return
+def _script_run_count() -> int | None:
     from streamlit_webrtc.session_info import get_script_run_count, get_this_session_info
 
     info = get_this_session_info()
-    count = get_script_run_count(info) if info is not None else None
-    if count is not None and count > last + 1:
-        # Logged so the fix can be measured (docs/LIVE.md, "Start clicks").
-        LOG.warning("streamlit-webrtc would reset %r as stale (run count %d, last drawn at "
-                    "%d): %s", key, count, last, "kept alive" if STALE_FIX else "not prevented")
-    if STALE_FIX:
-        context._last_rendered_run_count = None
+    return get_script_run_count(info) if info is not None else None
+
+
+def check_webrtc_context(key: str) -> None:
+    """Before the component is drawn: log when streamlit-webrtc is about to reset it as
+    stale, and whether our re-sync (:func:`sync_webrtc_context`) is what prevented it."""
+    context = st.session_state.get(key)
+    ours = getattr(context, "_last_rendered_run_count", None)
+    if ours is None:
+        return
+    theirs = st.session_state.get(f"_{key}_library_count")
+    count = _script_run_count()
+    if count is None:
+        return
+    if count > ours + 1:  # the library will reset: legitimately (page left) or not
+        LOG.info("streamlit-webrtc resets %r as stale (run count %d, drawn at %d)",
+                 key, count, ours)
+    elif theirs is not None and count > theirs + 1:
+        LOG.warning("streamlit-webrtc would reset %r as stale (run count %d, its record %d, "
+                    "re-synced %d): reset prevented", key, count, theirs, ours)
+
+
+def sync_webrtc_context(key: str) -> None:
+    """Stop streamlit-webrtc 0.79 from dropping a Start click as "stale state".
+
+    Before drawing, the library compares Streamlit's ``script_run_count`` with the count it
+    recorded when it last drew the component, and resets the connection when more than one
+    run went by (meant for a page left and re-entered). But the count is bumped when a run's
+    "finished" message is *sent* by the event loop, not when the run ends: a run that starts
+    right after another (the quick reruns around the SDP answer and ICE) can read the count
+    before the previous run is counted, the library records that stale value, and the next
+    run sees a gap of two and tears down a live connection.
+
+    So, once the page has drawn the component (end of the run, and on every refresh while
+    the camera runs), the record is re-synced to the count as it is now, which by then
+    includes every earlier run. A run of another page or of the video-file view still adds
+    to the count, so leaving and re-entering is still reset as the library intends.
+    ``POSECHECK_WEBRTC_STALE_FIX=0`` turns this off (to measure it).
+    """
+    context = st.session_state.get(key)
+    if context is None or getattr(context, "_last_rendered_run_count", None) is None:
+        return
+    st.session_state[f"_{key}_library_count"] = context._last_rendered_run_count
+    count = _script_run_count()
+    if STALE_FIX and count is not None:
+        context._last_rendered_run_count = count
 
 
 # ---------------------------------------------------------------------------- page parts
@@ -200,7 +224,7 @@ def build_processor(spec, model: str, mirrored: bool) -> live.LiveProcessor:
 
 
 # ---------------------------------------------------------------------------- sections
-def camera_section(spec, model: str, mirror: bool, voice: bool, rendered_last_run: bool) -> None:
+def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     try:
@@ -216,7 +240,7 @@ def camera_section(spec, model: str, mirror: bool, voice: bool, rendered_last_ru
 
     col_video, col_stats = st.columns([3, 2])
     with col_video:
-        keep_webrtc_context(WEBRTC_KEY, rendered_last_run)
+        check_webrtc_context(WEBRTC_KEY)
 
         def factory() -> live.WebrtcFrameProcessor:
             # Runs on the connection's thread: one processor (and landmarker) per connection.
@@ -235,6 +259,7 @@ def camera_section(spec, model: str, mirror: bool, voice: bool, rendered_last_ru
                  ("error", "state", "hold", "progress", "reps", "cue", "perf")}
         voice_slot = st.empty()
 
+    sync_webrtc_context(WEBRTC_KEY)
     if ctx.state.playing:
         st.session_state["live_spec"] = spec.id
         speaker = live.CueSpeaker()
@@ -253,6 +278,7 @@ def camera_section(spec, model: str, mirror: bool, voice: bool, rendered_last_ru
             else:
                 slots["state"].info("Connecting...")
             time.sleep(POLL_S)
+            sync_webrtc_context(WEBRTC_KEY)
     else:
         slots["state"].markdown("Press **START** and allow the camera. "
                                 + ("Frames are mirrored like a mirror." if mirror else ""))
@@ -321,7 +347,6 @@ def main() -> None:
     if not ids:
         st.error("No stretch specs found in pose_specs/. Fix: check the installation.")
         return
-    prev_source = st.session_state.get("_prev_source")
     with st.sidebar:
         spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name)
         spec = get_spec(spec_id)
@@ -343,10 +368,8 @@ def main() -> None:
         if spec.cautions:
             with st.expander("Safety"):
                 st.markdown("\n".join(f"- {c}" for c in spec.cautions))
-    st.session_state["_prev_source"] = source
     if source == "Camera":
-        camera_section(spec, model, mirror, voice, rendered_last_run=prev_source in (None,
-                                                                                     "Camera"))
+        camera_section(spec, model, mirror, voice)
     else:
         video_section(spec, model, mirror)
 
