@@ -339,7 +339,10 @@ class LabelSet:
 
 def load_labels(path: str | os.PathLike[str],
                 root: str | os.PathLike[str] | None = None) -> LabelSet:
-    """Load a label file (see the module docstring for the format)."""
+    """Load a label file (see the module docstring for the format), or a folder of synthetic
+    clips (``*.truth.json`` beside the videos), converted on the fly."""
+    if Path(path).is_dir():
+        return labels_from_synth_dir(path)
     return LabelSet.from_file(path, root=root)
 
 
@@ -407,7 +410,8 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
         else:
             checks = {}
         side = fr.get("stretched_side", fr.get("side"))
-        side = None if side in (None, "", "unknown") else str(side).lower()
+        side = str(side).lower() if side else None
+        side = side if side in SIDES else None  # "both" / unknown: no side label
         row = {"in_position": _truthy(fr.get("in_position", fr.get("in_pose"))),
                "side": side, "checks": checks, "valid": _truthy(fr.get("valid"))}
         rows.append(row)
@@ -449,7 +453,7 @@ def labels_from_synth_dir(folder: str | os.PathLike[str], root_rel: str = "..",
     if not clips:
         raise LabelError(f"{d}: no *.truth.json files; render synthetic clips first "
                          "(posecheck synth)")
-    return LabelSet(clips=tuple(clips), root=d.parent.resolve())
+    return LabelSet(clips=tuple(clips), root=d.resolve().parent, source_path=d.resolve())
 
 
 def _video_beside(truth_path: Path) -> str:
