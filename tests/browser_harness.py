@@ -167,22 +167,34 @@ def stop_button(page):
     return webrtc_frame(page).get_by_role("button", name=re.compile(r"^stop$", re.I))
 
 
-def click_start(page, settle_s: float = 6.0, timeout_s: float = 20.0) -> bool:
+def click_start(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=None) -> bool:
     """Click Start; ``True`` when the stream is still running ``settle_s`` after it began.
 
-    A dropped click (the page going quietly back to Start) returns ``False``.
+    A dropped click (the page going quietly back to Start, or a stream that stops moving)
+    returns ``False``. ``progress(page) -> number``, when given, must grow during the
+    settle time (e.g. the count of processed frames the page shows).
     """
     start_button(page).click(timeout=timeout_s * 1000)
     try:
         stop_button(page).wait_for(state="visible", timeout=timeout_s * 1000)
     except Exception:
         return False
+    first = progress(page) if progress else None
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline:
         if not stop_button(page).is_visible():
             return False
         time.sleep(0.2)
-    return stop_button(page).is_visible()
+    if not stop_button(page).is_visible():
+        return False
+    return progress is None or progress(page) > first
+
+
+def frames_shown(page) -> int:
+    """Processed frames according to the page's performance line (0 before it shows)."""
+    texts = page.get_by_text(re.compile("frames/s processed")).all_inner_texts()
+    m = re.search(r"of (\d+) frames", texts[0]) if texts else None
+    return int(m.group(1)) if m else 0
 
 
 def click_stop(page, timeout_s: float = 20.0) -> None:
