@@ -630,6 +630,12 @@ class SweepResult:
     kind: str = "check"
     pass_s: float = math.nan  # labelled training seconds where it should pass (or be "in")
     fail_s: float = math.nan  # ... where it should fail (or be "out")
+    applied: bool = True  # False: a suggestion only (one-class labels, see tune())
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.check_id}: " + ", ".join(
+            f"{k} {_v(self.before[k])} -> {_v(self.after[k])}" for k in ("min", "max")
+            if self.before[k] != self.after[k])
 
     @property
     def one_class(self) -> bool:
@@ -878,10 +884,11 @@ class TuneResult:
     test: tuple[str, ...]
 
     def changes(self) -> list[str]:
-        out = [f"{r.kind} {r.check_id}: " + ", ".join(
-            f"{k} {_v(r.before[k])} -> {_v(r.after[k])}" for k in ("min", "max")
-            if r.before[k] != r.after[k]) for r in self.sweeps if r.changed]
-        return out
+        return [r.describe() for r in self.sweeps if r.changed and r.applied]
+
+    def suggestions(self) -> list[str]:
+        """Moves found but not applied (one-class labels)."""
+        return [r.describe() for r in self.sweeps if r.changed and not r.applied]
 
 
 def _v(x: float | None) -> str:
@@ -891,11 +898,15 @@ def _v(x: float | None) -> str:
 def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: Any,
          train: Sequence[str], test: Sequence[str] = (), check_ids: Sequence[str] | None = None,
          objective: str = "agreement", tune_pose: bool = True, tune_timer: bool = False,
-         min_gain: float = MIN_GAIN) -> TuneResult:
+         min_gain: float = MIN_GAIN, one_class: bool = False) -> TuneResult:
     """Tune ``spec`` on the clips named in ``train`` only (test clips are never looked at).
 
     Order: pose conditions (on ``in_position`` labels), then each check (on its own labels),
     then, if asked, debounce/grace (on valid-hold labels).
+
+    A check whose training labels hold one class only (say, good form throughout) can only
+    be relaxed, and nothing says how far is safe; such moves are reported as suggestions and
+    applied only with ``one_class=True``.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
@@ -917,15 +928,17 @@ def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: An
                 continue
             r = sweep_condition(tr_traces, labels, cond, thresholds, objective=objective,
                                 min_gain=min_gain)
+            r = replace(r, applied=one_class or not r.one_class)
             sweeps.append(r)
-            if r.changed:
+            if r.changed and r.applied:
                 thresholds[cond.id] = dict(r.after)
     for check in spec.checks:
         if wanted is not None and check.id not in wanted:
             continue
         r = sweep_check(tr_traces, labels, check, objective=objective, min_gain=min_gain)
+        r = replace(r, applied=one_class or not r.one_class)
         sweeps.append(r)
-        if r.changed:
+        if r.changed and r.applied:
             thresholds[check.id] = dict(r.after)
     timer = {"debounce_s": float(spec.hold.debounce_s), "grace_s": float(spec.hold.grace_s)}
     timer_train = (math.nan, math.nan)

@@ -306,3 +306,15 @@ def test_score_summary_across_clips() -> None:
     s2 = score(traces, labels, thresholds={"c": {"max": 95.0}})
     assert s2.checks["c"].agreement == pytest.approx(1.0)
     assert set(s.by_stretch()) == {"s"}
+
+
+def test_one_class_labels_only_suggest_a_move() -> None:
+    # every frame labelled fine, values up to 100 against max 60: relaxing "helps" on train,
+    # but nothing bounds how far, so it is a suggestion unless asked for
+    traces, labels = _planted(n_clips=2, cut=101.0)
+    r = tune(traces, labels, _Spec(), train=("c0.mp4", "c1.mp4"), tune_pose=False)
+    assert r.thresholds == {}
+    assert r.suggestions() and "c" in r.suggestions()[0]
+    r2 = tune(traces, labels, _Spec(), train=("c0.mp4", "c1.mp4"), tune_pose=False,
+              one_class=True)
+    assert r2.thresholds["c"]["max"] > 95.0

@@ -48,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-gain", type=float, default=0.02, metavar="X",
                         help="a bound moves only if the train objective improves by at least "
                              "X (default 0.02 = 2 %% of labelled time)")
+    parser.add_argument("--one-class", action="store_true",
+                        help="also apply moves of checks whose training labels hold one class "
+                             "only (e.g. good form throughout): they can only relax a check and "
+                             "nothing bounds how far; by default they are shown as suggestions")
     parser.add_argument("--no-pose", action="store_true",
                         help="leave the pose (in-position) conditions alone")
     parser.add_argument("--timer", action="store_true",
@@ -128,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = tune(traces, by_video, spec, train=train, test=test, check_ids=args.checks,
                       objective=args.objective, tune_pose=not args.no_pose,
-                      tune_timer=args.timer, min_gain=args.min_gain)
+                      tune_timer=args.timer, min_gain=args.min_gain,
+                      one_class=args.one_class)
     except ValueError as exc:
         raise PosecheckError(f"{args.spec}: {exc}. Fix: check --checks") from None
     tr_traces = [t for t in traces if t.video in set(train)]
@@ -150,6 +155,10 @@ def run(args: argparse.Namespace) -> int:
     print("\nChanges (fitted on train only):")
     for line in changes or ["none: the training labels gave no reason to move a threshold"]:
         print(f"  {line}")
+    if result.suggestions():
+        print("Suggested but NOT applied (one-class training labels; --one-class applies them):")
+        for line in result.suggestions():
+            print(f"  {line}")
     print("\nSearch on train:")
     for r in result.sweeps:
         note = ""
@@ -164,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         "split": args.split, "seed": args.seed, "objective": args.objective,
         "train": list(train), "test": list(test), "thresholds": result.thresholds,
         "timer": result.timer if args.timer else None, "changes": changes,
+        "suggestions": result.suggestions(),
         "scores": {"train_before": sb.to_dict(), "train_after": sa.to_dict(),
                    "test_before": tb.to_dict(), "test_after": ta.to_dict()},
     }
