@@ -27,6 +27,8 @@ WEBRTC_KEY = "posecheck-live"
 POLL_S = 0.5
 # Diagnostic switch for the Start-click fix (see sync_webrtc_context and docs/LIVE.md).
 STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
+# Below this processing rate frame gaps exceed the timer's max_frame_gap_s (frames/s).
+SLOW_FPS = 5.0
 VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
 
 LOG = get_logger("posecheck.app")
@@ -59,10 +61,10 @@ def model_path(model: str) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def figure(posture: str, stretched_leg: str):
+def figure(spec_id: str, posture: str, stretched_leg: str):
     from posecheck.drawing import stretch_figure
 
-    return stretch_figure(posture, stretched_leg)
+    return stretch_figure(posture, stretched_leg, spec_id=spec_id)
 
 
 # ---------------------------------------------------------------------------- Start-click fix
@@ -186,9 +188,14 @@ def show_live_numbers(slots: dict, snap: live.LiveSnapshot, spec) -> None:
     cue = getattr(report, "cue", None)
     cue_text = getattr(cue, "text", "") if cue is not None else ""
     slots["cue"].markdown(f"Cue: **{cue_text}**" if cue_text else "Cue: -")
-    slots["perf"].caption(f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms "
-                          f"per frame (p90 {snap.latency_ms_p90:.0f} ms), pose found in "
-                          f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames")
+    perf = (f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms per frame "
+            f"(p90 {snap.latency_ms_p90:.0f} ms), pose found in "
+            f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames")
+    if snap.frames >= 20 and snap.fps < SLOW_FPS:
+        slots["perf"].warning(f"{perf}. Too slow to count a hold well: use the lite model or "
+                              "close other programs.")
+    else:
+        slots["perf"].caption(perf)
 
 
 def show_summary(summary: live.SessionSummary, spec, title: str = "Session summary") -> None:
@@ -261,7 +268,13 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
 
     sync_webrtc_context(WEBRTC_KEY)
     if ctx.state.playing:
-        st.session_state["live_spec"] = spec.id
+        running = st.session_state.get("live_settings")
+        if running is not None and running != (spec.id, model, mirror):
+            slots["error"].info("The camera is running with the earlier settings: press STOP "
+                                "and START to apply the new ones.")
+        else:
+            st.session_state["live_settings"] = (spec.id, model, mirror)
+        st.session_state["live_spec"] = st.session_state["live_settings"][0]
         speaker = live.CueSpeaker()
         spoken = 0
         while ctx.state.playing:
@@ -280,6 +293,7 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
             time.sleep(POLL_S)
             sync_webrtc_context(WEBRTC_KEY)
     else:
+        st.session_state.pop("live_settings", None)
         slots["state"].markdown("Press **START** and allow the camera. "
                                 + ("Frames are mirrored like a mirror." if mirror else ""))
 
@@ -350,7 +364,7 @@ def main() -> None:
     with st.sidebar:
         spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name)
         spec = get_spec(spec_id)
-        st.image(figure(spec.posture, spec.stretched_leg),
+        st.image(figure(spec.id, spec.posture, spec.stretched_leg),
                  caption="Target position (orange: the leg being stretched)")
         st.markdown(spec.description)
         st.markdown(f"**Plan:** {side_plan(spec)}")

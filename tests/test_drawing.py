@@ -198,3 +198,13 @@ def test_stretch_figure_shows_the_stretched_leg(posture, leg):
     assert img.shape == (140, 200, 3) and img.dtype == np.uint8
     orange = np.all(np.abs(img.astype(int) - np.array((255, 140, 0))) <= 10, axis=2)
     assert orange.sum() > 50
+
+
+def test_every_spec_has_a_drawing_with_its_stretched_leg():
+    from posecheck.specs import list_specs, load_spec
+
+    for spec_id in list_specs():
+        spec = load_spec(spec_id)
+        img = stretch_figure(spec.posture, spec.stretched_leg, size=(200, 140), spec_id=spec_id)
+        orange = np.all(np.abs(img.astype(int) - np.array((255, 140, 0))) <= 10, axis=2)
+        assert orange.sum() > 50, spec_id
