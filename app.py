@@ -161,6 +161,7 @@ def speak(slot, text: str, n: int) -> None:
   const SpeechUtt = (window.parent && window.parent.SpeechSynthesisUtterance) || SpeechSynthesisUtterance;
   synth.cancel();
   synth.speak(new SpeechUtt({payload}));
+  try {{ window.parent.posecheckLastSpoken = {payload}; }} catch (e) {{}}  // for the tests
 }})();</script>""", height=0)
 
 
@@ -190,7 +191,8 @@ def show_live_numbers(slots: dict, snap: live.LiveSnapshot, spec) -> None:
     slots["cue"].markdown(f"Cue: **{cue_text}**" if cue_text else "Cue: -")
     perf = (f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms per frame "
             f"(p90 {snap.latency_ms_p90:.0f} ms), pose found in "
-            f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames")
+            f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames ({snap.dropped} "
+            "skipped while busy)")
     if snap.frames >= 20 and snap.fps < SLOW_FPS:
         slots["perf"].warning(f"{perf}. Too slow to count a hold well: use the lite model or "
                               "close other programs.")

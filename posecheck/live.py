@@ -110,6 +110,7 @@ class LiveSnapshot:
     fps: float = 0.0
     latency_ms_median: float = 0.0
     latency_ms_p90: float = 0.0
+    dropped: int = 0  # frames skipped while the model was busy
     error: str = ""
 
     @property
@@ -289,6 +290,7 @@ class LiveProcessor:
         self._last_t_ms: int | None = None
         self._frames = 0
         self._frames_with_pose = 0
+        self._dropped = 0
 
     # ------------------------------------------------------------------ worker thread
     def analyse(self, image_bgr: np.ndarray, t_ms: int) -> Any:
@@ -329,6 +331,7 @@ class LiveProcessor:
                 t_ms=int(getattr(report, "t_ms", t_ms)), report=report, fps=self._fps(),
                 latency_ms_median=float(np.median(self._latencies)),
                 latency_ms_p90=float(np.percentile(self._latencies, 90)),
+                dropped=self._dropped,
             )
         return out
 
@@ -348,6 +351,13 @@ class LiveProcessor:
         self._last_t_ms = None
 
     # ------------------------------------------------------------------ page thread
+    def note_dropped(self, n: int) -> None:
+        """Count frames skipped because the model was busy (the async rule)."""
+        if n > 0:
+            with self._lock:
+                self._dropped += n
+                self._snapshot = replace(self._snapshot, dropped=self._dropped)
+
     def snapshot(self) -> LiveSnapshot:
         with self._lock:
             return self._snapshot
@@ -389,8 +399,18 @@ class WebrtcFrameProcessor:
             image = np.ascontiguousarray(image[:, ::-1])
         tb = float(frame.time_base) if frame.time_base is not None else None
         t_ms = self.clock.update(frame.pts, tb)
-        out = self.processor.process(image, t_ms)
+        try:
+            out = self.processor.process(image, t_ms)
+        except Exception as exc:  # noqa: BLE001 - an exception here would end the stream
+            # The snapshot carries the error to the page; the video keeps flowing.
+            out = annotate(image, None, extra_lines=[f"error: {type(exc).__name__}"])
         return av.VideoFrame.from_ndarray(out, format="bgr24")
+
+    async def recv_queued(self, frames: list[Any]) -> list[Any]:
+        """Frames that queued up while the model was busy: only the newest is processed,
+        the others are dropped (counted in the snapshot), so the picture never lags."""
+        self.processor.note_dropped(len(frames) - 1)
+        return [self.recv(frames[-1])]
 
     def on_ended(self) -> None:
         self.processor.close()

@@ -85,7 +85,8 @@ def perf_numbers(page) -> tuple[int, int]:
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-def watch(server: str, camera: Path, spec_name: str, shot: str, enough) -> dict:
+def watch(server: str, camera: Path, spec_name: str, shot: str, enough, voice: bool = False
+          ) -> dict:
     """Start the camera on the page and sample what it shows (once a second) until
     ``enough(frames, holds)`` or MAX_WATCH_S; then stop and read the summary."""
     with bh.chromium(camera) as ctx:
@@ -93,6 +94,9 @@ def watch(server: str, camera: Path, spec_name: str, shot: str, enough) -> dict:
         page.goto(server)
         bh.start_button(page).wait_for(timeout=60_000)
         select_stretch(page, spec_name)
+        if voice:
+            page.get_by_text("Speak cues").click()
+            page.wait_for_timeout(1000)
         started = bh.click_start(page, settle_s=1.0)
         if not started:  # the fix makes this rare; one retry keeps the test about the page
             page.wait_for_timeout(1000)
@@ -108,6 +112,7 @@ def watch(server: str, camera: Path, spec_name: str, shot: str, enough) -> dict:
             cues.update(c.removeprefix("Cue:").strip() for c in cue)
             pose_pct, frames = perf_numbers(page)
         perf = page.get_by_text(re.compile("frames/s processed")).all_inner_texts()
+        spoken = page.evaluate("window.posecheckLastSpoken || ''")
         page.screenshot(path=str(ARTIFACTS / f"{shot}-live.png"), full_page=True)
         bh.click_stop(page)
         page.get_by_text("Session summary").wait_for(timeout=30_000)
@@ -115,7 +120,7 @@ def watch(server: str, camera: Path, spec_name: str, shot: str, enough) -> dict:
         page.screenshot(path=str(ARTIFACTS / f"{shot}-summary.png"), full_page=True)
         summary = page.locator('[data-testid="stMain"]').inner_text()
     return {"holds": holds, "cues": cues, "pose_pct": pose_pct, "frames": frames,
-            "perf": perf, "summary": summary}
+            "perf": perf, "summary": summary, "spoken": spoken}
 
 
 def test_good_form_clip_counts_valid_hold(server, cameras):
@@ -133,10 +138,11 @@ def test_faulty_clip_holds_near_zero_and_shows_its_cue(server, cameras):
     check = spec.check("torso_upright")
     fault_cues = {c for c in (check.cue_low, check.cue_high) if c}
     seen = watch(server, cameras["deep_lunge_lean40_left"], spec.name, "browser-faulty",
-                 enough=lambda frames, holds: frames >= 2 * MIN_FRAMES)
+                 enough=lambda frames, holds: frames >= 2 * MIN_FRAMES, voice=True)
     assert seen["frames"] >= 2 * MIN_FRAMES, seen["perf"]
     assert seen["pose_pct"] >= 80, seen["perf"]
     assert max(seen["holds"]) <= 0.5, seen["holds"]
     assert seen["cues"] & fault_cues, (seen["cues"], fault_cues)
     assert "Most frequent faults" in seen["summary"]
     assert check.label in seen["summary"]
+    assert seen["spoken"], "no cue was spoken with Speak cues on"

@@ -195,6 +195,38 @@ def test_webrtc_adapter_returns_an_av_frame_of_the_same_size():
     assert est.fed == [0, 33, 67]
 
 
+def test_frames_queued_while_busy_are_dropped_not_processed():
+    import asyncio
+
+    av = pytest.importorskip("av")
+    proc, est = make_processor()
+    adapter = WebrtcFrameProcessor(proc)
+    frames = []
+    for i in range(4):
+        f = av.VideoFrame.from_ndarray(IMG, format="bgr24")
+        f.pts, f.time_base = i * 3000, Fraction(1, 90000)
+        frames.append(f)
+    out = asyncio.run(adapter.recv_queued(frames))
+    assert len(out) == 1 and len(est.fed) == 1  # only the newest frame was analysed
+    snap = proc.snapshot()
+    assert snap.frames == 1 and snap.dropped == 3
+
+
+def test_an_error_on_one_frame_keeps_the_stream_going():
+    av = pytest.importorskip("av")
+
+    class Broken(StubEstimator):
+        def process(self, image, t_ms):
+            raise RuntimeError("model crashed")
+
+    proc = LiveProcessor(object(), estimator=Broken(), session=StubSession())
+    frame = av.VideoFrame.from_ndarray(IMG, format="bgr24")
+    frame.pts, frame.time_base = 0, Fraction(1, 90000)
+    out = WebrtcFrameProcessor(proc).recv(frame)
+    assert (out.width, out.height) == (IMG.shape[1], IMG.shape[0])
+    assert "model crashed" in proc.snapshot().error
+
+
 # ---------------------------------------------------------------------------- summary
 def point(t_ms, valid=True, failing=(), side="left", held=0.0) -> TimelinePoint:
     return TimelinePoint(t_ms=t_ms, has_pose=True, in_pose=True, valid=valid, side=side,
