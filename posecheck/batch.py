@@ -541,9 +541,17 @@ def _worker_progress(slug: str, done: int, total: int) -> None:
         _WORKER_QUEUE.put(("progress", slug, done, total))
 
 
+# Test hook: a worker given a video whose path contains this text dies at once, like a native
+# crash in a decoder would (tests/test_batch.py checks the batch survives it).
+CRASH_TEST_ENV = "POSECHECK_BATCH_CRASH_TEST"
+
+
 def _worker_run(job: Job) -> VideoResult:
     if _WORKER_QUEUE is not None:
         _WORKER_QUEUE.put(("start", job.slug, 0, 0))
+    marker = os.environ.get(CRASH_TEST_ENV)
+    if marker and marker in job.video:
+        os._exit(70)
     return analyze_video(job, _worker_progress)
 
 

@@ -412,3 +412,22 @@ def test_interrupted_batch_keeps_done_work_and_resumes(tmp_path, fake_pipeline, 
     status, out = run(tmp_path, a, b)
     rows = summary_rows(out)
     assert status == 0 and [r["skipped"] for r in rows] == ["True", "False"]
+
+
+@pytest.mark.slow
+def test_a_crashing_worker_costs_only_its_own_video(tmp_path, monkeypatch):
+    """A worker process that dies (a native crash) is replaced; its video gets an error row
+    after one retry on its own, the other videos are still analysed."""
+    monkeypatch.setenv(batch.CRASH_TEST_ENV, "crashme")
+    files = []
+    for name in ("a.mp4", "crashme.mp4", "b.mp4"):
+        files.append(tmp_path / name)
+        files[-1].write_bytes(b"")  # unreadable: a quick error row, no model run
+    out = tmp_path / "out"
+    status = batch.main([str(f) for f in files] + ["--out", str(out), "--workers", "2",
+                                                   "--quiet", "--stretch", "deep_lunge"])
+    rows = {Path(r["video"]).name: r for r in summary_rows(out)}
+    assert status == 1 and set(rows) == {"a.mp4", "crashme.mp4", "b.mp4"}
+    assert "crashed" in rows["crashme.mp4"]["error"]
+    for name in ("a.mp4", "b.mp4"):
+        assert "crashed" not in rows[name]["error"] and name in rows[name]["error"]
