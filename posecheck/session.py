@@ -22,8 +22,8 @@ import numpy as np
 
 from posecheck.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.feedback import Cue, CueSelector
-from posecheck.metrics import (BodyContext, MetricValue, compute_metrics, facing_vote,
-                               leg_scores, near_side, part_name)
+from posecheck.metrics import (BodyContext, compute_metrics, facing_vote, leg_scores,
+                               near_side, part_name)
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.smoothing import PoseSmoother
@@ -443,9 +443,4 @@ class StretchSession:
         return out
 
 
-def metric_values(report: FrameReport) -> dict[str, float]:
-    """The report's metric values (a convenience for tuning)."""
-    return dict(report.metrics)
-
-
-__all__ = ["FrameReport", "StretchSession", "MetricValue"]
+__all__ = ["FrameReport", "LegLabelFixer", "StretchSession", "fix_leg_labels", "swap_legs"]
