@@ -21,7 +21,7 @@ from posecheck import live
 from posecheck.errors import PosecheckError
 
 ROOT = Path(__file__).resolve().parent
-SAMPLE_DIR = ROOT / "sample_videos"
+SAMPLE_DIR = Path(os.environ.get("POSECHECK_SAMPLE_DIR", ROOT / "sample_videos"))
 WEBRTC_KEY = "posecheck-live"
 # Page refresh period while the camera runs (s): faster refreshes cost frame rate.
 POLL_S = 0.5

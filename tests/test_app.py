@@ -92,3 +92,28 @@ def test_camera_is_sendrecv_with_no_ice_servers_by_default(app, streamer):
     assert call["rtc_configuration"] == {"iceServers": []}
     assert call["async_processing"] is True
     assert callable(call["video_processor_factory"])
+
+
+@pytest.mark.slow
+def test_a_sample_video_is_analysed_with_the_live_core(streamer, monkeypatch, tmp_path):
+    from posecheck.synth.samples import write_samples
+
+    clip_id = "deep_lunge_good_right"
+    existing = Path(__file__).resolve().parents[1] / "sample_videos" / f"{clip_id}.mp4"
+    if existing.is_file():
+        (tmp_path / existing.name).symlink_to(existing)
+    else:
+        write_samples(tmp_path, only=[clip_id], progress=False)
+    monkeypatch.setenv("POSECHECK_SAMPLE_DIR", str(tmp_path))
+    testing = pytest.importorskip("streamlit.testing.v1")
+    at = testing.AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    widget(at.sidebar.selectbox, "Stretch").set_value("deep_lunge").run()
+    widget(at.sidebar.radio, "Source").set_value("Video file").run()
+    widget(at.selectbox, "Sample").set_value(tmp_path / f"{clip_id}.mp4").run()
+    [b for b in at.button if b.label == "Analyse"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.get("video"), "no annotated video shown"
+    assert any(h.value == "Summary of the video" for h in at.subheader)
+    labels = [m.label for m in at.metric]
+    assert "Valid seconds, right" in labels and "Valid seconds, left" in labels
