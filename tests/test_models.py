@@ -21,7 +21,7 @@ UNREACHABLE = "http://127.0.0.1:9/{name}.task"  # discard port: connection refus
 @pytest.fixture(scope="module")
 def npm_inputs(real_lite) -> dict[str, bytes]:
     """Raw detector and lite landmark models from the (real) cached npm tarball."""
-    tarball = models.model_dir() / models.NPM_TARBALL
+    tarball = real_lite.parent / models.NPM_TARBALL
     if not tarball.is_file():
         pytest.skip("the lite bundle came from the official URL; no npm tarball cached")
     return models._extract_checked(tarball, [models.NPM_DETECTOR, "pose_landmark_lite.tflite"])
@@ -207,8 +207,9 @@ def test_cli_models_reports_the_cached_path(capsys):
     from posecheck.cli import main
 
     assert main(["models", "lite", "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert "lite:" in out and "pose_landmarker_lite.task" in out
+    captured = capsys.readouterr()
+    assert "lite:" in captured.out and "pose_landmarker_lite.task" in captured.out
+    assert captured.err == ""  # --quiet: no progress
 
 
 def test_sha256_of_known_bytes(tmp_path):
