@@ -179,7 +179,7 @@ class Segment:
     b: np.ndarray
     ra: float
     rb: float
-    part: str  # colour group: "shirt", "pants", "skin", "shoe", "head"
+    part: str  # colour group: "shirt", "pants", "shin", "skin", "shoe"
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,12 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
         J[f"{side}_pinky"] = wrist + 0.7 * sh.hand * fa - 0.025 * chest_fwd + 0.01 * out
         J[f"{side}_thumb"] = wrist + 0.35 * sh.hand * fa + 0.05 * chest_fwd - 0.02 * out
     J["chest_fwd"] = chest_fwd
+    # Glutes: behind and a little below the hip joints, following the lower trunk's tilt.
+    trunk_fwd = _sag(f, u, p.trunk + 90.0, from_up=True)
+    trunk_up = _sag(f, u, p.trunk, from_up=True)
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        J[f"{side}_glute"] = (pelvis - 0.075 * trunk_fwd - 0.04 * trunk_up
+                              + 0.065 * sign * s)
     # Face points on the head sphere (subject's left = +s).
     hc, r = J["head"], sh.head_r
     face = {"centre": hc, "normal": face_n, "up": head_up, "left": s}
@@ -290,6 +296,7 @@ def _segments(J: dict[str, np.ndarray], sh: BodyShape, face) -> tuple[Segment, .
     add = lambda *a: segs.append(Segment(*a))  # noqa: E731
     tr = sh.trunk_r
     add("pelvis", J["left_hip"], J["right_hip"], 0.11, 0.11, "pants")
+    add("glutes", J["left_glute"], J["right_glute"], 0.095, 0.095, "pants")
     add("lower_trunk", J["pelvis"], J["mid_trunk"], tr, tr * 0.95, "shirt")
     add("upper_trunk", J["mid_trunk"], J["neck"] - 0.04 * (J["neck"] - J["mid_trunk"]) /
         np.linalg.norm(J["neck"] - J["mid_trunk"]), tr * 0.95, tr * 0.9, "shirt")
@@ -297,7 +304,7 @@ def _segments(J: dict[str, np.ndarray], sh: BodyShape, face) -> tuple[Segment, .
     for side in SIDES:
         add(f"{side}_flank", J[f"{side}_shoulder"], J[f"{side}_hip"], 0.075, 0.085, "shirt")
         add(f"{side}_thigh", J[f"{side}_hip"], J[f"{side}_knee"], *sh.thigh_r, "pants")
-        add(f"{side}_shin", J[f"{side}_knee"], J[f"{side}_ankle"], *sh.shin_r, "pants")
+        add(f"{side}_shin", J[f"{side}_knee"], J[f"{side}_ankle"], *sh.shin_r, "shin")
         add(f"{side}_foot", J[f"{side}_heel"] + 0.9 * sh.foot_r * (J[f"{side}_ankle"] -
             J[f"{side}_heel"]) / np.linalg.norm(J[f"{side}_ankle"] - J[f"{side}_heel"]),
             J[f"{side}_toe"], sh.foot_r * 1.1, sh.foot_r * 0.8, "shoe")

@@ -33,8 +33,11 @@ class Palette:
     hair: BGR = (30, 40, 60)
     eyes: BGR = (40, 30, 25)
     lips: BGR = (80, 80, 170)
+    shin: BGR | None = None      # lower legs; None = pants (long trousers), skin = shorts
 
     def of(self, part: str) -> BGR:
+        if part == "shin":
+            return self.pants if self.shin is None else self.shin
         return getattr(self, part)
 
 

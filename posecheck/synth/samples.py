@@ -28,11 +28,13 @@ STYLES = (
     dict(wall=(200, 205, 210), floor=(120, 140, 160), light=(-0.45, -0.9), ambient=0.55,
          palette=dict(shirt=(150, 90, 40), pants=(60, 55, 50), skin=(120, 160, 205))),
     dict(wall=(170, 200, 215), floor=(90, 110, 130), light=(0.5, -0.85), ambient=0.5,
-         palette=dict(shirt=(60, 60, 180), pants=(110, 80, 40), skin=(95, 135, 180))),
+         palette=dict(shirt=(60, 60, 180), pants=(110, 80, 40), skin=(95, 135, 180),
+                      shin=(95, 135, 180))),  # shorts
     dict(wall=(215, 215, 200), floor=(150, 150, 150), light=(-0.2, -1.0), ambient=0.6,
          palette=dict(shirt=(70, 150, 70), pants=(40, 40, 40), skin=(140, 180, 225))),
     dict(wall=(185, 185, 195), floor=(70, 95, 120), light=(0.3, -0.95), ambient=0.45,
-         palette=dict(shirt=(40, 140, 210), pants=(120, 60, 60), skin=(70, 100, 140))),
+         palette=dict(shirt=(40, 140, 210), pants=(120, 60, 60), skin=(70, 100, 140),
+                      shin=(70, 100, 140))),  # shorts
     dict(wall=(225, 220, 230), floor=(130, 120, 110), light=(-0.6, -0.8), ambient=0.55,
          palette=dict(shirt=(170, 170, 170), pants=(90, 40, 90), skin=(110, 150, 195))),
 )

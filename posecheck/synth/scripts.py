@@ -99,6 +99,9 @@ class Track:
 
 
 # ---------------------------------------------------------------------------- poses
+HANDS_ON_HIPS = dict(upper_arm=-15.0, forearm=40.0, arm_abd=30.0)
+
+
 def _other(side: str) -> str:
     return "right" if side == "left" else "left"
 
@@ -144,12 +147,14 @@ def reach(p: Pose, side: str, target: str, shape: BodyShape | None = None) -> Po
 
 
 def _half_kneeling(p: Pose, s: str, fault: str, *, back_thigh: float, back_shin: float,
-                   front_thigh: float, front_shin: float, trunk: float) -> Pose:
+                   front_thigh: float, front_shin: float, trunk: float,
+                   back_foot: float = 0.0) -> Pose:
     o = _other(s)
-    p = p.with_side(s, thigh=back_thigh, shin=back_shin, foot=back_shin + 10.0,
-                    upper_arm=15.0, forearm=60.0)
-    p = p.with_side(o, thigh=front_thigh, shin=front_shin, foot=90.0, upper_arm=20.0,
-                    forearm=65.0)
+    # Hands on the hips: the arms stay off the front thigh (arms lying along the thigh hide
+    # the knee from the model).
+    # Back toes tucked under: the foot points down from a raised heel, the shin tilts up.
+    p = p.with_side(s, thigh=back_thigh, shin=back_shin, foot=back_foot, **HANDS_ON_HIPS)
+    p = p.with_side(o, thigh=front_thigh, shin=front_shin, foot=90.0, **HANDS_ON_HIPS)
     p = replace(p, trunk=trunk, chest=trunk, head=trunk)
     if fault == "lean_forward":
         p = replace(p, trunk=40.0, chest=40.0, head=35.0)
@@ -176,16 +181,16 @@ def stretch_pose(stretch: str, side: str, facing: int = 1, fault: str = "") -> P
 
 
 def _hk(side: str, facing: int, fault: str) -> Pose:
-    return _half_kneeling(standing(facing), side, fault, back_thigh=-12.0, back_shin=-88.0,
-                          front_thigh=90.0, front_shin=2.0, trunk=0.0)
+    return _half_kneeling(standing(facing), side, fault, back_thigh=-12.0, back_shin=-108.0,
+                          front_thigh=90.0, front_shin=2.0, trunk=0.0, back_foot=0.0)
 
 
 def _deep_lunge(side: str, facing: int, fault: str) -> Pose:
     # A standing deep lunge: front knee ~95 deg over the ankle, back leg long, heel up.
     o = _other(side)
     p = standing(facing)
-    p = p.with_side(side, thigh=-36.0, shin=-78.0, foot=38.0, upper_arm=15.0, forearm=60.0)
-    p = p.with_side(o, thigh=86.0, shin=4.0, foot=90.0, upper_arm=20.0, forearm=65.0)
+    p = p.with_side(side, thigh=-36.0, shin=-78.0, foot=38.0, **HANDS_ON_HIPS)
+    p = p.with_side(o, thigh=86.0, shin=4.0, foot=90.0, **HANDS_ON_HIPS)
     p = replace(p, trunk=3.0, chest=3.0, head=3.0)
     if fault == "lean_forward":
         p = replace(p, trunk=40.0, chest=40.0, head=35.0)
