@@ -71,6 +71,7 @@ def test_grounded_poses_touch_the_floor(stretch: str) -> None:
         pytest.skip("seated on a chair: not grounded on the floor")
     skel = pose_skeleton(pose)
     low = min(min(s.a[1] - s.ra, s.b[1] - s.rb) for s in skel.segments)
+    low = min(low, skel.face["centre"][1] - SHAPE.head_r)
     assert low == pytest.approx(pose.ground, abs=1e-9)
 
 
