@@ -559,13 +559,14 @@ def score(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
 
 def format_summary(summary: Summary, title: str = "") -> str:
     """A plain-text table of a summary (one row per check)."""
-    head = (f"{'row':<30}{'prec':>6}{'recall':>7}{'F1':>6}{'agree':>7}{'cover':>7}"
+    width = max([30, *(len(k) + 11 for k in summary.checks)])
+    head = (f"{'row':<{width}}{'prec':>6}{'recall':>7}{'F1':>6}{'agree':>7}{'cover':>7}"
             f"{'lab s':>7}")
     lines = [title] if title else []
     lines += [head, "-" * len(head)]
 
     def row(name: str, c: Counts) -> str:
-        return (f"{name:<30}{_f(c.precision):>6}{_f(c.recall):>7}{_f(c.f1):>6}"
+        return (f"{name:<{width}}{_f(c.precision):>6}{_f(c.recall):>7}{_f(c.f1):>6}"
                 f"{_f(c.agreement):>7}{_f(c.coverage):>7}{c.labelled:>7.1f}")
 
     for cid, c in summary.checks.items():
