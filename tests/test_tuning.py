@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -318,3 +319,77 @@ def test_one_class_labels_only_suggest_a_move() -> None:
     r2 = tune(traces, labels, _Spec(), train=("c0.mp4", "c1.mp4"), tune_pose=False,
               one_class=True)
     assert r2.thresholds["c"]["max"] > 95.0
+
+
+# ---------------------------------------------------------------------------- CLI (no model)
+@pytest.fixture()
+def labelled_set(tmp_path, monkeypatch):
+    """Four fake deep-lunge clips (factory landmarks served as the landmark cache) and a
+    label file: torso lean labelled a fault above 25 deg."""
+    from factories import make_pose
+    from posecheck import cache
+    from posecheck.cache import LandmarkTrack
+    from posecheck.video import VideoInfo
+
+    tracks = {}
+    lines = ['format = "posecheck-labels/1"', 'root = "."']
+    for k in range(4):
+        name = f"c{k}.mp4"
+        (tmp_path / name).write_bytes(b"not really a video")
+        leans = [10 + 25 * ((i / 30 + k / 4) % 1.0) for i in range(30)]
+        frames = tuple(make_pose("deep_lunge", torso_deg=lean, t_ms=i * 100, index=i)
+                       for i, lean in enumerate(leans))
+        tracks[str((tmp_path / name).resolve())] = LandmarkTrack(
+            info=VideoInfo(path=tmp_path / name, width=1280, height=720, fps=10.0,
+                           frame_count=30, duration_s=3.0),
+            frames=frames, model="lite", video_sha256="0" * 64)
+        ivs = ", ".join(
+            f'{{ start_s = {i / 10:.1f}, end_s = {(i + 1) / 10:.1f}, in_position = true, '
+            f'checks = {{ torso_upright = {"true" if lean <= 25 else "false"} }} }}'
+            for i, lean in enumerate(leans))
+        lines += ["[[clips]]", f'video = "{name}"', 'stretch = "deep_lunge"',
+                  f"intervals = [ {ivs} ]"]
+    path = tmp_path / "labels.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "load_or_estimate",
+                        lambda video, *a, **k: tracks[str(Path(video).resolve())])
+    return path
+
+
+def test_cli_score_prints_rows_and_writes_json(labelled_set, tmp_path, capsys) -> None:
+    import json
+
+    from posecheck.cli import main
+
+    out = tmp_path / "s.json"
+    assert main(["score", "--labels", str(labelled_set), "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "torso_upright (+ = FAIL)" in text and "in_position" in text
+    data = json.loads(out.read_text())
+    row = data["stretches"]["deep_lunge"]["checks"]["torso_upright"]
+    assert 0.0 <= row["agreement"] <= 1.0 and row["labelled_s"] == pytest.approx(12.0, abs=0.2)
+    assert data["positive_class"]["checks"] == "FAIL"
+
+
+def test_cli_tune_splits_by_clip_and_writes_a_loadable_spec(labelled_set, tmp_path,
+                                                            capsys) -> None:
+    import json
+
+    from posecheck.cli import main
+    from posecheck.specs import load_spec
+
+    out = tmp_path / "t.toml"
+    res = tmp_path / "t.json"
+    assert main(["tune", "--spec", "deep_lunge", "--labels", str(labelled_set), "--out",
+                 str(out), "--seed", "1", "--json", str(res)]) == 0
+    data = json.loads(res.read_text())
+    assert set(data["train"]).isdisjoint(data["test"])
+    assert sorted(data["train"] + data["test"]) == [f"c{k}.mp4" for k in range(4)]
+    tuned = load_spec(out)
+    assert tuned.check("torso_upright").max == pytest.approx(25.0, abs=3.0)
+    assert data["scores"]["test_after"]["checks"]["torso_upright"]["agreement"] >= \
+        data["scores"]["test_before"]["checks"]["torso_upright"]["agreement"]
+    assert "held-out test" in capsys.readouterr().out
+    # a second run does not overwrite silently
+    assert main(["tune", "--spec", "deep_lunge", "--labels", str(labelled_set), "--out",
+                 str(out)]) == 2

@@ -74,6 +74,21 @@ def resolve_specs(labels: Any, spec_arg: str | None, warn: Callable[[str], None]
     return {k: v for k, v in specs.items() if v is not None}, clips
 
 
+def unknown_check_warnings(clips: Sequence[Any], specs: dict[str, Any]) -> list[str]:
+    """Label check ids the clip's spec does not have (a typo would otherwise be ignored)."""
+    out = []
+    for c in clips:
+        spec = specs.get(c.stretch)
+        if spec is None:
+            continue
+        known = {k.id for k in spec.checks}
+        for cid in c.check_ids:
+            if cid not in known:
+                out.append(f"{c.video}: labels name check {cid!r}, which {spec.id} does not "
+                           f"have (ignored; its checks: {', '.join(sorted(known))})")
+    return out
+
+
 def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = "lite",
                 progress: Callable[[str], None] | None = None) -> list[Any]:
     """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""
@@ -106,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
                                  warn=lambda m: print(f"posecheck score: {m}", file=sys.stderr))
     print(f"Scoring {len(clips)} clips from {args.labels} (model {args.model}; landmarks "
           "from the cache)", file=sys.stderr)
+    for w in unknown_check_warnings(clips, specs):
+        print(f"posecheck score: warning: {w}", file=sys.stderr)
     traces = load_traces(labels, clips, specs, args.model,
                          progress=lambda m: print(m, file=sys.stderr))
     by_video = {c.video: c for c in clips}

@@ -105,7 +105,7 @@ def table_rows(spec: Any, sb: Any, sa: Any, tb: Any, ta: Any) -> list[tuple[str,
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.commands.score import load_traces, resolve_specs
+    from posecheck.commands.score import load_traces, resolve_specs, unknown_check_warnings
     from posecheck.labels import load_labels
     from posecheck.spec_io import default_tuned_path, provenance_lines, save_tuned_spec
     from posecheck.tuning import score, split_clips, tune
@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run and out.exists() and not args.force:
         raise PosecheckError(f"{out}: already exists. Fix: pass --force to replace it, or give "
                              "another --out")
+    for w in unknown_check_warnings(clips, specs):
+        print(f"posecheck tune: warning: {w}", file=sys.stderr)
     train, test = split_clips([c.video for c in clips], args.split, args.seed)
     print(f"{spec.id}: {len(clips)} labelled clips -> train {len(train)}, held-out test "
           f"{len(test)} (split {args.split:g}, seed {args.seed})", file=sys.stderr)
