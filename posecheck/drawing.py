@@ -122,8 +122,13 @@ def _text(image: np.ndarray, text: str, org: tuple[int, int], size: float, color
           thickness: int = 1, outline: bool = True) -> None:
     text = ascii_text(text)
     if outline:
-        cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0),
-                    thickness + 2, cv2.LINE_AA)
+        # A dark halo from offset copies: a thicker stroke would also widen the glyph advance
+        # in Hershey fonts, so the outline would drift away from the letters.
+        d = max(1, min(thickness, 3))
+        x, y = org
+        for dx, dy in ((-d, -d), (d, -d), (-d, d), (d, d)):
+            cv2.putText(image, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, size, (0, 0, 0),
+                        thickness, cv2.LINE_AA)
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, size, color, thickness, cv2.LINE_AA)
 
 
