@@ -311,6 +311,22 @@ def main() -> None:
             [f"{k}: " + ", ".join(f"{b} {v:g}" for b, v in d.items())
              for k, d in thresholds.items()] + [f"hold.{k} {v:g}" for k, v in timer.items()]))
 
+    same = [c for c in labels.clips if c.stretch == spec.id]
+    if len(same) > 1 and st.checkbox(f"Also score all {len(same)} labelled {spec.id} clips "
+                                     "(loads each once)", key="all_clips"):
+        sb, sa = [], []
+        for c in same:
+            path = str(labels.video_path(c))
+            if not Path(path).is_file():
+                st.warning(f"{c.video}: not found at {path}; skipped")
+                continue
+            t = make_trace(trace_arrays(path, c.video, str(spec.source_path), MODEL), c.video,
+                           spec)
+            sb.append(score_clip(t, c, replay(t)))
+            sa.append(score_clip(t, c, replay(t, thresholds, timer)))
+        st.dataframe(score_table(Summary(tuple(sb)), Summary(tuple(sa))), hide_index=True,
+                     width="stretch")
+
     st.subheader("Save")
     from posecheck.spec_io import default_tuned_path, provenance_lines, save_tuned_spec
 
