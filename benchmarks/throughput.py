@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import io
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -119,6 +120,50 @@ def time_analyze(model: str, clips: list[Path], workers: int, stretch: str,
     return frames_total, seconds
 
 
+def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, float]:
+    """CPU milliseconds per frame of each stage of ``posecheck analyze``, run one after the
+    other (no overlap). CPU time, unlike wall time, barely changes with other load on the
+    machine, so this says where the work is even on a busy shared box."""
+    from posecheck import batch, cache, plots
+    from posecheck.models import model_label, resolve_model, sha256_file
+    from posecheck.video import VideoInfo, iter_frames
+
+    model_path = resolve_model(model)
+    totals: dict[str, float] = {}
+    frames_total = 0
+
+    def timed(name, fn):
+        t0 = time.process_time()
+        out = fn()
+        totals[name] = totals.get(name, 0.0) + time.process_time() - t0
+        return out
+
+    specs = batch.load_specs(stretch)
+    for clip in clips:
+        info = VideoInfo.from_path(clip)
+        timed("decode only (for reference)", lambda: sum(1 for _ in iter_frames(clip)))
+        frames, _ = timed("decode + model", lambda: batch.estimate_frames(clip, str(model_path),
+                                                                         info))
+        frames = timed("round like the cache", lambda: batch.as_cached(frames))
+        with tempfile.TemporaryDirectory() as tmp:
+            track = cache.LandmarkTrack(info=info, frames=tuple(frames),
+                                        model=model_label(model), video_sha256="0" * 64,
+                                        model_sha256=sha256_file(model_path))
+            timed("write landmark cache", lambda: track.save(Path(tmp) / "t.jsonl.gz"))
+        outcome = timed("analysis", lambda: batch.analyze_track(frames, specs, info, str(clip)))
+        timed("plot", lambda: plots.plot_report_png(outcome.report, outcome.spec))
+        timed("report JSON", lambda: batch.dump_json(outcome.report))
+        frames_total += len(frames)
+    return {k: 1000.0 * v / frames_total for k, v in totals.items()}
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (worker processes), seconds."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("clips", nargs="*", type=Path, help="video files (default: 3 shared "
@@ -127,6 +172,8 @@ def main() -> int:
     parser.add_argument("--stretch", default="deep_lunge", help="spec for analyze")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; best counts")
     parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 run")
+    parser.add_argument("--breakdown-only", action="store_true",
+                        help="only the CPU time per stage (robust on a busy machine)")
     args = parser.parse_args()
 
     clips = args.clips or [FOOTAGE / c for c in DEFAULT_CLIPS]
@@ -147,6 +194,13 @@ def main() -> int:
     # Warm-up: imports, model file in the page cache, matplotlib fonts.
     time_analyze(args.model, clips[:1], 1, args.stretch, 0)
 
+    print("\nCPU time per frame of each analyze stage, run one after the other:")
+    for name, ms in cpu_breakdown(args.model, clips, args.stretch).items():
+        print(f"  {name:<28} {ms:6.2f} ms/frame")
+    if args.breakdown_only:
+        return 0
+    print()
+
     methods = {"raw": lambda: time_raw(model_path, decoded),
                "naive": lambda: time_naive(model_path, clips),
                "analyze": lambda: time_analyze(args.model, clips, 1, args.stretch,
@@ -155,17 +209,25 @@ def main() -> int:
         methods["analyze --workers 2"] = lambda: time_analyze(args.model, clips, 2,
                                                               args.stretch, frames_total)
     best: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for r in range(args.rounds):
         for name, fn in methods.items():
+            c0 = cpu_seconds()
             frames, seconds = fn()
+            cpu_ms = 1000.0 * (cpu_seconds() - c0) / frames
             fps = frames / seconds if seconds > 0 else float("nan")
             best[name] = max(best.get(name, 0.0), fps)
+            cpu[name] = min(cpu.get(name, float("inf")), cpu_ms)
             print(f"  round {r + 1}: {name:<20} {frames:5d} frames {seconds:7.2f} s "
-                  f"{fps:6.1f} frames/s  (load {os.getloadavg()[0]:.1f})", flush=True)
+                  f"{fps:6.1f} frames/s  {cpu_ms:6.1f} CPU ms/frame  "
+                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
 
-    print("\nbest of rounds (frames/s):")
+    print("\nbest of rounds:")
     for name, fps in best.items():
-        print(f"  {name:<20} {fps:6.1f}")
+        print(f"  {name:<20} {fps:6.1f} frames/s   {cpu[name]:6.1f} CPU ms/frame")
+    print(f"\nCPU per frame, analyze / raw: {cpu['analyze'] / cpu['raw']:.2f}x, "
+          f"naive / analyze: {cpu['naive'] / cpu['analyze']:.2f}x "
+          "(CPU time hardly depends on other load; wall time does)")
     a = best["analyze"]
     print("\nratios:")
     print(f"  analyze / raw inference   {a / best['raw']:.2f}x   (target >= 0.9)")
