@@ -308,7 +308,8 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
 
 
 def video_section(spec, model: str, mirror: bool) -> None:
-    samples = sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES)
+    samples = sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES
+                     and not p.name.startswith("."))  # hidden: files being written
     choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
                       else ["Upload a file"], horizontal=True)
     video: Path | None = None

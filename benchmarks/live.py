@@ -41,8 +41,9 @@ SIZE = (640, 480)
 
 
 def default_clip() -> Path:
-    samples = sorted((ROOT / "sample_videos").glob("*.mp4"))
-    return samples[0] if samples else DEFAULT_CLIP
+    """The good-form deep-lunge sample when generated, else a real side-view lunge clip."""
+    sample = ROOT / "sample_videos" / "deep_lunge_good_right.mp4"
+    return sample if sample.is_file() else DEFAULT_CLIP
 
 
 def load_frames(clip: Path, max_frames: int = 300) -> list[np.ndarray]:
