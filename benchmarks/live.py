@@ -9,8 +9,11 @@ Three measurements (each prints its figures; nothing is asserted):
              median/p90, and RSS + latency per interval to show they stay flat.
   browser    the real page in headless Chromium with the clip as a fake webcam; reads the
              frames/s and latency the page itself reports.
-  clicks     N Start clicks on the real page, with the Start-click fix on and off; counts
-             dropped clicks and the resets the fix prevented (from the server log).
+  clicks     N Start clicks on the real page, with the Start-click fix off and on; counts
+             dropped clicks (no frames moving after Start), the library's stale-state resets
+             and the ones the fix prevented (from the server log). --stress-delay S injects
+             a delay into Streamlit's run bookkeeping (benchmarks/webrtc_stress/) to make
+             the race likelier.
 
 Examples:
   .venv/bin/python benchmarks/live.py --model lite --seconds 60
@@ -183,28 +186,33 @@ def bench_browser(args: argparse.Namespace) -> None:
 def bench_clicks(args: argparse.Namespace) -> None:
     import browser_harness as bh
 
+    env = {}
+    if args.stress_delay > 0:
+        env = {"PYTHONPATH": str(ROOT / "benchmarks" / "webrtc_stress"),
+               "POSECHECK_STRESS_FINISH_DELAY_S": str(args.stress_delay)}
     with tempfile.TemporaryDirectory() as tmp:
         cam = bh.to_mjpeg(args.clip, Path(tmp) / "cam.mjpeg", max_s=10)
         for fix in ("0", "1"):
             log = Path(tmp) / f"server{fix}.log"
             dropped = 0
-            with bh.streamlit_server(env={"POSECHECK_WEBRTC_STALE_FIX": fix}, log=log) as url, \
-                    bh.chromium(cam) as ctx:
+            with bh.streamlit_server(env={**env, "POSECHECK_WEBRTC_STALE_FIX": fix},
+                                     log=log) as url, bh.chromium(cam) as ctx:
                 page = ctx.new_page()
                 page.goto(url)
                 bh.start_button(page).wait_for(timeout=60000)
                 for _ in range(args.clicks):
-                    if not bh.click_start(page, settle_s=args.settle):
+                    if not bh.click_start(page, settle_s=args.settle, progress=bh.frames_shown):
                         dropped += 1
                     try:
                         bh.click_stop(page)
                     except Exception:
                         page.reload()
                         bh.start_button(page).wait_for(timeout=60000)
-            stale = log.read_text().count("would reset")
+            text = log.read_text()
             print(f"fix {'on ' if fix == '1' else 'off'}: {args.clicks} Start clicks, "
-                  f"{dropped} dropped, {stale} stale-state resets "
-                  f"{'prevented' if fix == '1' else 'seen'}")
+                  f"{dropped} dropped, {text.count('as stale (run count')} stale-state resets, "
+                  f"{text.count('reset prevented')} prevented (stress delay "
+                  f"{args.stress_delay:g} s)", flush=True)
 
 
 def main() -> None:
@@ -218,8 +226,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=15.0,
                         help="seconds per line of the over-time table")
     parser.add_argument("--clicks", type=int, default=40)
-    parser.add_argument("--settle", type=float, default=4.0,
-                        help="s a stream must stay up after Start to count as started")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="s a stream must stay up (frames moving) after Start to count")
+    parser.add_argument("--stress-delay", type=float, default=0.0,
+                        help="clicks: delay (s) Streamlit's run-finished bookkeeping to make "
+                             "the race behind dropped Start clicks likelier")
     args = parser.parse_args()
     args.clip = args.clip or default_clip()
     {"callback": bench_callback, "browser": bench_browser, "clicks": bench_clicks}[args.what](args)
