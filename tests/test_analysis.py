@@ -96,3 +96,34 @@ def test_analyze_real_bridge_clip(footage_dir, tmp_path):
     both = data["sides"]["both"]
     assert both["reps"] >= 1 and both["valid_hold_s"] >= 4.0
     assert data["checks"]["hip_line"]["pass_fraction"] > 0.5
+
+
+def _analyze_footage(footage_dir, rel: str, stretch: str) -> dict:
+    from posecheck.cache import load_or_estimate
+
+    track = load_or_estimate(footage_dir / rel, "lite", progress=False)
+    return analyze_frames(track.frames, load_spec(stretch), fps=track.info.fps).to_json()
+
+
+@pytest.mark.slow
+def test_real_half_kneeling_clip(footage_dir):
+    """By eye: the man faces left with his LEFT knee down the whole clip, and pulses his hips
+    forward and back (so the shift check passes part of the time)."""
+    data = _analyze_footage(footage_dir, "hip_flexor/hip_flexor_half_kneeling_oblique_nd.mp4",
+                            "half_kneeling_hip_flexor")
+    assert data["sides"]["right"]["in_pose_s"] == 0.0
+    assert data["sides"]["left"]["in_pose_s"] > 8.0
+    assert data["sides"]["left"]["valid_hold_s"] > 3.0
+    assert 0.2 < data["checks"]["shift_forward"]["pass_fraction"] < 0.95
+
+
+@pytest.mark.slow
+def test_real_supine_clip_finds_both_sides_and_the_bent_leg(footage_dir):
+    """By eye: she hugs the right knee first, then the left (~17 s); the other leg stays bent
+    with the foot on the table, so the straight-leg check must never pass."""
+    data = _analyze_footage(footage_dir, "supine/supine_knee_to_chest_on_table_side.mp4",
+                            "supine_psoas")
+    assert data["sides"]["left"]["in_pose_s"] > 5.0
+    assert data["sides"]["right"]["in_pose_s"] > 2.0
+    assert data["checks"]["straight_knee"]["pass_fraction"] == 0.0
+    assert data["checks"]["knee_to_chest"]["pass_fraction"] > 0.7
