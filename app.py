@@ -25,7 +25,7 @@ SAMPLE_DIR = Path(os.environ.get("POSECHECK_SAMPLE_DIR", ROOT / "sample_videos")
 WEBRTC_KEY = "posecheck-live"
 # Page refresh period while the camera runs (s): faster refreshes cost frame rate.
 POLL_S = 0.5
-# Diagnostic switch for the Start-click fix (see sync_webrtc_context and docs/LIVE.md).
+# Diagnostic switch for the Start-click fix (see keep_webrtc_context and docs/LIVE.md).
 STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
 # Below this processing rate frame gaps exceed the timer's max_frame_gap_s (frames/s).
 SLOW_FPS = 5.0
@@ -68,6 +68,12 @@ def figure(spec_id: str, posture: str, stretched_leg: str):
 
 
 # ---------------------------------------------------------------------------- Start-click fix
+# A widget drawn only with the camera view. Streamlit drops a widget's state after any
+# completed run that did not draw it (another page, the video-file view), so its presence at
+# the start of a run says the last completed run drew the camera view, and the component.
+CAMERA_MARKER = "live_voice"
+
+
 def _script_run_count() -> int | None:
     from streamlit_webrtc.session_info import get_script_run_count, get_this_session_info
 
@@ -75,26 +81,7 @@ def _script_run_count() -> int | None:
     return get_script_run_count(info) if info is not None else None
 
 
-def check_webrtc_context(key: str) -> None:
-    """Before the component is drawn: log when streamlit-webrtc is about to reset it as
-    stale, and whether our re-sync (:func:`sync_webrtc_context`) is what prevented it."""
-    context = st.session_state.get(key)
-    ours = getattr(context, "_last_rendered_run_count", None)
-    if ours is None:
-        return
-    theirs = st.session_state.get(f"_{key}_library_count")
-    count = _script_run_count()
-    if count is None:
-        return
-    if count > ours + 1:  # the library will reset: legitimately (page left) or not
-        LOG.info("streamlit-webrtc resets %r as stale (run count %d, drawn at %d)",
-                 key, count, ours)
-    elif theirs is not None and count > theirs + 1:
-        LOG.warning("streamlit-webrtc would reset %r as stale (run count %d, its record %d, "
-                    "re-synced %d): reset prevented", key, count, theirs, ours)
-
-
-def sync_webrtc_context(key: str) -> None:
+def keep_webrtc_context(key: str, drawn_last_run: bool) -> None:
     """Stop streamlit-webrtc 0.79 from dropping a Start click as "stale state".
 
     Before drawing, the library compares Streamlit's ``script_run_count`` with the count it
@@ -105,19 +92,26 @@ def sync_webrtc_context(key: str) -> None:
     before the previous run is counted, the library records that stale value, and the next
     run sees a gap of two and tears down a live connection.
 
-    So, once the page has drawn the component (end of the run, and on every refresh while
-    the camera runs), the record is re-synced to the count as it is now, which by then
-    includes every earlier run. A run of another page or of the video-file view still adds
-    to the count, so leaving and re-entering is still reset as the library intends.
-    ``POSECHECK_WEBRTC_STALE_FIX=0`` turns this off (to measure it).
+    We do not need to guess from counts: ``drawn_last_run`` (from :data:`CAMERA_MARKER`)
+    says whether the last completed run drew the component. When it did, the library's
+    check is skipped; when it did not (another page, the video-file view), the library
+    still resets as intended. Each reset, and each one prevented, is logged so the fix can
+    be measured; ``POSECHECK_WEBRTC_STALE_FIX=0`` turns the fix off.
     """
     context = st.session_state.get(key)
-    if context is None or getattr(context, "_last_rendered_run_count", None) is None:
+    last = getattr(context, "_last_rendered_run_count", None)
+    if last is None:
         return
-    st.session_state[f"_{key}_library_count"] = context._last_rendered_run_count
     count = _script_run_count()
-    if STALE_FIX and count is not None:
-        context._last_rendered_run_count = count
+    if count is None or count <= last + 1:
+        return
+    if STALE_FIX and drawn_last_run:
+        LOG.warning("streamlit-webrtc would reset %r as stale (run count %d, drawn at %d) "
+                    "although the last run drew it: reset prevented", key, count, last)
+        context._last_rendered_run_count = None
+    else:
+        LOG.info("streamlit-webrtc resets %r as stale (run count %d, drawn at %d; last run "
+                 "drew it: %s)", key, count, last, drawn_last_run)
 
 
 # ---------------------------------------------------------------------------- page parts
@@ -233,7 +227,7 @@ def build_processor(spec, model: str, mirrored: bool) -> live.LiveProcessor:
 
 
 # ---------------------------------------------------------------------------- sections
-def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
+def camera_section(spec, model: str, mirror: bool) -> None:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     try:
@@ -247,9 +241,10 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
         st.error(f"The {model} pose model is not available: {exc}")
         return
 
+    drawn_last_run = CAMERA_MARKER in st.session_state  # read before the marker is drawn
     col_video, col_stats = st.columns([3, 2])
     with col_video:
-        check_webrtc_context(WEBRTC_KEY)
+        keep_webrtc_context(WEBRTC_KEY, drawn_last_run)
 
         def factory() -> live.WebrtcFrameProcessor:
             # Runs on the connection's thread: one processor (and landmarker) per connection.
@@ -264,11 +259,13 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
             async_processing=True,
         )
     with col_stats:
+        voice = st.checkbox("Speak cues", key=CAMERA_MARKER,
+                            help="The browser reads the main cue aloud, at most every few "
+                                 "seconds")
         slots = {name: st.empty() for name in
                  ("error", "state", "hold", "progress", "reps", "cue", "perf")}
         voice_slot = st.empty()
 
-    sync_webrtc_context(WEBRTC_KEY)
     if ctx.state.playing:
         running = st.session_state.get("live_settings")
         if running is not None and running != (spec.id, model, mirror):
@@ -293,7 +290,6 @@ def camera_section(spec, model: str, mirror: bool, voice: bool) -> None:
             else:
                 slots["state"].info("Connecting...")
             time.sleep(POLL_S)
-            sync_webrtc_context(WEBRTC_KEY)
     else:
         st.session_state.pop("live_settings", None)
         slots["state"].markdown("Press **START** and allow the camera. "
@@ -377,16 +373,13 @@ def main() -> None:
         mirror = st.checkbox("Mirror", value=(source == "Camera"),
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")
-        voice = st.checkbox("Speak cues", value=False,
-                            help="The browser reads the main cue aloud, at most every few "
-                                 "seconds")
         st.markdown("**How to place the camera**")
         st.caption(camera_hint(spec))
         if spec.cautions:
             with st.expander("Safety"):
                 st.markdown("\n".join(f"- {c}" for c in spec.cautions))
     if source == "Camera":
-        camera_section(spec, model, mirror, voice)
+        camera_section(spec, model, mirror)
     else:
         video_section(spec, model, mirror)
 
