@@ -184,3 +184,31 @@ def test_legs_together_are_never_swapped():
     for f in [swap_legs(f) if i % 2 else f for i, f in enumerate(frames)]:
         fixer.update(f)
     assert fixer.swapped_frames == 0
+
+
+# ---------------------------------------------------------------- every spec, good and bad
+# (spec, factory preset, overrides that break one check, the check that must fail)
+TABLE = [
+    ("deep_lunge", "deep_lunge", {"o_knee": 130, "knee_ahead": -0.3}, "front_knee_90"),
+    ("standing_psoas", "standing_psoas", {"torso_deg": -20}, "back_not_arched"),
+    ("half_kneeling_hip_flexor", "half_kneeling_hip_flexor", {"s_thigh": 8}, "shift_forward"),
+    ("low_lunge_quad", "low_lunge_quad", {"torso_deg": 35}, "chest_lifted"),
+    ("supine_psoas", "supine_psoas", {"o_thigh": 85}, "knee_to_chest"),
+    ("supine_psoas_gentle", "supine_psoas", {"s_shin": 50}, "straight_knee"),
+    ("lying_edge_psoas", "lying_edge_psoas", {"s_thigh": 5, "s_shin": -20}, "leg_hanging"),
+    ("seated_psoas", "seated_psoas", {"s_foot": 5}, "toes_up"),
+    ("glute_bridge", "glute_bridge", {"s_thigh": 25, "o_thigh": 25}, "hip_line"),
+    ("camel", "camel", {"hands_to": "knee"}, "hands_to_heels"),
+    ("cobra", "cobra", {"elbow": 100}, "arms_extended"),
+]
+
+
+@pytest.mark.parametrize("spec_id, preset, bad, check", TABLE, ids=[t[0] for t in TABLE])
+def test_each_spec_good_and_bad(spec_id, preset, bad, check):
+    good = run(spec_id, sequence(40, FPS, stretch=preset))[-1]
+    assert good.in_pose and good.valid is True, {k: r.status for k, r in good.checks.items()}
+    worse = run(spec_id, sequence(40, FPS, stretch=preset, **bad))[-1]
+    assert worse.in_pose
+    assert worse.checks[check].status is Status.FAIL
+    assert worse.valid is False
+    assert worse.cue is not None and worse.cue.kind == "form"
