@@ -40,7 +40,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -941,7 +941,6 @@ def estimate_frames(video: Path, model_path: str, info: Any,
     this loses nothing but decode time) and the landmarks scaled back.
     """
     from posecheck.estimator import PoseEstimator
-    from posecheck.pose import PoseFrame
     from posecheck.video import iter_frames
 
     scale = model_scale(info, max_side)
@@ -1119,8 +1118,6 @@ def identity_jumps(frames: Sequence[Any], max_jump: float | None = None) -> int:
 def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> None:
     """An MP4 of the clip with the skeleton coloured by check status, the cue and the hold
     counter (posecheck.drawing.annotate); written to a temporary file, then moved."""
-    import cv2
-
     from posecheck.video import iter_frames
 
     reports = list(getattr(outcome.analysis, "frames", None) or [])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 from posecheck import batch
 from posecheck.pose import PoseFrame
 
-from conftest import FOOTAGE, footage_path
+from conftest import footage_path
 
 # ---------------------------------------------------------------------------- fakes
 
@@ -174,8 +173,8 @@ def test_dump_json_has_no_nan_and_is_stable():
 def test_bad_files_get_error_rows_good_ones_complete_reports(tmp_path, fake_pipeline):
     data = tmp_path / "in"
     data.mkdir()
-    good1 = make_video(data / "good1.mp4")
-    good2 = make_video(data / "good2.mp4", frames=15)
+    make_video(data / "good1.mp4")
+    make_video(data / "good2.mp4", frames=15)
     (data / "empty.mp4").write_bytes(b"")
     (data / "text.mp4").write_text("this is not a video\n" * 50)
     full = make_video(tmp_path / "full.mp4", frames=40)
