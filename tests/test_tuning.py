@@ -393,3 +393,16 @@ def test_cli_tune_splits_by_clip_and_writes_a_loadable_spec(labelled_set, tmp_pa
     # a second run does not overwrite silently
     assert main(["tune", "--spec", "deep_lunge", "--labels", str(labelled_set), "--out",
                  str(out)]) == 2
+
+
+def test_cli_tune_repeat_reports_each_split(labelled_set, tmp_path, capsys) -> None:
+    import json
+
+    from posecheck.cli import main
+
+    res = tmp_path / "r.json"
+    assert main(["tune", "--spec", "deep_lunge", "--labels", str(labelled_set), "--dry-run",
+                 "--repeat", "3", "--json", str(res)]) == 0
+    runs = json.loads(res.read_text())["repeats"]
+    assert [r["seed"] for r in runs] == [0, 1, 2]
+    assert "Held-out agreement over 3 splits" in capsys.readouterr().out

@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", type=float, default=0.5, metavar="FRACTION",
                         help="share of clips used for training (default 0.5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the clip split (default 0)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="also tune on N-1 more splits (seeds seed+1...) and print the "
+                             "held-out scores of all N; the saved spec is the --seed one")
     parser.add_argument("--objective", choices=("agreement", "balanced", "f1"),
                         default="agreement",
                         help="what the search maximises on train: agreement per labelled "
@@ -104,6 +107,43 @@ def table_rows(spec: Any, sb: Any, sa: Any, tb: Any, ta: Any) -> list[tuple[str,
     return rows
 
 
+def repeated_splits(traces: Sequence[Any], by_video: dict, spec: Any, videos: Sequence[str],
+                    args: argparse.Namespace) -> dict[str, Any]:
+    """Tune on ``args.repeat`` different splits; held-out agreement before/after of each."""
+    from posecheck.tuning import score, split_clips, tune
+
+    runs = []
+    for seed in range(args.seed, args.seed + args.repeat):
+        train, test = split_clips(videos, args.split, seed)
+        res = tune(traces, by_video, spec, train=train, test=test, check_ids=args.checks,
+                   objective=args.objective, tune_pose=not args.no_pose,
+                   tune_timer=args.timer, min_gain=args.min_gain, one_class=args.one_class)
+        te = [t for t in traces if t.video in set(test)]
+        tb = score(te, by_video)
+        ta = score(te, by_video, res.thresholds, res.timer if args.timer else None)
+        rows = {cid: (tb.checks[cid].agreement, ta.checks[cid].agreement)
+                for cid in tb.checks}
+        rows["in_position"] = (tb.in_position.agreement, ta.in_position.agreement)
+        rows["valid hold"] = (tb.valid.agreement, ta.valid.agreement)
+        runs.append({"seed": seed, "test": list(test), "changes": res.changes(),
+                     "held_out_agreement": rows})
+    names = list(dict.fromkeys(k for r in runs for k in r["held_out_agreement"]))
+    lines = [f"Held-out agreement over {len(runs)} splits (seeds {args.seed}.."
+             f"{args.seed + args.repeat - 1}): mean before -> after [worst change]"]
+    for name in names:
+        pairs = [r["held_out_agreement"][name] for r in runs if name in r["held_out_agreement"]]
+        pairs = [(b, a) for b, a in pairs if not (math.isnan(b) or math.isnan(a))]
+        if not pairs:
+            continue
+        b = sum(p[0] for p in pairs) / len(pairs)
+        a = sum(p[1] for p in pairs) / len(pairs)
+        worst = min(p[1] - p[0] for p in pairs)
+        lines.append(f"  {name:<30}{b:6.2f} -> {a:5.2f}  [{worst:+.2f}]  ({len(pairs)} splits)")
+    for r in runs:
+        lines.append(f"  seed {r['seed']}: " + ("; ".join(r["changes"]) or "no change"))
+    return {"runs": runs, "text": "\n".join(lines)}
+
+
 def run(args: argparse.Namespace) -> int:
     from posecheck.commands.score import load_traces, resolve_specs, unknown_check_warnings
     from posecheck.labels import load_labels
@@ -116,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
     labels = load_labels(args.labels, root=args.root)
     specs, clips = resolve_specs(labels, args.spec)
     spec = next(iter(specs.values()))
+    if args.repeat < 1:
+        raise PosecheckError(f"--repeat must be >= 1, got {args.repeat}")
     if len(clips) < 2:
         raise PosecheckError(f"{args.labels}: only {len(clips)} clip labelled {spec.id!r}; a "
                              "held-out split needs at least 2. Fix: label more clips")
@@ -179,6 +221,10 @@ def run(args: argparse.Namespace) -> int:
         "scores": {"train_before": sb.to_dict(), "train_after": sa.to_dict(),
                    "test_before": tb.to_dict(), "test_after": ta.to_dict()},
     }
+    if args.repeat > 1:
+        rep = repeated_splits(traces, by_video, spec, [c.video for c in clips], args)
+        print("\n" + rep["text"])
+        payload["repeats"] = rep["runs"]
     if not args.dry_run:
         prov = provenance_lines(spec_source=str(spec.source_path), labels=str(args.labels),
                                 train=train, test=test, seed=args.seed, fraction=args.split,
