@@ -247,8 +247,9 @@ def camera_section(spec, model: str, mirror: bool) -> None:
         keep_webrtc_context(WEBRTC_KEY, drawn_last_run)
 
         def factory() -> live.WebrtcFrameProcessor:
-            # Runs on the connection's thread: one processor (and landmarker) per connection.
-            return live.WebrtcFrameProcessor(build_processor(spec, model, mirror), flip=mirror)
+            # One processor (and landmarker) per connection, loaded in the background.
+            return live.WebrtcFrameProcessor(lambda: build_processor(spec, model, mirror),
+                                             flip=mirror)
 
         ctx = webrtc_streamer(
             key=WEBRTC_KEY,
@@ -277,10 +278,13 @@ def camera_section(spec, model: str, mirror: bool) -> None:
         speaker = live.CueSpeaker()
         spoken = 0
         while ctx.state.playing:
-            processor = ctx.video_processor
-            if processor is not None:
-                st.session_state["live_processor"] = processor.processor
-                snap = processor.processor.snapshot()
+            adapter = ctx.video_processor
+            processor = adapter.processor if adapter is not None else None
+            if adapter is not None and adapter.error:
+                slots["error"].error(f"The pose model could not be loaded: {adapter.error}")
+            elif processor is not None:
+                st.session_state["live_processor"] = processor
+                snap = processor.snapshot()
                 show_live_numbers(slots, snap, spec)
                 cue = getattr(snap.report, "cue", None)
                 say = speaker.update(getattr(cue, "text", ""), snap.t_ms) if voice else None
@@ -288,7 +292,7 @@ def camera_section(spec, model: str, mirror: bool) -> None:
                     spoken += 1
                     speak(voice_slot, say, spoken)
             else:
-                slots["state"].info("Connecting...")
+                slots["state"].info("Connecting and loading the pose model...")
             time.sleep(POLL_S)
     else:
         st.session_state.pop("live_settings", None)
@@ -370,7 +374,7 @@ def main() -> None:
         model = st.radio("Pose model", ["lite", "full"], horizontal=True,
                          help="lite is faster; full is a little more accurate")
         source = st.radio("Source", ["Camera", "Video file"], horizontal=True)
-        mirror = st.checkbox("Mirror", value=(source == "Camera"),
+        mirror = st.checkbox("Mirror", value=(source == "Camera"), key=f"mirror_{source}",
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")
         st.markdown("**How to place the camera**")

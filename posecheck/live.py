@@ -381,15 +381,45 @@ class LiveProcessor:
 class WebrtcFrameProcessor:
     """streamlit-webrtc video processor: ``av.VideoFrame`` in, annotated frame out.
 
+    ``processor`` is a :class:`LiveProcessor` or a function building one. A function is run on
+    a background thread: streamlit-webrtc calls the page's factory while it answers the
+    browser's offer, under a 10 s limit, and loading MediaPipe on a busy machine can take
+    several seconds. Until it is ready, frames go back with "Loading the pose model...".
+
     ``flip=True`` turns the camera picture into a mirror view before analysis (the
     processor is then told its frames are mirrored, so sides stay the subject's).
     Built by the page's ``video_processor_factory``: one per connection.
     """
 
-    def __init__(self, processor: LiveProcessor, flip: bool = False) -> None:
-        self.processor = processor
+    def __init__(self, processor: "LiveProcessor | Callable[[], LiveProcessor]",
+                 flip: bool = False) -> None:
         self.flip = flip
         self.clock = FrameClock()
+        self.error = ""
+        self._processor: LiveProcessor | None = None
+        self._ready = threading.Event()
+        if isinstance(processor, LiveProcessor):
+            self._processor = processor
+            self._ready.set()
+        else:
+            threading.Thread(target=self._build, args=(processor,), daemon=True,
+                             name="posecheck-load-model").start()
+
+    def _build(self, build: Callable[[], LiveProcessor]) -> None:
+        try:
+            self._processor = build()
+        except Exception as exc:  # noqa: BLE001 - shown on the frames and the page
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ready.set()
+
+    @property
+    def processor(self) -> LiveProcessor | None:
+        """The processor, or ``None`` while it is still loading (or failed to load)."""
+        return self._processor
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self._ready.wait(timeout)
 
     def recv(self, frame: Any) -> Any:
         import av
@@ -399,8 +429,13 @@ class WebrtcFrameProcessor:
             image = np.ascontiguousarray(image[:, ::-1])
         tb = float(frame.time_base) if frame.time_base is not None else None
         t_ms = self.clock.update(frame.pts, tb)
+        processor = self._processor
+        if processor is None:
+            line = f"error: {self.error}" if self.error else "Loading the pose model..."
+            return av.VideoFrame.from_ndarray(annotate(image, None, extra_lines=[line]),
+                                              format="bgr24")
         try:
-            out = self.processor.process(image, t_ms)
+            out = processor.process(image, t_ms)
         except Exception as exc:  # noqa: BLE001 - an exception here would end the stream
             # The snapshot carries the error to the page; the video keeps flowing.
             out = annotate(image, None, extra_lines=[f"error: {type(exc).__name__}"])
@@ -409,11 +444,13 @@ class WebrtcFrameProcessor:
     async def recv_queued(self, frames: list[Any]) -> list[Any]:
         """Frames that queued up while the model was busy: only the newest is processed,
         the others are dropped (counted in the snapshot), so the picture never lags."""
-        self.processor.note_dropped(len(frames) - 1)
+        if self._processor is not None:
+            self._processor.note_dropped(len(frames) - 1)
         return [self.recv(frames[-1])]
 
     def on_ended(self) -> None:
-        self.processor.close()
+        if self._processor is not None:
+            self._processor.close()
 
 
 # ---------------------------------------------------------------------- video files

@@ -179,7 +179,13 @@ def click_start(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=N
         stop_button(page).wait_for(state="visible", timeout=timeout_s * 1000)
     except Exception:
         return False
-    first = progress(page) if progress else None
+    first = None
+    if progress is not None:  # wait for the first frames (model loading can take a while)
+        deadline = time.monotonic() + timeout_s
+        while (first := progress(page)) <= 0 and time.monotonic() < deadline:
+            if not stop_button(page).is_visible():
+                return False
+            time.sleep(0.3)
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline:
         if not stop_button(page).is_visible():

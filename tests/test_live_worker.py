@@ -227,6 +227,38 @@ def test_an_error_on_one_frame_keeps_the_stream_going():
     assert "model crashed" in proc.snapshot().error
 
 
+def test_adapter_builds_the_processor_in_the_background_and_shows_loading():
+    av = pytest.importorskip("av")
+    gate = threading.Event()
+    built = []
+
+    def build():
+        gate.wait(5)
+        proc, _ = make_processor()
+        built.append(proc)
+        return proc
+
+    adapter = WebrtcFrameProcessor(build)
+    frame = av.VideoFrame.from_ndarray(IMG, format="bgr24")
+    frame.pts, frame.time_base = 0, Fraction(1, 90000)
+    out = adapter.recv(frame)  # not ready: the frame comes back with a note, no waiting
+    assert adapter.processor is None and not np.array_equal(out.to_ndarray(format="bgr24"), IMG)
+    gate.set()
+    assert adapter.wait_ready(5) and adapter.processor is built[0]
+    frame.pts = 3000
+    adapter.recv(frame)
+    assert adapter.processor.snapshot().frames == 1
+
+
+def test_adapter_reports_a_model_that_fails_to_load():
+    def build():
+        raise PosecheckError("no model here")
+
+    adapter = WebrtcFrameProcessor(build)
+    assert adapter.wait_ready(5)
+    assert adapter.processor is None and "no model here" in adapter.error
+
+
 # ---------------------------------------------------------------------------- summary
 def point(t_ms, valid=True, failing=(), side="left", held=0.0) -> TimelinePoint:
     return TimelinePoint(t_ms=t_ms, has_pose=True, in_pose=True, valid=valid, side=side,
