@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from posecheck.labels import FALSE, TRUE, UNLABELLED, ClipLabels, FrameTruth
+from posecheck.labels import FALSE, TRUE, UNLABELLED, ClipLabels
 
 PASS, FAIL, UNKNOWN = 1, 0, -1
 MAX_GAP_S = 0.5  # s; a longer frame interval is a dropout and weighs one typical frame
