@@ -430,3 +430,24 @@ def test_a_crashing_worker_costs_only_its_own_video(tmp_path, monkeypatch):
     assert "crashed" in rows["crashme.mp4"]["error"]
     for name in ("a.mp4", "b.mp4"):
         assert "crashed" not in rows[name]["error"] and name in rows[name]["error"]
+
+
+@pytest.mark.slow
+def test_auto_says_none_for_squats_and_walking_and_finds_a_held_stretch(tmp_path, footage_dir):
+    """--stretch auto on real clips: negatives give "none"; a held cobra is recognised.
+    Landmarks come from the shared cache when present (the model runs once per machine)."""
+    clips = {"footage/negatives/neg_squat_side_prak.mp4": "none",
+             "footage/negatives/neg_walking_side_sports2d.mp4": "none",
+             "footage/cobra/cobra_side_aris.mp4": "cobra"}
+    paths = [footage_path(c) for c in clips]
+    out = tmp_path / "out"
+    status = batch.main([str(p) for p in paths] + ["--out", str(out), "--quiet", "--no-plots",
+                                                   "--stretch", "auto"])
+    assert status == 0
+    got = {Path(r["video"]).name: r for r in summary_rows(out)}
+    for rel, expected in clips.items():
+        row = got[Path(rel).name]
+        assert row["stretch"] == expected, (rel, row["segments"])
+    report = json.loads((out / got["cobra_side_aris.mp4"]["report"]).read_text())
+    seg = report["recognition"]["segments"][0]
+    assert seg["stretch"] == "cobra" and seg["end_s"] - seg["start_s"] >= 3.0
