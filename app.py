@@ -207,8 +207,9 @@ def show_summary(summary: live.SessionSummary, spec, title: str = "Session summa
                     help=f"{summary.frames} frames, pose found in "
                          f"{100 * summary.pose_fraction:.0f}%")
     if summary.holds:
-        st.dataframe([{"side": h.side, "rep": h.rep, "valid s": round(h.valid_s, 1)}
-                      for h in summary.holds], hide_index=True)
+        st.dataframe([{"side": h.side, "hold": h.rep, "from s": round(h.start_s, 1),
+                       "to s": round(h.end_s, 1), "valid s": round(h.valid_s, 1),
+                       "completed": h.completed} for h in summary.holds], hide_index=True)
     if summary.faults_s:
         st.markdown("**Most frequent faults**")
         st.markdown("\n".join(f"- {check_label(spec, cid)}: {secs:.1f} s"

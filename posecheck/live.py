@@ -120,9 +120,14 @@ class LiveSnapshot:
 
 @dataclass(frozen=True)
 class HoldSummary:
+    """One hold of the session (``timer.Hold``), numbered per side."""
+
     side: str
-    rep: int
+    rep: int  # 1-based among the holds on this side
     valid_s: float
+    start_s: float = 0.0
+    end_s: float = 0.0
+    completed: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,9 +170,15 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: Any = None) -> Ses
     by_side = {str(k): float(v) for k, v in (getattr(hold, "valid_s_by_side", None) or {}).items()}
     reps = {str(k): int(v) for k, v in (getattr(hold, "reps_by_side", None) or {}).items()}
     holds = []
-    for i, h in enumerate(getattr(hold, "holds", None) or ()):
-        holds.append(HoldSummary(side=str(_get(h, "side", "")), rep=int(_get(h, "rep", i + 1)),
-                                 valid_s=float(_get(h, "valid_s", _get(h, "hold_valid_s", 0.0)))))
+    per_side: Counter[str] = Counter()
+    for h in getattr(hold, "holds", None) or ():
+        side = str(_get(h, "side", ""))
+        per_side[side] += 1
+        holds.append(HoldSummary(side=side, rep=per_side[side],
+                                 valid_s=float(_get(h, "valid_s", 0.0)),
+                                 start_s=float(_get(h, "start_s", 0.0)),
+                                 end_s=float(_get(h, "end_s", 0.0)),
+                                 completed=bool(_get(h, "completed", False))))
     return SessionSummary(
         duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
         frames=len(points),

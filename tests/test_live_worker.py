@@ -282,16 +282,16 @@ def test_summary_caps_a_stalled_stream():
 
 
 def test_summary_takes_sides_and_holds_from_the_last_report():
-    @dataclass
-    class H:
-        side: str
-        valid_s: float
+    from posecheck.timer import Hold
 
+    holds = (Hold("left", 2.0, 33.0, 30.0, True), Hold("right", 50.0, 60.0, 4.5, False),
+             Hold("right", 70.0, 80.0, 8.0, False))
     hold = StubHold(valid_s_by_side={"left": 30.0, "right": 12.5},
-                    reps_by_side={"left": 1, "right": 0}, holds=(H("left", 30.0),))
+                    reps_by_side={"left": 1, "right": 0}, holds=holds)
     s = summarize([point(0)], StubReport(0, None, True, True, True, {}, hold))
     assert s.valid_s_by_side == {"left": 30.0, "right": 12.5} and s.total_valid_s == 42.5
-    assert s.holds[0].side == "left" and s.holds[0].valid_s == 30.0
+    assert [(h.side, h.rep, h.valid_s, h.completed) for h in s.holds] == [
+        ("left", 1, 30.0, True), ("right", 1, 4.5, False), ("right", 2, 8.0, False)]
 
 
 # ---------------------------------------------------------------------------- voice cues
