@@ -37,14 +37,15 @@ st.set_page_config(page_title="posecheck - stretch check", layout="wide")
 
 
 # ---------------------------------------------------------------------------- cached parts
-@st.cache_resource(show_spinner=False)
+# Specs are re-read after a minute, so edited thresholds show without a restart.
+@st.cache_resource(show_spinner=False, ttl=60)
 def spec_ids() -> list[str]:
     from posecheck.specs import list_specs
 
     return list_specs()
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, ttl=60)
 def get_spec(spec_id: str):
     from posecheck.specs import load_spec
 
