@@ -531,8 +531,11 @@ def limit_threads() -> None:
 
 
 def _worker_init(q: Any) -> None:
+    import signal
+
     global _WORKER_QUEUE
     _WORKER_QUEUE = q
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     limit_threads()
 
 
@@ -722,55 +725,62 @@ def _run_serial(jobs: Sequence[Job], progress: Progress,
 
 def _run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
                   results: dict[str, VideoResult]) -> None:
-    """Run jobs in spawned processes. If a worker dies (a native crash in a decoder or the
-    model), the videos it may have held are retried alone; a second crash is that video's
-    error."""
+    """Run jobs in spawned processes.
+
+    If a worker dies (a native crash in a decoder or the model), every video that may have
+    been in it becomes a suspect and is retried alone; a suspect that crashes again gets an
+    error row. Each round either finishes a video or makes one a suspect, so this ends.
+    """
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     ctx = mp.get_context("spawn")
     pending = list(jobs)
-    crashed_once: set[str] = set()
+    suspects: set[str] = set()
     while pending:
-        q = ctx.Queue()
-        n = min(workers, len(pending))
-        # A retried (crash-suspect) job runs alone, so it cannot take others down with it.
-        alone = [j for j in pending if j.slug in crashed_once]
+        alone = [j for j in pending if j.slug in suspects]
         batch = alone[:1] if alone else list(pending)
-        if alone:
-            n = 1
+        q = ctx.Queue()
         started: set[str] = set()
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(q,)) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=ctx,
+                                   initializer=_worker_init, initargs=(q,))
+        try:
             futures = {pool.submit(_worker_run, j): j for j in batch}
             broken = False
-            while futures:
+            while futures and not broken:
                 done, _ = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
                 _drain(q, progress, started)
                 for fut in done:
-                    job = futures.pop(fut)
                     try:
                         result = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        futures[fut] = job  # handled below with the others
                         break
+                    job = futures.pop(fut)
                     results[job.slug] = result
                     progress.finish(job.slug, result)
                     pending.remove(job)
-                if broken:
-                    break
             if broken:
                 _drain(q, progress, started)
-                for job in list(futures.values()):
-                    if job.slug in crashed_once:
+                unfinished = list(futures.values())
+                known = [j for j in unfinished if j.slug in started]
+                for job in known or unfinished:
+                    if job.slug in suspects:
                         result = _crash_result(job)
                         results[job.slug] = result
                         progress.finish(job.slug, result)
                         pending.remove(job)
-                    elif job.slug in started or len(futures) == 1:
-                        crashed_once.add(job.slug)
+                    else:
+                        suspects.add(job.slug)
+        except KeyboardInterrupt:
+            # Workers ignore Ctrl-C (no tracebacks from them); stop them here. Their files
+            # are written atomically, so nothing half-written stays behind.
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         q.close()
 
 
