@@ -329,7 +329,7 @@ def video_section(spec, model: str, mirror: bool) -> None:
     if video is None or not st.button("Analyse", type="primary"):
         if "video_result" in st.session_state:
             out, summary, spec_id = st.session_state["video_result"]
-            st.video(out)
+            st.columns([3, 2])[0].video(out)
             show_summary(summary, get_spec(spec_id), title="Summary of the video")
         return
     bar = st.progress(0.0, text="Analysing...")
@@ -351,7 +351,7 @@ def video_section(spec, model: str, mirror: bool) -> None:
     data = out.read_bytes()
     out.unlink(missing_ok=True)
     st.session_state["video_result"] = (data, summary, spec.id)
-    st.video(data)
+    st.columns([3, 2])[0].video(data)
     show_summary(summary, spec, title="Summary of the video")
 
 
