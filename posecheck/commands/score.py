@@ -36,12 +36,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "a .toml path, e.g. a tuned copy); default: each clip's own")
     parser.add_argument("--model", choices=MODELS, default="lite",
                         help="pose model whose cached landmarks are replayed (default: lite)")
+    add_smoothing(parser)
     parser.add_argument("--root", metavar="DIR",
                         help="folder the label file's video paths start from (overrides its "
                              "`root`)")
     parser.add_argument("--json", metavar="OUT", help="also write the scores as JSON")
     parser.add_argument("--per-clip", action="store_true", help="print a table per clip too")
     parser.set_defaults(func=run)
+
+
+def add_smoothing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--smoothing", choices=("batch", "live", "none"), default="batch",
+                        help="landmark smoothing as in `posecheck analyze`: batch (zero-phase, "
+                             "default), live (the live page's One Euro filter), none")
 
 
 def resolve_specs(labels: Any, spec_arg: str | None, warn: Callable[[str], None] = print
@@ -90,7 +97,8 @@ def unknown_check_warnings(clips: Sequence[Any], specs: dict[str, Any]) -> list[
 
 
 def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = "lite",
-                progress: Callable[[str], None] | None = None) -> list[Any]:
+                progress: Callable[[str], None] | None = None, smoothing: str = "batch"
+                ) -> list[Any]:
     """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""
     from posecheck.analysis import analyze_frames
     from posecheck.cache import load_or_estimate
@@ -107,7 +115,8 @@ def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model:
             progress(f"  {clip.video}")
         track = load_or_estimate(path, model, progress=False)
         spec = specs[clip.stretch]
-        report = analyze_frames(track.frames, spec, fps=track.info.fps, video=clip.video)
+        report = analyze_frames(track.frames, spec, fps=track.info.fps, video=clip.video,
+                                smoothing=smoothing)
         out.append(ClipTrace.from_report(report, clip.video, spec))
     return out
 
@@ -124,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     for w in unknown_check_warnings(clips, specs):
         print(f"posecheck score: warning: {w}", file=sys.stderr)
     traces = load_traces(labels, clips, specs, args.model,
-                         progress=lambda m: print(m, file=sys.stderr))
+                         progress=lambda m: print(m, file=sys.stderr), smoothing=args.smoothing)
     by_video = {c.video: c for c in clips}
     scores = [score_clip(tr, by_video[tr.video]) for tr in traces]
     overall = Summary(tuple(scores))
@@ -132,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
           " 'in' for in_position; 'counted' for valid. Numbers are labelled seconds; UNKNOWN "
           "time only lowers coverage.")
     result: dict[str, Any] = {"labels": str(Path(args.labels)), "model": args.model,
+                              "smoothing": args.smoothing,
                               "positive_class": {"checks": "FAIL", "in_position": "in",
                                                  "valid": "counted as valid hold"},
                               "stretches": {}}

@@ -63,6 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", choices=MODELS, default="lite",
                         help="pose model whose cached landmarks are replayed (default: lite)")
     parser.add_argument("--root", metavar="DIR", help="override the label file's video root")
+    from posecheck.commands.score import add_smoothing
+    add_smoothing(parser)
     parser.add_argument("--out", metavar="FILE",
                         help="tuned spec path (default pose_specs/tuned/<id>.tuned.toml)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
@@ -171,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{spec.id}: {len(clips)} labelled clips -> train {len(train)}, held-out test "
           f"{len(test)} (split {args.split:g}, seed {args.seed})", file=sys.stderr)
     traces = load_traces(labels, clips, specs, args.model,
-                         progress=lambda m: print(m, file=sys.stderr))
+                         progress=lambda m: print(m, file=sys.stderr), smoothing=args.smoothing)
     by_video = {c.video: c for c in clips}
     try:
         result = tune(traces, by_video, spec, train=train, test=test, check_ids=args.checks,
@@ -214,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
               f"fail/out {r.fail_s:.1f} s; {r.evaluated} settings{note}")
     payload: dict[str, Any] = {
         "spec": spec.id, "spec_source": str(spec.source_path), "labels": str(args.labels),
+        "model": args.model, "smoothing": args.smoothing,
         "split": args.split, "seed": args.seed, "objective": args.objective,
         "train": list(train), "test": list(test), "thresholds": result.thresholds,
         "timer": result.timer if args.timer else None, "changes": changes,
