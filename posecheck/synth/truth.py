@@ -107,7 +107,7 @@ def build_truth(*, clip_id: str, stretch: str, video: str, fps: float, width: in
     out_frames = []
     for k, (tf, pf) in enumerate(zip(frames, pose_frames)):
         row: dict[str, Any] = {
-            "index": tf.index, "t_ms": tf.t_ms, "t_s": round(tf.t_ms / 1000.0, 4),
+            "index": tf.index, "t_ms": tf.t_ms,
             "phase": tf.phase, "fault": tf.fault, "script_side": tf.side,
             "landmarks": None if not pf.has_pose else np.round(pf.xy, 1).tolist(),
         }
