@@ -204,7 +204,8 @@ def frame_scores(traces: Sequence[SpecTrace]) -> np.ndarray:
     """``(K, T)`` fit of each spec per frame, in [0, 1]: 0 when not in position, else the
     mean of four pieces of evidence, each in [0, 1]:
 
-    - in position (always 1 here);
+    - in position (always 1 here), and never for a frame whose camera view is known to be
+      wrong for the spec;
     - the camera view suits the spec (0.5 when unknown);
     - the share of the spec's form checks that pass (0.5 when none could be judged);
     - how specific the spec's recognition is: ``n_conditions / SPECIFIC_CONDITIONS``
@@ -216,6 +217,9 @@ def frame_scores(traces: Sequence[SpecTrace]) -> np.ndarray:
     passes = np.stack([t.pass_fraction for t in traces])
     passes = np.where(np.isnan(passes), 0.5, passes)
     view = np.stack([t.view_ok for t in traces])
+    # A spec cannot be checked from the wrong camera view (a lateral lunge filmed from the
+    # front has the 2D outline of a forward lunge filmed from the side): not a match.
+    in_pose = np.where(view == 0.0, 0.0, in_pose)
     view = np.where(np.isnan(view), 0.5, view)
     specific = np.array([[min(t.n_conditions, SPECIFIC_CONDITIONS) / SPECIFIC_CONDITIONS]
                          for t in traces])

@@ -145,3 +145,5 @@ def test_a_spec_for_another_camera_view_loses():
     front = SpecTrace("front_spec", np.ones(t.size, bool), np.full(t.size, 1.0),
                       view_ok=np.zeros(t.size))
     assert recognize(t, [front, side]).stretch == "side_spec"
+    # Alone, a spec seen from the wrong view is not recognised at all.
+    assert recognize(t, [front]).stretch == NONE
