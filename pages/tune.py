@@ -30,8 +30,9 @@ st.set_page_config(page_title="posecheck - tuning", layout="wide")
 
 # ---------------------------------------------------------------------------- cached parts
 @st.cache_resource(show_spinner="Loading landmarks (cached) and running the checks once...")
-def analysis(video: str, spec_path: str, model: str):
-    """The full analysis of one clip with the spec as saved (kept in memory, not copied)."""
+def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
+    """The full analysis of one clip with the spec as saved (kept in memory, not copied).
+    ``stamp`` (the spec file's mtime) makes an edited spec file a new cache entry."""
     from posecheck.analysis import analyze_frames
     from posecheck.cache import load_or_estimate
     from posecheck.specs import load_spec
@@ -42,13 +43,14 @@ def analysis(video: str, spec_path: str, model: str):
 
 
 @st.cache_data(show_spinner=False)
-def trace_arrays(video: str, label_video: str, spec_path: str, model: str) -> dict:
+def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
+                 stamp: float = 0.0) -> dict:
     """Per-frame metric values and decisions of one clip (plain arrays, cached)."""
     from posecheck.specs import load_spec
     from posecheck.tuning import ClipTrace
 
     spec = load_spec(spec_path)
-    tr = ClipTrace.from_report(analysis(video, spec_path, model), label_video, spec)
+    tr = ClipTrace.from_report(analysis(video, spec_path, model, stamp), label_video, spec)
     return {"t_ms": tr.t_ms, "values": dict(tr.values), "status": dict(tr.status),
             "in_pose": tr.in_pose, "side": tr.side, "has_pose": tr.has_pose,
             "view_ok": tr.view_ok}
@@ -240,6 +242,7 @@ def main() -> None:
     default = names.index(clip.stretch) if clip.stretch in names else 0
     spec_name = st.sidebar.selectbox("Spec", names, index=default, key="spec")
     spec = load_spec(choices[spec_name])
+    stamp = Path(spec.source_path).stat().st_mtime
     if spec.id != clip.stretch:
         st.warning(f"This clip is labelled for {clip.stretch!r}; the spec is {spec.id!r}. "
                    "Check labels that the spec does not have are ignored.")
@@ -249,7 +252,7 @@ def main() -> None:
                  "file's root.")
         return
     try:
-        arrays = trace_arrays(video, clip.video, str(spec.source_path), MODEL)
+        arrays = trace_arrays(video, clip.video, str(spec.source_path), MODEL, stamp)
     except PosecheckError as exc:
         st.error(str(exc))
         return
@@ -280,7 +283,7 @@ def main() -> None:
     t_now = float(tr.t_s[idx]) if n else 0.0
     left, right = st.columns([2, 3])
     with left:
-        report = analysis(video, str(spec.source_path), MODEL).frames[idx]
+        report = analysis(video, str(spec.source_path), MODEL, stamp).frames[idx]
         image = read_frame(video, idx)
         if image is not None:
             from posecheck.checks import Status
@@ -320,8 +323,8 @@ def main() -> None:
             if not Path(path).is_file():
                 st.warning(f"{c.video}: not found at {path}; skipped")
                 continue
-            t = make_trace(trace_arrays(path, c.video, str(spec.source_path), MODEL), c.video,
-                           spec)
+            t = make_trace(trace_arrays(path, c.video, str(spec.source_path), MODEL, stamp),
+                           c.video, spec)
             sb.append(score_clip(t, c, replay(t)))
             sa.append(score_clip(t, c, replay(t, thresholds, timer)))
         st.dataframe(score_table(Summary(tuple(sb)), Summary(tuple(sa))), hide_index=True,
