@@ -492,6 +492,7 @@ def _segments_text(recognition: dict | None) -> str:
     if not recognition:
         return ""
     parts = [f"{s['stretch']} {s['start_s']:.1f}-{s['end_s']:.1f}s"
+             + (f" ({s['valid_s']:.1f}s valid)" if "valid_s" in s else "")
              for s in recognition.get("segments", [])]
     return "; ".join(parts)
 
@@ -1071,6 +1072,14 @@ def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info:
     rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
     rec_json = {**rec.to_json(), "sampled_fps": round(fps / step, 3) if fps else 0.0,
                 "specs": [sid for sid, _ in specs]}
+    # Each segment gets the valid time of its own spec inside it (the report's totals are
+    # the main stretch's over the whole clip).
+    full: dict[str, Any] = {}
+    for seg in rec_json["segments"]:
+        sid = seg["stretch"]
+        if sid not in full:
+            full[sid] = run_spec(frames, dict(specs)[sid], fps=fps, video=video)
+        seg.update(segment_hold(full[sid].frames, seg["start_s"], seg["end_s"]))
     if rec.stretch == recognize.NONE:
         report = {"stretch": recognize.NONE, "video": video, "fps": fps, "frames": len(frames),
                   "pose_frames": sum(1 for f in frames if f.has_pose), "sides": {},
@@ -1078,8 +1087,29 @@ def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info:
                                               "has_pose": f.has_pose} for f in frames]}
         return Outcome(report, None, None, None, rec_json)
     spec = dict(specs)[rec.stretch]
-    analysis = run_spec(frames, spec, fps=fps, video=video)
+    analysis = full[rec.stretch]
     return Outcome(analysis.to_json(), rec.stretch, spec, analysis, rec_json)
+
+
+def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
+                 ) -> dict[str, Any]:
+    """Valid seconds inside ``[start_s, end_s)`` and the stretched side(s) seen there.
+
+    A frame counts for the time until the next frame (the last one for the median step).
+    """
+    t = [r.t_ms / 1000.0 for r in frame_reports]
+    steps = [b - a for a, b in zip(t, t[1:])]
+    typical = sorted(steps)[len(steps) // 2] if steps else 0.0
+    valid_s = 0.0
+    sides: set[str] = set()
+    for i, r in enumerate(frame_reports):
+        if not start_s <= t[i] < end_s:
+            continue
+        if r.valid is True:
+            valid_s += steps[i] if i < len(steps) else typical
+        if r.in_pose and r.stretched_side:
+            sides.add(str(r.stretched_side))
+    return {"valid_s": round(valid_s, 3), "sides": sorted(sides)}
 
 
 def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:

@@ -451,3 +451,17 @@ def test_auto_says_none_for_squats_and_walking_and_finds_a_held_stretch(tmp_path
     report = json.loads((out / got["cobra_side_aris.mp4"]["report"]).read_text())
     seg = report["recognition"]["segments"][0]
     assert seg["stretch"] == "cobra" and seg["end_s"] - seg["start_s"] >= 3.0
+
+
+def test_segment_hold_counts_valid_time_inside_the_segment():
+    @dataclass
+    class R:
+        t_ms: int
+        valid: bool | None
+        in_pose: bool
+        stretched_side: str | None
+
+    reports = [R(100 * i, i >= 3, i >= 2, "left" if i < 8 else "right") for i in range(10)]
+    got = batch.segment_hold(reports, 0.25, 0.85)  # frames 3..8
+    assert got["valid_s"] == pytest.approx(0.6)   # frames 3-8 valid, 0.1 s each
+    assert got["sides"] == ["left", "right"]
