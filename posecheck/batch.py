@@ -57,6 +57,7 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS")
 PROGRESS_EVERY = 8  # frames between progress messages from a worker
+FILE_MODE = 0o644  # permissions of written files (temporary files start private)
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
 BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
@@ -188,6 +189,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600 files; reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(tmp)
@@ -1177,6 +1179,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
             raise VideoError(f"{video}: no frame could be decoded for the annotated video")
         writer.release()
         writer = None
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         if writer is not None:
@@ -1184,16 +1187,59 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
         _unlink_quietly(tmp)
 
 
+class _H264Writer:
+    """H.264 MP4 through PyAV (libx264): plays inside browsers, unlike OpenCV's mp4v.
+    One thread and fixed options, so the same frames give the same bytes."""
+
+    OPTIONS = {"crf": "23", "preset": "veryfast", "threads": "1"}
+
+    def __init__(self, path: str, fps: float, width: int, height: int) -> None:
+        import av
+        from fractions import Fraction
+
+        # yuv420p needs even sizes: drop a last odd row/column rather than rescale.
+        self.width, self.height = width - width % 2, height - height % 2
+        self._out = av.open(path, "w", format="mp4")
+        self._stream = self._out.add_stream("libx264",
+                                            rate=Fraction(fps).limit_denominator(1001))
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = dict(self.OPTIONS)
+        self._stream.codec_context.thread_count = 1
+        self._av = av
+
+    def write(self, bgr: Any) -> None:
+        frame = self._av.VideoFrame.from_ndarray(bgr[: self.height, : self.width], format="bgr24")
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
+
+    def release(self) -> None:
+        if self._out is None:
+            return
+        try:
+            for packet in self._stream.encode():
+                self._out.mux(packet)
+        finally:
+            self._out.close()
+            self._out = None
+
+
 def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
-    """MPEG-4 part 2 (``mp4v``): the one MP4 encoder every OpenCV build has, and fast.
-    (VP9 would play inside browsers but encodes about 40x slower; H.264 is not in the
-    OpenCV wheels.)"""
+    """H.264 through PyAV when it has libx264; else OpenCV's MPEG-4 part 2 (``mp4v``), which
+    every OpenCV build has but most browsers do not play. (OpenCV's wheels lack H.264; VP9
+    would play but encodes about 40x slower.)"""
     import cv2
 
+    if width >= 2 and height >= 2:
+        try:
+            return _H264Writer(path, fps, width, height)
+        except Exception:  # no PyAV or no libx264 in its FFmpeg: fall back
+            pass
     writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         writer.release()
-        raise VideoError(f"{path}: OpenCV cannot write an MP4 file here (no mp4v encoder)")
+        raise VideoError(f"{path}: cannot write an MP4 file here (no libx264 in PyAV, no mp4v "
+                         "in OpenCV)")
     return writer
 
 

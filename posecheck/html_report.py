@@ -32,6 +32,7 @@ tr.error td { background: #fdecea; }
 .card .numbers { flex: 1 1 280px; }
 .card h2 { font-size: 1.1em; margin: 0 0 .4em; word-break: break-all; }
 .err { color: #b42318; white-space: pre-wrap; }
+video { max-width: 900px; width: 100%; }
 .warn { color: #8a6100; }
 """
 
@@ -75,8 +76,8 @@ def _card(row: Mapping[str, Any], anchor: str) -> str:
         parts.append(f'<p class="err">{_e(row.get("error"))}</p>')
     annotated = row.get("annotated") or ""
     if annotated:
-        # MPEG-4 part 2 does not play inside most browsers: a link opens a video player.
-        parts.append(f'<p><a href="{_href(annotated)}">annotated video (MP4)</a></p>')
+        parts.append(f'<video controls preload="none" src="{_href(annotated)}"></video>'
+                     f'<p><a href="{_href(annotated)}">annotated video (MP4)</a></p>')
     parts.append("</div>")
 
     rows: list[tuple[str, str]] = [("status", row.get("status", ""))]

@@ -465,3 +465,26 @@ def test_segment_hold_counts_valid_time_inside_the_segment():
     got = batch.segment_hold(reports, 0.25, 0.85)  # frames 3..8
     assert got["valid_s"] == pytest.approx(0.6)   # frames 3-8 valid, 0.1 s each
     assert got["sides"] == ["left", "right"]
+
+
+def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monkeypatch):
+    av = pytest.importorskip("av")
+    good = make_video(tmp_path / "good.mp4", frames=9, size=(65, 49))  # odd sizes
+    drawn = []
+    monkeypatch.setattr(batch, "_annotate", lambda img, rep: drawn.append(rep) or img)
+
+    def with_frames(frames, specs, info, video, auto=False, **options):
+        outcome = fake_analyze(frames, specs, info, video, auto)
+        outcome.analysis = type("A", (), {"frames": [type("R", (), {"index": f.index})()
+                                                     for f in frames]})()
+        return outcome
+
+    monkeypatch.setattr(batch, "analyze_track", with_frames)
+    status, out = run(tmp_path, good, extra=["--annotate"])
+    assert status == 0 and len(drawn) == 9
+    row = summary_rows(out)[0]
+    with av.open(str(out / row["annotated"])) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) == 9
+    assert oct((out / row["report"]).stat().st_mode & 0o777) == "0o644"
