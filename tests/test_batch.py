@@ -488,3 +488,24 @@ def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monke
         assert stream.codec_context.name == "h264"
         assert sum(1 for _ in container.decode(stream)) == 9
     assert oct((out / row["report"]).stat().st_mode & 0o777) == "0o644"
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+@pytest.mark.slow
+def test_sample_videos_give_complete_reports(tmp_path):
+    clips = sorted(p for p in SAMPLES.glob("*.mp4") if not p.name.startswith("."))[:2]
+    if not clips:
+        pytest.skip("no sample_videos/*.mp4 yet")
+    out = tmp_path / "out"
+    status = batch.main([str(c) for c in clips] + ["--out", str(out), "--quiet", "--stretch",
+                                                   "auto"])
+    rows = summary_rows(out)
+    assert status == 0, [r["error"] for r in rows]
+    for row in rows:
+        report = json.loads((out / row["report"]).read_text())
+        assert report["status"] == "ok" and report["pose_frames"] > 0
+        assert report["recognition"]["specs"]  # auto tried the bundled specs
+        assert (out / row["plot"]).is_file()
+    assert "<img" in (out / "index.html").read_text()
