@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
@@ -194,23 +195,25 @@ def bench_clicks(args: argparse.Namespace) -> None:
         cam = bh.to_mjpeg(args.clip, Path(tmp) / "cam.mjpeg", max_s=10)
         for fix in ("0", "1"):
             log = Path(tmp) / f"server{fix}.log"
-            dropped = 0
+            outcomes: Counter[str] = Counter()
             with bh.streamlit_server(env={**env, "POSECHECK_WEBRTC_STALE_FIX": fix},
                                      log=log) as url, bh.chromium(cam) as ctx:
                 page = ctx.new_page()
                 page.goto(url)
                 bh.start_button(page).wait_for(timeout=60000)
                 for _ in range(args.clicks):
-                    if not bh.click_start(page, settle_s=args.settle, progress=bh.frames_shown):
-                        dropped += 1
+                    outcomes[bh.start_outcome(page, settle_s=args.settle,
+                                              progress=bh.frames_shown)] += 1
                     try:
                         bh.click_stop(page)
                     except Exception:
                         page.reload()
                         bh.start_button(page).wait_for(timeout=60000)
             text = log.read_text()
+            failed = {k: v for k, v in outcomes.items() if k != "ok"}
             print(f"fix {'on ' if fix == '1' else 'off'}: {args.clicks} Start clicks, "
-                  f"{dropped} dropped, {text.count('as stale (run count')} stale-state resets, "
+                  f"{sum(failed.values())} failed {failed or ''}, "
+                  f"{text.count('as stale (run count')} stale-state resets, "
                   f"{text.count('reset prevented')} prevented (stress delay "
                   f"{args.stress_delay:g} s)", flush=True)
 

@@ -174,26 +174,37 @@ def click_start(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=N
     returns ``False``. ``progress(page) -> number``, when given, must grow during the
     settle time (e.g. the count of processed frames the page shows).
     """
+    return start_outcome(page, settle_s, timeout_s, progress) == "ok"
+
+
+def start_outcome(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=None) -> str:
+    """Click Start and say what happened: ``"ok"``, ``"no stop button"`` (the click did not
+    take), ``"back to start"`` (the stream ended by itself), ``"no frames"`` (none within
+    ``timeout_s``) or ``"stalled"`` (frames stopped moving)."""
     start_button(page).click(timeout=timeout_s * 1000)
     try:
         stop_button(page).wait_for(state="visible", timeout=timeout_s * 1000)
     except Exception:
-        return False
+        return "no stop button"
     first = None
     if progress is not None:  # wait for the first frames (model loading can take a while)
         deadline = time.monotonic() + timeout_s
         while (first := progress(page)) <= 0 and time.monotonic() < deadline:
             if not stop_button(page).is_visible():
-                return False
+                return "back to start"
             time.sleep(0.3)
+        if first <= 0:
+            return "no frames"
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline:
         if not stop_button(page).is_visible():
-            return False
+            return "back to start"
         time.sleep(0.2)
     if not stop_button(page).is_visible():
-        return False
-    return progress is None or progress(page) > first
+        return "back to start"
+    if progress is not None and progress(page) <= first:
+        return "stalled"
+    return "ok"
 
 
 def frames_shown(page) -> int:
