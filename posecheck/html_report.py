@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
 
@@ -60,6 +61,16 @@ def _sides(row: Mapping[str, Any]) -> list[str]:
 
 def _checks(row: Mapping[str, Any]) -> list[str]:
     return sorted(k[len("pass_"):] for k in row if k.startswith("pass_") and row[k] != "")
+
+
+def short_names(videos: Sequence[str]) -> list[str]:
+    """The videos' paths below their common folder (the full path is in the card)."""
+    paths = [str(v) for v in videos]
+    try:
+        common = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths])
+    except ValueError:  # no paths, or a mix of drives
+        return paths
+    return [os.path.relpath(os.path.abspath(p), common) for p in paths]
 
 
 def _card(row: Mapping[str, Any], anchor: str) -> str:
@@ -130,9 +141,10 @@ def render_index(rows: Sequence[Mapping[str, Any]], title: str = "posecheck anal
              '<a href="summary.json">summary.json</a></p>',
            "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
     anchors = [f"v{i}" for i in range(len(rows))]
-    for r, anchor in zip(rows, anchors):
+    names = short_names([r.get("video", "") for r in rows])
+    for r, anchor, name in zip(rows, anchors, names):
         ok = r.get("status") == "ok"
-        cells = [f'<td><a href="#{anchor}">{_e(r.get("video"))}</a></td>',
+        cells = [f'<td><a href="#{anchor}">{_e(name)}</a></td>',
                  f'<td class="status-{"ok" if ok else "error"}">{_e(r.get("status"))}</td>',
                  f"<td>{_e(r.get('stretch', ''))}</td>"]
         cells += [f'<td class="num">{_e(_fmt(r.get(f"{s}_valid_hold_s")))}</td>' for s in sides]

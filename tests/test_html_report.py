@@ -37,3 +37,10 @@ def test_no_absolute_or_remote_links():
 def test_interrupted_batch_lists_pending_videos():
     page = render_index([OK], pending=["/data/next.mp4"])
     assert "Not done yet" in page and "/data/next.mp4" in page
+
+
+def test_table_shows_paths_below_the_common_folder():
+    rows = [dict(OK, video="/data/set/lunge/a.mp4"), dict(OK, video="/data/set/bridge/b.mp4")]
+    page = render_index(rows)
+    assert ">lunge/a.mp4</a>" in page and ">bridge/b.mp4</a>" in page
+    assert "<h2>/data/set/lunge/a.mp4</h2>" in page  # the card keeps the full path
