@@ -57,6 +57,7 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "TF_NUM_INTRAOP_THREADS",
               "TF_NUM_INTEROP_THREADS")
 PROGRESS_EVERY = 8  # frames between progress messages from a worker
+DEFAULT_MAX_FRAMES = 36000  # frames; about 2 GB of analysis state at ~55 KB a frame
 FILE_MODE = 0o644  # permissions of written files (temporary files start private)
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
@@ -94,6 +95,10 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the videos are mirrored (selfie camera): swap left and right")
     parser.add_argument("--no-plots", dest="plots", action="store_false",
                         help="skip the PNG plots (and their pictures in index.html)")
+    parser.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES, metavar="N",
+                        help="longest clip analysed, in frames (default: "
+                             f"{DEFAULT_MAX_FRAMES}, 20 min at 30 fps; the analysis keeps about "
+                             "55 KB a frame in memory)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -265,6 +270,7 @@ class Job:
     force: bool = False
     smoothing: str = "batch"
     mirrored: bool = False
+    max_frames: int = DEFAULT_MAX_FRAMES
 
     @property
     def options(self) -> dict[str, Any]:
@@ -375,11 +381,21 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
                                skipped=True, frames=0, seconds=time.monotonic() - t0)
 
     info = video_info(video)
+    if info.frame_count > job.max_frames:
+        raise _too_long(job, info.frame_count)
     frames, scale, fresh = landmark_frames(video, job, info, progress, video_sha)
+    if len(frames) > job.max_frames:
+        raise _too_long(job, len(frames))
     if not frames:
         raise VideoError(f"{job.video}: no frame could be decoded; the file is empty or "
                          "damaged (re-encode it, e.g. to H.264 MP4)")
     return Prepared(video_sha, specs, spec_hash, info, frames, scale, fresh, t0)
+
+
+def _too_long(job: Job, frames: int) -> VideoError:
+    return VideoError(f"{job.video}: {frames} frames is longer than --max-frames "
+                      f"{job.max_frames}; split the clip (or raise --max-frames if the machine "
+                      "has the memory: about 55 KB a frame)")
 
 
 def complete_video(job: Job, p: Prepared) -> VideoResult:
@@ -646,7 +662,8 @@ def run(args: argparse.Namespace) -> int:
                 annotate=args.annotate, plots=getattr(args, "plots", True),
                 use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force,
                 smoothing=getattr(args, "smoothing", "batch"),
-                mirrored=getattr(args, "mirrored", False))
+                mirrored=getattr(args, "mirrored", False),
+                max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES))
             for f, s in zip(files, slugs)]
     out.mkdir(parents=True, exist_ok=True)
 
@@ -878,7 +895,8 @@ def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
             progress(job.slug, len(cached), len(cached))
             return cached, model_scale(info), False
     frames, scale = estimate_frames(video, job.model_path, info,
-                                    lambda done: progress(job.slug, done, max(total, done)))
+                                    lambda done: progress(job.slug, done, max(total, done)),
+                                    max_frames=job.max_frames)
     progress(job.slug, len(frames), len(frames))
     return frames, scale, True
 
@@ -947,7 +965,8 @@ def _downscaled(frames: Iterator[tuple[int, int, Any]], scale: float) -> Iterato
 
 def estimate_frames(video: Path, model_path: str, info: Any,
                     on_frame: Callable[[int], None] = lambda n: None,
-                    max_side: int = MODEL_MAX_SIDE) -> tuple[list[Any], float]:
+                    max_side: int = MODEL_MAX_SIDE,
+                    max_frames: int | None = None) -> tuple[list[Any], float]:
     """Run the model over every frame; landmarks come back in the video's own pixels.
 
     Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
@@ -964,6 +983,10 @@ def estimate_frames(video: Path, model_path: str, info: Any,
                                             PREFETCH_FRAMES):
             if STOP.is_set():
                 raise KeyboardInterrupt
+            if max_frames is not None and len(frames) >= max_frames:
+                # The container under-announced its length: stop before memory runs out.
+                raise VideoError(f"{video}: more than --max-frames {max_frames} frames; "
+                                 "split the clip (or raise --max-frames)")
             pf = est.process(image, t_ms, index=index)
             if scale < 1.0:
                 pf = _to_size(pf, info.width, info.height)

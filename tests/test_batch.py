@@ -89,7 +89,7 @@ def fake_pipeline(monkeypatch, tmp_path):
     """Batch with the model, specs and analysis faked; counts model runs."""
     calls = {"estimate": 0}
 
-    def estimate(video, model_path, info, on_frame=lambda n: None, max_side=1280):
+    def estimate(video, model_path, info, on_frame=lambda n: None, **options):
         calls["estimate"] += 1
         return fake_frames(info), 1.0
 
@@ -509,3 +509,13 @@ def test_sample_videos_give_complete_reports(tmp_path):
         assert report["recognition"]["specs"]  # auto tried the bundled specs
         assert (out / row["plot"]).is_file()
     assert "<img" in (out / "index.html").read_text()
+
+
+def test_too_long_clip_is_an_error_row_before_any_model_run(tmp_path, fake_pipeline):
+    long = make_video(tmp_path / "long.mp4", frames=30)
+    short = make_video(tmp_path / "short.mp4", frames=10)
+    status, out = run(tmp_path, long, short, extra=["--max-frames", "20"])
+    rows = {Path(r["video"]).name: r for r in summary_rows(out)}
+    assert status == 1 and "--max-frames 20" in rows["long.mp4"]["error"]
+    assert rows["short.mp4"]["status"] == "ok"
+    assert fake_pipeline["estimate"] == 1  # only the short clip went through the model
