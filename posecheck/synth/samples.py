@@ -273,10 +273,10 @@ def sample_clips() -> list[Clip]:
         others=(passer,))
 
     dl = "deep_lunge"
-    add("deep_lunge_good_right", dl, "right knee down, good form 12 s", [S("right", 12.0)])
-    add("deep_lunge_lean40_left", dl, "left knee down, torso leaning 40 deg forward",
+    add("deep_lunge_good_right", dl, "right leg back, good form 12 s", [S("right", 12.0)])
+    add("deep_lunge_lean40_left", dl, "left leg back, torso leaning 40 deg forward",
         [S("left", 12.0, "lean_forward")], facing=-1)
-    add("deep_lunge_drift_knee_right", dl, "right knee down: good 4 s, front knee past toes "
+    add("deep_lunge_drift_knee_right", dl, "right leg back: good 4 s, front knee past toes "
         "5 s, good 4 s", [S("right", 4.0), S("right", 5.0, "knee_over_toes"), S("right", 4.0)])
     add("deep_lunge_switch", dl, "left 6 s, then right 6 s", [S("left", 6.0), S("right", 6.0)])
 
@@ -366,7 +366,7 @@ def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None
             print(f"[synth] {c.id} ({c.frame_count} frames)", flush=True)
         video, truth = write_clip(c, out_dir)
         written += [video, truth]
-    if not only:
+    if not only or set(only) == {c.id for c in sample_clips()}:
         readme = Path(out_dir) / "README.md"
         _atomic_write(readme, samples_readme(sample_clips(), Path(out_dir)).encode())
         written.append(readme)
@@ -389,7 +389,9 @@ def samples_readme(clips: list[Clip], out_dir: Path) -> str:
         tp = out_dir / f"{c.id}.truth.json"
         if tp.is_file():
             summary = json.loads(tp.read_text()).get("summary", {})
-            vh = summary.get("valid_hold_s") or summary.get("scripted_hold_s")
+            vh = summary.get("scripted_hold_s")
+            if summary.get("sides"):
+                vh = {k: v.get("valid_hold_s", 0.0) for k, v in summary["sides"].items()}
             if isinstance(vh, dict):
                 hold = ", ".join(f"{k} {float(v):.1f}" for k, v in sorted(vh.items()))
             elif vh is not None:
