@@ -120,20 +120,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # ============================================================================ inputs
-def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def expand_paths(paths: Iterable[str], exclude: Path | None = None
+                 ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Media files named by ``paths`` (files, folders searched recursively, globs).
 
     Returns the files (deduplicated, in a stable order) and ``(path, error)`` pairs for
     arguments that name nothing, so they get an error row instead of stopping the batch.
     A file named explicitly is taken whatever its extension (reading it says if it is bad);
-    inside folders and globs only known video and image extensions count.
+    inside folders and globs only known video and image extensions count, and nothing under
+    ``exclude`` (the output folder: its annotated videos are not inputs).
     """
     found: list[Path] = []
     missing: list[tuple[str, str]] = []
+    explicit: set[Path] = set()
     for raw in paths:
         p = Path(raw).expanduser()
         if p.is_file():
             found.append(p)
+            explicit.add(p.resolve())
         elif p.is_dir():
             hits = sorted(f for f in p.rglob("*")
                           if f.is_file() and f.suffix.lower() in MEDIA_EXTENSIONS)
@@ -152,10 +156,13 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]
             found.extend(files)
         else:
             missing.append((raw, f"{raw} does not exist; check the path"))
+    skip = exclude.resolve() if exclude is not None else None
     seen: set[Path] = set()
     unique: list[Path] = []
     for f in found:
         key = f.resolve()
+        if skip is not None and key.is_relative_to(skip) and key not in explicit:
+            continue
         if key not in seen:
             seen.add(key)
             unique.append(f)
@@ -649,7 +656,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise PosecheckError(f"--workers must be at least 1, got {args.workers}")
     out = Path(args.out)
-    files, missing = expand_paths(args.paths)
+    files, missing = expand_paths(args.paths, exclude=out)
     if not files and not missing:
         raise PosecheckError("no input: give video files, folders or globs")
 

@@ -519,3 +519,15 @@ def test_too_long_clip_is_an_error_row_before_any_model_run(tmp_path, fake_pipel
     assert status == 1 and "--max-frames 20" in rows["long.mp4"]["error"]
     assert rows["short.mp4"]["status"] == "ok"
     assert fake_pipeline["estimate"] == 1  # only the short clip went through the model
+
+
+def test_output_folder_inside_the_input_folder_is_not_an_input(tmp_path, fake_pipeline):
+    make_video(tmp_path / "clip.mp4")
+    out = tmp_path / "out"
+    argv = [str(tmp_path), "--out", str(out), "--quiet", "--stretch", "fake_stretch",
+            "--cache-dir", str(tmp_path / "cache")]
+    assert batch.main(argv + ["--annotate"]) in (0, 1)
+    (out / "videos" / "x").mkdir(parents=True, exist_ok=True)
+    make_video(out / "videos" / "x" / "annotated.mp4")
+    batch.main(argv)
+    assert [Path(r["video"]).name for r in summary_rows(out)] == ["clip.mp4"]
