@@ -983,9 +983,16 @@ def estimate_frames(video: Path, model_path: str, info: Any,
     from posecheck.video import iter_frames
 
     scale = model_scale(info, max_side)
-    mode = "image" if info.is_image else "video"
     frames: list[Any] = []
-    with PoseEstimator(model_path, running_mode=mode) as est:
+    if info.is_image:
+        # IMAGE mode keeps no state between calls, so one landmarker serves every image
+        # (creating one costs more than running it once).
+        est = _image_estimator(model_path)
+        for index, t_ms, image in _downscaled(iter_frames(video), scale):
+            pf = est.process(image, t_ms, index=index)
+            frames.append(_to_size(pf, info.width, info.height) if scale < 1.0 else pf)
+        return frames, scale
+    with PoseEstimator(model_path, running_mode="video") as est:
         for index, t_ms, image in _prefetch(_downscaled(iter_frames(video), scale),
                                             PREFETCH_FRAMES):
             if STOP.is_set():
@@ -1001,6 +1008,19 @@ def estimate_frames(video: Path, model_path: str, info: Any,
             if len(frames) % PROGRESS_EVERY == 0:
                 on_frame(len(frames))
     return frames, scale
+
+
+_IMAGE_ESTIMATORS: dict[tuple[str, int], Any] = {}
+
+
+def _image_estimator(model_path: str) -> Any:
+    """This thread's IMAGE-mode estimator for a model, made on first use."""
+    from posecheck.estimator import PoseEstimator
+
+    key = (str(model_path), threading.get_ident())
+    if key not in _IMAGE_ESTIMATORS:
+        _IMAGE_ESTIMATORS[key] = PoseEstimator(model_path, running_mode="image")
+    return _IMAGE_ESTIMATORS[key]
 
 
 def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:
