@@ -531,3 +531,18 @@ def test_output_folder_inside_the_input_folder_is_not_an_input(tmp_path, fake_pi
     make_video(out / "videos" / "x" / "annotated.mp4")
     batch.main(argv)
     assert [Path(r["video"]).name for r in summary_rows(out)] == ["clip.mp4"]
+
+
+def test_identity_jumps_spot_a_switch_to_another_person():
+    from posecheck.pose import Landmark
+
+    def body(x: float) -> PoseFrame:
+        xy = np.zeros((33, 2))
+        xy[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]] = [x, 300.0]
+        xy[[Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER]] = [x, 200.0]  # torso 100 px
+        return PoseFrame(t_ms=0, width=1000, height=500, xy=xy)
+
+    walking = [body(100 + 5 * i) for i in range(20)]
+    assert batch.identity_jumps(walking) == 0
+    switched = walking[:10] + [body(800)] + walking[10:]  # a second person far away
+    assert batch.identity_jumps(switched) == 2  # there and back
