@@ -146,6 +146,15 @@ def repeated_splits(traces: Sequence[Any], by_video: dict, spec: Any, videos: Se
     return {"runs": runs, "text": "\n".join(lines)}
 
 
+def _rel(path: Any) -> str:
+    """``path`` relative to the working directory when it is inside it (shorter notes)."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
 def run(args: argparse.Namespace) -> int:
     from posecheck.commands.score import load_traces, resolve_specs, unknown_check_warnings
     from posecheck.labels import load_labels
@@ -229,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         print("\n" + rep["text"])
         payload["repeats"] = rep["runs"]
     if not args.dry_run:
-        prov = provenance_lines(spec_source=str(spec.source_path), labels=str(args.labels),
+        prov = provenance_lines(spec_source=_rel(spec.source_path), labels=str(args.labels),
                                 train=train, test=test, seed=args.seed, fraction=args.split,
                                 scores={"Before/after (agreement per labelled second; "
                                         "F1 of FAIL)": table}, changes=changes,
