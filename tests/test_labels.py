@@ -141,3 +141,15 @@ def test_labelset_select_by_stretch() -> None:
     assert ls.stretches() == ("s1", "s2")
     assert [c.video for c in ls.select("s2").clips] == ["b.mp4"]
     json.dumps(ls.to_dict())  # serialisable
+
+
+def test_real_footage_labels_point_at_manifest_videos(footage_dir: Path) -> None:
+    from conftest import footage_rows
+
+    ls = load_labels(ROOT / "labels" / "real_footage.toml", root=footage_dir.parent)
+    manifest = {r["file"]: r for r in footage_rows()}
+    for clip in ls.clips:
+        assert clip.video in manifest, clip.video
+        assert ls.video_path(clip).is_file()
+        duration = float(manifest[clip.video]["duration_s"])
+        assert clip.intervals[-1].end_s <= duration + 0.2, clip.video  # inside the clip
