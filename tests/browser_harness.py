@@ -181,6 +181,8 @@ def start_outcome(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress
     """Click Start and say what happened: ``"ok"``, ``"no stop button"`` (the click did not
     take), ``"back to start"`` (the stream ended by itself), ``"no frames"`` (none within
     ``timeout_s``) or ``"stalled"`` (frames stopped moving)."""
+    # The previous stream's numbers can stay on the page for a moment after Start.
+    before = progress(page) if progress is not None else None
     start_button(page).click(timeout=timeout_s * 1000)
     try:
         stop_button(page).wait_for(state="visible", timeout=timeout_s * 1000)
@@ -189,11 +191,12 @@ def start_outcome(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress
     first = None
     if progress is not None:  # wait for the first frames (model loading can take a while)
         deadline = time.monotonic() + timeout_s
-        while (first := progress(page)) <= 0 and time.monotonic() < deadline:
+        while ((first := progress(page)) <= 0 or first == before) \
+                and time.monotonic() < deadline:
             if not stop_button(page).is_visible():
                 return "back to start"
             time.sleep(0.3)
-        if first <= 0:
+        if first <= 0 or first == before:
             return "no frames"
     deadline = time.monotonic() + settle_s
     while time.monotonic() < deadline:
