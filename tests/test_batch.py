@@ -144,7 +144,7 @@ def test_slugs_are_unique_and_readable(tmp_path):
     b = tmp_path / "bridge" / "clip.mp4"
     c = tmp_path / "bridge" / "my clip!.mp4"
     slugs = batch.make_slugs([a, b, c])
-    assert slugs == ["lunge__clip.mp4", "bridge__clip.mp4", "bridge__my_clip_.mp4"]
+    assert slugs == ["lunge__clip", "bridge__clip", "my_clip"]
     assert len(set(batch.make_slugs([a, a]))) == 2
 
 
@@ -262,7 +262,7 @@ def test_second_run_uses_landmark_cache(tmp_path, fake_pipeline):
 def test_cached_and_fresh_reports_are_identical(tmp_path, fake_pipeline):
     good = make_video(tmp_path / "good.mp4")
     _, out = run(tmp_path, good, extra=["--no-cache"])
-    report = out / "videos" / batch.make_slugs([good])[0] / "report.json"
+    report = out / f"{batch.make_slugs([good])[0]}.json"
     fresh = report.read_bytes()
     run(tmp_path, good, extra=["--force"])
     assert fake_pipeline["estimate"] == 1  # the --no-cache run still filled the cache
@@ -273,7 +273,7 @@ def test_resume_skips_done_videos_unless_forced_or_changed(tmp_path, fake_pipeli
                                                            monkeypatch):
     good = make_video(tmp_path / "good.mp4")
     run(tmp_path, good)
-    report = tmp_path / "out" / "videos" / batch.make_slugs([good])[0] / "report.json"
+    report = tmp_path / "out" / f"{batch.make_slugs([good])[0]}.json"
     mtime = report.stat().st_mtime_ns
     _, out = run(tmp_path, good)
     assert summary_rows(out)[0]["skipped"] == "True"
@@ -328,8 +328,8 @@ def test_index_html_is_self_contained_with_relative_links(tmp_path, fake_pipelin
     _, out = run(tmp_path, good, bad)
     page = (out / "index.html").read_text()
     slug = batch.make_slugs([good])[0]
-    assert slug == f"{tmp_path.name}__good.mp4"
-    assert f'src="videos/{slug}/plot.png"' in page
+    assert slug == "good"  # DIR/<video stem>.json, .png
+    assert f'src="{slug}.png"' in page
     assert str(tmp_path) not in page.replace(str(good), "").replace(str(bad), "")
     assert "<style>" in page and "http" not in page
     assert "bad file.mp4" in page and "status-error" in page
@@ -359,8 +359,8 @@ def test_real_clips_serial_and_parallel_reports_are_identical(tmp_path, footage_
         assert status == 0
         outs.append(out)
     for c, slug in zip(clips, batch.make_slugs(clips)):
-        one = (outs[0] / "videos" / slug / "report.json").read_bytes()
-        two = (outs[1] / "videos" / slug / "report.json").read_bytes()
+        one = (outs[0] / f"{slug}.json").read_bytes()
+        two = (outs[1] / f"{slug}.json").read_bytes()
         assert one == two, slug
         report = json.loads(one)
         assert report["frames"] > 0 and report["pose_frames"] > 0
@@ -384,7 +384,7 @@ def test_huge_resolution_is_downscaled_for_the_model(tmp_path, footage_dir):
     status = batch.main([str(big), "--out", str(out), "--quiet", "--no-plots", "--stretch",
                          "deep_lunge", "--cache-dir", str(tmp_path / "cache")])
     assert status == 0
-    report = json.loads((out / "videos" / batch.make_slugs([big])[0] / "report.json").read_text())
+    report = json.loads((out / f"{batch.make_slugs([big])[0]}.json").read_text())
     assert report["video_info"]["width"] == 3840
     assert report["model_input"]["scale"] == pytest.approx(1280 / 3840, abs=1e-5)
     assert report["pose_frames"] >= 10
@@ -405,7 +405,7 @@ def test_interrupted_batch_keeps_done_work_and_resumes(tmp_path, fake_pipeline, 
     assert [r["video"] for r in summary_rows(out)] == [str(a)]
     assert "Not done yet" in (out / "index.html").read_text()
     slug_b = batch.make_slugs([a, b])[1]
-    assert not (out / "videos" / slug_b / "report.json").exists()
+    assert not (out / f"{slug_b}.json").exists()
 
     monkeypatch.setattr(batch, "analyze_track", fake_analyze)
     status, out = run(tmp_path, a, b)
@@ -527,8 +527,8 @@ def test_output_folder_inside_the_input_folder_is_not_an_input(tmp_path, fake_pi
     argv = [str(tmp_path), "--out", str(out), "--quiet", "--stretch", "fake_stretch",
             "--cache-dir", str(tmp_path / "cache")]
     assert batch.main(argv + ["--annotate"]) in (0, 1)
-    (out / "videos" / "x").mkdir(parents=True, exist_ok=True)
-    make_video(out / "videos" / "x" / "annotated.mp4")
+    (out / "x").mkdir(parents=True, exist_ok=True)
+    make_video(out / "x" / "clip.annotated.mp4")
     batch.main(argv)
     assert [Path(r["video"]).name for r in summary_rows(out)] == ["clip.mp4"]
 
@@ -546,3 +546,12 @@ def test_identity_jumps_spot_a_switch_to_another_person():
     assert batch.identity_jumps(walking) == 0
     switched = walking[:10] + [body(800)] + walking[10:]  # a second person far away
     assert batch.identity_jumps(switched) == 2  # there and back
+
+
+def test_output_names_are_video_stems_with_folders_only_on_a_clash(tmp_path):
+    a = tmp_path / "day1" / "lunge.mp4"
+    b = tmp_path / "day2" / "lunge.mp4"
+    c = tmp_path / "day2" / "summary.mp4"  # would overwrite the batch's summary.json
+    d = tmp_path / "day1" / "bridge.MOV"
+    assert batch.make_slugs([a, b, c, d]) == ["day1__lunge", "day2__lunge", "day2__summary",
+                                              "bridge"]

@@ -9,8 +9,8 @@ from posecheck.html_report import render_index
 OK = {"video": "/data/a clip.mp4", "status": "ok", "error": "", "stretch": "deep_lunge",
       "left_valid_hold_s": 31.2, "left_reps": 1, "right_valid_hold_s": 0.0, "right_reps": 0,
       "pass_front_knee_90": 0.875, "frames": 300, "pose_frames": 298, "width": 960,
-      "height": 540, "fps": 30.0, "report": "videos/data__a clip.mp4/report.json",
-      "plot": "videos/data__a clip.mp4/plot.png", "annotated": ""}
+      "height": 540, "fps": 30.0, "report": "a clip.json",
+      "plot": "a clip.png", "annotated": ""}
 BAD = {"video": "/data/<broken>.mp4", "status": "error",
        "error": "/data/<broken>.mp4: no video frame could be decoded", "report": "", "plot": ""}
 
@@ -18,7 +18,7 @@ BAD = {"video": "/data/<broken>.mp4", "status": "error",
 def test_page_shows_each_video_with_numbers_and_plot():
     page = render_index([OK, BAD])
     assert page.startswith("<!DOCTYPE html>")
-    assert 'src="videos/data__a%20clip.mp4/plot.png"' in page  # relative, URL-escaped
+    assert 'src="a%20clip.png"' in page  # relative, URL-escaped
     assert "31.2" in page and "88%" in page and "deep_lunge" in page
     assert "2 inputs: 1 analysed, 1 failed" in page
 
