@@ -19,10 +19,11 @@ import numpy as np
 import streamlit as st
 
 from posecheck.errors import PosecheckError
+from posecheck.models import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LABELS = os.environ.get("POSECHECK_LABELS", str(ROOT / "labels" / "real_footage.toml"))
-MODEL = os.environ.get("POSECHECK_TUNE_MODEL", "lite")
+MODEL = os.environ.get("POSECHECK_TUNE_MODEL", DEFAULT_MODEL)
 STATUS_COLOURS = {1: "#2e7d32", 0: "#c62828", -1: "#9e9e9e"}
 
 st.set_page_config(page_title="posecheck - tuning", layout="wide")

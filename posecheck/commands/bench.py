@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from posecheck.models import DEFAULT_MODEL
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
 
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_accuracy_args(a: argparse.ArgumentParser) -> None:
     a.add_argument("--dir", type=Path, default=DEFAULT_DIR,
                    help="folder of synthetic clips with *.truth.json (default sample_videos/)")
-    a.add_argument("--model", default="lite", help="lite, full, heavy or a .task path")
+    a.add_argument("--model", default=DEFAULT_MODEL,
+                   help=f"lite, full, heavy or a .task path (default: {DEFAULT_MODEL})")
     a.add_argument("--only", nargs="+", metavar="ID", help="only these clip or stretch ids")
     a.add_argument("--smoothing", default="batch", choices=("batch", "live", "none"),
                    help="landmark smoothing of the analysis (default batch)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from posecheck.models import DEFAULT_MODEL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="video or image files")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", type=Path,
                         help="directory for the landmark files (created if needed)")
-    parser.add_argument("--model", default="lite", metavar="lite|full|heavy|PATH",
-                        help="pose model variant, or a .task bundle (default: lite)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
+                        help=f"pose model variant, or a .task bundle (default: {DEFAULT_MODEL})")
     parser.add_argument("--no-cache", action="store_true",
                         help="always run the model; neither read nor write the cache")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from posecheck.errors import PosecheckError
+from posecheck.models import DEFAULT_MODEL
 
 MODELS = ("lite", "full", "heavy")
 
@@ -34,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--spec", metavar="ID|FILE",
                         help="score only the clips of this stretch, with this spec (an id or "
                              "a .toml path, e.g. a tuned copy); default: each clip's own")
-    parser.add_argument("--model", choices=MODELS, default="lite",
-                        help="pose model whose cached landmarks are replayed (default: lite)")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL,
+                        help=f"pose model whose cached landmarks are replayed (default: {DEFAULT_MODEL})")
     add_smoothing(parser)
     parser.add_argument("--root", metavar="DIR",
                         help="folder the label file's video paths start from (overrides its "
@@ -96,7 +97,7 @@ def unknown_check_warnings(clips: Sequence[Any], specs: dict[str, Any]) -> list[
     return out
 
 
-def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = "lite",
+def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = DEFAULT_MODEL,
                 progress: Callable[[str], None] | None = None, smoothing: str = "batch"
                 ) -> list[Any]:
     """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from posecheck.errors import PosecheckError
+from posecheck.models import DEFAULT_MODEL
 
 MODELS = ("lite", "full", "heavy")
 
@@ -60,8 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timer", action="store_true",
                         help="also tune hold.debounce_s and hold.grace_s (use held stretches, "
                              "not rep-by-rep clips: a rep's bottom is shorter than any debounce)")
-    parser.add_argument("--model", choices=MODELS, default="lite",
-                        help="pose model whose cached landmarks are replayed (default: lite)")
+    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL,
+                        help=f"pose model whose cached landmarks are replayed (default: {DEFAULT_MODEL})")
     parser.add_argument("--root", metavar="DIR", help="override the label file's video root")
     from posecheck.commands.score import add_smoothing
     add_smoothing(parser)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from posecheck.models import DEFAULT_MODEL
 
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
     "face": tuple(range(0, 11)),
@@ -152,7 +153,7 @@ def _main_side(sides: dict[str, Any], key: str) -> str | None:
     return best
 
 
-def evaluate_clip(video: str | Path, truth: dict, *, model: str = "lite",
+def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
                   cache_dir: str | Path | None = None, smoothing: str = "batch") -> ClipResult:
     """Run the pipeline on one clip and compare it with its truth."""
     from posecheck.cache import load_or_estimate
