@@ -213,7 +213,7 @@ def bench_clicks(args: argparse.Namespace) -> None:
             failed = {k: v for k, v in outcomes.items() if k != "ok"}
             print(f"fix {'on ' if fix == '1' else 'off'}: {args.clicks} Start clicks, "
                   f"{sum(failed.values())} failed {failed or ''}, "
-                  f"{text.count('as stale (run count')} stale-state resets, "
+                  f"{text.count('streamlit-webrtc resets')} stale-state resets, "
                   f"{text.count('reset prevented')} prevented (stress delay "
                   f"{args.stress_delay:g} s)", flush=True)
 
