@@ -111,7 +111,7 @@ def keep_webrtc_context(key: str, drawn_last_run: bool) -> None:
                     "although the last run drew it: reset prevented", key, count, last)
         context._last_rendered_run_count = None
     else:
-        LOG.info("streamlit-webrtc resets %r as stale (run count %d, drawn at %d; last run "
+        LOG.warning("streamlit-webrtc resets %r as stale (run count %d, drawn at %d; last run "
                  "drew it: %s)", key, count, last, drawn_last_run)
 
 
