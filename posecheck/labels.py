@@ -340,7 +340,7 @@ class LabelSet:
 def load_labels(path: str | os.PathLike[str],
                 root: str | os.PathLike[str] | None = None) -> LabelSet:
     """Load a label file (see the module docstring for the format), or a folder of synthetic
-    clips (``*.truth.json`` beside the videos), converted on the fly."""
+    clips (``*.truth.json.gz`` beside the videos), converted on the fly."""
     if Path(path).is_dir():
         return labels_from_synth_dir(path)
     return LabelSet.from_file(path, root=root)
@@ -384,7 +384,7 @@ def intervals_from_frames(t_s: Sequence[float], rows: Sequence[Mapping[str, Any]
 
 def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
                           stretch: str | None = None) -> ClipLabels:
-    """Convert a synthetic clip's ``<clip>.truth.json`` into :class:`ClipLabels`.
+    """Convert a synthetic clip's ``<clip>.truth.json.gz`` into :class:`ClipLabels`.
 
     Reads per-frame entries (``frames``: ``t_s`` or ``t_ms``; which checks truly pass; the
     stretched side; whether the pose is in position / valid). Key names are read leniently so
@@ -437,27 +437,31 @@ def _truthy(value: Any) -> bool | None:
 
 def labels_from_synth_dir(folder: str | os.PathLike[str], root_rel: str = "..",
                           ) -> LabelSet:
-    """Labels for every ``*.truth.json`` in ``folder`` (videos named by the truth file)."""
+    """Labels for every ``*.truth.json.gz`` in ``folder`` (videos named by the truth file)."""
+    from posecheck.synth.truth import find_truth_files, read_truth
+
     d = Path(folder)
     clips = []
-    for tp in sorted(d.glob("*.truth.json")):
+    for tp in find_truth_files(d):
         try:
-            truth = json.loads(tp.read_text(encoding="utf-8"))
+            truth = read_truth(tp)
         except ValueError as exc:
-            raise LabelError(f"{tp}: not valid JSON ({exc})") from None
+            raise LabelError(str(exc)) from None
         video_name = truth.get("video") or _video_beside(tp)
         try:
             clips.append(clip_from_synth_truth(truth, video=f"{d.name}/{Path(video_name).name}"))
         except ValueError as exc:
             raise LabelError(f"{tp}: {exc}") from None
     if not clips:
-        raise LabelError(f"{d}: no *.truth.json files; render synthetic clips first "
-                         "(posecheck synth)")
+        raise LabelError(f"{d}: no *.truth.json.gz files; render synthetic clips first "
+                         "(posecheck synth samples)")
     return LabelSet(clips=tuple(clips), root=d.resolve().parent, source_path=d.resolve())
 
 
 def _video_beside(truth_path: Path) -> str:
-    stem = truth_path.name[: -len(".truth.json")]
+    from posecheck.synth.truth import truth_stem
+
+    stem = truth_stem(truth_path)
     for ext in (".mp4", ".avi", ".mkv", ".webm", ".mov"):
         if truth_path.with_name(stem + ext).exists():
             return stem + ext

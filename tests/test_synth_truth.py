@@ -68,3 +68,23 @@ def test_truth_is_plain_json_with_one_row_per_frame() -> None:
     t = [r["t_ms"] for r in truth["frames"]]
     assert t == sorted(t) and t[1] - t[0] == pytest.approx(1000 / clip.fps, abs=1)
     assert len(truth["frames"][0]["landmarks"]) == 33
+
+
+@pytest.mark.slow
+def test_committed_sample_truth_follows_the_current_specs() -> None:
+    """The truth is the spec's verdict on exact landmarks, so a threshold change must be
+    followed by `posecheck synth samples --truth-only`; this catches a forgotten refresh."""
+    from pathlib import Path
+
+    from posecheck.synth.samples import sample_clips
+    from posecheck.synth.truth import read_truth
+
+    folder = Path(__file__).resolve().parents[1] / "sample_videos"
+    stale = []
+    for clip in sample_clips():
+        committed = read_truth(folder / f"{clip.id}.truth.json.gz")
+        fresh = clip_truth(clip, f"{clip.id}.mp4")
+        if committed["summary"] != fresh["summary"]:
+            stale.append(clip.id)
+    assert not stale, ("sample truth is stale for " + ", ".join(stale)
+                       + ": run `posecheck synth samples --truth-only`")

@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
                 print()
                 print(format_summary(Summary((c,)), title=f"-- {c.video}"))
     if args.json:
-        from posecheck.commands.analyze import write_json_atomic
-        write_json_atomic(Path(args.json), result)
+        from posecheck.batch import atomic_write_text, dump_json
+        atomic_write_text(Path(args.json), dump_json(result))
         print(f"\nwrote {args.json}")
     return 0

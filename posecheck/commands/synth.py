@@ -1,6 +1,7 @@
 """``posecheck synth``: render synthetic mannequin footage with exact ground truth.
 
     posecheck synth samples [--out sample_videos] [--only CLIP ...]   the sample set
+    posecheck synth samples --truth-only                                 refresh truth after a spec change
     posecheck synth list                                                 clip ids and contents
     posecheck synth frame STRETCH [--side left] [--fault F] [--heading 90] --out still.png
 """
@@ -24,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--out", type=Path, default=DEFAULT_OUT,
                    help="output folder (default: the project's sample_videos/)")
     s.add_argument("--only", nargs="+", metavar="CLIP", help="only these clip ids")
+    s.add_argument("--truth-only", action="store_true",
+                   help="rewrite only the ground truth (seconds, no rendering): run it after "
+                        "changing a spec, because the truth follows the spec's rules")
     s.set_defaults(func=_samples)
     ls = sub.add_parser("list", help="list the sample clips")
     ls.set_defaults(func=_list)
@@ -44,10 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _samples(args: argparse.Namespace) -> int:
     from posecheck.synth.samples import write_samples
 
-    paths = write_samples(args.out, only=args.only)
+    paths = write_samples(args.out, only=args.only, truth_only=args.truth_only)
     videos = [q for q in paths if q.suffix == ".mp4"]
+    truths = [q for q in paths if q.name.endswith(".truth.json.gz")]
     size = sum(q.stat().st_size for q in paths)
-    print(f"[synth] wrote {len(videos)} clips to {args.out} ({size / 1e6:.1f} MB with truth)")
+    print(f"[synth] wrote {len(videos)} videos and {len(truths)} truth files to {args.out} "
+          f"({size / 1e6:.1f} MB)")
     return 0
 
 

@@ -252,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         payload["written"] = str(path)
         print(f"\nwrote {path} (the original {spec.source_path} is unchanged)")
     if args.json:
-        from posecheck.commands.analyze import write_json_atomic
-        write_json_atomic(Path(args.json), payload)
+        from posecheck.batch import atomic_write_text, dump_json
+        atomic_write_text(Path(args.json), dump_json(payload))
         print(f"wrote {args.json}")
     return 0

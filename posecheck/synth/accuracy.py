@@ -238,16 +238,20 @@ def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
 
 # ---------------------------------------------------------------------------- a set
 def find_clips(folder: str | Path, only: Sequence[str] | None = None) -> list[tuple[Path, dict]]:
-    """``(video, truth)`` for every ``*.truth.json`` in ``folder`` with its video beside it."""
+    """``(video, truth)`` for every ``*.truth.json.gz`` in ``folder`` with its video beside it."""
     from posecheck.errors import PosecheckError
+    from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
 
     d = Path(folder)
     out = []
-    for tp in sorted(d.glob("*.truth.json")):
-        truth = json.loads(tp.read_text())
+    for tp in find_truth_files(d):
+        try:
+            truth = read_truth(tp)
+        except ValueError as exc:
+            raise PosecheckError(str(exc)) from None
         if only and truth.get("clip") not in only and truth.get("stretch") not in only:
             continue
-        video = tp.with_name(truth.get("video") or tp.name.replace(".truth.json", ".mp4"))
+        video = tp.with_name(truth.get("video") or truth_stem(tp) + ".mp4")
         if video.is_file():
             out.append((video, truth))
     if not out:

@@ -21,7 +21,8 @@ from posecheck.synth.body import BodyShape, pose_skeleton
 from posecheck.synth.camera import Camera, framing_camera
 from posecheck.synth.scripts import (CHAIR_SEAT, POSTURE, Key, Segment, Track, hold_keys,
                                      walk_track)
-from posecheck.synth.truth import TrueFrame, build_truth
+from posecheck.synth.truth import SUFFIX as TRUTH_SUFFIX
+from posecheck.synth.truth import TrueFrame, build_truth, read_truth, truth_bytes
 
 # Room and clothing styles, picked per clip by index (BGR colours).
 STYLES = (
@@ -188,7 +189,7 @@ def _encode(frames: Iterator[np.ndarray], path: Path, fps: int, width: int, heig
 
 
 def write_clip(clip: Clip, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Render ``clip`` to ``<out_dir>/<id>.mp4`` and ``<id>.truth.json``; return both paths."""
+    """Render ``clip`` to ``<out_dir>/<id>.mp4`` and ``<id>.truth.json.gz``; return both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     video = out / f"{clip.id}.mp4"
@@ -201,10 +202,17 @@ def write_clip(clip: Clip, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]
         raise
     os.chmod(tmp, 0o644)
     os.replace(tmp, video)
-    truth = clip_truth(clip, video.name)
-    truth_path = out / f"{clip.id}.truth.json"
-    _atomic_write(truth_path, (json.dumps(truth, separators=(",", ":")) + "\n").encode())
-    return video, truth_path
+    return video, write_truth(clip, out)
+
+
+def write_truth(clip: Clip, out_dir: str | os.PathLike[str]) -> Path:
+    """Write only ``<id>.truth.json.gz`` (the spec's verdicts on the exact landmarks): quick,
+    no rendering. Run it after a spec's thresholds change, since the truth follows the spec."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    truth_path = out / f"{clip.id}{TRUTH_SUFFIX}"
+    _atomic_write(truth_path, truth_bytes(clip_truth(clip, f"{clip.id}.mp4")))
+    return truth_path
 
 
 def script_summary(clip: Clip) -> dict:
@@ -351,8 +359,9 @@ def quick_clip(stretch: str = "deep_lunge", side: str = "left", fault: str = "",
 
 
 def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None,
-                  progress: bool = True) -> list[Path]:
-    """Write the sample set (or the clips named in ``only``) and a README listing it."""
+                  progress: bool = True, truth_only: bool = False) -> list[Path]:
+    """Write the sample set (or the clips named in ``only``) and a README listing it;
+    ``truth_only`` rewrites the truth files and README without rendering video."""
     clips = sample_clips()
     if only:
         unknown = sorted(set(only) - {c.id for c in clips})
@@ -364,8 +373,10 @@ def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None
     for c in clips:
         if progress:
             print(f"[synth] {c.id} ({c.frame_count} frames)", flush=True)
-        video, truth = write_clip(c, out_dir)
-        written += [video, truth]
+        if truth_only:
+            written.append(write_truth(c, out_dir))
+        else:
+            written += list(write_clip(c, out_dir))
     if not only or set(only) == {c.id for c in sample_clips()}:
         readme = Path(out_dir) / "README.md"
         _atomic_write(readme, samples_readme(sample_clips(), Path(out_dir)).encode())
@@ -377,7 +388,7 @@ def samples_readme(clips: list[Clip], out_dir: Path) -> str:
     lines = [
         "# Synthetic sample videos",
         "",
-        "Rendered mannequin clips with exact ground truth (`<clip>.truth.json` beside each",
+        "Rendered mannequin clips with exact ground truth (`<clip>.truth.json.gz` beside each",
         "video). Regenerate byte-for-byte with `posecheck synth samples` (see docs/SYNTH.md).",
         "Do not edit by hand.",
         "",
@@ -386,9 +397,9 @@ def samples_readme(clips: list[Clip], out_dir: Path) -> str:
     ]
     for c in clips:
         hold = ""
-        tp = out_dir / f"{c.id}.truth.json"
+        tp = out_dir / f"{c.id}{TRUTH_SUFFIX}"
         if tp.is_file():
-            summary = json.loads(tp.read_text()).get("summary", {})
+            summary = read_truth(tp).get("summary", {})
             vh = summary.get("scripted_hold_s")
             if summary.get("sides"):
                 vh = {k: v.get("valid_hold_s", 0.0) for k, v in summary["sides"].items()}

@@ -7,13 +7,18 @@ renderer draws with), the script's labels (phase, intended fault, side), and - w
 the pose is in position, the stretched side, and the valid hold seconds per side. So the truth
 follows the spec's rules exactly, and a change of threshold changes the truth with it.
 
-File: ``<clip>.truth.json`` beside the video (format ``posecheck-synth-truth/1``).
+File: ``<clip>.truth.json.gz`` beside the video (gzip JSON, format ``posecheck-synth-truth/1``;
+gzip because per-frame landmarks are most of it). Read and write it only through
+:func:`read_truth` / :func:`truth_bytes`, and find files with :func:`find_truth_files`.
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -21,6 +26,34 @@ import numpy as np
 from posecheck.pose import NUM_LANDMARKS, PoseFrame
 
 FORMAT = "posecheck-synth-truth/1"
+SUFFIX = ".truth.json.gz"
+
+
+def truth_bytes(truth: dict) -> bytes:
+    """The file form of a truth dict: compact JSON, gzip with no timestamp (so the same truth
+    always gives the same bytes)."""
+    data = (json.dumps(truth, separators=(",", ":")) + "\n").encode("utf-8")
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def read_truth(path: str | Path) -> dict:
+    """Load a ``<clip>.truth.json.gz``; a damaged file raises ValueError naming it."""
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable truth file ({exc}); regenerate it with "
+                         "`posecheck synth samples --truth-only`") from None
+
+
+def find_truth_files(folder: str | Path) -> list[Path]:
+    """Every truth file in ``folder``, sorted by name."""
+    return sorted(Path(folder).glob("*" + SUFFIX))
+
+
+def truth_stem(path: str | Path) -> str:
+    """The clip id of a truth file (``a.truth.json.gz`` -> ``a``)."""
+    return Path(path).name[: -len(SUFFIX)]
 _STATUS_PASS = {"pass", "PASS", "Status.PASS"}
 
 
