@@ -10,6 +10,7 @@ import pytest
 
 from posecheck.synth.accuracy import evaluate_clip
 from posecheck.synth.samples import quick_clip, write_clip
+from posecheck.synth.truth import read_truth
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +20,7 @@ STRETCH = "half_kneeling_hip_flexor"
 def _run(tmp_path, fault: str, hold_s: float):
     clip = quick_clip(STRETCH, "left", fault, hold_s=hold_s, fps=10, size=(480, 360))
     video, truth_path = write_clip(clip, tmp_path)
-    import json
-
-    truth = json.loads(truth_path.read_text())
+    truth = read_truth(truth_path)
     return truth, evaluate_clip(video, truth, model="lite", cache_dir=tmp_path / "cache")
 
 
