@@ -49,7 +49,7 @@ def test_bad_files_get_error_lines_and_exit_1(tmp_path, bad_files, cache_env, ca
     import cv2
     cv2.imwrite(str(noise), np.random.default_rng(1).integers(0, 256, (120, 160, 3), np.uint8))
     args = ["landmarks", *map(str, bad_files.values()), str(noise), "-o", str(tmp_path / "out"),
-            "--quiet"]
+            "--model", "lite", "--quiet"]
     assert main(args) == 1
     captured = capsys.readouterr()
     for name in ("zero.mp4", "text.mp4", "missing.mp4"):
@@ -98,7 +98,8 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
     cache_env = tmp_path_factory.getbasetemp() / "lunge-landmark-cache"
     monkeypatch.setenv("POSECHECK_CACHE_DIR", str(cache_env))
     out_dir = tmp_path / "lm"
-    assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--quiet"]) == 0
+    assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--model", "lite",
+                 "--quiet"]) == 0
     line = capsys.readouterr().out
     assert "/961 frames with a pose" in line
     out = out_dir / "lunge_reverse_side_nowva.lite.landmarks.jsonl.gz"
@@ -112,4 +113,5 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
     import posecheck.estimator as est
     monkeypatch.setattr(est, "estimate_video",
                         lambda *a, **k: pytest.fail("estimated again despite the cache"))
-    assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--quiet"]) == 0
+    assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--model", "lite",
+                 "--quiet"]) == 0
