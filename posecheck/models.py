@@ -41,10 +41,9 @@ BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 ENV_MODEL_DIR = "POSECHECK_MODEL_DIR"
 ENV_OFFICIAL_URL = "POSECHECK_OFFICIAL_MODEL_URL_TEMPLATE"
 DEFAULT_MODEL_DIR = Path("~/.cache/posecheck/models")
-# The model that offline work (analyze, landmarks, score, tune, bench) uses unless told
-# otherwise: full places the feet and knees better than lite and swaps the legs of a side view
-# far less often (docs/MODELS.md), for about 35 % more CPU a frame. The live page keeps lite
-# for its frame rate.
+# The model used unless told otherwise (analyze, landmarks, score, tune, bench; the live page
+# preselects it too): full places the feet and knees better than lite and swaps the legs of a
+# side view far less often (docs/MODELS.md), for about 35 % more CPU a frame.
 DEFAULT_MODEL = "full"
 
 # Version 1 of the float16 bundles; "{name}" is the variant. Google publishes no checksum for

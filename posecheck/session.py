@@ -118,6 +118,10 @@ GARBLED_VISIBILITY = 0.2
 # The reference is replaced by the current frame when it is older than this (the person
 # really moved, e.g. stepped the feet together and apart again).
 REF_MAX_AGE_S = 1.0
+# Live form of the batch's majority vote: follow the labelling MediaPipe gave most often so
+# far once its share passes one half by this margin (fraction of pose frames), and go back
+# only when it falls below one half by the same margin, so the choice does not flicker.
+MAJORITY_MARGIN = 0.1
 
 
 def swap_legs(frame: PoseFrame) -> PoseFrame:
@@ -142,10 +146,15 @@ class LegLabelFixer:
     labels are exchanged back; when neither labelling is close to a fresh reference, the legs
     are marked not seen (visibility lowered) instead of being measured. The first frame's
     labels are taken as they come; a reference older than ``max_gap_s`` is replaced.
+
+    With ``follow_majority`` (the live page's choice) the output follows the labelling
+    MediaPipe has given most often so far, with hysteresis (:data:`MAJORITY_MARGIN`): the
+    causal form of :func:`fix_leg_labels`, so a live session converges to the batch's sides.
     """
 
-    def __init__(self, max_age_s: float = REF_MAX_AGE_S):
+    def __init__(self, max_age_s: float = REF_MAX_AGE_S, follow_majority: bool = False):
         self.max_age_ms = int(round(max_age_s * 1000))
+        self.follow_majority = follow_majority
         self.reset()
 
     def reset(self) -> None:
@@ -153,8 +162,23 @@ class LegLabelFixer:
         self._ref_ms = 0
         self.swapped_frames = 0
         self.garbled_frames = 0
+        self.posed_frames = 0
+        self.majority_flipped = False
 
     def update(self, frame: PoseFrame) -> PoseFrame:
+        frame = self._continuous(frame)
+        if not (self.follow_majority and frame.has_pose):
+            return frame
+        self.posed_frames += 1
+        share = self.swapped_frames / self.posed_frames
+        if share > 0.5 + MAJORITY_MARGIN:
+            self.majority_flipped = True
+        elif share < 0.5 - MAJORITY_MARGIN:
+            self.majority_flipped = False
+        return swap_legs(frame) if self.majority_flipped else frame
+
+    def _continuous(self, frame: PoseFrame) -> PoseFrame:
+        """The frame with leg labels consistent with the first frame's (or marked unseen)."""
         if frame.xy is None:
             return frame
         xy = frame.xy
@@ -260,7 +284,7 @@ class StretchSession:
         self.mirrored = mirrored
         self.smoothing = smoothing
         self._smoother = PoseSmoother(spec.smoothing) if smoothing == "live" else None
-        self._legs = LegLabelFixer()
+        self._legs = LegLabelFixer(follow_majority=True)
         self._conditions = CheckEvaluator(spec.pose)
         self._checks = CheckEvaluator(spec.checks)
         self._sides = _SideTracker(spec.side_detect.switch_margin,
@@ -432,10 +456,17 @@ class StretchSession:
         else:
             for r in checks.values():
                 if r.status is Status.FAIL and r.cue:
+                    # Safety checks first; then required before advisory, and within those the
+                    # largest violation (in units of the check's own tolerance), the spec's
+                    # priority breaking ties.
                     c = spec.check(r.id)
                     scale = 4 * c.hysteresis if c.hysteresis > 0 else 1.0
-                    prio = r.priority if r.required else r.priority + 10
-                    out.append(Cue(r.id, r.cue, "form", prio, abs(r.margin) / scale))
+                    severity = abs(r.margin) / scale
+                    if c.safety:
+                        out.append(Cue(r.id, r.cue, "safety", r.priority, severity))
+                    else:
+                        tier = 0 if r.required else 10
+                        out.append(Cue(r.id, r.cue, "form", tier, severity + 0.01 / max(r.priority, 1)))
         if hold.prompt:
             out.append(Cue("timer", hold.prompt, "timer", 50, 0.0))
         if valid is True:

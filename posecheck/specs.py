@@ -217,7 +217,10 @@ class CheckSpec:
 
     ``min``/``max`` are in ``unit`` (None = unbounded on that side). ``hysteresis`` (same
     unit) widens the band for a check that is passing and narrows it for one that is failing,
-    so a value hovering on a threshold does not flicker. ``priority``: 1 is most important.
+    so a value hovering on a threshold does not flicker. ``priority``: 1 is most important;
+    it breaks ties between cues, since the largest violation is named first. ``safety``: the
+    check protects the body (over-arched low back, knee far past the toes); its cue comes
+    before every other form cue.
     """
 
     id: str
@@ -228,6 +231,7 @@ class CheckSpec:
     hysteresis: float = 0.0
     required: bool = True
     priority: int = 5
+    safety: bool = False
     cue_low: str = ""
     cue_high: str = ""
     label: str = ""
@@ -341,7 +345,7 @@ _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "s
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
              "notes"}
 _CHECK_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
-               "cue_low", "cue_high", "label", "why"}
+               "safety", "cue_low", "cue_high", "label", "why"}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
 
@@ -387,6 +391,7 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         hysteresis=float(_num(raw, "hysteresis", source, where, default=0.0)),
         required=_bool(raw, "required", source, where, True) if is_check else True,
         priority=_int(raw, "priority", source, where, 5) if is_check else 0,
+        safety=_bool(raw, "safety", source, where, False) if is_check else False,
         cue_low=_str(raw, "cue_low", source, where, default=""),
         cue_high=_str(raw, "cue_high", source, where, default=""),
         label=_str(raw, "label", source, where, default=cid.replace("_", " ")),

@@ -362,10 +362,12 @@ def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
     from posecheck.specs import load_spec
 
     spec = load_spec("deep_lunge")
-    processor = LiveProcessor(spec, model="lite")
+    from posecheck.models import DEFAULT_MODEL
+
+    processor = LiveProcessor(spec, model=DEFAULT_MODEL)
     live = run_on_video(processor, good_lunge)
     processor.close()
-    track = estimate_video(good_lunge, "lite", progress=False)
+    track = estimate_video(good_lunge, DEFAULT_MODEL, progress=False)
     frame_s = 1.0 / track.info.fps
     assert live.frames == len(track.frames)
     assert live.pose_fraction > 0.9
@@ -377,10 +379,10 @@ def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
     for side in ("left", "right"):
         assert live.valid_s_by_side[side] == pytest.approx(replay[side], abs=2 * frame_s)
 
-    # analyze_frames(smoothing="live") may also relabel the legs by a majority vote over the
-    # whole clip (fix_leg_labels), which a live page cannot know in advance: the total valid
-    # time still agrees.
+    # analyze_frames relabels the legs by a majority vote over the whole clip
+    # (fix_leg_labels); the live session follows the majority as it forms, so on a clip the
+    # model reads steadily both book the same seconds to the same side.
     batch = analyze_frames(track.frames, spec, fps=track.info.fps, smoothing="live")
     batch_s = batch.final_hold.valid_s_by_side
-    assert sum(live.valid_s_by_side.values()) == pytest.approx(sum(batch_s.values()),
-                                                              abs=5 * frame_s)
+    for side in ("left", "right"):
+        assert live.valid_s_by_side[side] == pytest.approx(batch_s[side], abs=5 * frame_s)

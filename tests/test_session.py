@@ -211,4 +211,50 @@ def test_each_spec_good_and_bad(spec_id, preset, bad, check):
     assert worse.in_pose
     assert worse.checks[check].status is Status.FAIL
     assert worse.valid is False
-    assert worse.cue is not None and worse.cue.kind == "form"
+    kind = "safety" if load_spec(spec_id).check(check).safety else "form"
+    assert worse.cue is not None and worse.cue.kind == kind
+
+
+def test_the_largest_violation_is_named_first():
+    """A 40 deg forward lean with a front knee a little too open: the lean is the cue, even
+    though the knee check has the higher spec priority."""
+    spec = load_spec("deep_lunge")
+    assert spec.check("front_knee_90").priority < spec.check("torso_upright").priority
+    last = run("deep_lunge", sequence(40, FPS, stretch="deep_lunge", torso_deg=40, o_knee=118))[-1]
+    assert last.checks["torso_upright"].status is Status.FAIL
+    assert last.checks["front_knee_90"].status is Status.FAIL
+    assert last.cue.id == "torso_upright"
+
+
+def test_a_safety_cue_comes_before_a_larger_form_fault():
+    last = run("deep_lunge", sequence(40, FPS, stretch="deep_lunge", torso_deg=40,
+                                      knee_ahead=0.3))[-1]
+    assert last.checks["knee_behind_toes"].status is Status.FAIL
+    assert last.cue.id == "knee_behind_toes" and last.cue.kind == "safety"
+
+
+def test_live_fix_follows_the_majority_labelling_as_it_forms():
+    frames = sequence(40, FPS, stretch="deep_lunge", side="left")
+    # MediaPipe labels the first 5 frames one way and every later frame the other way.
+    given = [f if i < 5 else swap_legs(f) for i, f in enumerate(frames)]
+    fixer = LegLabelFixer(follow_majority=True)
+    out = [fixer.update(f) for f in given]
+    assert np.allclose(out[0].xy, given[0].xy)  # nothing to go on yet: labels as given
+    # By the end the live labels are the majority's, as the batch fix would choose.
+    batch, _, _ = fix_leg_labels(given)
+    assert fixer.majority_flipped
+    assert all(np.allclose(o.xy, b.xy) for o, b in zip(out[-20:], batch[-20:]))
+
+
+def test_live_majority_needs_a_clear_lead_before_following_it():
+    frames = sequence(40, FPS, stretch="deep_lunge", side="left")
+    fixer = LegLabelFixer(follow_majority=True)
+    # 9 frames one way, then the other way: after 20 frames 11/20 = 55 % say "swapped", a
+    # lead inside the margin, so the live labels stay; by 30 frames (70 %) they follow.
+    given = [f if i < 9 else swap_legs(f) for i, f in enumerate(frames)]
+    for f in given[:20]:
+        fixer.update(f)
+    assert fixer.swapped_frames == 11 and not fixer.majority_flipped
+    for f in given[20:30]:
+        fixer.update(f)
+    assert fixer.majority_flipped
