@@ -113,16 +113,19 @@ class PoseEstimator:
             ValueError: the image is not an ``(H, W, 3)`` uint8 array.
         """
         import cv2
+
+        image = _check_image(image_bgr, "BGR")
+        return self.process_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_ms, index=index)
+
+    def process_rgb(self, image_rgb: np.ndarray, t_ms: float, index: int = -1) -> PoseFrame:
+        """:meth:`process` for a frame already in RGB order (batch work converts colours in
+        its decoding thread, off the model's)."""
         import mediapipe as mp
 
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed; create a new one or call reset()")
-        image = np.asarray(image_bgr)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"expected an (H, W, 3) uint8 BGR image, got shape {image.shape} "
-                             f"dtype {image.dtype}")
-        height, width = image.shape[:2]
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        rgb = np.ascontiguousarray(_check_image(image_rgb, "RGB"))
+        height, width = rgb.shape[:2]
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if self.running_mode == "image":
             result = self._landmarker.detect(mp_image)
@@ -142,6 +145,14 @@ class PoseEstimator:
 
 
 # ---------------------------------------------------------------------------- whole files
+def _check_image(image: np.ndarray, order: str) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 {order} image, got shape {image.shape} "
+                         f"dtype {image.dtype}")
+    return image
+
+
 def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
                    progress: bool = True, video_sha256: str | None = None) -> "LandmarkTrack":
     """Run the model over every decoded frame of a video (or an image) file.
