@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from posecheck.errors import PosecheckError, VideoError
-from posecheck.models import DEFAULT_MODEL
+from posecheck.models import DEFAULT_MODEL, sha256_file
 
 REPORT_VERSION = 1
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
@@ -257,14 +257,6 @@ def _unlink_quietly(path: str | Path) -> None:
 
 
 # ============================================================================ hashing
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def spec_fingerprint(spec: Any) -> str:
     """SHA-256 of what a spec says (its source file when it has one, else its repr)."""
     for attr in ("path", "source", "source_path", "file"):
@@ -400,7 +392,7 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
     video = Path(job.video)
     if not video.is_file():
         raise VideoError(f"{job.video}: file not found (moved or deleted during the batch?)")
-    video_sha = file_sha256(video)
+    video_sha = sha256_file(video)
     specs = load_specs(job.stretch)
     spec_hash = hashlib.sha256("\n".join(
         f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
