@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from posecheck.errors import PosecheckError
-from posecheck.models import DEFAULT_MODEL
-
-MODELS = ("lite", "full", "heavy")
+from posecheck.models import DEFAULT_MODEL, VARIANTS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,9 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--spec", metavar="ID|FILE",
                         help="score only the clips of this stretch, with this spec (an id or "
                              "a .toml path, e.g. a tuned copy); default: each clip's own")
-    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL,
-                        help=f"pose model whose cached landmarks are replayed (default: {DEFAULT_MODEL})")
-    add_smoothing(parser)
+    add_replay_options(parser)
     parser.add_argument("--root", metavar="DIR",
                         help="folder the label file's video paths start from (overrides its "
                              "`root`)")
@@ -46,7 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_smoothing(parser: argparse.ArgumentParser) -> None:
+def add_replay_options(parser: argparse.ArgumentParser) -> None:
+    """--model and --smoothing: which cached landmarks are replayed, and how (score, tune)."""
+    parser.add_argument("--model", choices=VARIANTS, default=DEFAULT_MODEL,
+                        help="pose model whose cached landmarks are replayed "
+                             f"(default: {DEFAULT_MODEL})")
     parser.add_argument("--smoothing", choices=("batch", "live", "none"), default="batch",
                         help="landmark smoothing as in `posecheck analyze`: batch (zero-phase, "
                              "default), live (the live page's One Euro filter), none")

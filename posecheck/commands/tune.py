@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from posecheck.errors import PosecheckError
-from posecheck.models import DEFAULT_MODEL
-
-MODELS = ("lite", "full", "heavy")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,11 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timer", action="store_true",
                         help="also tune hold.debounce_s and hold.grace_s (use held stretches, "
                              "not rep-by-rep clips: a rep's bottom is shorter than any debounce)")
-    parser.add_argument("--model", choices=MODELS, default=DEFAULT_MODEL,
-                        help=f"pose model whose cached landmarks are replayed (default: {DEFAULT_MODEL})")
     parser.add_argument("--root", metavar="DIR", help="override the label file's video root")
-    from posecheck.commands.score import add_smoothing
-    add_smoothing(parser)
+    from posecheck.commands.score import add_replay_options
+    add_replay_options(parser)
     parser.add_argument("--out", metavar="FILE",
                         help="tuned spec path (default pose_specs/tuned/<id>.tuned.toml)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")

@@ -15,7 +15,6 @@ Pure numpy apart from the landmark estimation it calls.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path

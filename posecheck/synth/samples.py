@@ -7,7 +7,6 @@ frames to the same bytes) plus ``<id>.truth.json``. Everything is seeded, so a r
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, replace
