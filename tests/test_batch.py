@@ -19,6 +19,7 @@ from posecheck import batch
 from posecheck.pose import PoseFrame
 
 from conftest import footage_path
+from media import make_audio_only
 
 # ---------------------------------------------------------------------------- fakes
 
@@ -201,22 +202,6 @@ def test_bad_files_get_error_rows_good_ones_complete_reports(tmp_path, fake_pipe
     assert rows["good2.mp4"]["frames"] == "15"
     assert float(rows["good2.mp4"]["left_valid_hold_s"]) == pytest.approx(1.1)
     assert rows["good1.mp4"]["pass_knee"] == "0.33"
-
-
-def make_audio_only(path: Path) -> Path:
-    av = pytest.importorskip("av")
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("aac", rate=16000)
-        stream.layout = "mono"
-        for _ in range(10):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
-                                               layout="mono")
-            frame.sample_rate = 16000
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
 
 
 def test_audio_only_file_is_an_error_row(tmp_path, fake_pipeline):

@@ -20,13 +20,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser_harness as bh  # noqa: E402
+from media import sample_clip  # noqa: E402
 
 from posecheck.specs import load_spec  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = bh.ROOT / "test-artifacts"
-SAMPLES = bh.ROOT / "sample_videos"
 # Longest watch of one clip (s); a watch ends earlier once it has seen enough. The clips
 # are 19 s long and the fake camera loops them.
 MAX_WATCH_S = 60.0
@@ -43,22 +43,12 @@ def chromium_ok() -> str:
     return exe
 
 
-def sample(clip_id: str, tmp: Path) -> Path:
-    path = SAMPLES / f"{clip_id}.mp4"
-    if path.is_file():
-        return path
-    from posecheck.synth.samples import write_samples
-
-    write_samples(tmp, only=[clip_id], progress=False)
-    return tmp / f"{clip_id}.mp4"
-
-
 @pytest.fixture(scope="module")
 def cameras(tmp_path_factory, chromium_ok) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("cams")
     out = {}
     for name in ("deep_lunge_good_right", "deep_lunge_lean40_left"):
-        out[name] = bh.to_mjpeg(sample(name, tmp), tmp / f"{name}.mjpeg")
+        out[name] = bh.to_mjpeg(sample_clip(name, tmp), tmp / f"{name}.mjpeg")
     return out
 
 

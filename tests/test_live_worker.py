@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from media import sample_clip
 from posecheck.checks import CheckResult, Status
 from posecheck.errors import PosecheckError
 from posecheck.live import (CueSpeaker, FrameClock, LiveProcessor, TimelinePoint,
@@ -334,20 +335,6 @@ def test_rtc_configuration_rejects_bad_values_clearly(value):
 
 
 # ---------------------------------------------------------------------------- real core
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
-
-
-def sample_clip(clip_id: str, tmp_dir: Path) -> Path:
-    """A synthetic sample video: from sample_videos/ when generated, else rendered now."""
-    path = SAMPLES / f"{clip_id}.mp4"
-    if path.is_file():
-        return path
-    from posecheck.synth.samples import write_samples
-
-    write_samples(tmp_dir, only=[clip_id], progress=False)
-    return tmp_dir / f"{clip_id}.mp4"
-
-
 @pytest.fixture(scope="module")
 def good_lunge(tmp_path_factory) -> Path:
     return sample_clip("deep_lunge_good_right", tmp_path_factory.mktemp("samples"))

@@ -12,6 +12,7 @@ import pytest
 from posecheck.errors import VideoError
 from posecheck.video import TimestampFixer, VideoInfo, iter_frames
 from conftest import footage_path, footage_rows
+from media import make_audio_only
 
 av = pytest.importorskip("av")  # PyAV writes the synthetic clips
 
@@ -162,17 +163,7 @@ def test_directory_is_not_a_video(tmp_path):
 
 
 def test_audio_only_file(tmp_path):
-    p = tmp_path / "voice.mp4"
-    with av.open(str(p), "w") as out:
-        st = out.add_stream("aac", rate=44100)
-        for _ in range(10):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
-                                               layout="mono")
-            frame.sample_rate = 44100
-            for packet in st.encode(frame):
-                out.mux(packet)
-        for packet in st.encode():
-            out.mux(packet)
+    p = make_audio_only(tmp_path / "voice.mp4", rate=44100)
     with pytest.raises(VideoError, match="voice.mp4.*no video stream"):
         VideoInfo.from_path(p)
 
