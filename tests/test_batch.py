@@ -104,8 +104,10 @@ def fake_pipeline(monkeypatch, tmp_path):
 
 def run(tmp_path, *paths, extra=()):
     out = tmp_path / "out"
+    # One worker: the fakes are patched into this process, spawned workers would not see them.
     argv = [str(p) for p in paths] + ["--out", str(out), "--quiet", "--stretch", "fake_stretch",
-                                      "--cache-dir", str(tmp_path / "cache"), *extra]
+                                      "--cache-dir", str(tmp_path / "cache"), "--workers", "1",
+                                      *extra]
     return batch.main(argv), out
 
 
@@ -418,6 +420,32 @@ def test_a_crashing_worker_costs_only_its_own_video(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
+def test_a_worker_dying_in_its_background_analysis_costs_only_that_video(tmp_path):
+    """Workers finish a video's analysis in a thread after handing it back; a crash there
+    (when nothing is queued in the pool any more) is noticed too, and the other video
+    completes. Run as a command with a time limit: not noticing it would mean waiting forever."""
+    import shutil
+    import subprocess
+    import sys
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "camel_good.mp4"
+    files = [tmp_path / "a.mp4", tmp_path / "crashme.mp4"]
+    for f in files:
+        shutil.copy(clip, f)
+    out = tmp_path / "out"
+    env = dict(os.environ, **{batch.CRASH_TEST_ENV: "crashme", batch.CRASH_STAGE_ENV: "complete"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "posecheck", "analyze", *map(str, files), "--out", str(out),
+         "--workers", "2", "--quiet", "--no-plots", "--stretch", "camel", "--model", "lite",
+         "--cache-dir", str(tmp_path / "cache")], env=env, capture_output=True, text=True,
+        timeout=300)
+    rows = {Path(r["video"]).name: r for r in summary_rows(out)}
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert rows["a.mp4"]["status"] == "ok"
+    assert rows["crashme.mp4"]["status"] == "error" and "crashed" in rows["crashme.mp4"]["error"]
+
+
+@pytest.mark.slow
 def test_auto_says_none_for_squats_and_walking_and_finds_a_held_stretch(tmp_path, footage_dir):
     """--stretch auto on real clips: negatives give "none"; a held cobra is recognised.
     Landmarks come from the shared cache when present (the model runs once per machine)."""
@@ -540,3 +568,22 @@ def test_output_names_are_video_stems_with_folders_only_on_a_clash(tmp_path):
     d = tmp_path / "day1" / "bridge.MOV"
     assert batch.make_slugs([a, b, c, d]) == ["day1__lunge", "day2__lunge", "day2__summary",
                                               "bridge"]
+
+
+def test_workers_option_takes_a_number_or_auto():
+    import argparse
+
+    assert batch.workers_arg("auto") == "auto" and batch.workers_arg("3") == 3
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            batch.workers_arg(bad)
+
+
+def test_auto_workers_is_one_per_core_but_never_more_than_videos(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert batch.worker_count("auto", 10) == 4
+    assert batch.worker_count("auto", 3) == 3
+    assert batch.worker_count("auto", 1) == 1  # one video: serial, no process start-up
+    assert batch.worker_count(2, 1) == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert batch.worker_count("auto", 100) == batch.MAX_AUTO_WORKERS
