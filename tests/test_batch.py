@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from posecheck import batch
+from posecheck.batch import annotate, landmarks, runner, stages
 from posecheck.pose import PoseFrame
 
 from conftest import footage_path
@@ -94,11 +95,12 @@ def fake_pipeline(monkeypatch, tmp_path):
         calls["estimate"] += 1
         return fake_frames(info), 1.0
 
-    monkeypatch.setattr(batch, "estimate_frames", estimate)
-    monkeypatch.setattr(batch, "analyze_track", fake_analyze)
-    monkeypatch.setattr(batch, "load_specs", lambda stretch: [("fake_stretch", FakeSpec())])
-    monkeypatch.setattr(batch, "_resolve_model", lambda name, quiet: (tmp_path / "m.task",
-                                                                      "lite", "ab" * 32))
+    # Each fake goes into the module that looks the name up (not the package's re-export).
+    monkeypatch.setattr(landmarks, "estimate_frames", estimate)
+    monkeypatch.setattr(stages, "analyze_track", fake_analyze)
+    monkeypatch.setattr(stages, "load_specs", lambda stretch: [("fake_stretch", FakeSpec())])
+    monkeypatch.setattr(runner, "_resolve_model", lambda name, quiet: (tmp_path / "m.task",
+                                                                       "lite", "ab" * 32))
     return calls
 
 
@@ -268,7 +270,7 @@ def test_resume_skips_done_videos_unless_forced_or_changed(tmp_path, fake_pipeli
 
     # Another spec (a changed threshold) makes the old report stale.
     changed = FakeSpec(checks=(FakeCheck("torso", "torso_lean", -5.0, 15.0, "deg"),))
-    monkeypatch.setattr(batch, "load_specs", lambda stretch: [("fake_stretch", changed)])
+    monkeypatch.setattr(stages, "load_specs", lambda stretch: [("fake_stretch", changed)])
     _, out = run(tmp_path, good)
     assert summary_rows(out)[0]["skipped"] == "False"
 
@@ -284,7 +286,7 @@ def test_error_reports_are_retried_not_skipped(tmp_path, fake_pipeline):
 
 def test_no_person_is_an_error(tmp_path, fake_pipeline, monkeypatch):
     good = make_video(tmp_path / "empty_room.mp4")
-    monkeypatch.setattr(batch, "estimate_frames", lambda video, model, info, *a, **k: (
+    monkeypatch.setattr(landmarks, "estimate_frames", lambda video, model, info, *a, **k: (
         [PoseFrame.empty(100 * i, info.width, info.height, index=i) for i in range(5)], 1.0))
     status, out = run(tmp_path, good)
     row = summary_rows(out)[0]
@@ -300,7 +302,7 @@ def test_unexpected_exception_becomes_an_error_row(tmp_path, fake_pipeline, monk
             raise RuntimeError("kaboom")
         return fake_analyze(frames, specs, info, video, auto)
 
-    monkeypatch.setattr(batch, "analyze_track", broken)
+    monkeypatch.setattr(stages, "analyze_track", broken)
     status, out = run(tmp_path, a, b)
     rows = summary_rows(out)
     assert status == 1
@@ -386,7 +388,7 @@ def test_interrupted_batch_keeps_done_work_and_resumes(tmp_path, fake_pipeline, 
             raise KeyboardInterrupt
         return fake_analyze(frames, specs, info, video, auto)
 
-    monkeypatch.setattr(batch, "analyze_track", ctrl_c_on_b)
+    monkeypatch.setattr(stages, "analyze_track", ctrl_c_on_b)
     status, out = run(tmp_path, a, b)
     assert status == 130
     assert [r["video"] for r in summary_rows(out)] == [str(a)]
@@ -394,7 +396,7 @@ def test_interrupted_batch_keeps_done_work_and_resumes(tmp_path, fake_pipeline, 
     slug_b = batch.make_slugs([a, b])[1]
     assert not (out / f"{slug_b}.json").exists()
 
-    monkeypatch.setattr(batch, "analyze_track", fake_analyze)
+    monkeypatch.setattr(stages, "analyze_track", fake_analyze)
     status, out = run(tmp_path, a, b)
     rows = summary_rows(out)
     assert status == 0 and [r["skipped"] for r in rows] == ["True", "False"]
@@ -484,7 +486,7 @@ def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monke
     av = pytest.importorskip("av")
     good = make_video(tmp_path / "good.mp4", frames=9, size=(65, 49))  # odd sizes
     drawn = []
-    monkeypatch.setattr(batch, "_annotate", lambda img, rep: drawn.append(rep) or img)
+    monkeypatch.setattr(annotate, "_annotate", lambda img, rep: drawn.append(rep) or img)
 
     def with_frames(frames, specs, info, video, auto=False, **options):
         outcome = fake_analyze(frames, specs, info, video, auto)
@@ -492,7 +494,7 @@ def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monke
                                                      for f in frames]})()
         return outcome
 
-    monkeypatch.setattr(batch, "analyze_track", with_frames)
+    monkeypatch.setattr(stages, "analyze_track", with_frames)
     status, out = run(tmp_path, good, extra=["--annotate"])
     assert status == 0 and len(drawn) == 9
     row = summary_rows(out)[0]

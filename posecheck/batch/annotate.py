@@ -1,0 +1,107 @@
+"""``--annotate``: an MP4 of each clip with the skeleton coloured by check status, the cue and
+the hold counter; H.264 through PyAV when it can, OpenCV's mp4v otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from posecheck.batch.files import FILE_MODE, unlink_quietly
+from posecheck.batch.landmarks import PREFETCH_FRAMES, prefetch
+from posecheck.batch.track import Outcome
+from posecheck.errors import VideoError
+
+
+def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> None:
+    """An MP4 of the clip with the skeleton coloured by check status, the cue and the hold
+    counter (posecheck.drawing.annotate); written to a temporary file, then moved."""
+    from posecheck.video import iter_frames
+
+    reports = list(getattr(outcome.analysis, "frames", None) or [])
+    by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
+    fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".annotated.", suffix=".mp4", dir=path.parent)
+    os.close(fd)
+    writer = None
+    try:
+        for index, t_ms, bgr in prefetch(iter_frames(video), PREFETCH_FRAMES):
+            if writer is None:
+                writer = _open_writer(tmp, fps, bgr.shape[1], bgr.shape[0])
+            report = by_index.get(index)
+            writer.write(_annotate(bgr, report) if report is not None else bgr)
+        if writer is None:
+            raise VideoError(f"{video}: no frame could be decoded for the annotated video")
+        writer.release()
+        writer = None
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    finally:
+        if writer is not None:
+            writer.release()
+        unlink_quietly(tmp)
+
+
+class _H264Writer:
+    """H.264 MP4 through PyAV (libx264): plays inside browsers, unlike OpenCV's mp4v.
+    One thread and fixed options, so the same frames give the same bytes."""
+
+    OPTIONS = {"crf": "23", "preset": "veryfast", "threads": "1"}
+
+    def __init__(self, path: str, fps: float, width: int, height: int) -> None:
+        import av
+        from fractions import Fraction
+
+        # yuv420p needs even sizes: drop a last odd row/column rather than rescale.
+        self.width, self.height = width - width % 2, height - height % 2
+        self._out = av.open(path, "w", format="mp4")
+        self._stream = self._out.add_stream("libx264",
+                                            rate=Fraction(fps).limit_denominator(1001))
+        self._stream.width, self._stream.height = self.width, self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = dict(self.OPTIONS)
+        self._stream.codec_context.thread_count = 1
+        self._av = av
+
+    def write(self, bgr: Any) -> None:
+        frame = self._av.VideoFrame.from_ndarray(bgr[: self.height, : self.width], format="bgr24")
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
+
+    def release(self) -> None:
+        if self._out is None:
+            return
+        try:
+            for packet in self._stream.encode():
+                self._out.mux(packet)
+        finally:
+            self._out.close()
+            self._out = None
+
+
+def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
+    """H.264 through PyAV when it has libx264; else OpenCV's MPEG-4 part 2 (``mp4v``), which
+    every OpenCV build has but most browsers do not play. (OpenCV's wheels lack H.264; VP9
+    would play but encodes about 40x slower.)"""
+    import cv2
+
+    if width >= 2 and height >= 2:
+        try:
+            return _H264Writer(path, fps, width, height)
+        except Exception:  # no PyAV or no libx264 in its FFmpeg: fall back
+            pass
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    if not writer.isOpened():
+        writer.release()
+        raise VideoError(f"{path}: cannot write an MP4 file here (no libx264 in PyAV, no mp4v "
+                         "in OpenCV)")
+    return writer
+
+
+def _annotate(bgr: Any, report: Any) -> Any:
+    from posecheck import drawing
+
+    return drawing.annotate(bgr, report)

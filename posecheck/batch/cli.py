@@ -1,0 +1,83 @@
+"""The options of ``posecheck analyze`` (``register_arguments``) and ``main``, which parses
+them and runs the batch without the rest of the posecheck command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from posecheck.batch.jobs import DEFAULT_MAX_FRAMES
+from posecheck.batch.runner import MAX_AUTO_WORKERS, run
+from posecheck.errors import PosecheckError
+from posecheck.models import DEFAULT_MODEL
+
+DEFAULT_OUT = "out/analyze"
+
+
+def register_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the batch options of ``posecheck analyze`` to ``parser``."""
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="video or image files, folders (searched recursively) or globs")
+    parser.add_argument("--stretch", default="auto", metavar="ID|auto",
+                        help="stretch spec id or file, or 'auto' to recognise it per clip "
+                             "(default: auto)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
+                        help=f"pose model variant or a .task bundle (default: {DEFAULT_MODEL})")
+    parser.add_argument("--workers", type=workers_arg, default="auto", metavar="N|auto",
+                        help="videos analysed in parallel, one process each; auto: one per "
+                             f"CPU core, at most one per video and {MAX_AUTO_WORKERS} "
+                             "(default: auto)")
+    parser.add_argument("--annotate", action="store_true",
+                        help="also write an annotated MP4 per video")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false",
+                        help="run the pose model again even when landmarks are cached")
+    parser.add_argument("--cache-dir", default=None, metavar="DIR",
+                        help="landmark cache folder (default: posecheck's cache)")
+    parser.add_argument("--force", action="store_true",
+                        help="redo videos whose report is already up to date")
+    parser.add_argument("--smoothing", choices=("batch", "live", "none"), default="batch",
+                        help="batch: zero-phase over the whole track (default); live: the "
+                             "live page's One Euro filter; none: raw landmarks")
+    parser.add_argument("--mirrored", action="store_true",
+                        help="the videos are mirrored (selfie camera): swap left and right")
+    parser.add_argument("--no-plots", dest="plots", action="store_false",
+                        help="skip the PNG plots (and their pictures in index.html)")
+    parser.add_argument("--max-frames", type=int, default=DEFAULT_MAX_FRAMES, metavar="N",
+                        help="longest clip analysed, in frames (default: "
+                             f"{DEFAULT_MAX_FRAMES}, 20 min at 30 fps; the analysis keeps about "
+                             "55 KB a frame in memory)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def workers_arg(text: str) -> int | str:
+    """``--workers``: a positive number or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="posecheck analyze",
+                                     description="Analyse stretch videos in bulk.")
+    register_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` like ``posecheck analyze`` and run; user errors print without traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except PosecheckError as exc:
+        print(f"posecheck analyze: error: {exc}", file=sys.stderr)
+        return 2

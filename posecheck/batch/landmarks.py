@@ -1,0 +1,228 @@
+"""Pose landmarks of a video: from the landmark cache, or by running the model over its
+frames (the only module of the batch that runs the model).
+
+Decoding, resizing and the BGR -> RGB conversion run in a thread a few frames ahead of the
+model (OpenCV releases the GIL), so the two overlap. Landmarks come back in the video's own
+pixels whatever size the model saw.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from posecheck.batch.jobs import Job, ProgressFn
+from posecheck.errors import VideoError
+
+MODEL_MAX_SIDE = 1280  # px; larger frames are downscaled before the model (it sees 256 px)
+PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overlaps inference)
+PROGRESS_EVERY = 8  # frames between progress messages from a worker
+
+STOP = threading.Event()  # set on Ctrl-C: the frame loop of a background stage stops
+
+
+def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
+                    video_sha: str) -> tuple[list[Any], float, bool]:
+    """Pose frames of a video, from the landmark cache or by running the model.
+
+    Returns the frames, the scale the model saw them at and whether they are fresh from the
+    model (the caller then caches them, off the model's critical path).
+    """
+    total = max(int(info.frame_count), 1)
+    if job.use_cache:
+        cached = _cache_get(video_sha, job)
+        if cached is not None:
+            progress(job.slug, len(cached), len(cached))
+            return cached, model_scale(info), False
+    frames, scale = estimate_frames(video, job.model_path, info,
+                                    lambda done: progress(job.slug, done, max(total, done)),
+                                    max_frames=job.max_frames)
+    progress(job.slug, len(frames), len(frames))
+    return frames, scale, True
+
+
+def prefetch(source: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Run ``source`` in a thread, ``depth`` items ahead, so decoding overlaps the model.
+
+    OpenCV releases the GIL while decoding, so the two really run at once. Errors raised by
+    the source are re-raised in the consumer; closing the consumer stops the thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            q.put(end)
+        except BaseException as exc:  # handed to the consumer
+            q.put(("__error__", exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="posecheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, tuple) and len(item) == 2 and item[0] == "__error__":
+                raise item[1]
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+
+
+def _downscaled(frames: Iterator[tuple[int, int, Any]], scale: float) -> Iterator[Any]:
+    """Resize in the decoding thread (cv2.resize also releases the GIL)."""
+    import cv2
+
+    for index, t_ms, bgr in frames:
+        if scale < 1.0:
+            small = cv2.resize(bgr, (max(1, round(bgr.shape[1] * scale)),
+                                     max(1, round(bgr.shape[0] * scale))),
+                               interpolation=cv2.INTER_AREA)
+        else:
+            small = bgr
+        yield index, t_ms, small
+
+
+def _as_rgb(frames: Iterator[tuple[int, int, Any]]) -> Iterator[Any]:
+    """BGR -> RGB in the decoding thread, so the model's thread only runs the model."""
+    import cv2
+
+    for index, t_ms, bgr in frames:
+        yield index, t_ms, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def estimate_frames(video: Path, model_path: str, info: Any,
+                    on_frame: Callable[[int], None] = lambda n: None,
+                    max_side: int = MODEL_MAX_SIDE,
+                    max_frames: int | None = None) -> tuple[list[Any], float]:
+    """Run the model over every frame; landmarks come back in the video's own pixels.
+
+    Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
+    this loses nothing but decode time) and the landmarks scaled back.
+    """
+    from posecheck.estimator import PoseEstimator
+    from posecheck.video import iter_frames
+
+    scale = model_scale(info, max_side)
+    frames: list[Any] = []
+    if info.is_image:
+        # IMAGE mode keeps no state between calls, so one landmarker serves every image
+        # (creating one costs more than running it once).
+        est = _image_estimator(model_path)
+        for index, t_ms, image in _downscaled(iter_frames(video), scale):
+            pf = est.process(image, t_ms, index=index)
+            frames.append(_to_size(pf, info.width, info.height) if scale < 1.0 else pf)
+        return frames, scale
+    with PoseEstimator(model_path, running_mode="video") as est:
+        for index, t_ms, rgb in prefetch(_as_rgb(_downscaled(iter_frames(video), scale)),
+                                         PREFETCH_FRAMES):
+            if STOP.is_set():
+                raise KeyboardInterrupt
+            if max_frames is not None and len(frames) >= max_frames:
+                # The container under-announced its length: stop before memory runs out.
+                raise VideoError(f"{video}: more than --max-frames {max_frames} frames; "
+                                 "split the clip (or raise --max-frames)")
+            pf = est.process_rgb(rgb, t_ms, index=index)
+            if scale < 1.0:
+                pf = _to_size(pf, info.width, info.height)
+            frames.append(pf)
+            if len(frames) % PROGRESS_EVERY == 0:
+                on_frame(len(frames))
+    return frames, scale
+
+
+_IMAGE_ESTIMATORS: dict[tuple[str, int], Any] = {}
+
+
+def _image_estimator(model_path: str) -> Any:
+    """This thread's IMAGE-mode estimator for a model, made on first use."""
+    from posecheck.estimator import PoseEstimator
+
+    key = (str(model_path), threading.get_ident())
+    if key not in _IMAGE_ESTIMATORS:
+        _IMAGE_ESTIMATORS[key] = PoseEstimator(model_path, running_mode="image")
+    return _IMAGE_ESTIMATORS[key]
+
+
+def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:
+    """Factor applied to frames before the model (1.0 unless the long side exceeds max_side)."""
+    long_side = max(info.width, info.height)
+    return round(min(1.0, max_side / long_side), 6) if long_side > 0 else 1.0
+
+
+def _to_size(pf: Any, width: int, height: int) -> Any:
+    """The same pose in pixels of a ``width`` x ``height`` frame (normalized coords kept)."""
+    from posecheck.pose import PoseFrame
+
+    if not pf.has_pose:
+        return PoseFrame.empty(pf.t_ms, width, height, index=pf.index, reason=pf.reason)
+    return PoseFrame.from_normalized(pf.to_normalized(), pf.t_ms, width, height,
+                                     world=pf.world, index=pf.index)
+
+
+def _cache_file(video_sha: str, job: Job) -> Path:
+    from posecheck import cache
+
+    directory = (Path(job.cache_dir).expanduser() if job.cache_dir is not None
+                 else cache.default_cache_dir())
+    return cache.cache_path(directory, video_sha, job.model_label, job.model_sha256)
+
+
+def _cache_get(video_sha: str, job: Job) -> list[Any] | None:
+    """Cached frames of this video and model bundle, or None (missing or unreadable)."""
+    from posecheck import cache
+
+    target = _cache_file(video_sha, job)
+    if not target.is_file():
+        return None
+    try:
+        track = cache.LandmarkTrack.load(target)
+    except cache.LandmarkFileError:
+        return None  # recomputed and overwritten
+    if track.video_sha256 != video_sha or track.model_sha256 != job.model_sha256:
+        return None
+    return list(track.frames)
+
+
+def cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any],
+              video_sha: str) -> None:
+    from posecheck import cache
+
+    track = cache.LandmarkTrack(info=info, frames=tuple(frames), model=job.model_label,
+                                video_sha256=video_sha, model_sha256=job.model_sha256)
+    try:
+        track.save(_cache_file(video_sha, job))
+    except OSError as exc:  # a read-only cache must not fail the analysis
+        print(f"posecheck analyze: warning: landmark cache not written ({exc})",
+              file=sys.stderr)
+
+
+def as_cached(frames: Sequence[Any]) -> list[Any]:
+    """The frames exactly as the landmark cache would give them back (values rounded the
+    same way), so a report is byte-identical whether the landmarks were cached or fresh."""
+    from posecheck import cache
+
+    return [cache._parse_frame(cache._frame_record(f), f.width, f.height) for f in frames]

@@ -1,0 +1,147 @@
+"""``run``: the whole batch. Inputs become jobs (one per video), the jobs go through the
+serial runner (one process, two stages overlapped) or the parallel one (``--workers``),
+largest videos first, and the summary, index.html and exit status come last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from posecheck.batch.inputs import expand_paths, make_slugs
+from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, Job, VideoResult
+from posecheck.batch.landmarks import STOP
+from posecheck.batch.parallel import run_parallel
+from posecheck.batch.progress import Progress
+from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
+                                    prepare_video)
+from posecheck.batch.summary import finish_summary
+from posecheck.errors import PosecheckError
+
+MAX_AUTO_WORKERS = 8  # processes; each holds a model and two videos' landmarks (~0.6 GB)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the batch described by parsed ``args``; 0 if every video worked, 1 otherwise."""
+    if args.workers != "auto" and int(args.workers) < 1:
+        raise PosecheckError(f"--workers must be at least 1, got {args.workers}")
+    out = Path(args.out)
+    files, missing = expand_paths(args.paths, exclude=out)
+    if not files and not missing:
+        raise PosecheckError("no input: give video files, folders or globs")
+
+    model_path, label, model_sha = _resolve_model(args.model, quiet=args.quiet)
+    check_stretch(args.stretch)
+
+    slugs = make_slugs(files)
+    jobs = [Job(video=str(f), slug=s, out_dir=str(out), model_path=str(model_path),
+                model_label=label, model_sha256=model_sha, stretch=args.stretch,
+                annotate=args.annotate, plots=getattr(args, "plots", True),
+                use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force,
+                smoothing=getattr(args, "smoothing", "batch"),
+                mirrored=getattr(args, "mirrored", False),
+                max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES))
+            for f, s in zip(files, slugs)]
+    out.mkdir(parents=True, exist_ok=True)
+
+    results: dict[str, VideoResult] = {}
+    t0 = time.monotonic()
+    workers = worker_count(args.workers, len(jobs))
+    progress = Progress(len(jobs), enabled=not args.quiet, slots=workers)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_S)
+    try:
+        if workers == 1:
+            _run_serial(largest_first(jobs), progress, results)
+        else:
+            run_parallel(largest_first(jobs), workers, progress, results)
+    except KeyboardInterrupt:
+        progress.close()
+        finish_summary(out, jobs, results, missing, interrupted=True)
+        print(f"posecheck analyze: interrupted; {len(results)} of {len(jobs)} videos done. "
+              "Run the same command again to resume.", file=sys.stderr)
+        return 130
+    finally:
+        sys.setswitchinterval(switch_interval)
+    progress.close()
+    rows = finish_summary(out, jobs, results, missing, interrupted=False)
+    failed = sum(1 for r in rows if r["status"] != "ok")
+    for r in rows:  # errors are shown even with --quiet: scripts need them on stderr
+        if r["status"] != "ok":
+            print(f"posecheck analyze: error: {r['error']}", file=sys.stderr)
+    if not args.quiet:
+        frames = sum(r.frames for r in results.values())
+        wall = time.monotonic() - t0
+        skipped = sum(1 for r in results.values() if r.skipped)
+        print(f"{len(rows)} inputs: {len(rows) - failed} ok ({skipped} already done), "
+              f"{failed} failed; {frames} frames in {wall:.1f} s"
+              + (f" ({frames / wall:.1f} frames/s)" if frames and wall > 0 else ""),
+              file=sys.stderr)
+        print(f"report: {out / 'index.html'}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def worker_count(requested: int | str, videos: int) -> int:
+    """Processes to use: ``auto`` is one per CPU core this process may use, at most one per
+    video and MAX_AUTO_WORKERS; a number is taken as given (but not more than the videos)."""
+    if requested == "auto":
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        requested = min(cores, MAX_AUTO_WORKERS)
+    return max(1, min(int(requested), videos))
+
+
+def largest_first(jobs: Sequence[Job]) -> list[Job]:
+    """The order to work in: biggest files first. Workers then finish together (no long video
+    left alone at the end) and the serial runner's unoverlapped last step is the smallest.
+    Reports and the summary keep the order the videos were given in."""
+    def size(job: Job) -> int:
+        try:
+            return os.path.getsize(job.video)
+        except OSError:
+            return 0
+    return sorted(jobs, key=size, reverse=True)
+
+
+def _run_serial(jobs: Sequence[Job], progress: Progress,
+                results: dict[str, VideoResult]) -> None:
+    """One video after another, in this process, two stages overlapped: while this video is
+    analysed and drawn (Python, holding the GIL), the next one's frames go through the model
+    in a thread (MediaPipe and OpenCV release the GIL), so both cores work."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def prepare(job: Job) -> Any:
+        t0 = time.monotonic()
+        return job, t0, guarded(job, t0, lambda: prepare_video(job, progress.update, t0))
+
+    STOP.clear()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posecheck-prepare")
+    try:
+        ahead = pool.submit(prepare, jobs[0]) if jobs else None
+        for k in range(len(jobs)):
+            job, t0, prepared = ahead.result()
+            ahead = pool.submit(prepare, jobs[k + 1]) if k + 1 < len(jobs) else None
+            if isinstance(prepared, VideoResult):
+                result = prepared
+            else:
+                result = guarded(job, t0, lambda: complete_video(job, prepared))
+            results[job.slug] = result
+            progress.finish(job.slug, result)
+    except BaseException:
+        STOP.set()  # the thread's frame loop stops at its next frame
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
+    from posecheck import models
+
+    path = models.resolve_model(name, progress=not quiet)
+    return Path(path), models.model_label(name), models.sha256_file(Path(path))

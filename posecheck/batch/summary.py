@@ -1,0 +1,98 @@
+"""The overview of a batch: one summary row per video (from its report), summary.csv,
+summary.json and the static index.html.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any, Sequence
+
+from posecheck.batch.files import atomic_write_text, dump_json
+from posecheck.batch.jobs import Job, VideoResult
+
+# Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
+BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
+                "duration_s", "width", "height", "fps", "model", "skipped", "report", "plot",
+                "annotated")
+
+
+def row_from_report(report: dict[str, Any], job: Job, skipped: bool = False) -> dict[str, Any]:
+    info = report.get("video_info") or {}
+    row: dict[str, Any] = {
+        "video": job.video,
+        "status": report.get("status", "error"),
+        "error": report.get("error") or "",
+        "warnings": "; ".join(report.get("warnings") or []),
+        "stretch": report.get("stretch", "") if report.get("status") == "ok" else "",
+        "segments": _segments_text(report.get("recognition")),
+        "frames": report.get("frames", ""),
+        "pose_frames": report.get("pose_frames", ""),
+        "duration_s": info.get("duration_s", ""),
+        "width": info.get("width", ""),
+        "height": info.get("height", ""),
+        "fps": info.get("fps", ""),
+        "model": job.model_label,
+        "skipped": bool(skipped),
+        "report": job.report_path.name,
+        "plot": job.plot_path.name if job.plot_path.is_file() else "",
+        "annotated": (job.annotated_path.name
+                      if job.annotated_path.is_file() and report.get("status") == "ok"
+                      else ""),
+    }
+    for side, s in sorted((report.get("sides") or {}).items()):
+        row[f"{side}_valid_hold_s"] = _r(s.get("valid_hold_s"))
+        row[f"{side}_in_pose_s"] = _r(s.get("in_pose_s"))
+        row[f"{side}_reps"] = s.get("reps", "")
+    for cid, c in sorted((report.get("checks") or {}).items()):
+        row[f"pass_{cid}"] = _r(c.get("pass_fraction"), 3)
+    return row
+
+
+def _r(value: Any, digits: int = 2) -> Any:
+    return round(value, digits) if isinstance(value, float) else ("" if value is None else value)
+
+
+def _segments_text(recognition: dict | None) -> str:
+    if not recognition:
+        return ""
+    parts = [f"{s['stretch']} {s['start_s']:.1f}-{s['end_s']:.1f}s"
+             + (f" ({s['valid_s']:.1f}s valid)" if "valid_s" in s else "")
+             for s in recognition.get("segments", [])]
+    return "; ".join(parts)
+
+
+def summary_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    extra = sorted({k for r in rows for k in r} - set(BASE_COLUMNS),
+                   key=lambda k: (not k.endswith(("_valid_hold_s", "_in_pose_s", "_reps")), k))
+    return list(BASE_COLUMNS) + extra
+
+
+def write_summary(out: Path, rows: Sequence[dict[str, Any]]) -> None:
+    columns = summary_columns(rows)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    atomic_write_text(out / "summary.csv", buf.getvalue())
+    atomic_write_text(out / "summary.json", dump_json({"columns": columns, "videos": list(rows)}))
+
+
+def finish_summary(out: Path, jobs: Sequence[Job], results: dict[str, VideoResult],
+                   missing: Sequence[tuple[str, str]], interrupted: bool) -> list[dict[str, Any]]:
+    """Write summary.csv, summary.json and index.html for the videos done so far; return the
+    rows."""
+    rows = [results[j.slug].row for j in jobs if j.slug in results]
+    for raw, message in missing:
+        rows.append({"video": raw, "status": "error", "error": message, "skipped": False})
+    write_summary(out, rows)
+    from posecheck import html_report
+
+    atomic_write_text(out / "index.html",
+                      html_report.render_index(rows, title="posecheck analyze",
+                                               pending=[j.video for j in jobs
+                                                        if j.slug not in results]
+                                               if interrupted else []))
+    return rows

@@ -1,0 +1,139 @@
+"""Analysis of a clip's landmarks: with the one spec asked for, or (``--stretch auto``) after
+recognising which stretch each part of the clip shows; and warnings about the track (frames
+missing, few poses, the model hopping between people).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from posecheck.batch.jobs import Job
+
+# A hip centre moving more than this many torso lengths between two consecutive pose frames
+# is a jump to another person, not a movement. Torso lengths.
+JUMP_TORSO_LENGTHS = 1.5
+RECOGNITION_FPS = 5.0  # frames/s at which --stretch auto tries every spec
+
+
+@dataclass
+class Outcome:
+    """The analysis of one clip: JSON report, the spec used, per-frame reports (for drawing)."""
+
+    report: dict[str, Any]
+    spec_id: str | None
+    spec: Any
+    analysis: Any
+    recognition: dict[str, Any] | None
+
+
+def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
+                  video: str, auto: bool = False, smoothing: str = "batch",
+                  mirrored: bool = False) -> Outcome:
+    """Analyse the frames with the one spec, or recognise the spec first (``auto``)."""
+    from functools import partial
+
+    from posecheck.analysis import analyze_frames
+
+    run_spec = partial(analyze_frames, smoothing=smoothing, mirrored=mirrored)
+
+    fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
+    if not auto:
+        sid, spec = specs[0]
+        analysis = run_spec(frames, spec, fps=fps, video=video)
+        return Outcome(analysis.to_json(), sid, spec, analysis, None)
+
+    from posecheck import recognize
+
+    # Recognition runs every spec over a subsampled track (RECOGNITION_FPS is plenty for
+    # holds lasting seconds); only the winner is then analysed at the full frame rate.
+    step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
+    sub = list(frames[::step])
+    traces = [recognize.trace_from_frames(
+        sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames,
+        n_conditions=len(getattr(spec, "pose", ()) or ()))
+        for sid, spec in specs]
+    rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
+    rec_json = {**rec.to_json(), "sampled_fps": round(fps / step, 3) if fps else 0.0,
+                "specs": [sid for sid, _ in specs]}
+    # Each segment gets the valid time of its own spec inside it (the report's totals are
+    # the main stretch's over the whole clip).
+    full: dict[str, Any] = {}
+    for seg in rec_json["segments"]:
+        sid = seg["stretch"]
+        if sid not in full:
+            full[sid] = run_spec(frames, dict(specs)[sid], fps=fps, video=video)
+        seg.update(segment_hold(full[sid].frames, seg["start_s"], seg["end_s"]))
+    if rec.stretch == recognize.NONE:
+        report = {"stretch": recognize.NONE, "video": video, "fps": fps, "frames": len(frames),
+                  "pose_frames": sum(1 for f in frames if f.has_pose), "sides": {},
+                  "checks": {}, "timeline": [{"t_s": round(f.t_ms / 1000.0, 3),
+                                              "has_pose": f.has_pose} for f in frames]}
+        return Outcome(report, None, None, None, rec_json)
+    spec = dict(specs)[rec.stretch]
+    analysis = full[rec.stretch]
+    return Outcome(analysis.to_json(), rec.stretch, spec, analysis, rec_json)
+
+
+def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
+                 ) -> dict[str, Any]:
+    """Valid seconds inside ``[start_s, end_s)`` and the stretched side(s) seen there.
+
+    A frame counts for the time until the next frame (the last one for the median step).
+    """
+    t = [r.t_ms / 1000.0 for r in frame_reports]
+    steps = [b - a for a, b in zip(t, t[1:])]
+    typical = sorted(steps)[len(steps) // 2] if steps else 0.0
+    valid_s = 0.0
+    sides: set[str] = set()
+    for i, r in enumerate(frame_reports):
+        if not start_s <= t[i] < end_s:
+            continue
+        if r.valid is True:
+            valid_s += steps[i] if i < len(steps) else typical
+        if r.in_pose and r.stretched_side:
+            sides.add(str(r.stretched_side))
+    return {"valid_s": round(valid_s, 3), "sides": sorted(sides)}
+
+
+def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
+    """Things the user should know about a result that still counts as analysed."""
+    out: list[str] = []
+    n = len(frames)
+    if info.frame_count and n < 0.9 * info.frame_count and not info.is_image:
+        out.append(f"only {n} of the {info.frame_count} frames the file announces could be "
+                   "decoded: the file may be truncated")
+    pose = sum(1 for f in frames if f.has_pose)
+    if n and pose < 0.5 * n:
+        out.append(f"a person was found in only {pose} of {n} frames")
+    jumps = identity_jumps(frames)
+    if jumps:
+        out.append(f"the tracked body jumped {jumps} time(s) between frames: there may be "
+                   "several people and the model may have switched between them; film one "
+                   "person at a time")
+    return out
+
+
+def identity_jumps(frames: Sequence[Any], max_jump: float | None = None) -> int:
+    """How often the hip centre moves more than ``max_jump`` torso lengths from one pose
+    frame to the next: a single-pose model hopping between people (nobody moves that fast).
+
+    Pure geometry on the landmarks already there, so cached runs give the same answer.
+    """
+    import numpy as np
+
+    from posecheck.pose import Landmark
+
+    max_jump = JUMP_TORSO_LENGTHS if max_jump is None else max_jump
+    hips = [int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)]
+    shoulders = [int(Landmark.LEFT_SHOULDER), int(Landmark.RIGHT_SHOULDER)]
+    jumps, prev = 0, None
+    for f in frames:
+        if not f.has_pose:
+            continue
+        hip = f.xy[hips].mean(axis=0)
+        torso = float(np.linalg.norm(f.xy[shoulders].mean(axis=0) - hip))
+        if prev is not None and torso > 0 and np.linalg.norm(hip - prev) > max_jump * torso:
+            jumps += 1
+        prev = hip
+    return jumps
