@@ -118,15 +118,19 @@ class PoseEstimator:
         return self.process_rgb(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), t_ms, index=index)
 
     def process_rgb(self, image_rgb: np.ndarray, t_ms: float, index: int = -1) -> PoseFrame:
-        """:meth:`process` for a frame already in RGB order (batch work converts colours in
-        its decoding thread, off the model's)."""
+        """:meth:`process` for a frame already in RGB order."""
         import mediapipe as mp
 
+        rgb = np.ascontiguousarray(_check_image(image_rgb, "RGB"))
+        return self.process_image(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms,
+                                  index=index)
+
+    def process_image(self, mp_image: Any, t_ms: float, index: int = -1) -> PoseFrame:
+        """:meth:`process` for a frame already wrapped as an SRGB ``mediapipe.Image`` (batch
+        work makes those in its decoding thread, so the model's thread only runs the model)."""
         if self._landmarker is None:
             raise RuntimeError("PoseEstimator is closed; create a new one or call reset()")
-        rgb = np.ascontiguousarray(_check_image(image_rgb, "RGB"))
-        height, width = rgb.shape[:2]
-        mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        width, height = mp_image.width, mp_image.height
         if self.running_mode == "image":
             result = self._landmarker.detect(mp_image)
             return PoseFrame.from_mediapipe(result, int(round(t_ms)), width, height, index=index)

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import signal
 
 from posecheck.pose import PoseFrame
 
@@ -239,6 +238,9 @@ def _lowpass_run(t_s: np.ndarray, xy: np.ndarray, cutoff_hz: float, step_s: floa
     filtered forwards and backwards, and sampled back at the original times. Runs too short for
     the filter's edge padding get a shorter padding; runs under 3 samples are returned as-is.
     """
+    from scipy import signal  # here, not at the top: importing it takes about 1 s, which the
+    #                           live page and most commands never need
+
     n = len(t_s)
     fs = 1.0 / step_s
     if n < 3 or cutoff_hz >= 0.5 * fs:  # nothing to remove below Nyquist

@@ -106,12 +106,15 @@ def _downscaled(frames: Iterator[tuple[int, int, Any]], scale: float) -> Iterato
         yield index, t_ms, small
 
 
-def _as_rgb(frames: Iterator[tuple[int, int, Any]]) -> Iterator[Any]:
-    """BGR -> RGB in the decoding thread, so the model's thread only runs the model."""
+def _as_model_input(frames: Iterator[tuple[int, int, Any]]) -> Iterator[Any]:
+    """BGR -> RGB -> ``mediapipe.Image`` in the decoding thread, so the model's thread only
+    runs the model."""
     import cv2
+    import mediapipe as mp
 
     for index, t_ms, bgr in frames:
-        yield index, t_ms, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        yield index, t_ms, mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
 
 
 def estimate_frames(video: Path, model_path: str, info: Any,
@@ -137,15 +140,15 @@ def estimate_frames(video: Path, model_path: str, info: Any,
             frames.append(_to_size(pf, info.width, info.height) if scale < 1.0 else pf)
         return frames, scale
     with PoseEstimator(model_path, running_mode="video") as est:
-        for index, t_ms, rgb in prefetch(_as_rgb(_downscaled(iter_frames(video), scale)),
-                                         PREFETCH_FRAMES):
+        for index, t_ms, image in prefetch(
+                _as_model_input(_downscaled(iter_frames(video), scale)), PREFETCH_FRAMES):
             if STOP.is_set():
                 raise KeyboardInterrupt
             if max_frames is not None and len(frames) >= max_frames:
                 # The container under-announced its length: stop before memory runs out.
                 raise VideoError(f"{video}: more than --max-frames {max_frames} frames; "
                                  "split the clip (or raise --max-frames)")
-            pf = est.process_rgb(rgb, t_ms, index=index)
+            pf = est.process_image(image, t_ms, index=index)
             if scale < 1.0:
                 pf = _to_size(pf, info.width, info.height)
             frames.append(pf)
