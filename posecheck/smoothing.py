@@ -5,8 +5,10 @@ an adaptive low-pass whose cutoff rises with speed, so a still pose loses its ji
 moving limb lags little. It only looks backwards, so it can run frame by frame.
 
 Batch (:func:`smooth_track`): the whole track is known, so short gaps are filled by linear
-interpolation and each contiguous run is low-passed forwards and backwards (Butterworth,
-``scipy.signal.sosfiltfilt``): no lag at all, so a peak stays where it was.
+interpolation and each contiguous run is low-passed forwards and backwards (a second-order
+Butterworth, :func:`filtfilt2`, the same filter as ``scipy.signal.sosfiltfilt`` with its
+defaults, written out in numpy because importing scipy.signal costs about 1 s per process):
+no lag at all, so a peak stays where it was.
 
 Conventions:
 
@@ -32,7 +34,57 @@ from posecheck.pose import PoseFrame
 
 # Order of the batch Butterworth low-pass; filtering forwards and backwards doubles it
 # (so -6 dB at the cutoff rather than -3 dB). A signal-processing constant, not a pose threshold.
-BATCH_FILTER_ORDER = 2
+BATCH_FILTER_ORDER = 2  # :func:`butter2` is this order's filter
+
+
+# --------------------------------------------------------------------------- batch filter
+def butter2(cutoff_hz: float, fs_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Second-order Butterworth low-pass ``(b, a)`` (``a[0] == 1``) for samples at ``fs_hz``.
+
+    The analog prototype ``1 / (s^2 + sqrt(2) s + 1)`` through the bilinear transform, with
+    the cutoff pre-warped so the digital filter is -3 dB exactly at ``cutoff_hz``.
+    """
+    if not 0.0 < cutoff_hz < 0.5 * fs_hz:
+        raise ValueError(f"cutoff {cutoff_hz} Hz must be between 0 and half of {fs_hz} Hz")
+    k = math.tan(math.pi * cutoff_hz / fs_hz)
+    norm = 1.0 / (1.0 + math.sqrt(2.0) * k + k * k)
+    b0 = k * k * norm
+    b = np.array([b0, 2.0 * b0, b0])
+    a = np.array([1.0, 2.0 * (k * k - 1.0) * norm, (1.0 - math.sqrt(2.0) * k + k * k) * norm])
+    return b, a
+
+
+def _biquad(b: np.ndarray, a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Run one second-order section along axis 0 of ``x`` (transposed direct form II), its
+    state started where a constant input equal to ``x[0]`` would have left it."""
+    b0, b1, b2 = b
+    _, a1, a2 = a
+    gain = (b0 + b1 + b2) / (1.0 + a1 + a2)  # response to a constant 1
+    z2 = (b2 - a2 * gain) * x[0]
+    z1 = (b1 - a1 * gain) * x[0] + z2
+    y = np.empty_like(x)
+    for n in range(len(x)):
+        xn = x[n]
+        yn = b0 * xn + z1
+        z1 = b1 * xn - a1 * yn + z2
+        z2 = b2 * xn - a2 * yn
+        y[n] = yn
+    return y
+
+
+def filtfilt2(b: np.ndarray, a: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
+    """Zero-phase filtering of ``x`` (samples along axis 0) by one second-order section:
+    odd extension of ``padlen`` samples at both ends, forwards, backwards, extension cut."""
+    n = len(x)
+    if padlen >= n:
+        raise ValueError(f"padlen {padlen} must be shorter than the signal ({n} samples)")
+    if padlen > 0:
+        head = 2.0 * x[0] - x[padlen:0:-1]
+        tail = 2.0 * x[-1] - x[-2:-padlen - 2:-1]
+        x = np.concatenate([head, x, tail])
+    y = _biquad(b, a, x)
+    y = _biquad(b, a, y[::-1])[::-1]
+    return y[padlen:len(y) - padlen] if padlen > 0 else y
 
 
 # --------------------------------------------------------------------------- settings
@@ -238,9 +290,6 @@ def _lowpass_run(t_s: np.ndarray, xy: np.ndarray, cutoff_hz: float, step_s: floa
     filtered forwards and backwards, and sampled back at the original times. Runs too short for
     the filter's edge padding get a shorter padding; runs under 3 samples are returned as-is.
     """
-    from scipy import signal  # here, not at the top: importing it takes about 1 s, which the
-    #                           live page and most commands never need
-
     n = len(t_s)
     fs = 1.0 / step_s
     if n < 3 or cutoff_hz >= 0.5 * fs:  # nothing to remove below Nyquist
@@ -249,13 +298,14 @@ def _lowpass_run(t_s: np.ndarray, xy: np.ndarray, cutoff_hz: float, step_s: floa
     grid = np.arange(t_s[0], t_s[-1] + 0.5 * step_s, step_s)
     if len(grid) < 3:
         return xy
-    sos = signal.butter(BATCH_FILTER_ORDER, cutoff_hz, btype="low", fs=fs, output="sos")
-    # scipy's default padding: 3 * (2 * sections + 1) samples; shorter runs pad what they can.
-    padlen = min(3 * (2 * len(sos) + 1), len(grid) - 1)
+    b, a = butter2(cutoff_hz, fs)
+    # scipy's default padding for one section: 3 * (2 * 1 + 1) samples; shorter runs pad what
+    # they can.
+    padlen = min(9, len(grid) - 1)
     on_grid = _interp_rows(t_s, flat, grid)
     cols = np.isfinite(on_grid).all(axis=0)  # a column with NaN is left unsmoothed
     smoothed = on_grid.copy()
-    smoothed[:, cols] = signal.sosfiltfilt(sos, on_grid[:, cols], axis=0, padlen=padlen)
+    smoothed[:, cols] = filtfilt2(b, a, on_grid[:, cols], padlen)
     back = _interp_rows(grid, smoothed, t_s)
     back[:, ~cols] = flat[:, ~cols]
     return back.reshape(xy.shape)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posecheck import smoothing
 from posecheck.pose import NUM_LANDMARKS, PoseFrame
 from posecheck.smoothing import OneEuroFilter, PoseSmoother, SmootherSettings, smooth_track
 
@@ -224,3 +225,33 @@ def test_smooth_track_irregular_frame_times_are_resampled():
     out = smooth_track(frames, SmootherSettings(batch_cutoff_hz=2.0))
     err = [abs(o.xy[0, 0] - (100.0 + 0.05 * o.t_ms)) for o in out]
     assert max(err[5:-5]) < 0.5
+
+
+# ---------------------------------------------------------------------------- the batch filter
+# scipy is a test dependency only: these pin our numpy Butterworth to scipy's reference.
+@pytest.mark.parametrize("cutoff_hz, fs_hz", [(3.0, 30.0), (1.0, 29.97), (6.0, 25.0), (11.0, 24.0)])
+def test_butter2_matches_scipy(cutoff_hz, fs_hz):
+    from scipy import signal
+
+    b, a = smoothing.butter2(cutoff_hz, fs_hz)
+    ref_b, ref_a = signal.butter(2, cutoff_hz, btype="low", fs=fs_hz)
+    np.testing.assert_allclose(b, ref_b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(a, ref_a, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("n, padlen", [(200, 9), (10, 9), (4, 3), (3, 2), (50, 0)])
+def test_filtfilt2_matches_scipy_sosfiltfilt(n, padlen):
+    from scipy import signal
+
+    rng = np.random.default_rng(n)
+    x = np.cumsum(rng.normal(size=(n, 6)), axis=0) + 100.0
+    b, a = smoothing.butter2(2.5, 30.0)
+    sos = signal.butter(2, 2.5, btype="low", fs=30.0, output="sos")
+    ours = smoothing.filtfilt2(b, a, x, padlen)
+    ref = signal.sosfiltfilt(sos, x, axis=0, padlen=padlen)
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-9)
+
+
+def test_butter2_rejects_a_cutoff_above_nyquist():
+    with pytest.raises(ValueError, match="half"):
+        smoothing.butter2(20.0, 30.0)
