@@ -589,3 +589,28 @@ def test_auto_workers_is_one_per_core_but_never_more_than_videos(monkeypatch):
     assert batch.worker_count(2, 1) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
     assert batch.worker_count("auto", 100) == batch.MAX_AUTO_WORKERS
+
+
+def test_parent_books_a_result_message_that_overtakes_its_deferred(tmp_path):
+    """A worker's "done" message and the Deferred its call returned come by different
+    channels; whichever arrives first, the video is finished once and nothing stays awaited
+    (an awaited video that never comes back would keep the parent waiting forever)."""
+    from posecheck.batch.parallel import Collector, Deferred
+    from posecheck.batch.progress import Progress
+
+    jobs = [batch.Job(video=f"{name}.mp4", slug=name, out_dir=str(tmp_path), model_path="m",
+                      model_label="full", model_sha256="0", stretch="auto")
+            for name in ("a", "b", "c")]
+    pending, results = list(jobs), {}
+    books = Collector(pending, results, Progress(3, enabled=False, slots=2),
+                      {j.slug: j for j in jobs})
+    ok = {name: batch.VideoResult(row={"video": name}, ok=True) for name in "abc"}
+
+    books.came_back("a", ok["a"])          # the message first ...
+    books.returned(jobs[0], Deferred("a"))  # ... then the call's return value
+    books.returned(jobs[1], Deferred("b"))  # the usual order
+    books.returned(jobs[2], ok["c"])        # finished inside the call (e.g. an error)
+    assert books.deferred == {"b"} and pending == [jobs[1]]
+    books.came_back("b", ok["b"])
+    assert books.deferred == set() and pending == []
+    assert results == ok

@@ -3,7 +3,7 @@
 The parent (``run_parallel``) hands out jobs and collects results; each worker
 (``_worker_init``, ``_worker_run``) runs the model on one video while its previous video is
 analysed in a background thread, and reports progress and finished results through a queue.
-A worker that dies (a native crash) costs only the video it was on: see ``run_parallel``.
+A worker that dies (a native crash) costs only the videos it was on: see ``run_parallel``.
 """
 
 from __future__ import annotations
@@ -136,47 +136,34 @@ def run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
         batch = alone[:1] if alone else list(pending)
         q = ctx.Queue()
         started: set[str] = set()
-        deferred: set[str] = set()  # analysed in a worker's background thread, not back yet
+        books = Collector(pending, results, progress, by_slug)
         pool = ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=ctx,
                                    initializer=_worker_init, initargs=(q,))
-
-        def finished(job: Job, result: VideoResult) -> None:
-            results[job.slug] = result
-            progress.finish(job.slug, result)
-            pending.remove(job)
-
         try:
             futures = {pool.submit(_worker_run, j): j for j in batch}
             broken = False
-            while (futures or deferred) and not broken:
+            while (futures or books.deferred) and not broken:
                 done, _ = (wait(futures, timeout=0.1, return_when=FIRST_COMPLETED) if futures
                            else (set(), set()))
                 for slug, result in _drain(q, progress, started, timeout=0 if futures else 0.1):
-                    deferred.discard(slug)
-                    finished(by_slug[slug], result)
+                    books.came_back(slug, result)
                 for fut in done:
                     try:
                         result = fut.result()
                     except BrokenProcessPool:
                         broken = True
                         break
-                    job = futures.pop(fut)
-                    if isinstance(result, Deferred):
-                        deferred.add(job.slug)
-                    else:
-                        finished(job, result)
+                    books.returned(futures.pop(fut), result)
                 # With nothing queued, the executor does not notice a dead worker: look.
                 broken = broken or _a_worker_died(pool)
             if broken:
                 for slug, result in _drain(q, progress, started):
-                    if slug in deferred:
-                        deferred.discard(slug)
-                        finished(by_slug[slug], result)
+                    books.came_back(slug, result)
                 unfinished = [j for j in batch if j in pending]
                 known = [j for j in unfinished if j.slug in started]
                 for job in known or unfinished:
                     if job.slug in suspects:
-                        finished(job, _crash_result(job))
+                        books.finished(job, _crash_result(job))
                     else:
                         suspects.add(job.slug)
         except KeyboardInterrupt:
@@ -189,6 +176,37 @@ def run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
             _terminate(pool)  # the survivors' videos are retried: no stray writer stays
         pool.shutdown(wait=True, cancel_futures=True)
         q.close()
+
+
+class Collector:
+    """The parent's books for one round of workers: a video is pending until its result is
+    in; a video handed back as ``Deferred`` awaits its ``done`` message. The two come by
+    different channels, so the message may arrive first."""
+
+    def __init__(self, pending: list[Job], results: dict[str, VideoResult],
+                 progress: Progress, by_slug: dict[str, Job]) -> None:
+        self.pending, self.results, self.progress, self.by_slug = (pending, results,
+                                                                   progress, by_slug)
+        self.deferred: set[str] = set()
+
+    def finished(self, job: Job, result: VideoResult) -> None:
+        self.results[job.slug] = result
+        self.progress.finish(job.slug, result)
+        self.pending.remove(job)
+
+    def returned(self, job: Job, result: VideoResult | Deferred) -> None:
+        """What a worker's call gave back."""
+        if not isinstance(result, Deferred):
+            self.finished(job, result)
+        elif job in self.pending:  # else its result message came first
+            self.deferred.add(job.slug)
+
+    def came_back(self, slug: str, result: VideoResult) -> None:
+        """A ``done`` message."""
+        self.deferred.discard(slug)
+        job = self.by_slug[slug]
+        if job in self.pending:
+            self.finished(job, result)
 
 
 def _terminate(pool: Any) -> None:
