@@ -14,12 +14,10 @@ import sys
 import time
 from typing import Any, Sequence
 
-from posecheck.batch.files import atomic_write_text, dump_json
-from posecheck.batch.jobs import REPORT_VERSION, Job, VideoResult
+from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.progress import Progress
-from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, guarded, model_json,
-                                    prepare_video)
-from posecheck.batch.summary import row_from_report
+from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, error_result,
+                                    guarded, prepare_video)
 
 # ============================================================================ in each worker
 # Environment variables that cap the thread pools of numpy's BLAS, OpenMP and TFLite helpers.
@@ -241,12 +239,6 @@ def _drain(q: Any, progress: Progress, started: set[str], timeout: float = 0.0
 
 
 def _crash_result(job: Job) -> VideoResult:
-    message = (f"{job.video}: the worker process crashed while reading or analysing this file "
-               "(a decoder or model failure); re-encode it as H.264 MP4 and try again")
-    report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
-              "video": job.video, "model": model_json(job), "stretch_requested": job.stretch}
-    try:
-        atomic_write_text(job.report_path, dump_json(report))
-    except OSError:
-        pass
-    return VideoResult(row=row_from_report(report, job), ok=False)
+    return error_result(job, f"{job.video}: the worker process crashed while reading or "
+                        "analysing this file (a decoder or model failure); re-encode it as "
+                        "H.264 MP4 and try again")

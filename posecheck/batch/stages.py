@@ -78,10 +78,11 @@ def guarded(job: Job, t0: float, stage: Callable[[], Any]) -> Any:
     except Exception as exc:  # a bug or a library failure: keep the batch going, say what
         message = f"{job.video}: unexpected {type(exc).__name__}: {exc}"
         traceback.print_exc(file=sys.stderr)
-    return _error_result(job, message, t0)
+    return error_result(job, message, t0)
 
 
-def _error_result(job: Job, message: str, t0: float | None = None) -> VideoResult:
+def error_result(job: Job, message: str, t0: float | None = None) -> VideoResult:
+    """The video's error row; an error report is written too, so the HTML page shows it."""
     report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
               "video": job.video, "model": model_json(job), "stretch_requested": job.stretch}
     try:
