@@ -1,8 +1,9 @@
 """The per-video plot of ``posecheck analyze``: every checked metric over time.
 
 Each panel is one check: its measured value (line), the band of values that pass (shaded,
-from the spec's ``min``/``max``), and the time the hold counted as valid (green spans,
-per side). The title gives the stretch and each side's valid hold time and reps.
+from the spec's ``min``/``max``), and the time the hold counted as valid (shaded spans,
+per side: only the counted seconds, not the pauses inside a hold), with a legend and units in
+words ("shin lengths", "degrees"). The title gives the stretch and each side's valid hold time and reps.
 
 Works from the report's JSON form (what ``report.json`` holds) and the spec, so a plot can be
 redrawn from a saved report. Uses matplotlib's object API with the Agg canvas: no pyplot
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -21,7 +23,7 @@ from posecheck.recognize import check_status, check_value
 
 # Colours (matplotlib names / hex); one per side so both sides' holds can be told apart.
 SIDE_COLORS = {"left": "#2e8b57", "right": "#1f77b4", "both": "#2e8b57"}
-BAND_COLOR = "#9acd32"
+BAND_COLOR = "#9e9e9e"      # grey: the passing range, kept apart from the green valid time
 FAIL_COLOR = "#d62728"
 VALUE_COLOR = "#333333"
 FIG_WIDTH_IN = 10.0    # inches
@@ -41,7 +43,9 @@ def check_series(report: Mapping[str, Any], check_id: str) -> tuple[np.ndarray, 
 
 
 def hold_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
-    """Valid-hold intervals per side, ``{side: [(start_s, end_s), ...]}``."""
+    """The hold intervals per side, ``{side: [(start_s, end_s), ...]}``: from the first to the
+    last frame of each hold, paused time included (see :func:`valid_spans` for the counted
+    time)."""
     out: dict[str, list[tuple[float, float]]] = {}
     for side, data in sorted((report.get("sides") or {}).items()):
         spans = []
@@ -50,6 +54,27 @@ def hold_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]
             if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b >= a:
                 spans.append((float(a), float(b)))
         out[side] = spans
+    return out
+
+
+def valid_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
+    """The time that counted as valid hold, per side: wherever the timeline's running count of
+    the current hold (``hold_valid_s``) rises from one frame to the next, the interval between
+    the two frames counted. Settling, pauses and switches do not. Sides with holds but no
+    counted time map to an empty list, so the plot still shows their row."""
+    out: dict[str, list[tuple[float, float]]] = {side: [] for side in report.get("sides") or {}}
+    prev_t, prev_count, prev_side = math.nan, math.nan, None
+    for e in report.get("timeline") or []:
+        t, count, side = e.get("t_s"), e.get("hold_valid_s"), e.get("stretched_side")
+        t = float(t) if isinstance(t, (int, float)) else math.nan
+        count = float(count) if isinstance(count, (int, float)) else math.nan
+        if isinstance(side, str) and side == prev_side and count > prev_count and t > prev_t:
+            spans = out.setdefault(side, [])
+            if spans and abs(spans[-1][1] - prev_t) < 1e-9:
+                spans[-1] = (spans[-1][0], t)
+            else:
+                spans.append((prev_t, t))
+        prev_t, prev_count, prev_side = t, count, side
     return out
 
 
@@ -72,6 +97,31 @@ def _thresholds(spec: Any, check_id: str, report: Mapping[str, Any]
                     getattr(c, "label", "") or check_id)
     info = (report.get("checks") or {}).get(check_id) or {}
     return info.get("min"), info.get("max"), info.get("unit", ""), info.get("label") or check_id
+
+
+_PER_LENGTH = re.compile(r"\bover ([a-z+]+) length\b")
+
+
+def unit_words(unit: str, metric: str | None) -> str:
+    """A unit a person reads: ``"deg"`` -> ``"degrees"``, a length ratio -> the body length it
+    is measured in (``"shin lengths"``), from the metric's own description."""
+    if unit == "deg":
+        return "degrees"
+    if unit == "ratio" and metric:
+        from posecheck.metrics import METRICS
+
+        found = _PER_LENGTH.search(getattr(METRICS.get(metric), "description", "") or "")
+        if found:
+            body = "leg" if found.group(1) == "thigh+shin" else found.group(1)
+            return f"{body} lengths"
+    return unit
+
+
+def _metric_of(spec: Any, check_id: str) -> str | None:
+    for c in getattr(spec, "checks", ()) or ():
+        if getattr(c, "id", None) == check_id:
+            return getattr(c, "metric", None)
+    return None
 
 
 def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
@@ -100,9 +150,10 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
     timeline = report.get("timeline") or []
     t_all = np.array([float(e.get("t_s", np.nan)) for e in timeline], dtype=np.float64)
     t_end = float(np.nanmax(t_all)) if t_all.size and np.isfinite(t_all).any() else 1.0
-    spans = hold_spans(report)
+    spans = valid_spans(report)
 
-    # Hold strip: one row per side, valid holds as bars; in-pose frames as a thin grey line.
+    # Hold strip: one row per side, the counted (valid) time as bars; in-position frames as a
+    # thin grey line above them.
     sides = list(spans) or ["-"]
     for row, side in enumerate(sides):
         color = SIDE_COLORS.get(side, "#2e8b57")
@@ -113,7 +164,7 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
     if in_pose.any():
         strip.plot(t_all, np.where(in_pose, len(sides) + 0.3, np.nan), color="#888888",
                    lw=3, solid_capstyle="butt")
-        sides_labels = sides + ["in pose"]
+        sides_labels = sides + ["in position"]
     else:
         sides_labels = sides
     strip.set_yticks([i + 0.5 for i in range(len(sides))] +
@@ -122,7 +173,8 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
     strip.set_ylim(0, len(sides) + (0.8 if in_pose.any() else 0))
     strip.set_xlim(0, max(t_end, 1e-3))
     strip.tick_params(axis="x", labelbottom=False)
-    strip.set_title("valid hold", fontsize=8, loc="left")
+    strip.set_title("valid hold (counted seconds, per side) and time in position", fontsize=8,
+                    loc="left")
 
     if not check_ids:
         ax = panels[0]
@@ -154,7 +206,7 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
                 ax.axhline(bound, color=BAND_COLOR, lw=0.8)
         for side, intervals in spans.items():
             for a, b in intervals:
-                ax.axvspan(a, b, color=SIDE_COLORS.get(side, "#2e8b57"), alpha=0.12, lw=0)
+                ax.axvspan(a, b, color=SIDE_COLORS.get(side, "#2e8b57"), alpha=0.25, lw=0)
         ax.plot(t, v, color=VALUE_COLOR, lw=1.0)
         if failing.any():
             ax.plot(t, np.where(failing, v, np.nan), color=FAIL_COLOR, lw=1.6)
@@ -163,12 +215,29 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
         pf_txt = f"  pass {pf:.0%}" if isinstance(pf, (int, float)) and math.isfinite(pf) else ""
         rng = ("" if lo is None and hi is None else
                f" [{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}]")
-        unit_txt = f" ({unit})" if unit else ""
+        words = unit_words(unit, _metric_of(spec, cid))
+        unit_txt = f" ({words})" if words else ""
         ax.set_title(f"{label}{unit_txt}{rng}{pf_txt}", fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
         ax.grid(True, lw=0.3, alpha=0.5)
+    if check_ids:
+        _legend(panels[0], has_spans=any(spans.values()))
     panels[-1].set_xlabel("time (s)", fontsize=8)
     return fig
+
+
+def _legend(ax: Any, *, has_spans: bool) -> None:
+    """One legend, on the first check panel: what the shading and the colours mean."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], color=VALUE_COLOR, lw=1.0, label="measured"),
+               Line2D([], [], color=FAIL_COLOR, lw=1.6, label="failing"),
+               Patch(color=BAND_COLOR, alpha=0.25, lw=0, label="passing range")]
+    if has_spans:
+        handles.append(Patch(color=SIDE_COLORS["left"], alpha=0.25, lw=0, label="valid hold"))
+    ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=len(handles), frameon=False,
+              bbox_to_anchor=(1.0, 1.45))
 
 
 def plot_report_png(report: Mapping[str, Any], spec: Any = None) -> bytes:

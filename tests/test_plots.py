@@ -70,3 +70,59 @@ def test_png_bytes_for_reports_with_and_without_checks():
 def test_thresholds_fall_back_to_the_report_without_a_spec():
     fig = plots.plot_report(report(), None)
     assert "knee" in fig.get_axes()[1].get_title(loc="left")
+
+
+# -------------------------------------------------------------- plots of a real report
+def real_report() -> tuple[dict, object]:
+    """The JSON form analyze_frames produces: a deep lunge held well, then 2 s leaning 40 deg
+    forward (a required check fails, the count pauses), then held well again."""
+    from factories import sequence
+
+    from posecheck.analysis import analyze_frames
+    from posecheck.specs import load_spec
+
+    fps = 30.0
+    frames = (sequence(150, fps, stretch="deep_lunge")
+              + sequence(60, fps, t0_ms=5000, stretch="deep_lunge", torso_deg=40)
+              + sequence(120, fps, t0_ms=7000, stretch="deep_lunge"))
+    spec = load_spec("deep_lunge")
+    return analyze_frames(frames, spec, fps=fps, smoothing="none").to_json(), spec
+
+
+def test_valid_spans_cover_only_the_counted_seconds_of_a_real_report():
+    rep, _ = real_report()
+    side = max(rep["sides"], key=lambda s: rep["sides"][s]["valid_hold_s"])
+    counted = rep["sides"][side]["valid_hold_s"]
+    spans = plots.valid_spans(rep)[side]
+    assert counted > 3.0
+    # The spans add up to the counted seconds (within a frame), and the lean is not inside one.
+    assert sum(b - a for a, b in spans) == pytest.approx(counted, abs=1 / 30 + 1e-6)
+    assert not any(a < 6.0 < b for a, b in spans)
+    # ... whereas the hold interval runs through the pause.
+    holds = plots.hold_spans(rep)[side]
+    assert sum(b - a for a, b in holds) > sum(b - a for a, b in spans) + 1.0
+
+
+def test_plot_of_a_real_report_draws_valid_spans_a_legend_and_units_in_words():
+    rep, spec = real_report()
+    fig = plots.plot_report(rep, spec)
+    strip, first = fig.get_axes()[0], fig.get_axes()[1]
+    side = max(rep["sides"], key=lambda s: rep["sides"][s]["valid_hold_s"])
+    bars = [c for c in strip.collections if c.__class__.__name__ == "PolyCollection"]
+    drawn = sum(p.get_extents().width for c in bars for p in c.get_paths())  # in data units
+    assert drawn == pytest.approx(sum(b - a for a, b in plots.valid_spans(rep)[side]), abs=0.05)
+    labels = [t.get_text() for t in first.get_legend().get_texts()]
+    assert labels[:3] == ["measured", "failing", "passing range"] and "valid hold" in labels
+    titles = " ".join(ax.get_title(loc="left") for ax in fig.get_axes())
+    assert "(degrees)" in titles and "(ratio)" not in titles
+
+
+@pytest.mark.parametrize("unit, metric, words", [
+    ("deg", "torso_lean_deg", "degrees"),
+    ("ratio", "other_knee_over_toes_ratio", "shin lengths"),
+    ("ratio", "stance_length_ratio", "leg lengths"),
+    ("ratio", "hips_over_knees_ratio", "thigh lengths"),
+    ("ratio", None, "ratio"),
+])
+def test_unit_words(unit, metric, words):
+    assert plots.unit_words(unit, metric) == words
