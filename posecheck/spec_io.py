@@ -18,14 +18,32 @@ from typing import Any, Mapping, Sequence
 from posecheck.errors import SpecError
 
 TUNED_DIR_NAME = "tuned"
+# Where tuned copies go when the spec folder cannot be written (an installed package).
+USER_TUNED_DIR = "posecheck/tuned"  # under $XDG_DATA_HOME, default ~/.local/share
+
+
+def user_tuned_dir() -> Path:
+    """``$XDG_DATA_HOME/posecheck/tuned`` (``~/.local/share/posecheck/tuned`` by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or "~/.local/share"
+    return Path(base).expanduser() / USER_TUNED_DIR
 
 
 def default_tuned_path(spec_id: str, spec_dir: Path | None = None) -> Path:
-    """``pose_specs/tuned/<id>.tuned.toml``."""
+    """``<spec folder>/tuned/<id>.tuned.toml``, or :func:`user_tuned_dir` when the spec
+    folder cannot be written."""
     if spec_dir is None:
-        from posecheck.specs import SPEC_DIR
-        spec_dir = SPEC_DIR
-    return Path(spec_dir) / TUNED_DIR_NAME / f"{spec_id}.tuned.toml"
+        from posecheck.specs import spec_dir as current_spec_dir
+        spec_dir = current_spec_dir()
+    folder = Path(spec_dir) / TUNED_DIR_NAME
+    if not _writable(folder):
+        folder = user_tuned_dir()
+    return folder / f"{spec_id}.tuned.toml"
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be made in ``folder`` (or, if it does not exist, in its parent)."""
+    probe = folder if folder.exists() else folder.parent
+    return probe.is_dir() and os.access(probe, os.W_OK | os.X_OK)
 
 
 def _fmt(x: float) -> str:
@@ -149,7 +167,8 @@ def save_tuned_spec(source: str | os.PathLike[str],
                     provenance: Sequence[str] = (), overwrite: bool = False) -> Path:
     """Write a tuned copy of the spec file ``source`` and return its path.
 
-    ``out`` defaults to ``pose_specs/tuned/<id>.tuned.toml``. The original is never written;
+    ``out`` defaults to :func:`default_tuned_path` (``tuned/`` beside the source, or the user
+    folder when that cannot be written). The original is never written;
     an existing ``out`` is replaced only with ``overwrite=True``. The new file is validated
     with :func:`posecheck.specs.load_spec` before it replaces anything.
     """
@@ -162,7 +181,7 @@ def save_tuned_spec(source: str | os.PathLike[str],
     target = Path(out) if out is not None else default_tuned_path(spec.id, src.parent)
     if target.resolve() == src.resolve():
         raise SpecError(f"{target}: refusing to overwrite the original spec. Fix: give another "
-                        "--out (the default is pose_specs/tuned/<id>.tuned.toml)")
+                        "--out (the default is tuned/<id>.tuned.toml beside the spec)")
     if target.exists() and not overwrite:
         raise SpecError(f"{target}: already exists. Fix: pass --force to replace it, or give "
                         "another --out")

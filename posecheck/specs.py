@@ -24,6 +24,7 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -32,7 +33,9 @@ from typing import Any, Mapping
 from posecheck.errors import SpecError
 from posecheck.metrics import METRICS
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "pose_specs"
+# A folder of the user's own specs, used instead of the bundled ones (``posecheck --specs DIR``
+# sets it, so batch workers and the page see it too).
+ENV_SPECS = "POSECHECK_SPECS"
 
 VIEWS = ("side", "front", "any")
 POSTURES = ("standing", "kneeling", "seated", "supine", "prone", "side_lying", "lying")
@@ -519,12 +522,56 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
                        cues=cues, feedback=feedback, cautions=cautions, source_path=source)
 
 
+def bundled_spec_dir() -> Path:
+    """The specs shipped with posecheck: the package data ``posecheck.pose_specs`` (the
+    repository's ``pose_specs/`` folder in an editable install)."""
+    from importlib import resources
+
+    root = resources.files("posecheck.pose_specs")
+    if not isinstance(root, Path):  # only a zipped install would do this
+        raise SpecError(f"the bundled specs are not a folder on disk ({root}). Fix: install "
+                        f"posecheck unzipped (pip install), or set {ENV_SPECS} to a spec folder")
+    return root
+
+
+def spec_dir() -> Path:
+    """The spec folder in use: ``$POSECHECK_SPECS`` when set, else :func:`bundled_spec_dir`.
+
+    ``SPEC_DIR`` (a module attribute) is the same value, read when it is asked for.
+    """
+    custom = os.environ.get(ENV_SPECS)
+    if not custom:
+        return bundled_spec_dir()
+    folder = Path(custom).expanduser().resolve()
+    if not folder.is_dir():
+        raise SpecError(f"spec folder {folder} (from --specs or {ENV_SPECS}) is not a folder. "
+                        f"Fix: give a folder of <id>.toml spec files, or unset {ENV_SPECS} to "
+                        "use the bundled specs")
+    return folder
+
+
+def __getattr__(name: str) -> Any:
+    # SPEC_DIR follows spec_dir(), so a --specs folder chosen after import is the one used.
+    if name == "SPEC_DIR":
+        return spec_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def load_spec(name_or_path: str | Path) -> StretchSpec:
-    """Load a spec by id (``"deep_lunge"``, from :data:`SPEC_DIR`) or by file path."""
+    """Load a spec by id (``"deep_lunge"``, from :func:`spec_dir`) or by file path.
+
+    An id is a plain file name without ``.toml``; one that reaches outside the spec folder
+    (``../x``, ``a/b``) is an error rather than a file somewhere else.
+    """
     text = str(name_or_path)
     path = Path(text)
+    folder = spec_dir()
     if not (text.endswith(".toml") or path.is_file()):
-        path = SPEC_DIR / f"{text}.toml"
+        if text in ("", ".", "..") or path.name != text or "\\" in text:
+            raise SpecError(f"stretch id {text!r} names a file outside the spec folder "
+                            f"{folder}. Fix: give a plain id (one of: {', '.join(list_specs())})"
+                            " or the path of a .toml file")
+        path = folder / f"{text}.toml"
         if not path.is_file():
             raise SpecError(f"unknown stretch {text!r}. Fix: use one of: "
                             f"{', '.join(list_specs())} (or give a .toml path)")
@@ -537,12 +584,12 @@ def load_spec(name_or_path: str | Path) -> StretchSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot be read ({exc}). Fix: check the file") from None
     spec = spec_from_dict(data, str(path))
-    if path.parent == SPEC_DIR and path.stem != spec.id:
+    if path.resolve().parent == folder.resolve() and path.stem != spec.id:
         raise _fail(str(path), "id", f"{spec.id!r} differs from the file name {path.stem!r}",
                     "make the file name <id>.toml")
     return spec
 
 
 def list_specs() -> list[str]:
-    """Ids of the bundled specs, sorted."""
-    return sorted(p.stem for p in SPEC_DIR.glob("*.toml"))
+    """Ids of the specs in the spec folder (:func:`spec_dir`), sorted."""
+    return sorted(p.stem for p in spec_dir().glob("*.toml"))

@@ -62,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from posecheck.commands.score import add_replay_options
     add_replay_options(parser)
     parser.add_argument("--out", metavar="FILE",
-                        help="tuned spec path (default pose_specs/tuned/<id>.tuned.toml)")
+                        help="tuned spec path (default: tuned/<id>.tuned.toml in the spec's "
+                             "folder, or ~/.local/share/posecheck/tuned/ ($XDG_DATA_HOME) when "
+                             "that folder cannot be written, as in a system-wide install)")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     parser.add_argument("--dry-run", action="store_true", help="print the table, write nothing")
     parser.add_argument("--json", metavar="OUT", help="also write the result as JSON")
