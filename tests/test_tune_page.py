@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "tune.py"
+PAGE = Path(__file__).resolve().parents[1] / "posecheck" / "page" / "tune.py"
 N, FPS, W, H = 40, 10.0, 320, 240
 
 
