@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 from posecheck.models import DEFAULT_MODEL
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
+# In the current folder (a checkout's root, where the samples live), never inside the package.
+DEFAULT_DIR = Path("sample_videos")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from posecheck.errors import PosecheckError
 
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "sample_videos"
+# In the current folder (a checkout's root, where the samples live), never inside the package.
+DEFAULT_OUT = Path("sample_videos")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="action", metavar="ACTION")
     s = sub.add_parser("samples", help="(re)generate the sample set, byte-for-byte")
     s.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                   help="output folder (default: the project's sample_videos/)")
+                   help="output folder (default: ./sample_videos, as in a checkout's root)")
     s.add_argument("--only", nargs="+", metavar="CLIP", help="only these clip ids")
     s.add_argument("--truth-only", action="store_true",
                    help="rewrite only the ground truth (seconds, no rendering): run it after "
