@@ -19,10 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "page",
         help="start the Streamlit page (live check from the webcam or a video file, tuning)",
-        description="Run `streamlit run` on the page shipped with posecheck. Every argument "
-                    "posecheck does not know goes to streamlit unchanged, so no `--` is needed. "
-                    "Sample videos are offered when $POSECHECK_SAMPLE_DIR names a folder of "
-                    "them (bash scripts/app.sh in a checkout offers sample_videos/).",
+        usage="posecheck page [-h] [--specs DIR] [STREAMLIT OPTION ...]",
+        description="Run `streamlit run` on the page shipped with posecheck (it works from an\n"
+                    "installed package). Every argument posecheck does not know goes to\n"
+                    "streamlit unchanged, so no `--` is needed. Sample videos are offered when\n"
+                    "$POSECHECK_SAMPLE_DIR names a folder of them (bash scripts/app.sh, in a\n"
+                    "checkout, offers its sample_videos/).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  posecheck page\n"
