@@ -20,3 +20,8 @@ class ModelError(PosecheckError):
 
 class SpecError(PosecheckError):
     """A stretch spec file is malformed; the message names the file, field and fix."""
+
+
+class OutputError(PosecheckError):
+    """An output folder cannot take the results (not writable, full, in use by another run):
+    a problem of the machine, not of one input, so the run stops."""

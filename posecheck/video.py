@@ -73,7 +73,7 @@ class VideoInfo:
         import cv2
 
         path = _check_file(Path(path))
-        if is_image_path(path):
+        if _reads_as_image(path):
             image = _read_image(path)
             return cls(path=path, width=image.shape[1], height=image.shape[0], fps=0.0,
                        frame_count=1, duration_s=0.0, rotation=0, is_image=True)
@@ -118,7 +118,7 @@ def iter_frames(path: str | os.PathLike[str], step: int = 1
     if step < 1:
         raise ValueError(f"step must be >= 1, got {step}")
     path = _check_file(Path(path))
-    if is_image_path(path):
+    if _reads_as_image(path):
         yield 0, 0, _read_image(path)
         return
     cap = _open_capture(path)
@@ -165,6 +165,64 @@ class TimestampFixer:
         return t
 
 
+SNIFF_BYTES = 376  # bytes container_kind looks at (two MPEG-TS packets)
+# Video container -> the suffix FFmpeg expects for it.
+CONTAINER_SUFFIX = {"mp4": ".mp4", "matroska": ".mkv", "avi": ".avi", "mpeg": ".mpg",
+                    "mpegts": ".ts", "gif": ".gif", "flv": ".flv", "asf": ".wmv", "ogg": ".ogv"}
+
+
+def container_kind(head: bytes) -> str:
+    """The video container a file's first bytes announce (a key of ``CONTAINER_SUFFIX``),
+    or "" for anything else. Content, not the file name: names can lie.
+
+    Example:
+        >>> container_kind(b"\\x00\\x00\\x00\\x18ftypmp42")
+        'mp4'
+    """
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "mp4"  # ISO media: MP4, MOV, M4V, 3GP
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"  # MKV, WebM
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
+    if head[:3] == b"\x00\x00\x01" and head[3:4] in (b"\xba", b"\xb3"):
+        return "mpeg"
+    if head[:1] == b"G" and len(head) > 188 and head[188:189] == b"G":
+        return "mpegts"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:3] == b"FLV":
+        return "flv"
+    if head[:8] == b"\x30\x26\xb2\x75\x8e\x66\xcf\x11":
+        return "asf"
+    if head[:4] == b"OggS":
+        return "ogg"
+    return ""
+
+
+# A step between frames longer than this many nominal frame periods (and than a second) is a
+# jump in the container's clock, not a slow frame.
+_JUMP_PERIODS = 10
+
+
+def odd_timestamps(t_ms: "list[int] | np.ndarray", fps: float) -> int:
+    """How many frame timestamps (as ``TimestampFixer`` gives them) look broken: a repeat or
+    a step back (bumped to previous + 1 ms) or a jump ahead by more than ``_JUMP_PERIODS``
+    frame periods and a second. 0 for images and for clips without a usable frame rate.
+
+    Example:
+        >>> odd_timestamps([0, 33, 34, 35, 67, 100, 60_000], 30.0)
+        3
+    """
+    if not fps or fps <= 0 or len(t_ms) < 2:
+        return 0
+    period = 1000.0 / fps
+    steps = np.diff(np.asarray(t_ms, dtype=np.float64))
+    bumped = int(np.sum(steps <= 1.0)) if period >= 5.0 else 0
+    jumps = int(np.sum(steps > max(1000.0, _JUMP_PERIODS * period)))
+    return bumped + jumps
+
+
 # ---------------------------------------------------------------------------- internals
 def _check_file(path: Path) -> Path:
     if not path.exists():
@@ -174,6 +232,24 @@ def _check_file(path: Path) -> Path:
     if path.stat().st_size == 0:
         raise VideoError(f"{path} is empty (0 bytes); the copy or download is incomplete")
     return path
+
+
+def _reads_as_image(path: Path) -> bool:
+    """An image name, and content an image reader knows or that is no video either (a
+    video saved as ``.jpg`` is read as the video it is; anything else gets the image
+    error)."""
+    if not is_image_path(path):
+        return False
+    import cv2
+
+    try:
+        if cv2.haveImageReader(str(path)):
+            return True
+    except cv2.error:
+        return True
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    return not container_kind(head)
 
 
 def _read_image(path: Path) -> np.ndarray:

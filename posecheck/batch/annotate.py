@@ -5,11 +5,10 @@ the hold counter; H.264 through PyAV when it can, OpenCV's mp4v otherwise.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from posecheck.batch.files import FILE_MODE, unlink_quietly
+from posecheck.batch.files import FILE_MODE, forget_temp, make_temp, unlink_quietly
 from posecheck.batch.landmarks import PREFETCH_FRAMES, prefetch
 from posecheck.batch.track import Outcome
 from posecheck.errors import VideoError
@@ -24,8 +23,8 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
     by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
     fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".annotated.", suffix=".mp4", dir=path.parent)
-    os.close(fd)
+    # Tracked: a worker told to stop (Ctrl-C, its parent gone) deletes it before exiting.
+    tmp = make_temp(path, prefix=".annotated.", suffix=".mp4")
     writer = None
     try:
         for index, t_ms, bgr in prefetch(iter_frames(video), PREFETCH_FRAMES):
@@ -40,9 +39,12 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
-        if writer is not None:
-            writer.release()
-        unlink_quietly(tmp)
+        try:
+            if writer is not None:
+                writer.release()
+        finally:
+            unlink_quietly(tmp)
+            forget_temp(tmp)
 
 
 class _H264Writer:

@@ -1,25 +1,132 @@
 """Writing the batch's files: atomically (readers see the old file or the whole new one) and,
-for JSON, in one form (sorted keys, 2-space indent, no NaN).
+for JSON, in one form (sorted keys, 2-space indent, no NaN); and the output folder itself:
+checked before any work (``check_output_dir``), locked against a second run
+(``output_lock``), its temporary files tracked so a stopped process removes them
+(``remove_own_temps``) and a later run removes what a killed one left (``sweep_temps``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+from posecheck.errors import OutputError
 
 FILE_MODE = 0o644  # permissions of written files (temporary files start private)
+LOCK_NAME = ".posecheck.lock"  # in the output folder while a run writes there
+# errno values that mean "the output folder cannot take more", not "this video is bad".
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+_TEMPS: set[str] = set()  # this process's temporary files not yet moved into place
+_TEMPS_LOCK = threading.Lock()
+
+
+def make_temp(path: Path, prefix: str | None = None, suffix: str = ".tmp") -> str:
+    """A new temporary file beside ``path`` (hidden: its name starts with a dot), tracked
+    until ``forget_temp`` so that ``remove_own_temps`` can delete it."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", suffix=suffix,
+                               dir=path.parent)
+    os.close(fd)
+    with _TEMPS_LOCK:
+        _TEMPS.add(tmp)
+    return tmp
+
+
+def forget_temp(tmp: str) -> None:
+    """``tmp`` was moved into place or deleted: no longer ours to clean up."""
+    with _TEMPS_LOCK:
+        _TEMPS.discard(tmp)
+
+
+def remove_own_temps() -> None:
+    """Delete this process's temporary files (a worker told to stop calls this, from a
+    signal handler: no locks, a copy of the set)."""
+    for tmp in list(_TEMPS):
+        unlink_quietly(tmp)
+
+
+def is_temp_name(name: str) -> bool:
+    """A name only the batch's temporary files have: ``.<file>.<random>.tmp`` or
+    ``.annotated.<random>.mp4``."""
+    return name.startswith(".") and name != LOCK_NAME and (
+        name.endswith(".tmp") or (name.startswith(".annotated.") and name.endswith(".mp4")))
+
+
+def sweep_temps(out: Path) -> None:
+    """Remove temporary files a killed run left in ``out`` (call it holding the lock: then no
+    other run is writing there)."""
+    try:
+        names = [e.name for e in os.scandir(out) if e.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    for name in names:
+        if is_temp_name(name):
+            unlink_quietly(out / name)
+
+
+def check_output_dir(out: Path, option: str) -> None:
+    """Create ``out`` if needed and prove a file can be written there; else one clear error
+    (before any video is read or any model is run)."""
+    fix = f"choose a folder you can write to with {option}"
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{option} {out} is an existing file, not a folder; {fix}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".posecheck-probe.", suffix=".tmp", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(f"{option} {out} cannot be written ({exc.strerror or exc}); "
+                          f"{fix}") from None
+
+
+def output_full(exc: OSError, out: str | Path) -> OutputError:
+    """The error that stops the run when the output folder cannot take more."""
+    what = "is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "has become read-only"
+    return OutputError(f"the output folder {out} {what} ({exc.strerror or exc}); free space "
+                       "there or choose another --out, then run the same command again to "
+                       "resume (finished videos are kept)")
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, option: str) -> Iterator[None]:
+    """Hold ``out``'s lock for the run: a second run on the same folder gets a clear error
+    instead of mixing its files with ours. The lock goes with the process (flock), so a
+    killed run does not leave the folder locked."""
+    import fcntl
+
+    out.mkdir(parents=True, exist_ok=True)
+    fh = open(out / LOCK_NAME, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip() or "?"
+            raise OutputError(f"{option} {out} is in use by another posecheck run (pid {pid}); "
+                              f"wait for it to finish or choose another {option}") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the whole new one, never a
     part: a temporary file in the same folder, flushed, then moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = make_temp(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -28,6 +135,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         unlink_quietly(tmp)
         raise
+    finally:
+        forget_temp(tmp)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

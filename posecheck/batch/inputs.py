@@ -39,7 +39,8 @@ def expand_paths(paths: Iterable[str], exclude: Path | None = None
                           if f.is_file() and f.suffix.lower() in MEDIA_EXTENSIONS)
             if not hits:
                 missing.append((raw, f"folder {raw} holds no video or image files "
-                                     f"({', '.join(sorted(MEDIA_EXTENSIONS))})"))
+                                     f"({', '.join(sorted(MEDIA_EXTENSIONS))}); give the "
+                                     "files themselves or the folder that holds them"))
             found.extend(hits)
         elif glob.has_magic(raw):
             hits = sorted(Path(h) for h in glob.glob(os.path.expanduser(raw), recursive=True))
@@ -63,6 +64,27 @@ def expand_paths(paths: Iterable[str], exclude: Path | None = None
             seen.add(key)
             unique.append(f)
     return unique, missing
+
+
+def out_overlaps_input(paths: Iterable[str], out: Path) -> str:
+    """Why ``out`` cannot take this run's results ("" if it can): it is one of the input
+    folders, or holds one. (The reports would land among the videos, the folder's videos
+    would be skipped as our own output, and a same-named video elsewhere would overwrite a
+    report.) An output folder *inside* an input folder is fine: it is never scanned.
+    """
+    target = out.expanduser().resolve()
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if not p.is_dir():
+            continue
+        folder = p.resolve()
+        if folder == target:
+            return (f"--out {out} is also the input folder {raw}; choose another --out, e.g. "
+                    f"{Path(raw) / 'posecheck-report'}")
+        if folder.is_relative_to(target):
+            return (f"--out {out} holds the input folder {raw}; choose another --out, outside "
+                    "the inputs")
+    return ""
 
 
 # Names the batch writes itself; a video may not take them.

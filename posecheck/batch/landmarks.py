@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from posecheck.batch.jobs import Job, ProgressFn
-from posecheck.errors import VideoError
+from posecheck.errors import ModelError, PosecheckError, VideoError
 
 MODEL_MAX_SIDE = 1280  # px; larger frames are downscaled before the model (it sees 256 px)
 PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overlaps inference)
@@ -168,6 +168,26 @@ def _image_estimator(model_path: str) -> Any:
     if key not in _IMAGE_ESTIMATORS:
         _IMAGE_ESTIMATORS[key] = PoseEstimator(model_path, running_mode="image")
     return _IMAGE_ESTIMATORS[key]
+
+
+def check_model(model_path: str | Path) -> None:
+    """Load the model and run it once on a blank frame. A bundle that passes the zip and
+    checksum checks but that MediaPipe cannot load (a corrupt ``.tflite``) fails here, once,
+    naming the file, before any video; otherwise every video would fail with it."""
+    import numpy as np
+
+    from posecheck.estimator import PoseEstimator
+
+    try:
+        with PoseEstimator(model_path, running_mode="image") as est:
+            est.process(np.zeros((64, 64, 3), np.uint8), 0)
+    except PosecheckError:
+        raise
+    except Exception as exc:  # MediaPipe's RuntimeError (flatbuffer, missing ops, ...)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ModelError(f"model file {model_path} cannot be loaded by MediaPipe ({reason}); "
+                         "rebuild it with `posecheck models --force VARIANT` (lite, full, "
+                         "heavy) or pass another --model") from None
 
 
 def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:

@@ -4,6 +4,8 @@ The parent (``run_parallel``) hands out jobs and collects results; each worker
 (``_worker_init``, ``_worker_run``) runs the model on one video while its previous video is
 analysed in a background thread, and reports progress and finished results through a queue.
 A worker that dies (a native crash) costs only the videos it was on: see ``run_parallel``.
+A worker whose parent dies (killed, out of memory) notices at once and exits, deleting its
+temporary files; so does a worker the parent stops (Ctrl-C, a full disk).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import sys
 import time
 from typing import Any, Sequence
 
+from posecheck.batch.files import remove_own_temps
 from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, error_result,
                                     guarded, prepare_video)
+from posecheck.errors import OutputError
 
 # ============================================================================ in each worker
 # Environment variables that cap the thread pools of numpy's BLAS, OpenMP and TFLite helpers.
@@ -53,13 +57,57 @@ def limit_threads() -> None:
         pass
 
 
-def _worker_init(q: Any) -> None:
+PARENT_POLL_S = 0.5  # s between checks that the parent is still there (besides the signal)
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h): a signal for us when the parent dies
+
+
+def _stop_now(signum: int | None = None, frame: Any = None) -> None:
+    """Stop at once (the parent's terminate, or the parent gone): delete this process's
+    temporary files first, so no hidden half-written file stays in the output folder. The
+    videos it was on have no report, so a rerun redoes them."""
+    import signal
+
+    remove_own_temps()
+    os._exit(128 + signal.SIGTERM)
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Exit when the parent process dies, instead of waiting forever on its pipe: on Linux
+    the kernel sends SIGTERM (``PR_SET_PDEATHSIG``); everywhere a thread also polls the
+    parent's pid."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGTERM, _stop_now)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM),
+                                                    0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the thread below still watches
+            pass
+    if os.getppid() != parent_pid:  # died before the signal was asked for
+        _stop_now()
+
+    def poll() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                _stop_now()
+
+    threading.Thread(target=poll, name="posecheck-parent-watch", daemon=True).start()
+
+
+def _worker_init(q: Any, parent_pid: int | None = None) -> None:
     import signal
     from concurrent.futures import ThreadPoolExecutor
 
     global _WORKER_QUEUE, _COMPLETER
     _WORKER_QUEUE = q
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     limit_threads()
     sys.setswitchinterval(GIL_SWITCH_S)
     _COMPLETER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posecheck-complete")
@@ -104,7 +152,11 @@ def _worker_run(job: Job) -> VideoResult | Deferred:
 
 def _complete_and_send(job: Job, prepared: Prepared, t0: float) -> None:
     _crash_here(job, "complete")
-    result = guarded(job, t0, lambda: complete_video(job, prepared))
+    try:
+        result = guarded(job, t0, lambda: complete_video(job, prepared))
+    except OutputError as exc:  # the output folder is full: the parent stops the batch
+        _WORKER_QUEUE.put(("fatal", job.slug, str(exc), 0))
+        return
     _WORKER_QUEUE.put(("done", job.slug, result, 0))
 
 
@@ -136,7 +188,7 @@ def run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
         started: set[str] = set()
         books = Collector(pending, results, progress, by_slug)
         pool = ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=ctx,
-                                   initializer=_worker_init, initargs=(q,))
+                                   initializer=_worker_init, initargs=(q, os.getpid()))
         try:
             futures = {pool.submit(_worker_run, j): j for j in batch}
             broken = False
@@ -164,9 +216,10 @@ def run_parallel(jobs: Sequence[Job], workers: int, progress: Progress,
                         books.finished(job, _crash_result(job))
                     else:
                         suspects.add(job.slug)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, OutputError):
             # Workers ignore Ctrl-C (no tracebacks from them); stop them here. Their files
-            # are written atomically, so nothing half-written stays behind.
+            # are written atomically and a stopped worker deletes its temporary ones, so
+            # nothing half-written stays behind.
             _terminate(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -207,9 +260,15 @@ class Collector:
             self.finished(job, result)
 
 
-def _terminate(pool: Any) -> None:
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+def _terminate(pool: Any, grace_s: float = 5.0) -> None:
+    """Stop the pool's workers (SIGTERM: each deletes its temporary files and exits) and
+    wait a little for them, so the caller's clean-up comes after theirs."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _a_worker_died(pool: Any) -> bool:
@@ -234,6 +293,8 @@ def _drain(q: Any, progress: Progress, started: set[str], timeout: float = 0.0
             started.add(slug)
         elif kind == "done":
             finished.append((slug, a))
+        elif kind == "fatal":
+            raise OutputError(a)
         else:
             progress.update(slug, a, b)
 

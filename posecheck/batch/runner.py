@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from posecheck.batch.inputs import expand_paths, make_slugs
+from posecheck.batch.files import check_output_dir, output_lock, sweep_temps
+from posecheck.batch.inputs import expand_paths, make_slugs, out_overlaps_input
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, Job, VideoResult
 from posecheck.batch.landmarks import STOP
 from posecheck.batch.parallel import run_parallel
@@ -20,16 +21,33 @@ from posecheck.batch.progress import Progress
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
                                     prepare_video)
 from posecheck.batch.summary import finish_summary
-from posecheck.errors import PosecheckError
+from posecheck.errors import OutputError, PosecheckError
 
 MAX_AUTO_WORKERS = 8  # processes; each holds a model and two videos' landmarks (~0.6 GB)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the batch described by parsed ``args``; 0 if every video worked, 1 otherwise."""
+    """Run the batch described by parsed ``args``; 0 if every video worked, 1 otherwise.
+
+    Problems that are not a video's (the output folder, the model, the stretch, a full
+    disk) raise ``PosecheckError`` before the batch or stop it: the CLI's exit status 2.
+    """
     if args.workers != "auto" and int(args.workers) < 1:
         raise PosecheckError(f"--workers must be at least 1, got {args.workers}")
     out = Path(args.out)
+    overlap = out_overlaps_input(args.paths, out)
+    if overlap:
+        raise OutputError(overlap)
+    check_output_dir(out, "--out")
+    with output_lock(out, "--out"):
+        sweep_temps(out)  # what a killed run left; no other run writes here now
+        try:
+            return _run_locked(args, out)
+        finally:
+            sweep_temps(out)
+
+
+def _run_locked(args: argparse.Namespace, out: Path) -> int:
     files, missing = expand_paths(args.paths, exclude=out)
     if not files and not missing:
         raise PosecheckError("no input: give video files, folders or globs")
@@ -65,6 +83,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"posecheck analyze: interrupted; {len(results)} of {len(jobs)} videos done. "
               "Run the same command again to resume.", file=sys.stderr)
         return 130
+    except OutputError:
+        progress.close()
+        try:  # the summary of what is done, if the folder still takes it
+            finish_summary(out, jobs, results, missing, interrupted=True)
+        except OSError:
+            pass
+        raise
     finally:
         sys.setswitchinterval(switch_interval)
     progress.close()
@@ -143,5 +168,8 @@ def _run_serial(jobs: Sequence[Job], progress: Progress,
 def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
     from posecheck import models
 
+    from posecheck.batch.landmarks import check_model
+
     path = models.resolve_model(name, progress=not quiet)
+    check_model(path)  # a model MediaPipe cannot load is named once, not blamed on each video
     return Path(path), models.model_label(name), models.sha256_file(Path(path))

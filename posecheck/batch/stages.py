@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from posecheck.batch.annotate import write_annotated
-from posecheck.batch.files import atomic_write_bytes, atomic_write_text, dump_json
+from posecheck.batch.files import (OUTPUT_ERRNOS, atomic_write_bytes, atomic_write_text,
+                                   dump_json, output_full)
 from posecheck.batch.jobs import REPORT_VERSION, Job, ProgressFn, VideoResult
 from posecheck.batch.landmarks import as_cached, cache_put, landmark_frames
 from posecheck.batch.summary import row_from_report
 from posecheck.batch.track import analyze_track, warnings_for
-from posecheck.errors import PosecheckError, VideoError
+from posecheck.errors import OutputError, PosecheckError, VideoError
 from posecheck.models import sha256_file
 
 # Seconds a thread may hold the GIL before another waiting thread gets it (CPython's default
@@ -65,11 +66,17 @@ def analyze_video(job: Job, progress: ProgressFn = _no_progress) -> VideoResult:
 
 
 def guarded(job: Job, t0: float, stage: Callable[[], Any]) -> Any:
-    """Run a stage; turn any failure into the video's error result."""
+    """Run a stage; turn any failure into the video's error result, except a full (or
+    read-only) output folder: ``OutputError``, which stops the batch."""
     try:
         return stage()
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, OutputError):
         raise
+    except OSError as exc:
+        if exc.errno in OUTPUT_ERRNOS:
+            raise output_full(exc, job.out_dir) from None
+        message = f"{job.video}: unexpected {type(exc).__name__}: {exc}"
+        traceback.print_exc(file=sys.stderr)
     except PosecheckError as exc:
         message = str(exc)
     except MemoryError:

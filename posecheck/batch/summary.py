@@ -69,13 +69,27 @@ def summary_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
     return list(BASE_COLUMNS) + extra
 
 
+# A spreadsheet takes a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: text that would start a formula gets a leading apostrophe, which
+    spreadsheets show as text (summary.json keeps the real value)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_summary(out: Path, rows: Sequence[dict[str, Any]]) -> None:
     columns = summary_columns(rows)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        writer.writerow({k: _cell(v) for k, v in r.items()})
     atomic_write_text(out / "summary.csv", buf.getvalue())
     atomic_write_text(out / "summary.json", dump_json({"columns": columns, "videos": list(rows)}))
 

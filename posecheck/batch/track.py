@@ -106,6 +106,13 @@ def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
     pose = sum(1 for f in frames if f.has_pose)
     if n and pose < 0.5 * n:
         out.append(f"a person was found in only {pose} of {n} frames")
+    from posecheck.video import odd_timestamps
+
+    odd = odd_timestamps([f.t_ms for f in frames], info.fps) if not info.is_image else 0
+    if odd:
+        out.append(f"{odd} frame timestamps were repeated, out of order or jumped ahead; "
+                   "times and hold seconds may be wrong: re-encode the file (e.g. to H.264 "
+                   "MP4) to give it a clean clock")
     jumps = identity_jumps(frames)
     if jumps:
         out.append(f"the tracked body jumped {jumps} time(s) between frames: there may be "

@@ -17,8 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Results are also cached by video content and model "
                     "(~/.cache/posecheck/landmarks, or POSECHECK_CACHE_DIR), so a second run "
                     "over the same file is instant.",
-        epilog="A file that cannot be read gets an error line and the others still run; "
-               "the exit status is 1 if any file failed.",
+        epilog="A file that cannot be read gets an error line and the others still run. "
+               "Files sharing a name get their folder in front (<folder>__<name>), as in "
+               "posecheck analyze. Exit status: 0 every file done; 1 some file could not be "
+               "read (each has an error line); 2 nothing was done: -o cannot be written or "
+               "the model cannot be loaded (one error line); 130 interrupted.",
     )
     parser.add_argument("videos", nargs="+", metavar="VIDEO", type=Path,
                         help="video or image files")
@@ -33,21 +36,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.cache import SUFFIX, frames_summary, load_or_estimate
+    from posecheck import cache
+    from posecheck.batch.files import OUTPUT_ERRNOS, check_output_dir, output_full
+    from posecheck.batch.inputs import make_slugs
+    from posecheck.batch.landmarks import check_model
     from posecheck.errors import ModelError, PosecheckError
     from posecheck.models import model_label, resolve_model
+    from posecheck.video import odd_timestamps
 
     progress = not args.quiet
-    resolve_model(args.model, progress=progress)  # a model problem stops everything, once
+    check_output_dir(args.output, "-o")  # before the model runs over anything
+    # A model problem stops everything, once.
+    check_model(resolve_model(args.model, progress=progress))
     label = model_label(args.model)
     failed = 0
-    for video in args.videos:
+    for video, name in zip(args.videos, make_slugs(args.videos)):
         try:
-            track = load_or_estimate(video, args.model, use_cache=not args.no_cache,
-                                     progress=progress)
-            out = track.save(args.output / f"{video.stem}.{label}{SUFFIX}")
+            track = cache.load_or_estimate(video, args.model, use_cache=not args.no_cache,
+                                           progress=progress)
+            out = track.save(args.output / f"{name}.{label}{cache.SUFFIX}")
         except ModelError:
             raise
+        except OSError as exc:
+            if exc.errno in OUTPUT_ERRNOS:
+                raise output_full(exc, args.output) from None
+            failed += 1
+            print(f"posecheck landmarks: error: {video}: {exc.strerror or exc}; check the "
+                  "file can be read", file=sys.stderr)
+            continue
         except PosecheckError as exc:
             failed += 1
             print(f"posecheck landmarks: error: {exc}", file=sys.stderr)
@@ -56,5 +72,9 @@ def run(args: argparse.Namespace) -> int:
         if track.truncated:
             note = (f"; only {len(track.frames)} of {track.info.frame_count} announced frames "
                     "decoded (truncated file?)")
-        print(f"{video}: {frames_summary(track.frames)}{note} -> {out}", flush=True)
+        odd = odd_timestamps([f.t_ms for f in track.frames], track.info.fps)
+        if odd:
+            note += (f"; warning: {odd} frame timestamps were repeated, out of order or jumped "
+                     "ahead, so times may be wrong (re-encode the file)")
+        print(f"{video}: {cache.frames_summary(track.frames)}{note} -> {out}", flush=True)
     return 1 if failed else 0
