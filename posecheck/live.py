@@ -12,7 +12,8 @@ calls :meth:`LiveProcessor.snapshot`, :meth:`LiveProcessor.timeline` and
 Time: MediaPipe's VIDEO mode needs strictly increasing timestamps. :class:`FrameClock` turns
 the camera's presentation timestamps into milliseconds from the first frame (RTP clocks start
 at a random value and wrap at 2**32). A reconnect makes a new processor, so nothing carries
-over between connections.
+over between connections; a clock that restarts on the same connection (more than a second
+back, not a wrap) starts a new session and timeline (:meth:`LiveProcessor.restart`).
 
 Mirroring: ``mirrored=True`` says the frames given to :meth:`process` are mirror images (a
 selfie view). The pose is un-mirrored (``PoseFrame.mirrored``) before the session sees it, so
@@ -47,8 +48,11 @@ class FrameClock:
     """Presentation timestamps -> strictly increasing milliseconds from the first frame.
 
     ``update(pts, time_base)`` handles a 32-bit wrap of the counter and bumps equal or
-    slightly-backwards stamps by 1 ms (MediaPipe rejects them). When ``pts`` is missing it
-    falls back to the monotonic clock: a camera frame without a timestamp is still a frame.
+    slightly-backwards stamps by 1 ms (MediaPipe rejects them). A stamp more than
+    ``_RESTART_BACKWARDS_MS`` back (and not a wrap) means the source restarted its clock:
+    time starts again at 0 and ``restarts`` counts up, so the caller can start a new
+    session. When ``pts`` is missing it falls back to the monotonic clock: a camera frame
+    without a timestamp is still a frame.
     """
 
     def __init__(self) -> None:
@@ -57,6 +61,7 @@ class FrameClock:
         self._wraps = 0
         self._last_ms: int | None = None
         self._t0: float | None = None
+        self.restarts = 0
 
     def update(self, pts: int | None, time_base: float | None) -> int:
         if pts is None or not time_base:
@@ -73,6 +78,10 @@ class FrameClock:
             self._last_pts = pts
             ticks = pts + self._wraps * _PTS_WRAP - self._first_pts
             raw_ms = int(round(ticks * float(time_base) * 1000.0))
+            if self._last_ms is not None and raw_ms < self._last_ms - _RESTART_BACKWARDS_MS:
+                self._first_pts, self._wraps, self._last_ms = pts, 0, None
+                self.restarts += 1
+                raw_ms = 0
         if self._last_ms is not None and raw_ms <= self._last_ms:
             raw_ms = self._last_ms + 1
         self._last_ms = raw_ms
@@ -309,7 +318,7 @@ class LiveProcessor:
         t_ms = int(t_ms)
         if self._last_t_ms is not None and t_ms <= self._last_t_ms:
             if self._last_t_ms - t_ms > _RESTART_BACKWARDS_MS:
-                self._restart()  # the source started over: a new stream, a new session
+                self.restart()  # the source started over: a new stream, a new session
             else:
                 t_ms = self._last_t_ms + 1  # MediaPipe needs strictly increasing stamps
         self._last_t_ms = t_ms
@@ -352,7 +361,9 @@ class LiveProcessor:
         span = self._done_at[-1] - self._done_at[0]
         return (len(self._done_at) - 1) / span if span > 0 else 0.0
 
-    def _restart(self) -> None:
+    def restart(self) -> None:
+        """The source started over (its clock went back): a fresh model state, session and
+        timeline, so the new frames count at their own times."""
         reset = getattr(self._estimator, "reset", None)
         if callable(reset):
             reset()
@@ -360,6 +371,13 @@ class LiveProcessor:
             self._estimator = self._estimator_factory()
         self._session = self._session_factory()
         self._last_t_ms = None
+        with self._lock:
+            self._timeline.clear()
+
+    def note_error(self, message: str) -> None:
+        """Show ``message`` on the page (a frame that could not be used; the stream goes on)."""
+        with self._lock:
+            self._snapshot = replace(self._snapshot, error=message)
 
     # ------------------------------------------------------------------ page thread
     def note_dropped(self, n: int) -> None:
@@ -435,12 +453,24 @@ class WebrtcFrameProcessor:
     def recv(self, frame: Any) -> Any:
         import av
 
-        image = frame.to_ndarray(format="bgr24")
+        processor = self._processor
+        try:
+            image = frame.to_ndarray(format="bgr24")
+        except Exception as exc:  # noqa: BLE001 - a pixel format or size it cannot take
+            message = (f"a camera frame cannot be converted to a picture ({type(exc).__name__}: "
+                       f"{exc}); the stream goes on; if this repeats, pick another camera or "
+                       "resolution")
+            self.error = message
+            if processor is not None:
+                processor.note_error(message)
+            return frame  # as it came: better than ending the stream
         if self.flip:
             image = np.ascontiguousarray(image[:, ::-1])
         tb = float(frame.time_base) if frame.time_base is not None else None
+        restarts = self.clock.restarts
         t_ms = self.clock.update(frame.pts, tb)
-        processor = self._processor
+        if processor is not None and self.clock.restarts != restarts:
+            processor.restart()  # the camera's clock started over on this connection
         if processor is None:
             line = f"error: {self.error}" if self.error else "Loading the pose model..."
             return av.VideoFrame.from_ndarray(annotate(image, None, extra_lines=[line]),
@@ -485,7 +515,8 @@ class VideoWriter:
         self._tmp = self.path.with_name(f".{self.path.name}.part")
         self._container = av.open(str(self._tmp), mode="w", format="mp4")
         stream = self._container.add_stream("libx264", rate=max(1, int(round(fps))))
-        stream.width, stream.height = width - width % 2, height - height % 2
+        # yuv420p needs even sizes of at least 2: odd (or 1-pixel) frames are padded.
+        stream.width, stream.height = max(2, width + width % 2), max(2, height + height % 2)
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "veryfast", "crf": "26"}
         self._stream = stream
@@ -494,8 +525,11 @@ class VideoWriter:
         import av
 
         h, w = self._stream.height, self._stream.width
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_bgr[:h, :w]),
-                                           format="bgr24")
+        image = image_bgr[:h, :w]
+        if image.shape[0] < h or image.shape[1] < w:
+            image = np.pad(image, ((0, h - image.shape[0]), (0, w - image.shape[1]), (0, 0)),
+                           mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 

@@ -260,6 +260,77 @@ def test_adapter_reports_a_model_that_fails_to_load():
     assert adapter.processor is None and "no model here" in adapter.error
 
 
+
+def _frames(pts, tb=Fraction(1, 90000), image=IMG):
+    av = pytest.importorskip("av")
+    out = []
+    for p in pts:
+        f = av.VideoFrame.from_ndarray(image, format="bgr24")
+        f.pts, f.time_base = p, tb
+        out.append(f)
+    return out
+
+
+def test_timestamps_restarting_at_zero_on_the_same_connection_start_a_new_session():
+    """A camera that restarts its clock mid-connection: the session starts over and its
+    timer counts the new frames at their real pace (it used to advance 1 ms a frame)."""
+    proc, est = make_processor()
+    adapter = WebrtcFrameProcessor(proc)
+    step = 3000  # 90 kHz ticks: 30 frames/s
+    for f in _frames([1000 + i * step for i in range(60)]):  # 2 s of stream
+        adapter.recv(f)
+    held_before = proc.snapshot().report.hold.hold_valid_s
+    for f in _frames([i * step for i in range(30)]):  # the clock restarts at 0
+        adapter.recv(f)
+    assert est.resets == 1
+    assert est.fed[-1] == pytest.approx(29 * 33.3, abs=2)  # the new clock, from 0
+    held = proc.snapshot().report.hold.hold_valid_s
+    assert held == pytest.approx(29 * step / 90000, abs=0.002) and held < held_before
+    assert [p.t_ms for p in proc.timeline()] == sorted(p.t_ms for p in proc.timeline())
+
+
+def test_frame_clock_tells_a_restart_from_a_wrap():
+    clock = FrameClock()
+    tb = 1 / 90000
+    clock.update(2**32 - 3000, tb)
+    clock.update(100, tb)  # a wrap of the 32-bit counter: time goes on
+    assert clock.restarts == 0
+    clock.update(90000 * 5, tb)
+    clock.update(0, tb)  # five seconds back: a restart
+    assert clock.restarts == 1 and clock.update(3000, tb) == 33
+
+
+def test_a_frame_that_cannot_be_converted_keeps_the_stream_going():
+    class Odd:
+        pts, time_base, width, height, format = 0, Fraction(1, 90000), 64, 48, "yuvj422p"
+
+        def to_ndarray(self, format=None):
+            raise ValueError("Conversion from yuvj422p to bgr24 is not supported")
+
+    proc, est = make_processor()
+    adapter = WebrtcFrameProcessor(proc)
+    frame = Odd()
+    assert adapter.recv(frame) is frame  # handed back as it came
+    assert "cannot be converted" in proc.snapshot().error and est.fed == []
+    out = adapter.recv(_frames([3000])[0])  # the next good frame is analysed
+    assert (out.width, out.height) == (IMG.shape[1], IMG.shape[0]) and len(est.fed) == 1
+
+
+@pytest.mark.parametrize("size", [(1, 64), (1, 1), (63, 47)])
+def test_video_writer_takes_any_frame_size(tmp_path, size):
+    av = pytest.importorskip("av")
+    from posecheck.live import VideoWriter
+
+    w, h = size
+    writer = VideoWriter(tmp_path / "out.mp4", 15.0, w, h)
+    for i in range(5):
+        writer.write(np.full((h, w, 3), 40 * i, np.uint8))
+    path = writer.close()
+    with av.open(str(path)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+
+
 # ---------------------------------------------------------------------------- summary
 def point(t_ms, valid=True, failing=(), side="left", held=0.0) -> TimelinePoint:
     return TimelinePoint(t_ms=t_ms, has_pose=True, in_pose=True, valid=valid, side=side,
