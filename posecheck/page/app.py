@@ -17,7 +17,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.logger import get_logger
 
-from posecheck import live
+from posecheck import live, uploads
 from posecheck.errors import PosecheckError
 
 ROOT = Path(__file__).resolve().parent
@@ -314,17 +314,13 @@ def video_section(spec, model: str, mirror: bool) -> None:
                      and not p.name.startswith("."))  # hidden: files being written
     choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
                       else ["Upload a file"], horizontal=True)
-    video: Path | None = None
+    video = None  # a sample's Path, or the UploadedFile
     if choice == "A sample video":
         picked = st.selectbox("Sample", samples, format_func=lambda p: p.name)
         video = Path(picked) if picked else None
     else:
-        upload = st.file_uploader("Video file", type=VIDEO_TYPES)
-        if upload is not None:
-            tmp = Path(tempfile.gettempdir()) / f"posecheck-upload-{upload.file_id}"
-            if not tmp.exists():
-                tmp.write_bytes(upload.getvalue())
-            video = tmp
+        # Checked, saved and deleted around the analysis (posecheck.uploads).
+        video = st.file_uploader("Video file", type=VIDEO_TYPES)
     st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
     if video is None or not st.button("Analyse", type="primary"):
         if "video_result" in st.session_state:
@@ -341,7 +337,8 @@ def video_section(spec, model: str, mirror: bool) -> None:
             bar.progress(min(1.0, done / total) if total else 0.0,
                          text=f"Analysing... frame {done}" + (f" of {total}" if total else ""))
 
-        summary = live.run_on_video(processor, video, out, progress=progress)
+        with uploads.video_file(video) as path:
+            summary = live.run_on_video(processor, path, out, progress=progress)
         processor.close()
     except PosecheckError as exc:
         bar.empty()
