@@ -197,7 +197,10 @@ class Outcomes:
 
     def counts(self) -> dict[str, int]:
         c = collections.Counter(o for _, _, o, _ in self.rows)
-        return {"inputs tried": len(self.rows), "ok": c["ok"], "clear errors": c["clear"],
+        # Rows about a whole run (its traceback, its leftovers) are outcomes, not inputs.
+        tried = {(k, n) for k, n, _, _ in self.rows if not n.startswith("(")
+                 and n != "summary.csv"}
+        return {"inputs tried": len(tried), "ok": c["ok"], "clear errors": c["clear"],
                 "unclear errors": c["unclear"], "tracebacks": c["traceback"],
                 "partial files": c["partial"], "lost reports": c["lost"]}
 
@@ -457,14 +460,16 @@ def run_live(root: Path, cases: list[Case], res: Outcomes) -> None:
                 out.append(f)
             return out
 
-        half = len(good) // 2
+        first = len(good) * 3 // 4  # 18 frames, 1.1 s; then the clock starts again at 0
         step = 6000  # 90 kHz ticks: 15 frames/s
 
         def restarted(a: Any, n: int) -> str:
+            # A new session counts from the new clock; the old code bumped each frame 1 ms
+            # past the old maximum, freezing the hold timer.
             t = a.processor.snapshot().t_ms
-            return "" if t < half * 67 + 100 else f"timeline not restarted (t_ms {t})"
-        feed("timestamps restart at 0", stamped(good, [i * step for i in range(half)]
-                                                 + [i * step for i in range(len(good) - half)]),
+            return "" if t <= (n - first) * 67 else f"timeline not restarted (t_ms {t})"
+        feed("timestamps restart at 0", stamped(good, [i * step for i in range(first)]
+                                                 + [i * step for i in range(len(good) - first)]),
              restarted)
         feed("no timestamps", stamped(good[:4], [None] * 4))
         gray = av.VideoFrame.from_ndarray(np.zeros((48, 64), np.uint8), format="gray")

@@ -8,8 +8,11 @@ pixels whatever size the model saw.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -178,16 +181,46 @@ def check_model(model_path: str | Path) -> None:
 
     from posecheck.estimator import PoseEstimator
 
-    try:
-        with PoseEstimator(model_path, running_mode="image") as est:
-            est.process(np.zeros((64, 64, 3), np.uint8), 0)
-    except PosecheckError:
-        raise
-    except Exception as exc:  # MediaPipe's RuntimeError (flatbuffer, missing ops, ...)
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"model file {model_path} cannot be loaded by MediaPipe ({reason}); "
-                         "rebuild it with `posecheck models --force VARIANT` (lite, full, "
-                         "heavy) or pass another --model") from None
+    with _native_stderr() as native:
+        try:
+            with PoseEstimator(model_path, running_mode="image") as est:
+                est.process(np.zeros((64, 64, 3), np.uint8), 0)
+            failed = None
+        except PosecheckError:
+            raise
+        except Exception as exc:  # MediaPipe's RuntimeError (flatbuffer, missing ops, ...)
+            failed = exc
+    if failed is None:
+        sys.stderr.write(native.text)  # what the library says when all is well stays as it was
+        return
+    said = [ln for ln in native.text.splitlines() if "ERROR" in ln]
+    reason = (said[-1].split("ERROR:")[-1].strip() if said
+              else (str(failed).strip().splitlines() or [type(failed).__name__])[0])[:200]
+    raise ModelError(f"model file {model_path} cannot be loaded by MediaPipe ({reason}); "
+                     "rebuild it with `posecheck models --force VARIANT` (lite, full, "
+                     "heavy) or pass another --model") from None
+
+
+class _Captured:
+    text = ""
+
+
+@contextlib.contextmanager
+def _native_stderr() -> Iterator[_Captured]:
+    """Collect what native code writes to file descriptor 2 (TFLite logs a broken model
+    there before raising), so the user gets one clear line instead of the library's."""
+    captured = _Captured()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.text = sink.read().decode("utf-8", "replace")
 
 
 def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:
