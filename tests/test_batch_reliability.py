@@ -239,3 +239,22 @@ def test_ctrl_c_with_workers_leaves_no_hidden_annotated_video(tmp_path):
     left = sorted(p.name for p in out.iterdir() if p.name.startswith(".")
                   and p.name != files.LOCK_NAME)
     assert left == []
+
+
+def test_help_documents_the_exit_statuses(capsys):
+    from posecheck.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for line in ("exit status: 0 every input was analysed", "1 some input failed",
+                 "2 nothing was analysed, or the batch stopped", "130 interrupted"):
+        assert line in text
+    with pytest.raises(SystemExit):
+        main(["landmarks", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 every file done; 1 some file could not be read" in text
+    assert "2 nothing was done" in text
+    with pytest.raises(SystemExit):
+        batch.main(["--help"])
+    assert "130  interrupted" in capsys.readouterr().out

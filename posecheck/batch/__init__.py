@@ -15,7 +15,12 @@ in one batch are told apart by their folder (``<folder>__<stem>``).
 Guarantees:
 
 - One bad file never stops the batch: it gets a row with a clear error and the exit status
-  becomes 1.
+  becomes 1. What is not a video's fault stops it with exit status 2 and one line: an
+  output folder that cannot be written (checked before the model runs), is an input folder
+  or is locked by another run; a model MediaPipe cannot load (loaded once, first); a full
+  output folder mid-run.
+- Worker processes exit when the parent dies, and a stopped worker deletes its temporary
+  files; a run sweeps temporary files a killed run left (it holds ``DIR/.posecheck.lock``).
 - Every file is written to a temporary name and moved into place (``os.replace``), so an
   interrupted batch leaves no half files; a rerun skips videos whose report matches the
   video's hash, the model and the spec (``--force`` redoes them).
@@ -47,7 +52,8 @@ Where things are (each module imports only those listed before it; start reading
 - ``cli``: the options of ``posecheck analyze`` and ``main``
 """
 
-from posecheck.batch.cli import DEFAULT_OUT, build_parser, main, register_arguments, workers_arg
+from posecheck.batch.cli import (DEFAULT_OUT, EXIT_STATUSES, build_parser, main,
+                                 register_arguments, workers_arg)
 from posecheck.batch.files import atomic_write_bytes, atomic_write_text, dump_json
 from posecheck.batch.inputs import MEDIA_EXTENSIONS, expand_paths, make_slugs
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, REPORT_VERSION, Job, VideoResult
@@ -58,7 +64,8 @@ from posecheck.batch.stages import analyze_video, load_specs
 from posecheck.batch.track import Outcome, analyze_track, identity_jumps, segment_hold
 
 __all__ = [
-    "CRASH_STAGE_ENV", "CRASH_TEST_ENV", "DEFAULT_MAX_FRAMES", "DEFAULT_OUT", "MAX_AUTO_WORKERS",
+    "CRASH_STAGE_ENV", "CRASH_TEST_ENV", "DEFAULT_MAX_FRAMES", "DEFAULT_OUT", "EXIT_STATUSES",
+    "MAX_AUTO_WORKERS",
     "MEDIA_EXTENSIONS", "REPORT_VERSION", "Job", "Outcome", "VideoResult", "_to_size",
     "analyze_track", "analyze_video", "as_cached", "atomic_write_bytes", "atomic_write_text",
     "build_parser", "dump_json", "estimate_frames", "expand_paths", "identity_jumps",

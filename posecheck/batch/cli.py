@@ -15,6 +15,18 @@ from posecheck.models import DEFAULT_MODEL
 
 DEFAULT_OUT = "out/analyze"
 
+# The exit statuses of ``posecheck analyze`` (its --help epilog and docs/BATCH.md say the same).
+EXIT_STATUSES = """exit status:
+  0    every input was analysed (or was already up to date)
+  1    some input failed: each has an error row in summary.csv and a line on stderr;
+       the other inputs have complete reports
+  2    nothing was analysed, or the batch stopped: a usage error (unknown --stretch, bad
+       option), --out cannot be written, is an input folder or is in use by another run,
+       the model cannot be provisioned or loaded, or the output folder filled up mid-run
+       (finished videos are kept: run the same command again to resume). One error line.
+  130  interrupted (Ctrl-C); finished videos are kept, the same command resumes
+"""
+
 
 def register_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the batch options of ``posecheck analyze`` to ``parser``."""
@@ -68,7 +80,9 @@ def workers_arg(text: str) -> int | str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecheck analyze",
-                                     description="Analyse stretch videos in bulk.")
+                                     description="Analyse stretch videos in bulk.",
+                                     epilog=EXIT_STATUSES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     register_arguments(parser)
     return parser
 

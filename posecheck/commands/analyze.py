@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  posecheck analyze clip.mp4 --stretch half_kneeling_hip_flexor --out out/\n"
-               "  posecheck analyze recordings/ --stretch auto --annotate --workers 2\n",
+               "  posecheck analyze recordings/ --stretch auto --annotate --workers 2\n\n"
+               + batch.EXIT_STATUSES,
     )
     batch.register_arguments(parser)
     parser.set_defaults(func=batch.run)
