@@ -258,3 +258,69 @@ def test_help_documents_the_exit_statuses(capsys):
     with pytest.raises(SystemExit):
         batch.main(["--help"])
     assert "130  interrupted" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- timestamps
+def test_odd_timestamps_counts_repeats_steps_back_and_jumps():
+    from posecheck.video import odd_timestamps
+
+    assert odd_timestamps([0, 33, 67, 100, 133], 30.0) == 0
+    assert odd_timestamps([0, 33, 34, 35, 67], 30.0) == 2  # two frames bumped by 1 ms
+    assert odd_timestamps([0, 33, 67, 600_000, 600_033], 30.0) == 1  # ten minutes ahead
+    assert odd_timestamps([0, 1, 2], 0.0) == 0  # no frame rate: nothing to compare with
+
+
+def test_broken_timestamps_are_a_warning_in_the_report(tmp_path, fake_pipeline, monkeypatch):
+    sys.path.insert(0, str(Path(__file__).parent))
+    import numpy as np
+
+    from bad_inputs import _encode
+    from posecheck.batch import landmarks
+    from posecheck.video import iter_frames
+
+    images = [np.full((48, 64, 3), 20 * i, np.uint8) for i in range(12)]
+    stamps = [0, 100, 200, 200, 200, 200, 300, 400, 99000, 99100, 99200, 99300]
+    clip = _encode(tmp_path / "clock.mkv", images, fps=10, codec="mpeg4", fmt="matroska",
+                   stamps_ms=stamps)
+
+    def estimate(video, model_path, info, on_frame=lambda n: None, **options):
+        from posecheck.pose import PoseFrame
+
+        return [PoseFrame.empty(t, info.width, info.height, index=i)
+                for i, t, _ in iter_frames(video)], 1.0  # the real, repaired timestamps
+
+    monkeypatch.setattr(landmarks, "estimate_frames", estimate)
+    monkeypatch.setattr(stages, "complete_video", lambda job, p: stages.VideoResult(
+        row={"warnings": stages.warnings_for(p.frames, p.info, job)}, ok=True))
+    job = batch.Job(video=str(clip), slug="clock", out_dir=str(tmp_path / "out"),
+                    model_path="m", model_label="lite", model_sha256="ab" * 32,
+                    stretch="fake_stretch", use_cache=False)
+    result = stages.analyze_video(job)
+    assert any("timestamps were repeated, out of order or jumped ahead" in w
+               for w in result.row["warnings"]), result.row
+
+
+def test_a_video_with_an_image_name_is_read_as_a_video(tmp_path):
+    from posecheck.video import VideoInfo, iter_frames
+
+    clip = make_video(tmp_path / "clip.mp4", frames=5)
+    named = tmp_path / "holiday.jpg"
+    named.write_bytes(clip.read_bytes())
+    info = VideoInfo.from_path(named)
+    assert not info.is_image and info.frame_count == 5
+    assert len(list(iter_frames(named))) == 5
+
+
+def test_a_full_output_folder_in_a_worker_stops_the_parent():
+    """A worker's background analysis cannot raise into the parent: it sends a "fatal"
+    message, which the parent's loop turns back into the OutputError that stops the batch."""
+    import queue as queue_module
+
+    from posecheck.batch import parallel
+    from posecheck.batch.progress import Progress
+    from posecheck.errors import OutputError
+
+    q = queue_module.Queue()
+    q.put(("fatal", "v0", "the output folder out is full (No space left on device)", 0))
+    with pytest.raises(OutputError, match="out is full"):
+        parallel._drain(q, Progress(1, enabled=False, slots=1), set())

@@ -115,3 +115,32 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
                         lambda *a, **k: pytest.fail("estimated again despite the cache"))
     assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--model", "lite",
                  "--quiet"]) == 0
+
+
+def test_outputs_sharing_a_file_name_get_their_folder_in_front(tmp_path, monkeypatch, capsys):
+    """a/clip.mp4 and b/clip.mp4 used to write the same landmark file; they are named as
+    analyze names its reports (posecheck.batch.inputs.make_slugs)."""
+    from posecheck import cache
+    from posecheck.pose import PoseFrame
+    from posecheck.video import VideoInfo
+
+    def fake(video, model, **kw):
+        info = VideoInfo(path=video, width=64, height=48, fps=10.0, frame_count=2,
+                         duration_s=0.2)
+        frames = tuple(PoseFrame.empty(100 * i, 64, 48, index=i) for i in range(2))
+        return cache.LandmarkTrack(info=info, frames=frames, model="lite",
+                                   video_sha256=str(video), model_sha256="ab" * 32)
+
+    monkeypatch.setattr(cache, "load_or_estimate", fake)
+    videos = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        videos.append(tmp_path / folder / "clip.mp4")
+        videos[-1].write_bytes(b"x")
+    out = tmp_path / "out"
+    assert main(["landmarks", *map(str, videos), "-o", str(out), "--model", "lite",
+                 "--quiet"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["a__clip.lite.landmarks.jsonl.gz", "b__clip.lite.landmarks.jsonl.gz"]
+    loaded = {cache.LandmarkTrack.load(out / n).video_sha256 for n in names}
+    assert loaded == {str(v) for v in videos}
