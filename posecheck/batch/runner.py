@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     overlap = out_overlaps_input(args.paths, out)
     if overlap:
         raise OutputError(overlap)
+    check_stretch(args.stretch)  # a usage error creates nothing
     check_output_dir(out, "--out")
     with output_lock(out, "--out"):
         sweep_temps(out)  # what a killed run left; no other run writes here now
@@ -53,7 +54,6 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
         raise PosecheckError("no input: give video files, folders or globs")
 
     model_path, label, model_sha = _resolve_model(args.model, quiet=args.quiet)
-    check_stretch(args.stretch)
 
     slugs = make_slugs(files)
     jobs = [Job(video=str(f), slug=s, out_dir=str(out), model_path=str(model_path),
