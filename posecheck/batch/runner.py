@@ -167,7 +167,6 @@ def _run_serial(jobs: Sequence[Job], progress: Progress,
 
 def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
     from posecheck import models
-
     from posecheck.batch.landmarks import check_model
 
     path = models.resolve_model(name, progress=not quiet)
