@@ -49,7 +49,7 @@ MIGRATIONS: tuple[str, ...] = (
     # v1: sessions and their holds (valid seconds only)
     """
     CREATE TABLE sessions (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused after a delete
         started_at TEXT NOT NULL,
         source TEXT NOT NULL,
         video TEXT
