@@ -30,7 +30,7 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from posecheck.errors import PosecheckError
 
@@ -467,6 +467,23 @@ def save_analysis(report: Any, spec: Any, *, video: str, video_sha256: str | Non
         return db.add(record, replace_video=True)
 
 
+def save_frames(frames: Sequence[Any], spec: Any, *, started_at: datetime,
+                routine: str | None = None, source: str = "live",
+                path: str | Path | None = None) -> int | None:
+    """Store a live session from its frame reports (one spec's :class:`FrameReport` s, in
+    order). Nothing is stored when no hold began (None)."""
+    from posecheck.analysis import AnalysisReport
+
+    report = AnalysisReport(stretch=spec.id, video="", fps=0.0, frames=tuple(frames),
+                            smoothing="live")
+    record = record_from_analysis(report, spec, source=source, started_at=started_at,
+                                  routine=routine)
+    if not record.holds:
+        return None
+    with History(path) as db:
+        return db.add(record)
+
+
 def all_holds(sessions: Iterable[SessionRecord]) -> list[tuple[SessionRecord, HoldEntry]]:
     """``(session, hold)`` pairs, in session order."""
     return [(s, h) for s in sessions for h in s.holds]
@@ -474,4 +491,4 @@ def all_holds(sessions: Iterable[SessionRecord]) -> list[tuple[SessionRecord, Ho
 
 __all__ = ["ENV", "FaultTime", "History", "HistoryError", "HoldEntry", "SCHEMA_VERSION",
            "SessionRecord", "all_holds", "default_path", "record_from_analysis",
-           "save_analysis"]
+           "save_analysis", "save_frames"]

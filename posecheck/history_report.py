@@ -50,6 +50,7 @@ def report_html(sessions: Sequence[Any], *, days: int = 42, name: str = "",
     for sid in ids:
         summ = progress.stretch_summary(recent, sid, today)
         lr = summ["left_minus_right"]
+        lr_rom = progress.fmt(lr["rom_deg"], signed=True) if lr else ""
         for side, d in summ["sides"].items():
             rows.append(
                 f"<tr><td>{_e(names.get(sid, sid))}</td><td>{_e(side)}</td>"
@@ -59,8 +60,7 @@ def report_html(sessions: Sequence[Any], *, days: int = 42, name: str = "",
                 f"<td class=num>{progress.fmt(d['best_hold_change_s'], signed=True)}</td>"
                 f"<td class=num>{progress.fmt(d['rom_deg'])}</td>"
                 f"<td class=num>{progress.fmt(d['rom_change_deg'], signed=True)}</td>"
-                f"<td class=num>{progress.fmt(lr['rom_deg'], signed=True) if lr and side == 'left' else ''}"
-                "</td></tr>")
+                f"<td class=num>{lr_rom if side == 'left' else ''}</td></tr>")
         fig = progress.plot_stretch(recent, sid, title=names.get(sid, sid), width_in=9.0,
                                     height_in=2.6, dpi=80)
         plots.append(f'<div class="plot"><img alt="{_e(sid)} progress" '

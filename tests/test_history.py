@@ -202,3 +202,27 @@ def test_value_objects_validate():
         SessionRecord(started_at=datetime(2026, 1, 1), source="live")
     with pytest.raises(ValueError, match="source"):
         SessionRecord(started_at=T0, source="cloud")
+
+
+def test_a_live_session_is_stored_from_its_frame_reports(tmp_path):
+    """What the live page does at the end of a stretch: its FrameReports -> one session."""
+    from factories import make_pose
+
+    from posecheck.session import StretchSession
+    from posecheck.specs import load_spec
+
+    spec = load_spec("half_kneeling_hip_flexor")
+    session = StretchSession(spec)
+    reports = [session.update(make_pose("half_kneeling_hip_flexor", s_thigh=-18, side="right",
+                                        t_ms=i * 33, index=i)) for i in range(25 * 30)]
+    path = tmp_path / "h.sqlite3"
+    sid = history.save_frames(reports, spec, started_at=T0, routine="daily_psoas", path=path)
+    with History(path) as db:
+        s = db.session(sid)
+    assert s.source == "live" and s.routine == "daily_psoas"
+    (h,) = s.holds
+    assert h.side == "right" and h.completed and h.valid_hold_s == pytest.approx(20.0, abs=0.1)
+    assert h.rom_deg == pytest.approx(18.0, abs=0.5)  # live One Euro smoothing on a still pose
+    standing = StretchSession(spec)
+    idle = [standing.update(make_pose("standing", t_ms=i * 33, index=i)) for i in range(30)]
+    assert history.save_frames(idle, spec, started_at=T0, path=path) is None
