@@ -143,6 +143,70 @@ class Routine:
                    source_path=source)
 
 
+class RoutineRun:
+    """Where a person is in a routine: the current step, what comes next, and what was done,
+    skipped or repeated. One call per user action (the page's timer decides when a step is
+    done); no clock inside."""
+
+    def __init__(self, routine: Routine):
+        self.routine = routine
+        self.index = 0
+        self.log: list[tuple[int, str]] = []  # (step index, "done" | "skipped" | "repeated")
+
+    @property
+    def step(self) -> RoutineStep | None:
+        """The step to do now (None when the routine is finished)."""
+        return self.routine.steps[self.index] if not self.finished else None
+
+    @property
+    def next_step(self) -> RoutineStep | None:
+        """The step after the current one (None: the current one is the last)."""
+        k = self.index + 1
+        return self.routine.steps[k] if k < len(self.routine.steps) else None
+
+    @property
+    def finished(self) -> bool:
+        return self.index >= len(self.routine.steps)
+
+    def done(self) -> None:
+        self._leave("done")
+
+    def skip(self) -> None:
+        self._leave("skipped")
+
+    def repeat(self, previous: bool = False) -> None:
+        """Start the current step again, or (``previous``) go back to the one before it."""
+        if previous:
+            if self.index == 0:
+                raise ValueError("no step before the first one")
+            self.index -= 1
+        elif self.finished:
+            raise ValueError("the routine is finished: repeat(previous=True) goes back")
+        self.log.append((self.index, "repeated"))
+
+    def _leave(self, what: str) -> None:
+        if self.finished:
+            raise ValueError("the routine is already finished")
+        self.log.append((self.index, what))
+        self.index += 1
+
+
+def announcement(step: RoutineStep, name: str, *, first: bool = False) -> str:
+    """What the voice says before a step, e.g. "Next: Glute bridge. Both sides at once, 10
+    holds of 5 seconds, 2 seconds rest between them." """
+    if step.sides == ("both",):
+        sides = "Both sides at once"
+    elif len(step.sides) == 2:
+        sides = f"{step.sides[0].capitalize()} side, then {step.sides[1]}"
+    else:
+        sides = f"{step.sides[0].capitalize()} side only"
+    holds = f"{step.reps} hold{'s' if step.reps != 1 else ''} of {step.target_s:g} seconds"
+    each = " on each side" if len(step.sides) == 2 else ""
+    rest = (f", {step.rest_s:g} seconds rest between them" if step.holds > 1 and step.rest_s
+            else "")
+    return f"{'First' if first else 'Next'}: {name}. {sides}, {holds}{each}{rest}."
+
+
 def _keys(table: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:

@@ -98,3 +98,39 @@ def test_bad_toml_and_unknown_id(tmp_path):
     assert str(path) in str(exc.value)
     with pytest.raises(RoutineError, match="unknown routine 'nope'.*daily_psoas"):
         load_routine("nope")
+
+
+def test_running_a_routine_done_skip_repeat():
+    from posecheck.routines import RoutineRun
+
+    run = RoutineRun(load_routine("daily_psoas"))
+    hk, supine, bridge = run.routine.steps
+    assert run.step is hk and run.next_step is supine
+    run.done()
+    run.repeat(previous=True)  # once more on the half-kneeling stretch
+    assert run.step is hk
+    run.done()
+    run.skip()
+    assert run.step is bridge and run.next_step is None
+    run.repeat()
+    assert run.step is bridge
+    run.done()
+    assert run.finished and run.step is None
+    assert run.log == [(0, "done"), (0, "repeated"), (0, "done"), (1, "skipped"),
+                       (2, "repeated"), (2, "done")]
+    with pytest.raises(ValueError):
+        run.done()
+    with pytest.raises(ValueError):
+        RoutineRun(run.routine).repeat(previous=True)
+
+
+def test_announcements():
+    from posecheck.routines import announcement
+
+    hk, _, bridge = load_routine("daily_psoas").steps
+    assert announcement(hk, "Half-kneeling stretch", first=True) == (
+        "First: Half-kneeling stretch. Left side, then right, 2 holds of 30 seconds on each "
+        "side, 10 seconds rest between them.")
+    assert announcement(bridge, "Glute bridge") == (
+        "Next: Glute bridge. Both sides at once, 10 holds of 5 seconds, 2 seconds rest "
+        "between them.")
