@@ -274,7 +274,11 @@ class History:
         """Remove every session; returns how many there were. The file stays (empty)."""
         with self._write() as con:
             cur = con.execute("DELETE FROM sessions")
-        self._con.execute("VACUUM")  # the deleted rows' bytes go from the file too
+        try:  # secure_delete already zeroed the rows; this also shrinks the file
+            self._con.execute("VACUUM")
+            self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError:
+            pass  # another connection is reading: the next delete --all will compact it
         return cur.rowcount
 
     # ------------------------------------------------------------------ reading
@@ -344,10 +348,19 @@ class _Transaction:
         return self.con
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        if kind is None:
-            self.con.execute("COMMIT")
-        else:
+        if kind is not None:
             self.con.execute("ROLLBACK")
+            if issubclass(kind, sqlite3.Error):
+                raise HistoryError(f"{self.path}: writing the history failed ({exc}); nothing "
+                                   "was changed. Fix: check the disk and the file's "
+                                   "permissions") from None
+            return
+        try:
+            self.con.execute("COMMIT")
+        except sqlite3.Error as err:
+            self.con.execute("ROLLBACK")
+            raise HistoryError(f"{self.path}: writing the history failed ({err}); nothing was "
+                               "changed. Fix: check the disk and the file's permissions") from None
 
 
 def _bad(path: Path, problem: str, fix: str) -> HistoryError:
@@ -375,11 +388,17 @@ def _open(path: Path) -> sqlite3.Connection:
     try:
         _check(con, path, move_away)
         con.execute("PRAGMA foreign_keys = ON")
+        con.execute("PRAGMA secure_delete = ON")  # deleted sessions are overwritten, not left
         con.execute("PRAGMA journal_mode = WAL")
         _migrate(con, path)
     except HistoryError:
         con.close()
         raise
+    except sqlite3.OperationalError as exc:  # read-only, locked, disk full: not damage
+        con.close()
+        raise _bad(path, f"cannot be used ({exc})", "check the file's and folder's permissions, "
+                   f"that the disk is not full, and that no other program keeps it locked "
+                   f"for over {BUSY_TIMEOUT_S:g} s") from None
     except sqlite3.DatabaseError as exc:
         con.close()
         raise _bad(path, f"is damaged ({exc})", move_away) from None

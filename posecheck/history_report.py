@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 from posecheck import progress
 
+MAX_PLOTS = 4  # plots that fit on one A4 page beside the table: the most-held stretches
+
 CSS = """
 @page { size: A4; margin: 12mm; }
 body { font: 11px/1.35 system-ui, sans-serif; color: #222; margin: 0 auto; max-width: 190mm; }
@@ -61,8 +63,10 @@ def report_html(sessions: Sequence[Any], *, days: int = 42, name: str = "",
                 f"<td class=num>{progress.fmt(d['rom_deg'])}</td>"
                 f"<td class=num>{progress.fmt(d['rom_change_deg'], signed=True)}</td>"
                 f"<td class=num>{lr_rom if side == 'left' else ''}</td></tr>")
+        if len(plots) >= MAX_PLOTS:
+            continue
         fig = progress.plot_stretch(recent, sid, title=names.get(sid, sid), width_in=9.0,
-                                    height_in=2.6, dpi=80)
+                                    height_in=2.4, dpi=80)
         plots.append(f'<div class="plot"><img alt="{_e(sid)} progress" '
                      f'src="{_png_uri(progress.figure_png(fig))}"></div>')
     who = f" for {_e(name)}" if name else ""
@@ -80,6 +84,9 @@ def report_html(sessions: Sequence[Any], *, days: int = 42, name: str = "",
                  "<th>best hold s / target</th><th>change s</th><th>ROM deg (latest)</th>"
                  "<th>ROM change</th><th>L&minus;R ROM</th></tr>" + "".join(rows) + "</table>")
         body += "".join(plots)
+        if len(ids) > MAX_PLOTS:
+            body += (f"<p class=note>Plots of the {MAX_PLOTS} most practised stretches; the "
+                     "others are in the table.</p>")
     body += ("<p class=note>Measured by posecheck from one camera (MediaPipe pose landmarks). "
              "Valid hold: seconds in the position with every required form check passing. "
              "ROM: the median over a hold's valid seconds of the angle that says how far the "

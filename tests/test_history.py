@@ -226,3 +226,22 @@ def test_a_live_session_is_stored_from_its_frame_reports(tmp_path):
     standing = StretchSession(spec)
     idle = [standing.update(make_pose("standing", t_ms=i * 33, index=i)) for i in range(30)]
     assert history.save_frames(idle, spec, started_at=T0, path=path) is None
+
+
+def test_deleted_sessions_leave_no_trace_in_the_file(tmp_path):
+    """secure_delete: a deleted session's text is overwritten, not left in a free slot of a
+    page that other sessions still use (without it this file keeps the name)."""
+    path = tmp_path / "h.sqlite3"
+    secret = "clip_of_my_bedroom_4711.mp4"
+    with History(path) as db:
+        keep, gone = [], []
+        for k in range(5):  # interleaved: the deleted rows share pages with kept ones
+            keep.append(db.add(record(k)))
+            gone.append(db.add(SessionRecord(started_at=T0, source="analyze", video=secret,
+                                             holds=record().holds)))
+        for sid in gone:
+            db.delete(sid)
+    assert not Path(str(path) + "-wal").exists()  # folded back into the file on close
+    assert secret.encode() not in path.read_bytes()
+    with History(path) as db:
+        assert [s.id for s in db.sessions()] == keep

@@ -158,3 +158,18 @@ def test_round_trip_with_the_real_model(tmp_path):
                                          fps=float(truth["fps"]), smoothing="none"), spec)
     assert abs(rows[0]["rom_deg"] - exact[0].rom_deg) < 4.0
     assert np.isfinite(rows[0]["rom_deg"])
+
+
+@pytest.mark.slow
+def test_two_workers_store_both_clips(tmp_path):
+    """--workers 2: each worker process writes its clip's holds into the same database."""
+    env = {**os.environ, "POSECHECK_DB": str(tmp_path / "h.sqlite3")}
+    exe = [sys.executable, "-m", "posecheck"]
+    clips = [CLIP, ROOT / "sample_videos" / "hk_good_right_faceleft.mp4"]
+    subprocess.run([*exe, "analyze", *map(str, clips), "--stretch", STRETCH, "--out",
+                    str(tmp_path / "out"), "--quiet", "--no-plots", "--workers", "2",
+                    "--save-history"], check=True, env=env, capture_output=True)
+    rows = json.loads(subprocess.run([*exe, "history", "list", "--json"], check=True, env=env,
+                                     capture_output=True, text=True).stdout)
+    assert {(r["video"], r["stretch"], r["side"]) for r in rows} >= {
+        (str(clips[0]), STRETCH, "left"), (str(clips[1]), STRETCH, "right")}

@@ -156,3 +156,15 @@ def test_progress_page_with_no_history_and_with_a_damaged_file(tmp_path, monkeyp
     app = AppTest.from_file(str(PAGE), default_timeout=60).run()
     assert not app.exception and str(bad) in app.error[0].value
     assert bad.read_bytes() == b"x" * 64
+
+
+def test_report_keeps_to_one_page_with_many_stretches():
+    from posecheck.history_report import MAX_PLOTS
+
+    many = ["camel", "cobra", "deep_lunge", "pigeon", "seated_psoas", "standing_psoas"]
+    sessions = [SessionRecord(started_at=at(TODAY), source="live",
+                              holds=tuple(hold("left", 20.0, 10.0, stretch=s) for s in many))]
+    page = report_html(sessions, today=TODAY)
+    assert page.count("data:image/png;base64,") == MAX_PLOTS < len(many)
+    assert page.count("<tr><td>") == len(many)  # every stretch still in the table
+    assert "most practised" in page
