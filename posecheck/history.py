@@ -473,7 +473,8 @@ def record_from_analysis(report: Any, spec: Any, *, source: str, started_at: dat
 def save_analysis(report: Any, spec: Any, *, video: str, video_sha256: str | None = None,
                   path: str | Path | None = None) -> int | None:
     """Store one analysed clip (``posecheck analyze --save-history``); the clip's date is its
-    file's modification time. Replaces an earlier entry of the same clip. None: no spec."""
+    file's modification time. Replaces an earlier entry of the same clip. None: nothing stored
+    (no spec recognised, or no hold began)."""
     if report is None or spec is None:
         return None
     try:
@@ -482,6 +483,8 @@ def save_analysis(report: Any, spec: Any, *, video: str, video_sha256: str | Non
         when = datetime.now(timezone.utc)
     record = record_from_analysis(report, spec, source="analyze", started_at=when,
                                   video=video, video_sha256=video_sha256)
+    if not record.holds:
+        return None
     with History(path) as db:
         return db.add(record, replace_video=True)
 

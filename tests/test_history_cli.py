@@ -173,3 +173,24 @@ def test_two_workers_store_both_clips(tmp_path):
                                      capture_output=True, text=True).stdout)
     assert {(r["video"], r["stretch"], r["side"]) for r in rows} >= {
         (str(clips[0]), STRETCH, "left"), (str(clips[1]), STRETCH, "right")}
+
+
+def test_a_clip_without_a_hold_stores_nothing(tmp_path, monkeypatch, capsys):
+    from factories import make_pose
+
+    def estimate(video, model_path, info, on_frame=lambda n: None, **options):
+        return [make_pose("standing", t_ms=i * 33, index=i) for i in range(90)], 1.0
+
+    monkeypatch.setattr(landmarks, "estimate_frames", estimate)
+    monkeypatch.setattr(runner, "_resolve_model",
+                        lambda name, quiet: (tmp_path / "m.task", "lite", "ab" * 32))
+    db = tmp_path / "h.sqlite3"
+    monkeypatch.setenv("POSECHECK_DB", str(db))
+    code, _ = run_cli(capsys, "analyze", str(CLIP), "--stretch", STRETCH, "--out",
+                      str(tmp_path / "out"), "--quiet", "--no-plots", "--workers", "1",
+                      "--save-history", "--cache-dir", str(tmp_path / "cache"))
+    assert code == 0
+    from posecheck.history import History
+
+    with History(db) as h:
+        assert h.sessions() == []
