@@ -26,7 +26,7 @@ from posecheck.errors import PosecheckError
 
 # Sub-command modules, in the order ``--help`` lists them.
 COMMANDS = ("models", "landmarks", "analyze", "specs", "synth", "bench", "score", "tune",
-            "page", "doctor")
+            "page", "doctor", "history")
 SPECS_HELP = ("use the stretch specs in DIR (<id>.toml files) instead of the bundled ones; "
               "the same as setting POSECHECK_SPECS=DIR")
 

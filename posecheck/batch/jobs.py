@@ -32,6 +32,7 @@ class Job:
     smoothing: str = "batch"
     mirrored: bool = False
     max_frames: int = DEFAULT_MAX_FRAMES
+    save_history: bool = False  # store the holds in posecheck.history
 
     @property
     def report_path(self) -> Path:

@@ -62,7 +62,8 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
                 use_cache=args.use_cache, cache_dir=args.cache_dir, force=args.force,
                 smoothing=getattr(args, "smoothing", "batch"),
                 mirrored=getattr(args, "mirrored", False),
-                max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES))
+                max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES),
+                save_history=getattr(args, "save_history", False))
             for f, s in zip(files, slugs)]
     out.mkdir(parents=True, exist_ok=True)
 

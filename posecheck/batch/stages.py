@@ -177,6 +177,9 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
                     job.plot_path)
     if job.annotate:
         write_annotated(video, outcome, job.annotated_path, p.info)
+    if job.save_history:  # before the report: a failure here is retried by a rerun
+        from posecheck.history import save_analysis
+        save_analysis(outcome.analysis, outcome.spec, video=job.video, video_sha256=p.video_sha)
     # The report goes last: its presence means the video is done (resume relies on that).
     atomic_write_text(job.report_path, dump_json(report))
     return VideoResult(row=row_from_report(report, job), ok=True, frames=len(frames),
