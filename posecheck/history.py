@@ -426,6 +426,39 @@ def _check(con: sqlite3.Connection, path: Path, move_away: str) -> None:
                    "upgrade posecheck, or set POSECHECK_DB to another file")
 
 
+def inspect(path: str | Path | None = None) -> str:
+    """A line on the database at ``path`` (default :func:`default_path`), read only: nothing is
+    created, upgraded or written. Raises :class:`HistoryError` when the file cannot be used."""
+    path = Path(path) if path is not None else default_path()
+    if not path.exists():
+        return f"{path} (not created yet: the first saved session makes it)"
+    if path.is_dir():
+        raise _bad(path, "is a folder, not a history database", f"set {ENV} to a file path")
+    move_away = f"move it away (or set {ENV} to another file)"
+    if path.stat().st_size > 0:
+        with path.open("rb") as fh:
+            if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                raise _bad(path, "is not a SQLite database (damaged, or some other file)",
+                           move_away)
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                              timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise _bad(path, f"cannot be opened ({exc})", "check the path and its permissions")
+    try:
+        _check(con, path, move_away)
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        sessions = (int(con.execute("SELECT count(*) FROM sessions").fetchone()[0])
+                    if "sessions" in tables else 0)
+    except sqlite3.DatabaseError as exc:
+        raise _bad(path, f"is damaged ({exc})", move_away) from None
+    finally:
+        con.close()
+    upgrade = "" if version == SCHEMA_VERSION else f", upgraded to v{SCHEMA_VERSION} when next used"
+    return f"{path} (schema v{version}{upgrade}, {sessions} sessions)"
+
+
 def _migrate(con: sqlite3.Connection, path: Path) -> None:
     """Bring the schema up to :data:`SCHEMA_VERSION`, one step per migration, atomically.
 

@@ -31,7 +31,6 @@ from typing import Any, Mapping
 
 from posecheck.errors import PosecheckError, SpecError
 
-ROUTINE_DIR = Path(__file__).resolve().parent.parent / "routines"
 MAX_TARGET_S = 600.0  # s; a longer hold is a typo (the guides say 20-60 s)
 MAX_REPS = 50
 _TOP_KEYS = {"id", "name", "description", "when", "rest_between_s", "steps"}
@@ -253,7 +252,7 @@ def load_routine(name_or_path: str | Path) -> Routine:
     text = str(name_or_path)
     path = Path(text)
     if not (text.endswith(".toml") or path.is_file()):
-        path = ROUTINE_DIR / f"{text}.toml"
+        path = routine_dir() / f"{text}.toml"
         if not path.is_file():
             raise RoutineError(f"unknown routine {text!r}. Fix: use one of: "
                                f"{', '.join(list_routines()) or '(none)'} (or give a .toml path)")
@@ -273,6 +272,25 @@ def load_routine(name_or_path: str | Path) -> Routine:
     return routine
 
 
+def routine_dir() -> Path:
+    """The routines shipped with posecheck: the package data ``posecheck.routine_files`` (the
+    repository's ``routines/`` folder in an editable install)."""
+    from importlib import resources
+
+    root = resources.files("posecheck.routine_files")
+    if not isinstance(root, Path):  # only a zipped install would do this
+        raise SpecError(f"the bundled routines are not a folder on disk ({root}). Fix: install "
+                        "posecheck unzipped (pip install)")
+    return root
+
+
+def __getattr__(name: str) -> Any:
+    # ROUTINE_DIR is read when asked for, like posecheck.specs.SPEC_DIR.
+    if name == "ROUTINE_DIR":
+        return routine_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def list_routines() -> list[str]:
     """Ids of the bundled routines, sorted."""
-    return sorted(p.stem for p in ROUTINE_DIR.glob("*.toml"))
+    return sorted(p.stem for p in routine_dir().glob("*.toml"))

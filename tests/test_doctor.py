@@ -21,6 +21,11 @@ ITEMS = ("python", "posecheck", "mediapipe", "opencv", "numpy", "streamlit", "st
 
 
 @pytest.fixture(autouse=True)
+def own_history(monkeypatch, tmp_path):
+    monkeypatch.setenv("POSECHECK_DB", str(tmp_path / "history.sqlite3"))
+
+
+@pytest.fixture(autouse=True)
 def no_provisioning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("posecheck doctor tried to fetch or build a model")
@@ -127,3 +132,26 @@ def test_broken_spec_exits_1_naming_file_field_and_fix(capsys, monkeypatch, tmp_
     assert "FAIL" in lines["specs"] and "1 of 2 specs" in lines["specs"]
     assert str(specs / "cobra.toml") in lines["spec"] and "bogus" in lines["spec"]
     assert "Fix:" in lines["spec"]
+
+
+def test_history_line_reads_the_database_without_changing_it(capsys, monkeypatch, tmp_path):
+    from posecheck import history
+
+    db = tmp_path / "history.sqlite3"
+    _, lines, _ = doctor(capsys)
+    assert "not created yet" in lines["history"] and not db.exists()  # doctor creates nothing
+    history.History(db).close()
+    before = db.read_bytes()
+    _, lines, _ = doctor(capsys)
+    assert f"schema v{history.SCHEMA_VERSION}, 0 sessions" in lines["history"]
+    assert db.read_bytes() == before
+
+
+def test_damaged_history_is_a_warning_with_its_fix_and_the_page_can_start(capsys, tmp_path):
+    db = tmp_path / "history.sqlite3"
+    db.write_bytes(b"not a database at all" * 10)
+    status, lines, _ = doctor(capsys)
+    assert lines["history"].lstrip().startswith("history") and "warn" in lines["history"]
+    assert "not a SQLite database" in lines["history"] and "Fix:" in lines["history"]
+    assert db.read_bytes() == b"not a database at all" * 10
+    assert status == 0

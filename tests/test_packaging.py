@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 STRETCH = "half_kneeling_hip_flexor"
 # What `pip wheel .` reads from the checkout.
-WHEEL_SOURCES = ("pyproject.toml", "README.md", "posecheck", "pose_specs")
+WHEEL_SOURCES = ("pyproject.toml", "README.md", "posecheck", "pose_specs", "routines")
 
 
 # ---------------------------------------------------------------------------- what ships
@@ -39,8 +39,18 @@ def test_every_subpackage_is_listed_for_the_wheel():
     listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     found = {".".join(p.parent.relative_to(ROOT).parts)
              for p in (ROOT / "posecheck").rglob("__init__.py")}
-    assert set(listed["packages"]) == found | {"posecheck.pose_specs", "posecheck.pose_specs.tuned"}
-    assert listed["package-dir"] == {"posecheck.pose_specs": "pose_specs"}
+    assert set(listed["packages"]) == found | {"posecheck.pose_specs", "posecheck.pose_specs.tuned",
+                                              "posecheck.routine_files"}
+    assert listed["package-dir"] == {"posecheck.pose_specs": "pose_specs",
+                                    "posecheck.routine_files": "routines"}
+
+
+def test_bundled_routines_are_the_routines_folder():
+    from posecheck.routines import list_routines, routine_dir
+
+    assert routine_dir().resolve() == (ROOT / "routines").resolve()
+    assert list_routines() == sorted(p.stem for p in (ROOT / "routines").glob("*.toml"))
+    assert list_routines()  # the daily and gentle routines ship
 
 
 def test_bundled_specs_are_the_pose_specs_folder():
@@ -240,7 +250,9 @@ def test_wheel_holds_every_spec_and_the_page(wheel_venv):
         assert f"posecheck/pose_specs/{spec.name}" in names
     for tuned in (ROOT / "pose_specs" / "tuned").glob("*.toml"):
         assert f"posecheck/pose_specs/tuned/{tuned.name}" in names
-    for script in ("main.py", "app.py", "tune.py"):
+    for routine in (ROOT / "routines").glob("*.toml"):
+        assert f"posecheck/routine_files/{routine.name}" in names
+    for script in ("main.py", "app.py", "tune.py", "progress.py"):
         assert f"posecheck/page/{script}" in names
     assert not any(n.startswith(("sample_videos/", "tests/", "pages/")) for n in names)
 

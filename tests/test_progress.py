@@ -17,7 +17,7 @@ from posecheck.history_report import report_html
 
 HK = "half_kneeling_hip_flexor"
 TODAY = date(2026, 11, 20)
-PAGE = Path(__file__).resolve().parents[1] / "posecheck" / "page_progress.py"
+PAGE = Path(__file__).resolve().parents[1] / "posecheck" / "page" / "progress.py"
 
 
 def at(day: date, hour: int = 8) -> datetime:

@@ -187,8 +187,15 @@ def chromium_finding() -> Finding:
 
 
 def history_finding() -> Finding:
-    """The session-history database: posecheck has none yet."""
-    return Finding("history", NONE, "not built yet")
+    """The session-history database, looked at read only (docs/HISTORY.md). A broken one is a
+    warning: the page runs, it only cannot save sessions."""
+    from posecheck import history
+
+    try:
+        return Finding("history", OK, history.inspect())
+    except history.HistoryError as exc:
+        return Finding("history", WARN, str(exc).split(". Fix: ")[0],
+                       str(exc).split(". Fix: ")[-1])
 
 
 # ---------------------------------------------------------------------------- the report

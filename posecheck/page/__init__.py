@@ -14,6 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LIVE_PAGE = HERE / "app.py"
 TUNE_PAGE = HERE / "tune.py"
+PROGRESS_PAGE = HERE / "progress.py"
 ENTRY = HERE / "main.py"
 
 
@@ -22,5 +23,6 @@ def run() -> None:
     import streamlit as st
 
     pages = [st.Page(LIVE_PAGE, title="Stretch check", url_path="app", default=True),
-             st.Page(TUNE_PAGE, title="Tuning", url_path="tune")]
+             st.Page(TUNE_PAGE, title="Tuning", url_path="tune"),
+             st.Page(PROGRESS_PAGE, title="Progress", url_path="progress")]
     st.navigation(pages).run()

@@ -2,7 +2,7 @@
 
 Only wiring: the numbers and plots come from :mod:`posecheck.progress`, the data from
 :mod:`posecheck.history`, the printable report from :mod:`posecheck.history_report`.
-Runs alone with ``streamlit run posecheck/page_progress.py``; the database is
+Runs alone with ``streamlit run posecheck/page/progress.py``; the database is
 ``POSECHECK_DB`` or the per-user default.
 """
 
