@@ -150,6 +150,12 @@ def test_video_decodes_close_to_the_rendered_frames(tmp_path) -> None:
     # The bound can fail: the same frames read with red and blue swapped are far off.
     swapped = np.abs(decoded[-1][2][..., ::-1].astype(int) - rendered[-1][1].astype(int))
     assert swapped.mean() > 2 * DECODED_MAE_MAX
+    # The stream says what the planes hold: BT.601 matrix (SMPTE 170M), limited range.
+    import av
+
+    with av.open(str(video)) as container:
+        cc = container.streams.video[0].codec_context
+        assert (cc.colorspace, cc.color_range, cc.pix_fmt) == (6, 1, "yuv420p")
 
 
 def _yuv420_reference(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
