@@ -23,9 +23,21 @@ Conventions:
 - A check truth of ``true`` means the check *should pass* (the form is fine); ``false`` means it
   should fail (a real fault).
 - ``side`` is the stretched side (the subject's own left or right, as MediaPipe names them):
-  ``"left"``, ``"right"``, or ``"none"`` when no side is stretched; leave it out when unsure.
+  ``"left"``, ``"right"``, ``"none"`` when no side is stretched, or ``"unsure"`` when a person
+  cannot tell (scored nowhere, but on record). A clip-level ``side`` applies to every
+  in-position interval that names none; ``side_how`` says how it was decided ("left knee down,
+  nearer the camera, facing right") or why it could not be.
 - ``valid`` (optional) says whether this time should count as valid hold. When left out it is
   ``in_position`` and every labelled required check passing (decided against the spec).
+- ``stretch = "none"`` marks a *negative*: another exercise, pose or activity. ``--stretch
+  auto`` should name no stretch on it and no spec should book hold time on it.
+- ``motion`` (clip level): ``"hold"`` (held still; the default), ``"reps"`` (a moving exercise,
+  e.g. lunge or split-squat reps) or ``"moving"`` (walking, flowing between poses). A clip that
+  is ``reps`` or ``moving``, and every negative, must give **0 s of hold over its whole
+  length**: its valid-hold truth is false everywhere, labelled or not (:attr:`ClipLabels.no_hold`).
+- Intervals must lie inside the clip: :meth:`ClipLabels.check_duration` (run by ``score`` and
+  ``tune`` once the clip's length is known) refuses one that starts at or after the end. A still
+  image is one frame at t = 0: its intervals must start at 0.
 
 Intervals of one clip must not overlap. Everything is validated on load, and errors name the
 file, the clip and the field.
@@ -45,9 +57,14 @@ import numpy as np
 from posecheck.errors import PosecheckError
 
 FORMAT = "posecheck-labels/1"
-SIDES = ("left", "right", "none")
+SIDES = ("left", "right", "none", "unsure")
+NEGATIVE = "none"  # the stretch of a negative clip (and what --stretch auto should say)
+MOTIONS = ("hold", "reps", "moving")
+# An interval may end this far past the clip's last frame (labels are read off sampled frames
+# and rounded). Seconds.
+END_SLACK_S = 0.25
 _INTERVAL_KEYS = {"start_s", "end_s", "in_position", "side", "checks", "valid", "note"}
-_CLIP_KEYS = {"video", "stretch", "notes", "intervals", "view"}
+_CLIP_KEYS = {"video", "stretch", "notes", "intervals", "view", "motion", "side", "side_how"}
 
 # Per-frame truth codes used in arrays.
 UNLABELLED = -1
@@ -162,18 +179,62 @@ class ClipLabels:
     intervals: tuple[Interval, ...]
     notes: str = ""
     view: str = ""
+    motion: str = ""  # "" = not said (read as "hold"); see MOTIONS
+    side: str | None = None  # default side of the in-position intervals
+    side_how: str = ""  # how the side was decided, or why it could not be
 
     def __post_init__(self) -> None:
         if not self.video:
             raise ValueError("video must name the clip (a path relative to the label root)")
         if not self.stretch:
-            raise ValueError("stretch must be the id of the spec the clip is scored against")
+            raise ValueError("stretch must be the id of the spec the clip is scored against, "
+                             f"or {NEGATIVE!r} for a negative")
+        if self.motion and self.motion not in MOTIONS:
+            raise ValueError(f"motion must be one of {MOTIONS}, got {self.motion!r}")
+        if self.side is not None and self.side not in SIDES:
+            raise ValueError(f"side must be one of {SIDES} or left out, got {self.side!r}")
         ordered = tuple(sorted(self.intervals, key=lambda iv: iv.start_s))
         for a, b in zip(ordered, ordered[1:]):
             if b.start_s < a.end_s - 1e-9:
                 raise ValueError(f"intervals [{a.start_s}, {a.end_s}] and [{b.start_s}, "
                                  f"{b.end_s}] overlap; split or merge them")
         object.__setattr__(self, "intervals", ordered)
+
+    @property
+    def negative(self) -> bool:
+        """Another exercise or pose, not one of our stretches."""
+        return self.stretch == NEGATIVE
+
+    @property
+    def no_hold(self) -> bool:
+        """No hold time is right anywhere in the clip (a negative, reps or movement)."""
+        return self.negative or self.motion in ("reps", "moving")
+
+    @property
+    def sure_side(self) -> str | None:
+        """The one left/right side a person labelled on the in-position time, or None (not
+        labelled, unsure, or both sides in one clip)."""
+        sides = {iv.side if iv.side is not None else self.side
+                 for iv in self.intervals if iv.in_position}
+        return sides.pop() if len(sides) == 1 and sides <= {"left", "right"} else None
+
+    def check_duration(self, duration_s: float, is_image: bool = False,
+                       source: str = "<labels>") -> None:
+        """Refuse intervals outside the clip (``duration_s``: the clip's length in seconds).
+
+        Raises :class:`LabelError` naming the label file, the clip and the interval.
+        """
+        for i, iv in enumerate(self.intervals):
+            if is_image:
+                bad = iv.start_s > 0.0
+                why = "a still image is one frame at t = 0 s: start the interval at 0"
+            else:
+                bad = iv.start_s >= duration_s or iv.end_s > duration_s + END_SLACK_S
+                why = (f"the clip is {duration_s:.2f} s long: keep intervals inside "
+                       f"0-{duration_s:.2f} s")
+            if bad:
+                raise LabelError(f"{source}: clip {self.video!r}: intervals[{i}] "
+                                 f"[{iv.start_s:g}, {iv.end_s:g}] s lies outside the clip; {why}")
 
     @property
     def check_ids(self) -> tuple[str, ...]:
@@ -202,10 +263,14 @@ class ClipLabels:
                 in_pos[m] = int(iv.in_position)
             if iv.valid is not None:
                 valid[m] = int(iv.valid)
-            if iv.side is not None:
-                side[m] = iv.side
+            sd = iv.side if iv.side is not None else (self.side if iv.in_position else None)
+            if sd is not None:
+                side[m] = sd
             for cid, truth in iv.checks.items():
                 checks[cid][m] = int(truth)
+        if self.no_hold:  # no hold is right anywhere in the clip, labelled or not
+            labelled[:] = True
+            valid[:] = FALSE
         return FrameTruth(labelled=labelled, in_position=in_pos, side=side,
                           checks=MappingProxyType(checks), valid=valid)
 
@@ -225,14 +290,23 @@ class ClipLabels:
                 intervals.append(Interval.from_dict(item))
             except ValueError as exc:
                 raise ValueError(f"intervals[{i}]: {exc}") from None
+        side = data.get("side")
         return cls(video=str(data.get("video", "")), stretch=str(data.get("stretch", "")),
                    intervals=tuple(intervals), notes=str(data.get("notes", "")),
-                   view=str(data.get("view", "")))
+                   view=str(data.get("view", "")), motion=str(data.get("motion", "")),
+                   side=None if side is None else str(side),
+                   side_how=str(data.get("side_how", "")))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"video": self.video, "stretch": self.stretch}
         if self.view:
             out["view"] = self.view
+        if self.motion:
+            out["motion"] = self.motion
+        if self.side is not None:
+            out["side"] = self.side
+        if self.side_how:
+            out["side_how"] = self.side_how
         if self.notes:
             out["notes"] = self.notes
         out["intervals"] = [iv.to_dict() for iv in self.intervals]

@@ -1,11 +1,15 @@
 """``posecheck score --labels FILE [--spec ID|FILE]``: how well the checks agree with labels.
+``posecheck score --all [--markdown docs/ACCURACY.md]``: the accuracy table over the labelled
+real footage and the synthetic set (docs/ACCURACY.md).
 
 Replays cached landmarks (the pose model runs only for clips never seen before), runs each
 clip's spec over them and compares every decision with the labelled intervals: per check and
 per stretch precision / recall / F1 of the FAIL decision (FAIL is the positive class),
 agreement per labelled second, coverage (UNKNOWN time is left out of the other numbers and
-shown here), the in-position decision, and the valid-hold seconds per side. See
-docs/TUNING.md for the label format and what each number means.
+shown here), the in-position decision, and the valid-hold seconds per side. Then the table
+per stretch (:mod:`posecheck.scorecard`): in-position agreement, valid-hold error, form-check
+agreement, side, false holds on clips where no hold is right, and what ``--stretch auto``
+names. See docs/TUNING.md for the label format and what each number means.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from typing import Any, Callable, Sequence
 from posecheck.errors import PosecheckError
 from posecheck.models import DEFAULT_MODEL, VARIANTS
 
+REPO = Path(__file__).resolve().parents[2]
+REAL_LABELS = REPO / "labels" / "real_footage.toml"
+SYNTH_DIR = REPO / "sample_videos"
+MARK_BEGIN = "<!-- posecheck score: begin (generated; do not edit by hand) -->"
+MARK_END = "<!-- posecheck score: end -->"
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -28,8 +38,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "labelled second, coverage (UNKNOWN time), in-position and valid-hold "
                     "error per side. Landmarks come from the cache.",
     )
-    parser.add_argument("--labels", required=True, metavar="FILE",
-                        help="label file (.toml or .json, see docs/TUNING.md)")
+    parser.add_argument("--labels", action="append", metavar="FILE|DIR",
+                        help="label file (.toml or .json, see docs/TUNING.md) or a folder of "
+                             "synthetic clips with *.truth.json.gz; repeat for several")
+    parser.add_argument("--all", action="store_true",
+                        help=f"score {REAL_LABELS.relative_to(REPO)} and the synthetic set "
+                             f"{SYNTH_DIR.relative_to(REPO)}/ (with any --labels given too)")
+    parser.add_argument("--no-auto", action="store_true",
+                        help="skip the --stretch auto column (recognition runs every spec)")
+    parser.add_argument("--markdown", metavar="OUT",
+                        help="also write the table as Markdown; into an existing file "
+                             "between its 'posecheck score' markers (docs/ACCURACY.md), else "
+                             "as a new file")
     parser.add_argument("--spec", metavar="ID|FILE",
                         help="score only the clips of this stretch, with this spec (an id or "
                              "a .toml path, e.g. a tuned copy); default: each clip's own")
@@ -68,6 +88,8 @@ def resolve_specs(labels: Any, spec_arg: str | None, warn: Callable[[str], None]
     specs: dict[str, Any] = {}
     clips = []
     for c in labels.clips:
+        if c.negative:
+            continue  # no spec of its own: scored by score_all (false holds, auto)
         if c.stretch not in specs:
             try:
                 specs[c.stretch] = load_spec(c.stretch)
@@ -97,15 +119,17 @@ def unknown_check_warnings(clips: Sequence[Any], specs: dict[str, Any]) -> list[
     return out
 
 
-def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = DEFAULT_MODEL,
-                progress: Callable[[str], None] | None = None, smoothing: str = "batch"
-                ) -> list[Any]:
-    """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""
-    from posecheck.analysis import analyze_frames
-    from posecheck.cache import load_or_estimate
-    from posecheck.tuning import ClipTrace
+def load_tracks(labels: Any, clips: Sequence[Any], model: str = DEFAULT_MODEL,
+                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Landmarks of every clip (video -> track, from the cache or the model), after checking
+    that every labelled interval lies inside its clip.
 
-    out = []
+    Raises :class:`~posecheck.labels.LabelError` (exit 2) naming the label file, the clip and
+    the interval; :class:`PosecheckError` for a clip that is not there.
+    """
+    from posecheck.cache import load_or_estimate
+
+    out = {}
     for clip in clips:
         path = labels.video_path(clip)
         if not path.is_file():
@@ -115,6 +139,30 @@ def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model:
         if progress:
             progress(f"  {clip.video}")
         track = load_or_estimate(path, model, progress=False)
+        clip.check_duration(clip_duration_s(track), is_image=bool(track.info.is_image),
+                            source=str(labels.source_path))
+        out[clip.video] = track
+    return out
+
+
+def clip_duration_s(track: Any) -> float:
+    """A clip's length: the container's, or to one frame past the last decoded frame."""
+    last = (track.frames[-1].t_ms / 1000.0) if track.frames else 0.0
+    step = 1.0 / track.info.fps if track.info.fps else 0.0
+    return max(float(track.info.duration_s or 0.0), last + step)
+
+
+def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = DEFAULT_MODEL,
+                progress: Callable[[str], None] | None = None, smoothing: str = "batch"
+                ) -> list[Any]:
+    """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""
+    from posecheck.analysis import analyze_frames
+    from posecheck.tuning import ClipTrace
+
+    tracks = load_tracks(labels, clips, model, progress)
+    out = []
+    for clip in clips:
+        track = tracks[clip.video]
         spec = specs[clip.stretch]
         report = analyze_frames(track.frames, spec, fps=track.info.fps, video=clip.video,
                                 smoothing=smoothing)
@@ -122,11 +170,165 @@ def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model:
     return out
 
 
+def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str, Any]],
+                smoothing: str = "batch", source: str = "real") -> Any:
+    """One :class:`~posecheck.scorecard.ClipResult`: the clip's own spec (unless it is a
+    negative) scored against its labels, and what ``--stretch auto`` names on it (unless
+    ``auto_specs`` is empty)."""
+    from posecheck.analysis import analyze_frames
+    from posecheck.batch.track import analyze_track
+    from posecheck.labels import TRUE
+    from posecheck.scorecard import PHOTO_WEIGHT_S, ClipResult, majority_side, scaled
+    from posecheck.tuning import ClipTrace, score_clip
+
+    photo = bool(track.info.is_image)
+    fields: dict[str, Any] = {}
+    if spec is not None and track.frames:
+        report = analyze_frames(track.frames, spec, fps=track.info.fps, video=clip.video,
+                                smoothing=smoothing)
+        trace = ClipTrace.from_report(report, clip.video, spec)
+        cs = score_clip(trace, clip)
+        truth = clip.at_times(trace.t_s)
+        w = trace.weights
+        k = PHOTO_WEIGHT_S / float(w.sum()) if photo and w.sum() > 0 else 1.0
+        fields = {"in_position": scaled(cs.in_position, k),
+                  "checks": {c: scaled(v, k) for c, v in cs.checks.items()},
+                  "hold_pred_s": float(cs.hold_pred_s.get("total", 0.0)),
+                  "hold_true_s": float(cs.hold_true_s.get("total", 0.0)),
+                  "in_position_s": float(w[truth.in_position == TRUE].sum()),
+                  "side_pred": majority_side(trace.side, trace.in_pose, truth.in_position, w)}
+    if auto_specs and track.frames:
+        out = analyze_track(track.frames, auto_specs, track.info, clip.video, auto=True,
+                            smoothing=smoothing)
+        rec = out.recognition or {}
+        fields["auto"] = str(rec.get("stretch", "none"))
+        fields["auto_hold_s"] = float(sum(seg.get("valid_s", 0.0)
+                                          for seg in rec.get("segments", [])))
+    return ClipResult(clip=clip, source=source, photo=photo, **fields)
+
+
+def score_all(label_sets: Sequence[tuple[Any, str]], model: str = DEFAULT_MODEL,
+              smoothing: str = "batch", auto: bool = True,
+              progress: Callable[[str], None] | None = None) -> list[Any]:
+    """:func:`clip_result` for every clip of every ``(LabelSet, source)``."""
+    from posecheck.batch.stages import load_specs
+    from posecheck.specs import load_spec
+
+    auto_specs = load_specs("auto") if auto else []
+    specs: dict[str, Any] = {}
+    out = []
+    for labels, source in label_sets:
+        for clip in labels.clips:
+            if not clip.negative and clip.stretch not in specs:
+                specs[clip.stretch] = load_spec(clip.stretch)
+        tracks = load_tracks(labels, labels.clips, model)  # every interval checked first
+        for clip in labels.clips:
+            if progress:
+                progress(f"  {clip.video}")
+            out.append(clip_result(tracks[clip.video], clip,
+                                   None if clip.negative else specs[clip.stretch],
+                                   auto_specs, smoothing, source))
+    return out
+
+
+def markdown_report(results: Sequence[Any], command: str, model: str, smoothing: str) -> str:
+    """The generated block of docs/ACCURACY.md: date, command, one table per source."""
+    import datetime
+
+    from posecheck.scorecard import markdown_table, rows
+    from posecheck.specs import list_specs
+
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    parts = [MARK_BEGIN, "", f"Made {today} by `{command}` (model {model}, smoothing "
+             f"{smoothing}; landmarks from the cache).", ""]
+    for source, title, ids in (("real", "Real footage (labelled by eye)", list_specs()),
+                               ("synthetic", "Synthetic set (exact truth)", ())):
+        sel = [r for r in results if r.source == source]
+        if not sel:
+            continue
+        parts += [f"### {title}", "", markdown_table(rows(sel, ids)), ""]
+    parts.append(MARK_END)
+    return "\n".join(parts)
+
+
+def write_markdown(path: Path, block: str) -> None:
+    """Replace the block between the markers of an existing file, or write a new file."""
+    from posecheck.batch import atomic_write_text
+
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        a, b = text.find(MARK_BEGIN), text.find(MARK_END)
+        if a < 0 or b < a:
+            raise PosecheckError(f"{path}: has no '{MARK_BEGIN}' ... '{MARK_END}' block. "
+                                 "Fix: add the two marker lines where the table goes, or "
+                                 "give a new file")
+        text = text[:a] + block + text[b + len(MARK_END):]
+    else:
+        text = "# posecheck accuracy\n\n" + block + "\n"
+    atomic_write_text(path, text)
+
+
 def run(args: argparse.Namespace) -> int:
     from posecheck.labels import load_labels
+
+    sources = list(args.labels or [])
+    if args.all:
+        sources = [str(REAL_LABELS), str(SYNTH_DIR), *sources]
+    if not sources:
+        raise PosecheckError("score: give --labels FILE (or a synthetic folder), or --all")
+    if len(sources) > 1 or args.all or args.markdown:
+        if args.spec:
+            raise PosecheckError("score: --spec works with one --labels file only")
+        return run_table(args, [(load_labels(src, root=None if Path(src).is_dir() else
+                                             args.root),
+                                 "synthetic" if Path(src).is_dir() else "real")
+                                for src in sources])
+    args.labels = sources[0]
+    return run_one(args, load_labels(args.labels, root=args.root))
+
+
+def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> int:
+    """The accuracy table over several label sets (real and synthetic)."""
+    import shlex
+
+    from posecheck.scorecard import rows, text_table
+    from posecheck.specs import list_specs
+
+    n = sum(len(ls.clips) for ls, _ in label_sets)
+    print(f"Scoring {n} clips (model {args.model}; landmarks from the cache; the model runs "
+          "only for clips never seen before)", file=sys.stderr)
+    results = score_all(label_sets, args.model, args.smoothing, auto=not args.no_auto,
+                        progress=lambda m: print(m, file=sys.stderr))
+    for source in ("real", "synthetic"):
+        sel = [r for r in results if r.source == source]
+        if sel:
+            print(f"\n== {source} ({len(sel)} clips)")
+            print(text_table(rows(sel, list_specs() if source == "real" else ())))
+    if args.per_clip:
+        print("\nper clip: video | in-pos agreement | hold booked/labelled s | side "
+              "label/pred | auto (expected)")
+        for r in results:
+            print(f"  {r.clip.video} | {r.in_position.agreement:.2f} | {r.hold_pred_s:.1f}/"
+                  f"{r.hold_true_s:.1f} | {r.clip.sure_side or '-'}/{r.side_pred or '-'} | "
+                  f"{r.auto} ({r.expected_auto})")
+    command = "posecheck score " + " ".join(shlex.quote(a) for a in sys.argv[2:])
+    if args.markdown:
+        write_markdown(Path(args.markdown), markdown_report(results, command.strip(),
+                                                            args.model, args.smoothing))
+        print(f"\nwrote {args.markdown}")
+    if args.json:
+        from posecheck.batch import atomic_write_text, dump_json
+        payload = {"model": args.model, "smoothing": args.smoothing,
+                   "clips": [r.to_dict() for r in results]}
+        atomic_write_text(Path(args.json), dump_json(payload))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def run_one(args: argparse.Namespace, labels: Any) -> int:
+    """The detailed per-check report of one label file."""
     from posecheck.tuning import Summary, format_summary, score_clip
 
-    labels = load_labels(args.labels, root=args.root)
     specs, clips = resolve_specs(labels, args.spec,
                                  warn=lambda m: print(f"posecheck score: {m}", file=sys.stderr))
     print(f"Scoring {len(clips)} clips from {args.labels} (model {args.model}; landmarks "

@@ -144,6 +144,21 @@ def repeated_splits(traces: Sequence[Any], by_video: dict, spec: Any, videos: Se
     return {"runs": runs, "text": "\n".join(lines)}
 
 
+def refuse_without_evidence(traces: Sequence[Any], by_video: dict, train: Sequence[str],
+                            labels_path: Any, spec_id: str) -> None:
+    """Stop before tuning when the training clips hold no labelled time at all (a tuned spec
+    fitted to nothing would look like evidence)."""
+    from posecheck.tuning import score_clip
+
+    seconds = sum(score_clip(t, by_video[t.video]).labelled_s for t in traces
+                  if t.video in set(train))
+    if not seconds > 0:
+        raise PosecheckError(f"{labels_path}: the training clips of {spec_id} "
+                             f"({', '.join(train)}) have no labelled time inside them: "
+                             "nothing to tune on, no spec written. Fix: label intervals "
+                             "inside the clips")
+
+
 def _rel(path: Any) -> str:
     """``path`` relative to the working directory when it is inside it (shorter notes)."""
     p = Path(path).resolve()
@@ -182,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
     traces = load_traces(labels, clips, specs, args.model,
                          progress=lambda m: print(m, file=sys.stderr), smoothing=args.smoothing)
     by_video = {c.video: c for c in clips}
+    refuse_without_evidence(traces, by_video, train, args.labels, spec.id)
     try:
         result = tune(traces, by_video, spec, train=train, test=test, check_ids=args.checks,
                       objective=args.objective, tune_pose=not args.no_pose,
@@ -189,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
                       one_class=args.one_class)
     except ValueError as exc:
         raise PosecheckError(f"{args.spec}: {exc}. Fix: check --checks") from None
+    if not any(r.evaluated for r in result.sweeps) and not args.timer:
+        raise PosecheckError(f"{args.labels}: the training clips label none of the tuned "
+                             f"checks or conditions of {spec.id}: nothing to fit, no spec "
+                             "written. Fix: label in_position or checks, or pick --checks")
     tr_traces = [t for t in traces if t.video in set(train)]
     te_traces = [t for t in traces if t.video in set(test)]
     timer = result.timer if args.timer else None
