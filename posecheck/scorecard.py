@@ -160,10 +160,11 @@ class Row:
 
     @property
     def side(self) -> tuple[int, int, int]:
-        """(right, judged, unsure): clips with the side right / with a sure label / not."""
+        """(right, judged, unsure): clips with the side right / with a sure side label /
+        held-stretch clips labelled ``side = "unsure"``."""
         judged = [r.side_right for r in self.results if r.side_right is not None]
         unsure = sum(1 for r in self.results if r.side_right is None
-                     and not r.clip.negative and not r.clip.no_hold)
+                     and not r.clip.no_hold and r.clip.side == "unsure")
         return sum(judged), len(judged), unsure
 
     @property

@@ -164,6 +164,8 @@ def test_clip_result_judgements_by_hand() -> None:
     assert reps.false_hold_s == 6.0  # the larger of own spec and --stretch auto
     unsure = ClipResult(_clip(side="unsure", video="c.mp4"), side_pred="left")
     assert unsure.side_right is None
+    both = ClipResult(_clip(stretch="cobra", side="none", video="d.mp4"))
+    assert Row("x", (held, unsure, both)).side == (1, 1, 1)  # "none" is not unsure
 
 
 def test_rows_figures_and_empty_stretches() -> None:

@@ -279,12 +279,24 @@ def run(args: argparse.Namespace) -> int:
     if len(sources) > 1 or args.all or args.markdown:
         if args.spec:
             raise PosecheckError("score: --spec works with one --labels file only")
-        return run_table(args, [(load_labels(src, root=None if Path(src).is_dir() else
-                                             args.root),
+        return run_table(args, [(load_labels(src, root=_root_for(src, args.root)),
                                  "synthetic" if Path(src).is_dir() else "real")
                                 for src in sources])
     args.labels = sources[0]
-    return run_one(args, load_labels(args.labels, root=args.root))
+    return run_one(args, load_labels(args.labels, root=_root_for(args.labels, args.root)))
+
+
+def _root_for(source: str, root: str | None) -> str | None:
+    """--root for a label file; for the project's real-footage labels, $POSECHECK_FOOTAGE
+    (the footage folder, as the tests use it) when no --root is given."""
+    import os
+
+    if Path(source).is_dir():
+        return None
+    if root is None and Path(source).resolve() == REAL_LABELS and \
+            os.environ.get("POSECHECK_FOOTAGE"):
+        return str(Path(os.environ["POSECHECK_FOOTAGE"]).parent)
+    return root
 
 
 def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> int:
