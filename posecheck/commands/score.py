@@ -22,9 +22,8 @@ from typing import Any, Callable, Sequence
 from posecheck.errors import PosecheckError
 from posecheck.models import DEFAULT_MODEL, VARIANTS
 
-REPO = Path(__file__).resolve().parents[2]
-REAL_LABELS = REPO / "labels" / "real_footage.toml"
-SYNTH_DIR = REPO / "sample_videos"
+# --all: in the current folder (a checkout's root), never inside the installed package.
+REAL_LABELS = Path("labels") / "real_footage.toml"
 MARK_BEGIN = "<!-- posecheck score: begin (generated; do not edit by hand) -->"
 MARK_END = "<!-- posecheck score: end -->"
 
@@ -42,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="label file (.toml or .json, see docs/TUNING.md) or a folder of "
                              "synthetic clips with *.truth.json.gz; repeat for several")
     parser.add_argument("--all", action="store_true",
-                        help=f"score {REAL_LABELS.relative_to(REPO)} and the synthetic set "
-                             f"{SYNTH_DIR.relative_to(REPO)}/ (with any --labels given too)")
+                        help=f"score {REAL_LABELS} and the synthetic set sample_videos/ (from "
+                             "a checkout's root; with any --labels given too)")
     parser.add_argument("--no-auto", action="store_true",
                         help="skip the --stretch auto column (recognition runs every spec)")
     parser.add_argument("--markdown", metavar="OUT",
@@ -271,6 +270,8 @@ def write_markdown(path: Path, block: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from posecheck.labels import load_labels
 
+    from posecheck.commands.bench import DEFAULT_DIR as SYNTH_DIR
+
     sources = list(args.labels or [])
     if args.all:
         sources = [str(REAL_LABELS), str(SYNTH_DIR), *sources]
@@ -293,7 +294,7 @@ def _root_for(source: str, root: str | None) -> str | None:
 
     if Path(source).is_dir():
         return None
-    if root is None and Path(source).resolve() == REAL_LABELS and \
+    if root is None and Path(source).resolve() == REAL_LABELS.resolve() and \
             os.environ.get("POSECHECK_FOOTAGE"):
         return str(Path(os.environ["POSECHECK_FOOTAGE"]).parent)
     return root
