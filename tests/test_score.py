@@ -145,6 +145,7 @@ def test_score_table_counts_false_holds_and_auto(fake_cache, tmp_path, capsys) -
     text = doc.read_text()
     assert text.startswith("# intro") and text.rstrip().endswith("tail") and "\nold\n" not in text
     assert "no real footage" in text  # stretches without clips are marked
+    assert "by `posecheck score --labels " in text and "--json" not in text  # how to remake it
 
 
 # ---------------------------------------------------------------------------- table (pure)

@@ -302,8 +302,6 @@ def _root_for(source: str, root: str | None) -> str | None:
 
 def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> int:
     """The accuracy table over several label sets (real and synthetic)."""
-    import shlex
-
     from posecheck.scorecard import rows, text_table
     from posecheck.specs import list_specs
 
@@ -324,9 +322,8 @@ def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> in
             print(f"  {r.clip.video} | {r.in_position.agreement:.2f} | {r.hold_pred_s:.1f}/"
                   f"{r.hold_true_s:.1f} | {r.clip.sure_side or '-'}/{r.side_pred or '-'} | "
                   f"{r.auto} ({r.expected_auto})")
-    command = "posecheck score " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     if args.markdown:
-        write_markdown(Path(args.markdown), markdown_report(results, command.strip(),
+        write_markdown(Path(args.markdown), markdown_report(results, regenerate_command(args),
                                                             args.model, args.smoothing))
         print(f"\nwrote {args.markdown}")
     if args.json:
@@ -336,6 +333,27 @@ def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> in
         atomic_write_text(Path(args.json), dump_json(payload))
         print(f"wrote {args.json}")
     return 0
+
+
+def regenerate_command(args: argparse.Namespace) -> str:
+    """The command that makes the same table again (output-only options left out)."""
+    import shlex
+
+    parts = ["posecheck", "score"]
+    if args.all:
+        parts.append("--all")
+    for src in args.labels or []:
+        parts += ["--labels", src]
+    if args.root:
+        parts += ["--root", args.root]
+    if args.model != DEFAULT_MODEL:
+        parts += ["--model", args.model]
+    if args.smoothing != "batch":
+        parts += ["--smoothing", args.smoothing]
+    if args.no_auto:
+        parts.append("--no-auto")
+    parts += ["--markdown", args.markdown]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def run_one(args: argparse.Namespace, labels: Any) -> int:
