@@ -2,7 +2,7 @@
 
 ``StretchSession(spec).update(frame) -> FrameReport``: smoothing -> body context (facing,
 stretched side, near side, camera view; each with hysteresis) -> metrics -> recognition
-("in position") -> form checks -> hold timer -> the one cue to show.
+("in position") -> form checks -> body motion (stillness) -> hold timer -> the one cue to show.
 
 Validity of a frame (what the hold timer counts):
     - not in position -> ``valid = False`` (the timer is not holding anyway);
@@ -10,6 +10,10 @@ Validity of a frame (what the hold timer counts):
       (a landmark not seen) -> ``valid = None``: the timer pauses, nothing resets;
     - a required check FAILS -> False; all required checks PASS -> True.
     - ``timer_only`` specs: in position is valid (there are no form checks to judge).
+
+Stillness is a separate input of the timer (``posecheck.motion``): a valid frame counts only
+while the body is still (``[hold] max_motion``); moving in position pauses the count and cues
+"hold still", and the frame's ``reason`` says why its time does not count.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from posecheck.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.feedback import Cue, CueSelector
 from posecheck.metrics import (BodyContext, compute_metrics, facing_vote, leg_scores,
                                near_side, part_name)
+from posecheck.motion import BodyMotion, StillnessSettings, still_code, still_flag
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.smoothing import PoseSmoother
 from posecheck.specs import StretchSpec
-from posecheck.timer import HoldState, HoldTimer
+from posecheck.timer import HoldState, HoldTimer, Phase
 
 SMOOTHING_MODES = ("live", "none")
 VIEW_METRIC = "view_width_ratio"
@@ -56,6 +61,10 @@ class FrameReport:
         metrics: every computed metric's value (NaN if unknown).
         hold: the hold timer's state. cue: the cue to show (or None).
         hidden_parts: body parts not seen that a check or condition needed.
+        motion: body lengths per second over the stillness window (NaN when unknown).
+        still: the body is still enough for the hold to count (None = unknown).
+        reason: why this frame adds no hold time although the person is in position
+            (:data:`REASONS`), None when it counts or when out of position.
     """
 
     t_ms: int
@@ -75,6 +84,9 @@ class FrameReport:
     facing: int = 0
     hidden_parts: tuple[str, ...] = ()
     spec_id: str = ""
+    motion: float = math.nan
+    still: bool | None = None
+    reason: str | None = None
 
     @property
     def t_s(self) -> float:
@@ -94,7 +106,29 @@ class FrameReport:
             "hold_valid_s": round(self.hold.hold_valid_s, 3),
             "cue": None if self.cue is None else self.cue.text,
             "checks": {cid: r.to_json() for cid, r in self.checks.items()},
+            "motion": None if not math.isfinite(self.motion) else round(self.motion, 3),
+            "reason": self.reason,
         }
+
+
+# Why an in-position frame adds no hold time (FrameReport.reason), in the order checked.
+REASONS = ("settling", "moving", "motion_unknown", "view", "unseen", "form")
+
+
+def pause_reason(phase: Phase, in_pose: bool, valid: bool | None, still: bool | None,
+                 view_ok: bool | None) -> str | None:
+    """The :data:`REASONS` entry for a frame, or None (it counts, or out of position)."""
+    if not in_pose or phase not in (Phase.SETTLING, Phase.HOLDING, Phase.PAUSED):
+        return None
+    if still is False:
+        return "moving"
+    if phase is Phase.SETTLING:
+        return "settling"
+    if still is None:
+        return "motion_unknown"
+    if valid is None:
+        return "view" if view_ok is False else "unseen"
+    return "form" if valid is False else None
 
 
 # Lower-leg landmarks whose left/right labels MediaPipe sometimes exchanges in a side view
@@ -290,6 +324,9 @@ class StretchSession:
         self._sides = _SideTracker(spec.side_detect.switch_margin,
                                    spec.side_detect.switch_debounce_s)
         self._timer = HoldTimer(spec.hold)
+        self._stillness = StillnessSettings.from_spec(spec.hold)
+        self._motion = BodyMotion(self._stillness, min_visibility=spec.visibility.min_visibility,
+                                  min_presence=spec.visibility.min_presence)
         self._cues = CueSelector(spec.feedback)
         self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
         self.reset()
@@ -302,6 +339,7 @@ class StretchSession:
         self._checks.reset()
         self._sides.reset()
         self._timer.reset()
+        self._motion.reset()
         self._cues.reset()
         self._facing = 0
         self._view: str | None = None
@@ -342,6 +380,7 @@ class StretchSession:
             frame = self._smoother.update(frame)
         t_ms = int(frame.t_ms)
         vis = spec.visibility
+        motion = self._motion.update(frame)
 
         if not frame.has_pose:
             return self._no_pose(frame, t_ms, index)
@@ -389,19 +428,25 @@ class StretchSession:
 
         stretched = "both" if spec.stretched_leg in ("both", "none") else side
         timer_side = None if stretched == "both" else stretched
+        still = still_flag(still_code(motion, self._stillness.max_motion))
         hold = self._timer.update(t_ms, in_pose=in_pose if in_pose_now is not None else None,
-                                  valid=valid, side=timer_side)
+                                  valid=valid, side=timer_side, still=still)
 
         hidden = self._hidden_parts(ctx, conds, checks, in_pose)
         candidates = self._candidates(view, view_ok, in_pose, checks, hidden, hold, valid,
                                       mvals[VIEW_METRIC].value)
+        if in_pose and still is False and not hold.done:
+            # Moving in position: the count is paused; saying so beats any form cue.
+            sev = motion / self._stillness.max_motion if self._stillness.max_motion else 0.0
+            candidates.append(Cue("hold_still", spec.cues.hold_still, "form", -1, sev))
         cue = self._cues.update(t_ms, candidates)
         return FrameReport(
             t_ms=t_ms, index=index, pose=frame, has_pose=True, view=view, in_pose=in_pose,
             valid=valid, stretched_side=stretched, checks=checks,
             metrics={k: v.value for k, v in mvals.items()}, hold=hold, cue=cue,
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
-            spec_id=spec.id)
+            spec_id=spec.id, motion=motion, still=still,
+            reason=pause_reason(hold.phase, in_pose, valid, still, view_ok))
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
@@ -474,4 +519,5 @@ class StretchSession:
         return out
 
 
-__all__ = ["FrameReport", "LegLabelFixer", "StretchSession", "fix_leg_labels", "swap_legs"]
+__all__ = ["FrameReport", "LegLabelFixer", "REASONS", "StretchSession", "fix_leg_labels",
+           "pause_reason", "swap_legs"]

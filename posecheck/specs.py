@@ -14,7 +14,8 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [view_detect]  side-view threshold on view_width_ratio
     [side_detect]  hysteresis of the automatic stretched-side choice
     [visibility]   landmark visibility / presence needed to measure
-    [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s
+    [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s, max_motion,
+                   motion_window_s (stillness, see posecheck.motion)
     [smoothing]    One Euro (live) and zero-phase (batch) settings
     [cues]         position / view / hold texts
     [[pose]]       recognition conditions ("in position"): metric ranges, all must hold
@@ -32,6 +33,7 @@ from typing import Any, Mapping
 
 from posecheck.errors import SpecError
 from posecheck.metrics import METRICS
+from posecheck.motion import StillnessSettings
 
 # A folder of the user's own specs, used instead of the bundled ones (``posecheck --specs DIR``
 # sets it, so batch workers and the page see it too).
@@ -141,6 +143,10 @@ class HoldSettings:
     reps_max: int = 0          # upper end of a rep range (0 = same as reps)
     per_day: int = 0           # how many times a day the guide suggests (0 = not stated)
     max_frame_gap_s: float = 0.5  # a longer gap between frames (dropout) adds no time
+    # Stillness (posecheck.motion.StillnessSettings): body lengths per second over a trailing
+    # window of motion_window_s seconds; None = the hold does not ask for stillness.
+    max_motion: float | None = StillnessSettings.max_motion
+    motion_window_s: float = StillnessSettings.window_s
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -163,6 +169,13 @@ class HoldSettings:
         if not self.sides or any(s not in SIDE_NAMES for s in self.sides):
             raise _fail(src, "sides", f"bad sides {self.sides!r}",
                         'use ["left", "right"] or ["both"]')
+        try:
+            StillnessSettings.from_spec(self)
+        except ValueError as exc:
+            raise _fail(src, "hold.max_motion" if "max_motion" in str(exc)
+                        else "hold.motion_window_s", str(exc),
+                        "give max_motion in body lengths per second (> 0) and "
+                        "motion_window_s in seconds (> 0)") from None
 
 
 @dataclass(frozen=True)
@@ -267,6 +280,7 @@ class CueTexts:
     face_camera: str = "Face the camera"
     step_into_view: str = "Step into view so I can see your whole body"
     good: str = "Good - hold it"
+    hold_still: str = "Hold still"
 
 
 @dataclass(frozen=True)
@@ -462,7 +476,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
 
     hold_raw = _table(data, "hold", source)
     hold_keys = {"target_s", "max_s", "reps", "reps_max", "rest_s", "debounce_s", "grace_s",
-                 "per_day", "max_frame_gap_s"}
+                 "per_day", "max_frame_gap_s", "max_motion", "motion_window_s"}
     _check_keys(hold_raw, hold_keys, source, "hold.")
     target = _num(hold_raw, "target_s", source, "hold.")
     hold = HoldSettings(
@@ -476,6 +490,10 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
         grace_s=float(_num(hold_raw, "grace_s", source, "hold.", default=1.5)),
         per_day=_int(hold_raw, "per_day", source, "hold.", 0, minimum=0),
         max_frame_gap_s=float(_num(hold_raw, "max_frame_gap_s", source, "hold.", default=0.5)),
+        max_motion=(None if "max_motion" not in hold_raw
+                    else float(_num(hold_raw, "max_motion", source, "hold."))),
+        motion_window_s=float(_num(hold_raw, "motion_window_s", source, "hold.",
+                                   default=StillnessSettings.window_s)),
         source=source)
 
     sm = _table(data, "smoothing", source)

@@ -9,6 +9,7 @@ import pytest
 
 from factories import make_pose, sequence
 from posecheck.checks import Status
+from posecheck.motion import MIN_SPAN_FRACTION
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.session import LegLabelFixer, StretchSession, fix_leg_labels, swap_legs
@@ -29,8 +30,11 @@ def test_good_form_becomes_valid_and_counts_time():
     assert last.in_pose and last.valid is True and last.view == "side"
     assert last.stretched_side == "left"
     assert all(r.status is Status.PASS for r in last.checks.values())
-    # 3 s of frames, minus the 1 s debounce before the hold starts
-    assert last.hold.hold_valid_s == pytest.approx(3.0 - 1.0 - 1 / FPS, abs=0.1)
+    # 3 s of frames, minus the settle before the hold starts: the stillness window fills
+    # (motion unknown before), then the 1 s debounce of being in position and still
+    hold = load_spec("deep_lunge").hold
+    settle = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    assert last.hold.hold_valid_s == pytest.approx(3.0 - settle - 1 / FPS, abs=0.1)
     assert last.hold.phase is Phase.HOLDING
 
 
