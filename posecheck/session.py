@@ -343,6 +343,7 @@ class StretchSession:
         self._cues.reset()
         self._facing = 0
         self._view: str | None = None
+        self._check_view: str | None = None
         self._in_pose = False
         self._last_pose_ms: int | None = None
         self._index = 0
@@ -367,6 +368,20 @@ class StretchSession:
             limit -= vd.hysteresis
         self._view = "side" if ratio <= limit else "front"
         return self._view
+
+    def _update_check_view(self, view: str | None, ratio: float) -> str | None:
+        """"side" / "oblique" / "front" for the checks' declared views (with hysteresis)."""
+        vd = self.spec.view_detect
+        if view != "side" or not math.isfinite(ratio):
+            self._check_view = view
+            return view
+        limit = vd.oblique_min_ratio
+        if self._check_view == "side":
+            limit += vd.hysteresis
+        elif self._check_view == "oblique":
+            limit -= vd.hysteresis
+        self._check_view = "side" if ratio <= limit else "oblique"
+        return self._check_view
 
     # ------------------------------------------------------------------ the frame
     def update(self, frame: PoseFrame) -> FrameReport:
@@ -414,7 +429,8 @@ class StretchSession:
             self._in_pose = in_pose_now
         in_pose = self._in_pose
 
-        checks = self._checks.update(mvals)
+        check_view = self._update_check_view(view, mvals[VIEW_METRIC].value)
+        checks = self._checks.update(mvals, check_view)
         if not in_pose:
             valid: bool | None = False
         elif spec.timer_only:
@@ -499,6 +515,13 @@ class StretchSession:
         if not in_pose:
             out.append(Cue("position", spec.cues.get_in_position, "form", 0, 0.0))
         else:
+            blocked = [r for r in checks.values() if r.view_blocked]
+            if view_ok is not False and blocked:
+                # a check this view cannot judge: ask for the view, never guess the form
+                # (an advisory one only when nothing more useful is to be said)
+                text = spec.cues.face_camera if spec.view == "front" else spec.cues.turn_side_on
+                kind = "view" if any(r.required for r in blocked) else "info"
+                out.append(Cue("view:checks", text, kind, 1, 0.0))
             for r in checks.values():
                 if r.status is Status.FAIL and r.cue:
                     # Safety checks first; then required before advisory, and within those the

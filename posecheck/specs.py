@@ -40,6 +40,8 @@ from posecheck.motion import StillnessSettings
 ENV_SPECS = "POSECHECK_SPECS"
 
 VIEWS = ("side", "front", "any")
+# The camera views a check may declare it can be judged from (CheckSpec.views).
+CHECK_VIEWS = ("side", "oblique", "front")
 POSTURES = ("standing", "kneeling", "seated", "supine", "prone", "side_lying", "lying")
 # How the stretched leg is told apart from the other one (see metrics.leg_scores).
 STRETCHED_LEG_RULES = ("back", "kneeling", "straight", "hanging", "top", "both", "none")
@@ -217,6 +219,9 @@ class ViewSettings:
 
     side_max_ratio: float = 0.6    # ratio, at or below this the camera sees the body side-on
     hysteresis: float = 0.05       # ratio, band around side_max_ratio against flicker
+    # ratio; a "side" view (by side_max_ratio) wider than this is "oblique" for the checks
+    # that declare their views (CheckSpec.views): 0-0.35 reads side-on, 0.7-1 facing
+    oblique_min_ratio: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,9 @@ class CheckSpec:
     so a value hovering on a threshold does not flicker. ``priority``: 1 is most important;
     it breaks ties between cues, since the largest violation is named first. ``safety``: the
     check protects the body (over-arched low back, knee far past the toes); its cue comes
-    before every other form cue.
+    before every other form cue. ``views``: the camera views (:data:`CHECK_VIEWS`) the check
+    can be judged from; in any other view it is UNKNOWN with the setup cue, never a form cue
+    (empty: any view the spec accepts).
     """
 
     id: str
@@ -252,6 +259,11 @@ class CheckSpec:
     cue_high: str = ""
     label: str = ""
     why: str = ""
+    views: tuple[str, ...] = ()
+
+    def judged_in(self, view: str | None) -> bool:
+        """The check can be judged from this view (None = unknown view: not blocked)."""
+        return not self.views or view is None or view in self.views
 
     def contains(self, value: float, widen: float = 0.0) -> bool:
         lo = -math.inf if self.min is None else self.min - widen
@@ -362,7 +374,7 @@ _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "s
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
              "notes"}
 _CHECK_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
-               "safety", "cue_low", "cue_high", "label", "why"}
+               "safety", "cue_low", "cue_high", "label", "why", "views"}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
 
@@ -413,7 +425,12 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         cue_high=_str(raw, "cue_high", source, where, default=""),
         label=_str(raw, "label", source, where, default=cid.replace("_", " ")),
         why=_str(raw, "why", source, where, default=""),
+        views=_str_list(raw, "views", source, where) if is_check else (),
     )
+    bad = [v for v in c.views if v not in CHECK_VIEWS]
+    if bad:
+        raise _fail(source, f"{where}views", f"unknown view {bad[0]!r}",
+                    f"use some of {list(CHECK_VIEWS)}")
     _validate_range(c, source, where)
     if is_check and c.min is not None and not c.cue_low:
         raise _fail(source, f"{where}cue_low", "missing (the check has a min)",
@@ -453,10 +470,13 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
              "other": _str(parts_raw, "other", source, "parts.", default="other")}
 
     vd = _table(data, "view_detect", source)
-    _check_keys(vd, {"side_max_ratio", "hysteresis"}, source, "view_detect.")
+    _check_keys(vd, {"side_max_ratio", "hysteresis", "oblique_min_ratio"}, source,
+                "view_detect.")
     view_detect = ViewSettings(
         side_max_ratio=float(_num(vd, "side_max_ratio", source, "view_detect.", default=0.6)),
-        hysteresis=float(_num(vd, "hysteresis", source, "view_detect.", default=0.05)))
+        hysteresis=float(_num(vd, "hysteresis", source, "view_detect.", default=0.05)),
+        oblique_min_ratio=float(_num(vd, "oblique_min_ratio", source, "view_detect.",
+                                     default=ViewSettings.oblique_min_ratio)))
 
     sd = _table(data, "side_detect", source)
     _check_keys(sd, {"switch_margin", "switch_debounce_s"}, source, "side_detect.")
