@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -65,6 +65,8 @@ class FrameReport:
         still: the body is still enough for the hold to count (None = unknown).
         reason: why this frame adds no hold time although the person is in position
             (:data:`REASONS`), None when it counts or when out of position.
+        side_evidence: the side this frame's own geometry clearly shows as the stretched one
+            (before the side tracker's hysteresis), None when it cannot tell.
     """
 
     t_ms: int
@@ -87,6 +89,7 @@ class FrameReport:
     motion: float = math.nan
     still: bool | None = None
     reason: str | None = None
+    side_evidence: str | None = None
 
     @property
     def t_s(self) -> float:
@@ -109,6 +112,22 @@ class FrameReport:
             "motion": None if not math.isfinite(self.motion) else round(self.motion, 3),
             "reason": self.reason,
         }
+
+
+# A hold's side is "known" when at least this share of its in-position frames clearly show
+# that side on their own (FrameReport.side_evidence); below it the report says "unknown".
+SIDE_MIN_CONFIDENCE = 0.6
+
+
+def side_confidence(frames: "Sequence[FrameReport]", side: str, start_s: float,
+                    end_s: float) -> float:
+    """Share (0..1) of the in-position frames in ``[start_s, end_s]`` whose own geometry
+    clearly shows ``side`` as the stretched one: frames that show the other side, or cannot
+    tell, count against it. NaN when no frame of the span is in position."""
+    inside = [f for f in frames if f.in_pose and f.has_pose and start_s <= f.t_s <= end_s]
+    if not inside:
+        return math.nan
+    return sum(1 for f in inside if f.side_evidence == side) / len(inside)
 
 
 # Why an in-position frame adds no hold time (FrameReport.reason), in the order checked.
@@ -410,7 +429,8 @@ class StretchSession:
         # Metrics take the roles from this frame's geometry when it is clear (so a leg-label
         # glitch cannot turn the back leg into the "front" one); the reported side keeps the
         # tracker's hysteresis.
-        role_side = _clear_leader(scores, spec.side_detect.switch_margin) or side
+        evidence = _clear_leader(scores, spec.side_detect.switch_margin)
+        role_side = evidence or side
         ctx = BodyContext(spec.posture, facing, role_side, near)
         mvals = compute_metrics(frame, ctx, self._metric_names,
                                 min_visibility=vis.min_visibility, min_presence=vis.min_presence)
@@ -462,7 +482,8 @@ class StretchSession:
             metrics={k: v.value for k, v in mvals.items()}, hold=hold, cue=cue,
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
             spec_id=spec.id, motion=motion, still=still,
-            reason=pause_reason(hold.phase, in_pose, valid, still, view_ok))
+            reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
+            side_evidence=evidence)
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
@@ -542,5 +563,5 @@ class StretchSession:
         return out
 
 
-__all__ = ["FrameReport", "LegLabelFixer", "REASONS", "StretchSession", "fix_leg_labels",
-           "pause_reason", "swap_legs"]
+__all__ = ["FrameReport", "LegLabelFixer", "REASONS", "SIDE_MIN_CONFIDENCE", "StretchSession",
+           "fix_leg_labels", "pause_reason", "side_confidence", "swap_legs"]
