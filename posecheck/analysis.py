@@ -64,6 +64,7 @@ class AnalysisReport:
                 "valid_hold_s": round(hold.valid_s_by_side.get(side, 0.0), 3),
                 "in_pose_s": round(hold.in_pose_s_by_side.get(side, 0.0), 3),
                 "reps": int(hold.reps_by_side.get(side, 0)),
+                "moving_reps": int((hold.moving_reps_by_side or {}).get(side, 0)),
                 "holds": [{"start_s": round(h.start_s, 3), "end_s": round(h.end_s, 3),
                            "valid_s": round(h.valid_s, 3), "completed": h.completed,
                            **self._side_call(side, h.start_s, h.end_s)}

@@ -24,6 +24,9 @@ The model (docs/TIMER.md, "Hold timer and cues", has the full table):
   hold is recorded with its valid seconds (so reps in a position never add hold time).
 - PAUSED: in a hold with ``valid``, ``in_pose`` or ``still`` unknown: time neither counts nor
   resets.
+- A visit to the position that moved and ended without a hold starting (a bridge lifted and
+  lowered, a lunge rep that leaves the position) is a *moving rep*: counted in
+  ``moving_reps_by_side``, never as hold time.
 - A hold whose valid seconds reach ``target_s`` is a completed rep. Then REST (``rest_s``, or
   until the person leaves the position), SWITCH when the side's reps are done and another
   side remains, DONE when every side has its reps.
@@ -166,6 +169,7 @@ class HoldState:
     remaining: dict[str, int]  # reps still to do per planned side
     grace_left_s: float | None = None  # during a grace period: s before the hold ends
     session_valid_s: float = 0.0  # valid seconds over all sides
+    moving_reps_by_side: dict[str, int] | None = None  # visits that moved, with no hold
 
     @property
     def done(self) -> bool:
@@ -201,6 +205,7 @@ class HoldState:
             "countdown_s": None if self.countdown_s is None else round(self.countdown_s, 3),
             "remaining": dict(self.remaining),
             "grace_left_s": None if self.grace_left_s is None else round(self.grace_left_s, 3),
+            "moving_reps_by_side": dict(self.moving_reps_by_side or {}),
         }
 
 
@@ -252,6 +257,8 @@ class HoldTimer:
         self._credit: str | None = None  # what the interval after the last frame adds to
         self._pose_side: str | None = None  # side the last frame was in position on
         self._still: bool | None = True  # the current frame's stillness
+        self._visit_moved = False  # the current visit to the position (no hold yet) moved
+        self._moving_reps: dict[str, int] = {s: 0 for s in self.settings.sides}
         self.ignored_frames = 0
 
     @property
@@ -379,7 +386,12 @@ class HoldTimer:
 
     def _settling(self, t_ms: int, in_pose: bool | None, valid: bool | None,
                   seen: str | None) -> None:
+        if in_pose and self._still is False:
+            self._visit_moved = True
         if in_pose is False:
+            if self._visit_moved and self._settle_side is not None:
+                self._add(self._moving_reps, self._settle_side, 1)  # moved in and out: a rep
+            self._visit_moved = False
             self._phase = Phase.WAITING
             self._settle_side = None
             self._settle_ms = 0
@@ -399,6 +411,7 @@ class HoldTimer:
             self._credit = "settle"
             return
         assert self._settle_side is not None
+        self._visit_moved = False
         self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms)
         self._last_side = self._settle_side
         self._phase = Phase.HOLDING
@@ -512,6 +525,7 @@ class HoldTimer:
             remaining={k: max(s.reps - self._reps.get(k, 0), 0) for k in s.sides},
             grace_left_s=grace_left,
             session_valid_s=sum(self._valid_ms.values()) / 1000.0,
+            moving_reps_by_side=dict(self._moving_reps),
         )
 
 

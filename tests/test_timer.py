@@ -336,3 +336,20 @@ def test_unknown_motion_in_a_hold_pauses():
     states, _ = run([(3.0, OK), (1.0, OK, "left", None), (1.0, OK)])
     assert any(s.phase is Phase.PAUSED for s in states)
     assert states[-1].hold_valid_s == pytest.approx(3.0, abs=0.01)
+
+
+def test_moving_visits_count_as_moving_reps_never_as_hold_time():
+    # bridge-like reps: lift (in position, moving), lower (out of position), 5 times
+    reps = [(1.2, OK, "left", MOVING), (0.8, OUT)] * 5
+    states, _ = run(reps, sides=("both",))
+    last = states[-1]
+    assert last.moving_reps_by_side == {"both": 5}
+    assert last.valid_s_by_side["both"] == 0.0 and last.reps_by_side["both"] == 0
+    assert last.to_dict()["moving_reps_by_side"] == {"both": 5}
+
+
+def test_a_still_hold_is_not_a_moving_rep():
+    states, _ = run([(0.5, OK, "left", MOVING), (3.0, OK), (1.5, OUT)])
+    last = states[-1]
+    assert last.moving_reps_by_side == {"left": 0, "right": 0}
+    assert len(last.holds) == 1 and last.holds[0].valid_s > 0
