@@ -91,13 +91,17 @@ def test_cli_errors_are_clear(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_analyze_real_bridge_clip(footage_dir, tmp_path):
-    """The Leap glute-bridge clip holds the top for ~5 s around 15-20 s (checked by eye)."""
+    """The Leap glute-bridge clip holds the top for ~5 s around 15-20 s (checked by eye; the
+    body is still at the top from ~15.5 to ~20 s, the rest is the lift and the lowering,
+    which the stillness rule keeps out of the count, so that hold stays under the 5 s rep)."""
     video = footage_dir / "bridge" / "glute_bridge_side_leap.mp4"
     assert main(["analyze", str(video), "--stretch", "glute_bridge", "--out", str(tmp_path),
                  "--quiet"]) == 0
     data = json.loads((tmp_path / "glute_bridge_side_leap.json").read_text())
     both = data["sides"]["both"]
-    assert both["reps"] >= 1 and both["valid_hold_s"] >= 4.0
+    top = [h for h in both["holds"] if 15.0 <= h["start_s"] <= 17.0]
+    assert len(top) == 1 and 3.5 <= top[0]["valid_s"] <= 5.0
+    assert both["valid_hold_s"] >= 4.0
     assert data["checks"]["hip_line"]["pass_fraction"] > 0.5
 
 
