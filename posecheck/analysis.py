@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from posecheck.checks import Status
 from posecheck.pose import PoseFrame
-from posecheck.session import FrameReport, StretchSession, fix_leg_labels
+from posecheck.session import (SIDE_MIN_CONFIDENCE, FrameReport, StretchSession,
+                               fix_leg_labels, side_confidence)
 from posecheck.smoothing import smooth_track
 from posecheck.specs import StretchSpec
 
@@ -63,8 +64,10 @@ class AnalysisReport:
                 "valid_hold_s": round(hold.valid_s_by_side.get(side, 0.0), 3),
                 "in_pose_s": round(hold.in_pose_s_by_side.get(side, 0.0), 3),
                 "reps": int(hold.reps_by_side.get(side, 0)),
+                "moving_reps": int((hold.moving_reps_by_side or {}).get(side, 0)),
                 "holds": [{"start_s": round(h.start_s, 3), "end_s": round(h.end_s, 3),
-                           "valid_s": round(h.valid_s, 3), "completed": h.completed}
+                           "valid_s": round(h.valid_s, 3), "completed": h.completed,
+                           **self._side_call(side, h.start_s, h.end_s)}
                           for h in hold.holds if h.side == side],
             }
         # A hold still running when the video ends is reported too (marked open).
@@ -76,8 +79,19 @@ class AnalysisReport:
                 start = f.t_s
             out[hold.side]["holds"].append({
                 "start_s": round(start, 3), "end_s": round(self.frames[-1].t_s, 3),
-                "valid_s": round(hold.hold_valid_s, 3), "completed": False, "open": True})
+                "valid_s": round(hold.hold_valid_s, 3), "completed": False, "open": True,
+                **self._side_call(hold.side, start, self.frames[-1].t_s)})
         return out
+
+    def _side_call(self, side: str, start_s: float, end_s: float) -> dict[str, Any]:
+        """A hold's side confidence and whether its side can be told (``side``: the side, or
+        ``"unknown"`` below SIDE_MIN_CONFIDENCE; symmetric "both" holds are always known)."""
+        if side not in ("left", "right"):
+            return {}
+        conf = side_confidence(self.frames, side, start_s, end_s)
+        known = conf == conf and conf >= SIDE_MIN_CONFIDENCE
+        return {"side": side if known else "unknown",
+                "side_confidence": None if conf != conf else round(conf, 3)}
 
     def to_json(self) -> dict[str, Any]:
         return {

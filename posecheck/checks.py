@@ -4,6 +4,9 @@ A check whose metric could not be measured (a landmark hidden or unsure) is UNKN
 PASS. Hysteresis (in the metric's unit, from the spec) widens the band of a check that is
 passing and narrows the band of a check that is failing, so a value resting on a threshold
 does not flicker; a check coming from UNKNOWN (or the first frame) uses the plain band.
+
+A check that declares the camera views it can be judged from (``CheckSpec.views``) is
+UNKNOWN in any other view (``view_blocked``): the person gets the setup cue, never a form cue.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class CheckResult:
         cue: what to say: the too-low / too-high cue when failing, "" otherwise.
         hidden: landmark indices that were not seen (why it is UNKNOWN).
         priority, unit: copied from the spec for the cue selector and reports.
+        view_blocked: UNKNOWN because the camera view is not one the check can be judged from.
     """
 
     id: str
@@ -51,17 +55,22 @@ class CheckResult:
     priority: int = 5
     unit: str = ""
     metric: str = ""
+    view_blocked: bool = False
 
     def to_json(self) -> dict:
         return {"status": self.status.value,
                 "value": None if not math.isfinite(self.value) else round(self.value, 3)}
 
 
-def evaluate_one(check: CheckSpec, mv: MetricValue, previous: Status | None = None
-                 ) -> CheckResult:
-    """Judge one metric value; ``previous`` (the last status) selects the hysteresis band."""
+def evaluate_one(check: CheckSpec, mv: MetricValue, previous: Status | None = None,
+                 view: str | None = None) -> CheckResult:
+    """Judge one metric value; ``previous`` (the last status) selects the hysteresis band;
+    ``view`` ("side" / "oblique" / "front", None unknown) is the camera's view of the body."""
     common = dict(id=check.id, landmarks=mv.landmarks, required=check.required,
                   priority=check.priority, unit=check.unit, metric=check.metric)
+    if not check.judged_in(view):
+        return CheckResult(status=Status.UNKNOWN, value=math.nan, margin=math.nan,
+                           view_blocked=True, **common)
     if not mv.known:
         return CheckResult(status=Status.UNKNOWN, value=math.nan, margin=math.nan,
                            hidden=mv.hidden, **common)
@@ -96,11 +105,12 @@ class CheckEvaluator:
     def reset(self) -> None:
         self._last.clear()
 
-    def update(self, metrics: Mapping[str, MetricValue]) -> dict[str, CheckResult]:
+    def update(self, metrics: Mapping[str, MetricValue], view: str | None = None
+               ) -> dict[str, CheckResult]:
         out: dict[str, CheckResult] = {}
         for c in self.checks:
             mv = metrics.get(c.metric, MetricValue(math.nan))
-            res = evaluate_one(c, mv, self._last.get(c.id))
+            res = evaluate_one(c, mv, self._last.get(c.id), view)
             out[c.id] = res
             # UNKNOWN keeps the last known status for hysteresis: a blink of occlusion
             # should not reset a passing check to the strict band.

@@ -12,7 +12,14 @@ instead of a separate classifier:
 4. cut the labels into runs and keep runs of one spec lasting at least ``min_segment_s``;
    shorter runs (a stride of walking that looks like a lunge for 0.3 s) become ``none``;
 5. for each kept run, score every spec over it and report the best with the runners-up, so
-   near-ties are visible rather than hidden.
+   near-ties are visible rather than hidden;
+6. precision first: a run is named only when the body is in position *and still* for the
+   spec (a frame whose body moves, per the spec's ``[hold] max_motion``, is no match; a
+   video frame whose stillness is not known yet is none either, a still image is judged by
+   its pose alone), and when the spec's own form checks mostly pass
+   (``min_pass_fraction``): entry conditions alone (kneeling upright, lying down) are too
+   generic to name a stretch. Timer-only specs (no form checks, e.g. the foam roller) are
+   never recognised from a pose. The answer carries a ``confidence``.
 
 What a side view can and cannot tell apart (geometry only, no appearance):
 
@@ -53,12 +60,16 @@ class RecognitionSettings:
     ambiguity_margin: float = 0.1
     # Segments of the same spec separated by a gap shorter than this are merged. Seconds.
     merge_gap_s: float = 1.0
+    # Mean share of the chosen spec's form checks that pass over a segment, below which the
+    # segment is not named (the body meets the entry conditions but not the stretch's
+    # form: e.g. kneeling upright with the hands on the hips is not a camel). Fraction 0..1.
+    min_pass_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("min_segment_s", "smoothing_s", "merge_gap_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"RecognitionSettings.{name} must be >= 0 seconds")
-        for name in ("min_in_pose_fraction", "ambiguity_margin"):
+        for name in ("min_in_pose_fraction", "ambiguity_margin", "min_pass_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"RecognitionSettings.{name} must be in [0, 1]")
 
@@ -72,6 +83,11 @@ class SpecTrace:
         in_pose: ``(T,)`` bool, the body is in position for this spec.
         pass_fraction: ``(T,)`` float in [0, 1], share of the spec's checks that pass
             (NaN where none could be judged).
+        view_ok: ``(T,)`` 1 / 0 / NaN (unknown), the camera view suits the spec.
+        n_conditions: how many entry conditions the spec has.
+        still: ``(T,)`` 1 still / 0 moving / NaN unknown, by the spec's stillness rule;
+            None when not recorded (every frame counts as still).
+        recognisable: False for a timer-only spec (no form checks): never named from a pose.
     """
 
     spec_id: str
@@ -79,6 +95,8 @@ class SpecTrace:
     pass_fraction: np.ndarray
     view_ok: np.ndarray | None = None
     n_conditions: int = 1
+    still: np.ndarray | None = None
+    recognisable: bool = True
 
     def __post_init__(self) -> None:
         in_pose = np.asarray(self.in_pose, dtype=bool)
@@ -93,6 +111,12 @@ class SpecTrace:
         object.__setattr__(self, "in_pose", in_pose)
         object.__setattr__(self, "pass_fraction", passes)
         object.__setattr__(self, "view_ok", view)
+        if self.still is not None:
+            still = np.asarray(self.still, dtype=np.float64)
+            if still.shape != in_pose.shape:
+                raise ValueError(f"SpecTrace {self.spec_id}: still must have shape "
+                                 f"{in_pose.shape}")
+            object.__setattr__(self, "still", still)
 
     @classmethod
     def from_report_json(cls, spec_id: str, report: Mapping[str, Any]) -> "SpecTrace":
@@ -106,14 +130,20 @@ class SpecTrace:
             judged = [s for s in statuses if s in ("pass", "fail")]
             if judged:
                 passes[i] = sum(s == "pass" for s in judged) / len(judged)
-        return cls(spec_id, in_pose, passes)
+        return cls(spec_id, in_pose, passes, recognisable=bool(check_ids))
 
 
 def trace_from_frames(spec_id: str, frames: Sequence[Any], n_conditions: int = 1
                       ) -> SpecTrace:
-    """From per-frame reports (objects with ``in_pose``, ``view_ok`` and ``checks`` of
-    results with a ``status``), without going through JSON."""
+    """From per-frame reports (objects with ``in_pose``, ``view_ok``, ``still`` and ``checks``
+    of results with a ``status``), without going through JSON.
+
+    A spec whose frames never carry a form check is timer-only (specs.py allows a spec
+    without checks only then): it is marked not recognisable."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
+    still = np.array([np.nan if getattr(f, "still", None) is None else float(f.still)
+                      for f in frames])
+    recognisable = not frames or any(bool(f.checks) for f in frames)
     view_ok = np.array([np.nan if getattr(f, "view_ok", None) is None else float(f.view_ok)
                         for f in frames])
     passes = np.full(len(frames), np.nan)
@@ -123,7 +153,7 @@ def trace_from_frames(spec_id: str, frames: Sequence[Any], n_conditions: int = 1
         judged = [s for s in statuses if s in ("pass", "fail")]
         if judged:
             passes[i] = sum(s == "pass" for s in judged) / len(judged)
-    return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions)
+    return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable)
 
 
 def check_status(entry: Mapping[str, Any], check_id: str) -> str:
@@ -172,6 +202,7 @@ class Segment:
     score: float                     # chosen spec's fit (0..1), see module docstring
     candidates: tuple[tuple[str, float], ...] = ()  # (spec id, score), best first
     ambiguous: bool = False
+    pass_fraction: float = float("nan")  # chosen spec's mean share of passing form checks
 
     @property
     def duration_s(self) -> float:
@@ -182,6 +213,8 @@ class Segment:
                 "end_s": round(self.end_s, 3), "duration_s": round(self.duration_s, 3),
                 "in_pose_fraction": round(self.in_pose_fraction, 3),
                 "score": round(self.score, 3), "ambiguous": self.ambiguous,
+                "pass_fraction": (None if self.pass_fraction != self.pass_fraction
+                                  else round(self.pass_fraction, 3)),
                 "candidates": [{"stretch": s, "score": round(v, 3)} for s, v in self.candidates]}
 
 
@@ -192,9 +225,12 @@ class Recognition:
     stretch: str                       # the spec held longest, or "none"
     segments: tuple[Segment, ...]
     in_pose_s: Mapping[str, float] = field(default_factory=dict)  # per spec, whole clip
+    # 0..1: the named stretch's segment scores, duration-weighted, halved when a runner-up
+    # came within the ambiguity margin; 0 for "none".
+    confidence: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"stretch": self.stretch,
+        return {"stretch": self.stretch, "confidence": round(self.confidence, 3),
                 "segments": [s.to_json() for s in self.segments],
                 "in_pose_s": {k: round(v, 3) for k, v in sorted(self.in_pose_s.items())}}
 
@@ -210,10 +246,19 @@ def frame_scores(traces: Sequence[SpecTrace]) -> np.ndarray:
     - the share of the spec's form checks that pass (0.5 when none could be judged);
     - how specific the spec's recognition is: ``n_conditions / SPECIFIC_CONDITIONS``
       (capped at 1), so "torso horizontal" alone does not beat "hips up and knees bent".
+
+    A timer-only spec never fits; nor does a frame whose body moves for the spec, nor (in a
+    video) one whose stillness is not known yet.
     """
     if not traces:
         return np.zeros((0, 0))
-    in_pose = np.stack([t.in_pose for t in traces]).astype(np.float64)
+    in_pose = np.stack([t.in_pose & t.recognisable for t in traces]).astype(np.float64)
+    n = in_pose.shape[1]
+    for k, tr in enumerate(traces):
+        if tr.still is not None:
+            # a still image has no motion to measure: its pose alone decides
+            ok = (tr.still == 1.0) | (np.isnan(tr.still) & (n == 1))
+            in_pose[k] = np.where(ok, in_pose[k], 0.0)
     passes = np.stack([t.pass_fraction for t in traces])
     passes = np.where(np.isnan(passes), 0.5, passes)
     view = np.stack([t.view_ok for t in traces])
@@ -329,15 +374,31 @@ def recognize(t_s: Sequence[float] | np.ndarray, traces: Sequence[SpecTrace],
                      and seg_scores[best] - seg_scores[order[1]] < settings.ambiguity_margin)
         if frac < settings.min_in_pose_fraction:
             continue  # in and out of position (reps, strides): not a hold
+        passes = traces[best].pass_fraction[a:b]
+        passes = passes[np.isfinite(passes)]
+        pass_frac = float(passes.mean()) if passes.size else float("nan")
+        if not pass_frac >= settings.min_pass_fraction:
+            continue  # the entry conditions hold but the stretch's form does not: none
         segments.append(Segment(ids[best], start, end, frac, float(seg_scores[best]),
-                                candidates, ambiguous))
+                                candidates, ambiguous, pass_frac))
 
     held: dict[str, float] = {}
     for s in segments:
         if s.stretch != NONE:
             held[s.stretch] = held.get(s.stretch, 0.0) + s.duration_s
     stretch = max(held, key=lambda k: (held[k], -ids.index(k))) if held else NONE
-    return Recognition(stretch, tuple(segments), in_pose_s)
+    return Recognition(stretch, tuple(segments), in_pose_s, _confidence(stretch, segments))
+
+
+def _confidence(stretch: str, segments: Sequence[Segment]) -> float:
+    """The named stretch's segment scores, weighted by duration (a still image's one segment
+    weighs 1), halved when a runner-up came within the ambiguity margin; 0 for none."""
+    mine = [s for s in segments if s.stretch == stretch]
+    if stretch == NONE or not mine:
+        return 0.0
+    w = np.array([max(s.duration_s, 1e-9) for s in mine])
+    conf = float(np.average([s.score for s in mine], weights=w))
+    return conf * (0.5 if any(s.ambiguous for s in mine) else 1.0)
 
 
 def recognize_reports(reports: Mapping[str, Mapping[str, Any]],

@@ -2,7 +2,7 @@
 
 ``StretchSession(spec).update(frame) -> FrameReport``: smoothing -> body context (facing,
 stretched side, near side, camera view; each with hysteresis) -> metrics -> recognition
-("in position") -> form checks -> hold timer -> the one cue to show.
+("in position") -> form checks -> body motion (stillness) -> hold timer -> the one cue to show.
 
 Validity of a frame (what the hold timer counts):
     - not in position -> ``valid = False`` (the timer is not holding anyway);
@@ -10,13 +10,17 @@ Validity of a frame (what the hold timer counts):
       (a landmark not seen) -> ``valid = None``: the timer pauses, nothing resets;
     - a required check FAILS -> False; all required checks PASS -> True.
     - ``timer_only`` specs: in position is valid (there are no form checks to judge).
+
+Stillness is a separate input of the timer (``posecheck.motion``): a valid frame counts only
+while the body is still (``[hold] max_motion``); moving in position pauses the count and cues
+"hold still", and the frame's ``reason`` says why its time does not count.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -24,11 +28,12 @@ from posecheck.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.feedback import Cue, CueSelector
 from posecheck.metrics import (BodyContext, compute_metrics, facing_vote, leg_scores,
                                near_side, part_name)
+from posecheck.motion import BodyMotion, StillnessSettings, still_code, still_flag
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.smoothing import PoseSmoother
 from posecheck.specs import StretchSpec
-from posecheck.timer import HoldState, HoldTimer
+from posecheck.timer import HoldState, HoldTimer, Phase
 
 SMOOTHING_MODES = ("live", "none")
 VIEW_METRIC = "view_width_ratio"
@@ -56,6 +61,12 @@ class FrameReport:
         metrics: every computed metric's value (NaN if unknown).
         hold: the hold timer's state. cue: the cue to show (or None).
         hidden_parts: body parts not seen that a check or condition needed.
+        motion: body lengths per second over the stillness window (NaN when unknown).
+        still: the body is still enough for the hold to count (None = unknown).
+        reason: why this frame adds no hold time although the person is in position
+            (:data:`REASONS`), None when it counts or when out of position.
+        side_evidence: the side this frame's own geometry clearly shows as the stretched one
+            (before the side tracker's hysteresis), None when it cannot tell.
     """
 
     t_ms: int
@@ -75,6 +86,10 @@ class FrameReport:
     facing: int = 0
     hidden_parts: tuple[str, ...] = ()
     spec_id: str = ""
+    motion: float = math.nan
+    still: bool | None = None
+    reason: str | None = None
+    side_evidence: str | None = None
 
     @property
     def t_s(self) -> float:
@@ -94,7 +109,45 @@ class FrameReport:
             "hold_valid_s": round(self.hold.hold_valid_s, 3),
             "cue": None if self.cue is None else self.cue.text,
             "checks": {cid: r.to_json() for cid, r in self.checks.items()},
+            "motion": None if not math.isfinite(self.motion) else round(self.motion, 3),
+            "reason": self.reason,
         }
+
+
+# A hold's side is "known" when at least this share of its in-position frames clearly show
+# that side on their own (FrameReport.side_evidence); below it the report says "unknown".
+SIDE_MIN_CONFIDENCE = 0.6
+
+
+def side_confidence(frames: "Sequence[FrameReport]", side: str, start_s: float,
+                    end_s: float) -> float:
+    """Share (0..1) of the in-position frames in ``[start_s, end_s]`` whose own geometry
+    clearly shows ``side`` as the stretched one: frames that show the other side, or cannot
+    tell, count against it. NaN when no frame of the span is in position."""
+    inside = [f for f in frames if f.in_pose and f.has_pose and start_s <= f.t_s <= end_s]
+    if not inside:
+        return math.nan
+    return sum(1 for f in inside if f.side_evidence == side) / len(inside)
+
+
+# Why an in-position frame adds no hold time (FrameReport.reason), in the order checked.
+REASONS = ("settling", "moving", "motion_unknown", "view", "unseen", "form")
+
+
+def pause_reason(phase: Phase, in_pose: bool, valid: bool | None, still: bool | None,
+                 view_ok: bool | None) -> str | None:
+    """The :data:`REASONS` entry for a frame, or None (it counts, or out of position)."""
+    if not in_pose or phase not in (Phase.SETTLING, Phase.HOLDING, Phase.PAUSED):
+        return None
+    if still is False:
+        return "moving"
+    if phase is Phase.SETTLING:
+        return "settling"
+    if still is None:
+        return "motion_unknown"
+    if valid is None:
+        return "view" if view_ok is False else "unseen"
+    return "form" if valid is False else None
 
 
 # Lower-leg landmarks whose left/right labels MediaPipe sometimes exchanges in a side view
@@ -290,6 +343,9 @@ class StretchSession:
         self._sides = _SideTracker(spec.side_detect.switch_margin,
                                    spec.side_detect.switch_debounce_s)
         self._timer = HoldTimer(spec.hold)
+        self._stillness = StillnessSettings.from_spec(spec.hold)
+        self._motion = BodyMotion(self._stillness, min_visibility=spec.visibility.min_visibility,
+                                  min_presence=spec.visibility.min_presence)
         self._cues = CueSelector(spec.feedback)
         self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
         self.reset()
@@ -302,9 +358,11 @@ class StretchSession:
         self._checks.reset()
         self._sides.reset()
         self._timer.reset()
+        self._motion.reset()
         self._cues.reset()
         self._facing = 0
         self._view: str | None = None
+        self._check_view: str | None = None
         self._in_pose = False
         self._last_pose_ms: int | None = None
         self._index = 0
@@ -330,6 +388,20 @@ class StretchSession:
         self._view = "side" if ratio <= limit else "front"
         return self._view
 
+    def _update_check_view(self, view: str | None, ratio: float) -> str | None:
+        """"side" / "oblique" / "front" for the checks' declared views (with hysteresis)."""
+        vd = self.spec.view_detect
+        if view != "side" or not math.isfinite(ratio):
+            self._check_view = view
+            return view
+        limit = vd.oblique_min_ratio
+        if self._check_view == "side":
+            limit += vd.hysteresis
+        elif self._check_view == "oblique":
+            limit -= vd.hysteresis
+        self._check_view = "side" if ratio <= limit else "oblique"
+        return self._check_view
+
     # ------------------------------------------------------------------ the frame
     def update(self, frame: PoseFrame) -> FrameReport:
         spec = self.spec
@@ -342,6 +414,7 @@ class StretchSession:
             frame = self._smoother.update(frame)
         t_ms = int(frame.t_ms)
         vis = spec.visibility
+        motion = self._motion.update(frame)
 
         if not frame.has_pose:
             return self._no_pose(frame, t_ms, index)
@@ -356,7 +429,8 @@ class StretchSession:
         # Metrics take the roles from this frame's geometry when it is clear (so a leg-label
         # glitch cannot turn the back leg into the "front" one); the reported side keeps the
         # tracker's hysteresis.
-        role_side = _clear_leader(scores, spec.side_detect.switch_margin) or side
+        evidence = _clear_leader(scores, spec.side_detect.switch_margin)
+        role_side = evidence or side
         ctx = BodyContext(spec.posture, facing, role_side, near)
         mvals = compute_metrics(frame, ctx, self._metric_names,
                                 min_visibility=vis.min_visibility, min_presence=vis.min_presence)
@@ -375,7 +449,8 @@ class StretchSession:
             self._in_pose = in_pose_now
         in_pose = self._in_pose
 
-        checks = self._checks.update(mvals)
+        check_view = self._update_check_view(view, mvals[VIEW_METRIC].value)
+        checks = self._checks.update(mvals, check_view)
         if not in_pose:
             valid: bool | None = False
         elif spec.timer_only:
@@ -389,19 +464,26 @@ class StretchSession:
 
         stretched = "both" if spec.stretched_leg in ("both", "none") else side
         timer_side = None if stretched == "both" else stretched
+        still = still_flag(still_code(motion, self._stillness.max_motion))
         hold = self._timer.update(t_ms, in_pose=in_pose if in_pose_now is not None else None,
-                                  valid=valid, side=timer_side)
+                                  valid=valid, side=timer_side, still=still)
 
         hidden = self._hidden_parts(ctx, conds, checks, in_pose)
         candidates = self._candidates(view, view_ok, in_pose, checks, hidden, hold, valid,
                                       mvals[VIEW_METRIC].value)
+        if in_pose and still is False and not hold.done:
+            # Moving in position: the count is paused; saying so beats any form cue.
+            sev = motion / self._stillness.max_motion if self._stillness.max_motion else 0.0
+            candidates.append(Cue("hold_still", spec.cues.hold_still, "form", -1, sev))
         cue = self._cues.update(t_ms, candidates)
         return FrameReport(
             t_ms=t_ms, index=index, pose=frame, has_pose=True, view=view, in_pose=in_pose,
             valid=valid, stretched_side=stretched, checks=checks,
             metrics={k: v.value for k, v in mvals.items()}, hold=hold, cue=cue,
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
-            spec_id=spec.id)
+            spec_id=spec.id, motion=motion, still=still,
+            reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
+            side_evidence=evidence)
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
@@ -454,6 +536,13 @@ class StretchSession:
         if not in_pose:
             out.append(Cue("position", spec.cues.get_in_position, "form", 0, 0.0))
         else:
+            blocked = [r for r in checks.values() if r.view_blocked]
+            if view_ok is not False and blocked:
+                # a check this view cannot judge: ask for the view, never guess the form
+                # (an advisory one only when nothing more useful is to be said)
+                text = spec.cues.face_camera if spec.view == "front" else spec.cues.turn_side_on
+                kind = "view" if any(r.required for r in blocked) else "info"
+                out.append(Cue("view:checks", text, kind, 1, 0.0))
             for r in checks.values():
                 if r.status is Status.FAIL and r.cue:
                     # Safety checks first; then required before advisory, and within those the
@@ -474,4 +563,5 @@ class StretchSession:
         return out
 
 
-__all__ = ["FrameReport", "LegLabelFixer", "StretchSession", "fix_leg_labels", "swap_legs"]
+__all__ = ["FrameReport", "LegLabelFixer", "REASONS", "SIDE_MIN_CONFIDENCE", "StretchSession",
+           "fix_leg_labels", "pause_reason", "side_confidence", "swap_legs"]

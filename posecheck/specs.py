@@ -14,7 +14,8 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [view_detect]  side-view threshold on view_width_ratio
     [side_detect]  hysteresis of the automatic stretched-side choice
     [visibility]   landmark visibility / presence needed to measure
-    [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s
+    [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s, max_motion,
+                   motion_window_s (stillness, see posecheck.motion)
     [smoothing]    One Euro (live) and zero-phase (batch) settings
     [cues]         position / view / hold texts
     [[pose]]       recognition conditions ("in position"): metric ranges, all must hold
@@ -32,12 +33,15 @@ from typing import Any, Mapping
 
 from posecheck.errors import SpecError
 from posecheck.metrics import METRICS
+from posecheck.motion import StillnessSettings
 
 # A folder of the user's own specs, used instead of the bundled ones (``posecheck --specs DIR``
 # sets it, so batch workers and the page see it too).
 ENV_SPECS = "POSECHECK_SPECS"
 
 VIEWS = ("side", "front", "any")
+# The camera views a check may declare it can be judged from (CheckSpec.views).
+CHECK_VIEWS = ("side", "oblique", "front")
 POSTURES = ("standing", "kneeling", "seated", "supine", "prone", "side_lying", "lying")
 # How the stretched leg is told apart from the other one (see metrics.leg_scores).
 STRETCHED_LEG_RULES = ("back", "kneeling", "straight", "hanging", "top", "both", "none")
@@ -141,6 +145,10 @@ class HoldSettings:
     reps_max: int = 0          # upper end of a rep range (0 = same as reps)
     per_day: int = 0           # how many times a day the guide suggests (0 = not stated)
     max_frame_gap_s: float = 0.5  # a longer gap between frames (dropout) adds no time
+    # Stillness (posecheck.motion.StillnessSettings): body lengths per second over a trailing
+    # window of motion_window_s seconds; None = the hold does not ask for stillness.
+    max_motion: float | None = StillnessSettings.max_motion
+    motion_window_s: float = StillnessSettings.window_s
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -163,6 +171,13 @@ class HoldSettings:
         if not self.sides or any(s not in SIDE_NAMES for s in self.sides):
             raise _fail(src, "sides", f"bad sides {self.sides!r}",
                         'use ["left", "right"] or ["both"]')
+        try:
+            StillnessSettings.from_spec(self)
+        except ValueError as exc:
+            raise _fail(src, "hold.max_motion" if "max_motion" in str(exc)
+                        else "hold.motion_window_s", str(exc),
+                        "give max_motion in body lengths per second (> 0) and "
+                        "motion_window_s in seconds (> 0)") from None
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,9 @@ class ViewSettings:
 
     side_max_ratio: float = 0.6    # ratio, at or below this the camera sees the body side-on
     hysteresis: float = 0.05       # ratio, band around side_max_ratio against flicker
+    # ratio; a "side" view (by side_max_ratio) wider than this is "oblique" for the checks
+    # that declare their views (CheckSpec.views): 0-0.35 reads side-on, 0.7-1 facing
+    oblique_min_ratio: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -223,7 +241,9 @@ class CheckSpec:
     so a value hovering on a threshold does not flicker. ``priority``: 1 is most important;
     it breaks ties between cues, since the largest violation is named first. ``safety``: the
     check protects the body (over-arched low back, knee far past the toes); its cue comes
-    before every other form cue.
+    before every other form cue. ``views``: the camera views (:data:`CHECK_VIEWS`) the check
+    can be judged from; in any other view it is UNKNOWN with the setup cue, never a form cue
+    (empty: any view the spec accepts).
     """
 
     id: str
@@ -239,6 +259,11 @@ class CheckSpec:
     cue_high: str = ""
     label: str = ""
     why: str = ""
+    views: tuple[str, ...] = ()
+
+    def judged_in(self, view: str | None) -> bool:
+        """The check can be judged from this view (None = unknown view: not blocked)."""
+        return not self.views or view is None or view in self.views
 
     def contains(self, value: float, widen: float = 0.0) -> bool:
         lo = -math.inf if self.min is None else self.min - widen
@@ -267,6 +292,7 @@ class CueTexts:
     face_camera: str = "Face the camera"
     step_into_view: str = "Step into view so I can see your whole body"
     good: str = "Good - hold it"
+    hold_still: str = "Hold still"
 
 
 @dataclass(frozen=True)
@@ -348,7 +374,7 @@ _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "s
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
              "notes"}
 _CHECK_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
-               "safety", "cue_low", "cue_high", "label", "why"}
+               "safety", "cue_low", "cue_high", "label", "why", "views"}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
 
@@ -399,7 +425,12 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         cue_high=_str(raw, "cue_high", source, where, default=""),
         label=_str(raw, "label", source, where, default=cid.replace("_", " ")),
         why=_str(raw, "why", source, where, default=""),
+        views=_str_list(raw, "views", source, where) if is_check else (),
     )
+    bad = [v for v in c.views if v not in CHECK_VIEWS]
+    if bad:
+        raise _fail(source, f"{where}views", f"unknown view {bad[0]!r}",
+                    f"use some of {list(CHECK_VIEWS)}")
     _validate_range(c, source, where)
     if is_check and c.min is not None and not c.cue_low:
         raise _fail(source, f"{where}cue_low", "missing (the check has a min)",
@@ -439,10 +470,13 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
              "other": _str(parts_raw, "other", source, "parts.", default="other")}
 
     vd = _table(data, "view_detect", source)
-    _check_keys(vd, {"side_max_ratio", "hysteresis"}, source, "view_detect.")
+    _check_keys(vd, {"side_max_ratio", "hysteresis", "oblique_min_ratio"}, source,
+                "view_detect.")
     view_detect = ViewSettings(
         side_max_ratio=float(_num(vd, "side_max_ratio", source, "view_detect.", default=0.6)),
-        hysteresis=float(_num(vd, "hysteresis", source, "view_detect.", default=0.05)))
+        hysteresis=float(_num(vd, "hysteresis", source, "view_detect.", default=0.05)),
+        oblique_min_ratio=float(_num(vd, "oblique_min_ratio", source, "view_detect.",
+                                     default=ViewSettings.oblique_min_ratio)))
 
     sd = _table(data, "side_detect", source)
     _check_keys(sd, {"switch_margin", "switch_debounce_s"}, source, "side_detect.")
@@ -462,7 +496,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
 
     hold_raw = _table(data, "hold", source)
     hold_keys = {"target_s", "max_s", "reps", "reps_max", "rest_s", "debounce_s", "grace_s",
-                 "per_day", "max_frame_gap_s"}
+                 "per_day", "max_frame_gap_s", "max_motion", "motion_window_s"}
     _check_keys(hold_raw, hold_keys, source, "hold.")
     target = _num(hold_raw, "target_s", source, "hold.")
     hold = HoldSettings(
@@ -476,6 +510,10 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
         grace_s=float(_num(hold_raw, "grace_s", source, "hold.", default=1.5)),
         per_day=_int(hold_raw, "per_day", source, "hold.", 0, minimum=0),
         max_frame_gap_s=float(_num(hold_raw, "max_frame_gap_s", source, "hold.", default=0.5)),
+        max_motion=(None if "max_motion" not in hold_raw
+                    else float(_num(hold_raw, "max_motion", source, "hold."))),
+        motion_window_s=float(_num(hold_raw, "motion_window_s", source, "hold.",
+                                   default=StillnessSettings.window_s)),
         source=source)
 
     sm = _table(data, "smoothing", source)

@@ -2,7 +2,7 @@
 
 One :meth:`HoldTimer.update` per frame, fed by the checks::
 
-    state = timer.update(frame.t_ms, in_pose=..., valid=..., side=...)
+    state = timer.update(frame.t_ms, in_pose=..., valid=..., side=..., still=...)
 
 - ``in_pose``: the person is in the stretch position (the position checks pass). ``None``
   means the position is unknown (landmarks hidden).
@@ -10,15 +10,23 @@ One :meth:`HoldTimer.update` per frame, fed by the checks::
   hidden so a check is UNKNOWN (``None``).
 - ``side``: the side being stretched as the checks see it (``"left"``/``"right"``), or
   ``None`` when they cannot tell. Ignored for ``sides=("both",)`` specs.
+- ``still``: the body is still (``True``), moving (``False``) or its motion is unknown
+  (``None``), from :mod:`posecheck.motion`. Default ``True`` (no stillness rule).
 
 The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 
 - WAITING: not in position. SETTLING: in position, the debounce is running; the hold starts
-  once the person has been in position for ``debounce_s`` (prompt "Get ready").
-- HOLDING: valid seconds grow while ``valid`` is True. Invalid form counts nothing but does not
-  end the hold. Leaving the position (or showing the other side) for up to ``grace_s`` does
-  not end it either; longer ends it, and the unfinished hold is recorded with its valid seconds.
-- PAUSED: in a hold with ``valid`` (or ``in_pose``) unknown: time neither counts nor resets.
+  once the person has been in position *and still* for ``debounce_s`` (prompt "Get ready");
+  moving restarts the debounce, so walking or bouncing into a position never starts a hold.
+- HOLDING: valid seconds grow while ``valid`` is True and the body is still. Invalid form
+  counts nothing but does not end the hold. Leaving the position, showing the other side or
+  moving, for up to ``grace_s``, does not end it either; longer ends it, and the unfinished
+  hold is recorded with its valid seconds (so reps in a position never add hold time).
+- PAUSED: in a hold with ``valid``, ``in_pose`` or ``still`` unknown: time neither counts nor
+  resets.
+- A visit to the position that moved and ended without a hold starting (a bridge lifted and
+  lowered, a lunge rep that leaves the position) is a *moving rep*: counted in
+  ``moving_reps_by_side``, never as hold time.
 - A hold whose valid seconds reach ``target_s`` is a completed rep. Then REST (``rest_s``, or
   until the person leaves the position), SWITCH when the side's reps are done and another
   side remains, DONE when every side has its reps.
@@ -161,6 +169,7 @@ class HoldState:
     remaining: dict[str, int]  # reps still to do per planned side
     grace_left_s: float | None = None  # during a grace period: s before the hold ends
     session_valid_s: float = 0.0  # valid seconds over all sides
+    moving_reps_by_side: dict[str, int] | None = None  # visits that moved, with no hold
 
     @property
     def done(self) -> bool:
@@ -196,6 +205,7 @@ class HoldState:
             "countdown_s": None if self.countdown_s is None else round(self.countdown_s, 3),
             "remaining": dict(self.remaining),
             "grace_left_s": None if self.grace_left_s is None else round(self.grace_left_s, 3),
+            "moving_reps_by_side": dict(self.moving_reps_by_side or {}),
         }
 
 
@@ -246,6 +256,9 @@ class HoldTimer:
         self._state: HoldState | None = None
         self._credit: str | None = None  # what the interval after the last frame adds to
         self._pose_side: str | None = None  # side the last frame was in position on
+        self._still: bool | None = True  # the current frame's stillness
+        self._visit_moved = False  # the current visit to the position (no hold yet) moved
+        self._moving_reps: dict[str, int] = {s: 0 for s in self.settings.sides}
         self.ignored_frames = 0
 
     @property
@@ -256,12 +269,12 @@ class HoldTimer:
         return self._state
 
     def update(self, t_ms: int, *, in_pose: bool | None, valid: bool | None,
-               side: str | None = None) -> HoldState:
+               side: str | None = None, still: bool | None = True) -> HoldState:
         """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes.
 
         The interval since the previous frame is booked with the previous frame's outcome (a
         frame's outcome holds until the next frame), then this frame's outcome decides the
-        transitions.
+        transitions. ``still`` False (the body moving) counts as being out of the hold.
         """
         t_ms = int(t_ms)
         if self._t_prev is not None and t_ms <= self._t_prev:
@@ -274,6 +287,7 @@ class HoldTimer:
         self._book(dt)
         self._credit = None
         seen = self._side_of(side)
+        self._still = still
 
         if self._hold is not None and self._hold.valid_ms >= self._target_ms:
             self._complete(t_ms)
@@ -372,13 +386,21 @@ class HoldTimer:
 
     def _settling(self, t_ms: int, in_pose: bool | None, valid: bool | None,
                   seen: str | None) -> None:
+        if in_pose and self._still is False:
+            self._visit_moved = True
         if in_pose is False:
+            if self._visit_moved and self._settle_side is not None:
+                self._add(self._moving_reps, self._settle_side, 1)  # moved in and out: a rep
+            self._visit_moved = False
             self._phase = Phase.WAITING
             self._settle_side = None
             self._settle_ms = 0
             return
-        if in_pose is None:
+        if in_pose is None or self._still is None:
             return  # unknown: the debounce neither advances nor resets
+        if self._still is False:
+            self._settle_ms = 0  # moving: the person has not settled yet
+            return
         if seen is not None and seen != self._settle_side:
             # They turned to the other side: the debounce restarts for that side.
             self._phase = Phase.WAITING
@@ -389,6 +411,7 @@ class HoldTimer:
             self._credit = "settle"
             return
         assert self._settle_side is not None
+        self._visit_moved = False
         self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms)
         self._last_side = self._settle_side
         self._phase = Phase.HOLDING
@@ -401,7 +424,8 @@ class HoldTimer:
         hold = self._hold
         assert hold is not None
         other_side = seen is not None and seen != hold.side
-        if in_pose is False or (in_pose and other_side):
+        moving = in_pose is True and self._still is False
+        if in_pose is False or (in_pose and other_side) or moving:
             if hold.out_since_ms is None:
                 hold.out_since_ms = t_ms
             if hold.out_ms > self._grace_ms:
@@ -412,7 +436,7 @@ class HoldTimer:
                 self._phase = Phase.HOLDING
                 self._credit = "out"
             return
-        if in_pose is None or valid is None:
+        if in_pose is None or valid is None or self._still is None:
             self._phase = Phase.PAUSED  # unknown: nothing counts, nothing resets
             return
         hold.out_ms = 0
@@ -501,6 +525,7 @@ class HoldTimer:
             remaining={k: max(s.reps - self._reps.get(k, 0), 0) for k in s.sides},
             grace_left_s=grace_left,
             session_valid_s=sum(self._valid_ms.values()) / 1000.0,
+            moving_reps_by_side=dict(self._moving_reps),
         )
 
 

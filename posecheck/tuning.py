@@ -24,8 +24,9 @@ Scoring conventions (also in docs/TUNING.md):
 - Unlabelled time (outside every interval, or a check an interval does not name) is ignored.
 
 Sweeps recompute only the cheap part: a check's status from its metric values
-(:func:`check_status`, same hysteresis rule as :mod:`posecheck.checks`) and the hold timer
-(:class:`posecheck.timer.HoldTimer`). Metric values are computed once per clip.
+(:func:`check_status`, same hysteresis rule as :mod:`posecheck.checks`), stillness from the
+body motion (:func:`posecheck.motion.still_code`, the session's rule) and the hold timer
+(:class:`posecheck.timer.HoldTimer`). Metric values and motion are computed once per clip.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class ClipTrace:
         view_ok: ``(T,)`` int8 the view suits the spec (1), not (0), unknown (-1).
         checks, conditions: the spec's CheckSpec tuples (form checks, pose conditions).
         hold: the spec's hold settings; timer_only: the spec has no form checks.
+        motion: ``(T,)`` float body motion (body lengths per second, NaN unknown), or None
+            when not recorded (then every frame counts as still).
     """
 
     video: str
@@ -79,6 +82,7 @@ class ClipTrace:
     conditions: tuple[Any, ...] = ()
     hold: Any = None
     timer_only: bool = False
+    motion: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_ms, dtype=np.int64)
@@ -104,6 +108,11 @@ class ClipTrace:
             object.__setattr__(self, name, arr)
         object.__setattr__(self, "checks", tuple(self.checks))
         object.__setattr__(self, "conditions", tuple(self.conditions))
+        if self.motion is not None:
+            motion = np.asarray(self.motion, dtype=np.float64)
+            if motion.shape != (n,):
+                raise ValueError(f"ClipTrace.motion has shape {motion.shape}, expected ({n},)")
+            object.__setattr__(self, "motion", motion)
 
     @property
     def t_s(self) -> np.ndarray:
@@ -132,8 +141,10 @@ class ClipTrace:
         has_pose = np.zeros(n, bool)
         view_ok = np.full(n, UNKNOWN, np.int8)
         side = np.full(n, "", dtype=object)
+        motion = np.full(n, np.nan)
         for i, f in enumerate(frames):
             t_ms[i] = f.t_ms
+            motion[i] = getattr(f, "motion", math.nan)
             in_pose[i] = int(bool(f.in_pose))
             has_pose[i] = bool(f.has_pose)
             view_ok[i] = UNKNOWN if f.view_ok is None else int(bool(f.view_ok))
@@ -148,7 +159,7 @@ class ClipTrace:
         return cls(video=video, stretch=spec.id, t_ms=t_ms, values=values, status=status,
                    in_pose=in_pose, side=side, has_pose=has_pose, view_ok=view_ok,
                    checks=tuple(spec.checks), conditions=tuple(spec.pose), hold=spec.hold,
-                   timer_only=bool(getattr(spec, "timer_only", False)))
+                   timer_only=bool(getattr(spec, "timer_only", False)), motion=motion)
 
 
 def form_valid(status: Mapping[str, np.ndarray], required: Sequence[str], n: int) -> np.ndarray:
@@ -309,6 +320,7 @@ class Replay:
         status: check id -> ``(T,)`` int8 statuses.
         in_pose: ``(T,)`` int8 sticky in-position decision (what the page shows), 1 or 0.
         valid: ``(T,)`` int8 frame validity fed to the timer (1, 0, -1 unknown).
+        still: ``(T,)`` int8 stillness fed to the timer (1 still, 0 moving, -1 unknown).
         counted: ``(T,)`` valid seconds the hold timer added at each frame (empty if the
             timer was not run).
         booked: ``(T,)`` side the counted seconds went to.
@@ -319,6 +331,7 @@ class Replay:
     valid: np.ndarray
     counted: np.ndarray
     booked: np.ndarray
+    still: np.ndarray | None = None
 
 
 def _merged(c: Any, thresholds: Thresholds) -> tuple[float | None, float | None, float]:
@@ -332,10 +345,16 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
     :class:`posecheck.session.StretchSession` does, under new thresholds / timer settings.
 
     Only the cheap part runs: check statuses (:func:`check_status`), the sticky in-position
-    decision, frame validity and the hold timer (rep target lifted, see :func:`run_timer`).
-    With the spec's own settings it reproduces the pipeline (tested).
+    decision, frame validity, stillness and the hold timer (rep target lifted, see
+    :func:`run_timer`). ``timer`` may also hold ``max_motion`` (body lengths per second, or
+    None for no stillness rule). With the spec's own settings it reproduces the pipeline
+    (tested).
     """
+    from posecheck.motion import still_code
+
     thresholds = thresholds or {}
+    timer = dict(timer or {})
+    max_motion = timer.pop("max_motion", _get(trace.hold, "max_motion", None))
     n = len(trace.t_ms)
     status = dict(trace.status)
     for c in trace.checks:
@@ -378,13 +397,15 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
         v = overall_ok.copy()
         v[(v == 1) & (in_now == UNKNOWN)] = UNKNOWN
         valid[ok_view] = v[ok_view]
+    still = (np.ones(n, np.int8) if trace.motion is None
+             else still_code(trace.motion, max_motion))
     counted = np.zeros(0)
     booked = np.zeros(0, dtype=object)
     if with_timer:
         counted, booked = run_timer(trace.t_ms, timer_in, valid, trace.side, trace.hold,
-                                    **dict(timer or {}))
+                                    still=still, **timer)
     return Replay(status=MappingProxyType(status), in_pose=sticky, valid=valid,
-                  counted=counted, booked=booked)
+                  counted=counted, booked=booked, still=still)
 
 
 def _in_now_from_values(trace: ClipTrace, conds: Sequence[Any], thresholds: Thresholds
@@ -405,9 +426,11 @@ def _get(obj: Any, name: str, default: Any) -> Any:
 
 
 def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
-              hold: Any, **overrides: Any) -> tuple[np.ndarray, np.ndarray]:
+              hold: Any, still: np.ndarray | None = None, **overrides: Any
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
     the valid seconds the timer added at each frame and the side it booked them to.
+    ``still``: ``(T,)`` 1 / 0 / -1 (unknown) stillness; None = always still.
 
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
     session plan (rest after a completed rep would otherwise stop the count).
@@ -424,7 +447,8 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
         ip = None if in_pose[i] == UNKNOWN else bool(in_pose[i])
         va = None if valid[i] == UNKNOWN else bool(valid[i])
         sd = side[i] if side[i] in SIDES else None
-        st = timer.update(int(t_ms[i]), in_pose=ip, valid=va, side=sd)
+        sl = True if still is None else (None if still[i] == UNKNOWN else bool(still[i]))
+        st = timer.update(int(t_ms[i]), in_pose=ip, valid=va, side=sd, still=sl)
         for s, v in st.valid_s_by_side.items():
             add = v - prev.get(s, 0.0)
             if add > 1e-12:

@@ -88,3 +88,22 @@ def test_advisory_checks_do_not_decide_validity():
 def test_result_json():
     assert evaluate_one(BAND, mv(90.0)).to_json() == {"status": "pass", "value": 90.0}
     assert evaluate_one(BAND, MetricValue(math.nan)).to_json()["value"] is None
+
+
+# ---------------------------------------------------------------------------- declared views
+def test_a_check_outside_its_declared_views_is_unknown_not_a_form_verdict():
+    from dataclasses import replace as _replace
+
+    from posecheck.checks import evaluate_one
+    from posecheck.metrics import MetricValue
+    from posecheck.specs import load_spec
+
+    knee = next(c for c in load_spec("deep_lunge").checks if c.id == "knee_behind_toes")
+    assert knee.views == ("side",)
+    far_past = MetricValue(knee.max + 1.0)
+    assert evaluate_one(knee, far_past, view="side").status is Status.FAIL
+    oblique = evaluate_one(knee, far_past, view="oblique")
+    assert oblique.status is Status.UNKNOWN and oblique.view_blocked and oblique.cue == ""
+    assert evaluate_one(knee, far_past, view=None).status is Status.FAIL  # unknown view
+    anyview = _replace(knee, views=())
+    assert evaluate_one(anyview, far_past, view="front").status is Status.FAIL

@@ -147,3 +147,51 @@ def test_a_spec_for_another_camera_view_loses():
     assert recognize(t, [front, side]).stretch == "side_spec"
     # Alone, a spec seen from the wrong view is not recognised at all.
     assert recognize(t, [front]).stretch == NONE
+
+
+# ---------------------------------------------------------------------------- precision first
+def test_a_timer_only_spec_is_never_named_from_a_pose():
+    t = times(20)
+    roller = SpecTrace("foam_roller", np.ones(t.size, bool), np.full(t.size, np.nan),
+                       recognisable=False)
+    rec = recognize(t, [roller])
+    assert rec.stretch == NONE and rec.segments == () and rec.confidence == 0.0
+
+
+def test_moving_in_position_is_not_a_match():
+    t = times(20)
+    still = np.where((t >= 2) & (t < 8), 1.0, 0.0)  # still only from 2 to 8 s
+    tr = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0), still=still)
+    rec = recognize(t, [tr])
+    assert rec.stretch == "lunge" and len(rec.segments) == 1
+    seg = rec.segments[0]
+    assert seg.start_s == pytest.approx(2.0, abs=0.6) and seg.end_s == pytest.approx(8.0, abs=0.6)
+    moving = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0),
+                       still=np.zeros(t.size))
+    assert recognize(t, [moving]).stretch == NONE
+
+
+def test_unknown_stillness_is_no_match_in_a_video_but_a_photo_is_judged_by_its_pose():
+    t = times(10)
+    unknown = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0),
+                        still=np.full(t.size, np.nan))
+    assert recognize(t, [unknown]).stretch == NONE
+    photo = SpecTrace("lunge", np.array([True]), np.array([1.0]), still=np.array([np.nan]))
+    assert recognize(np.array([0.0]), [photo]).stretch == "lunge"
+
+
+def test_entry_conditions_without_the_form_are_none():
+    t = times(20)
+    # in position the whole time, but only a fifth of the spec's checks pass
+    rec = recognize(t, [trace("camel", t, [(0, 20)], passing=0.2)])
+    assert rec.stretch == NONE
+    low = RecognitionSettings(min_pass_fraction=0.1)
+    assert recognize(t, [trace("camel", t, [(0, 20)], passing=0.2)], low).stretch == "camel"
+
+
+def test_the_answer_carries_a_confidence():
+    t = times(20)
+    clear = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [])])
+    close = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [(2, 18)], 0.95)])
+    assert 0.0 < close.confidence < clear.confidence <= 1.0
+    assert clear.to_json()["confidence"] == pytest.approx(clear.confidence, abs=1e-3)

@@ -9,6 +9,7 @@ import pytest
 
 from factories import make_pose, sequence
 from posecheck.checks import Status
+from posecheck.motion import MIN_SPAN_FRACTION
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 from posecheck.session import LegLabelFixer, StretchSession, fix_leg_labels, swap_legs
@@ -29,8 +30,11 @@ def test_good_form_becomes_valid_and_counts_time():
     assert last.in_pose and last.valid is True and last.view == "side"
     assert last.stretched_side == "left"
     assert all(r.status is Status.PASS for r in last.checks.values())
-    # 3 s of frames, minus the 1 s debounce before the hold starts
-    assert last.hold.hold_valid_s == pytest.approx(3.0 - 1.0 - 1 / FPS, abs=0.1)
+    # 3 s of frames, minus the settle before the hold starts: the stillness window fills
+    # (motion unknown before), then the 1 s debounce of being in position and still
+    hold = load_spec("deep_lunge").hold
+    settle = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    assert last.hold.hold_valid_s == pytest.approx(3.0 - settle - 1 / FPS, abs=0.1)
     assert last.hold.phase is Phase.HOLDING
 
 
@@ -258,3 +262,28 @@ def test_live_majority_needs_a_clear_lead_before_following_it():
     for f in given[20:30]:
         fixer.update(f)
     assert fixer.majority_flipped
+
+
+# ---------------------------------------------------------------------------- side confidence
+def test_a_clear_side_is_reported_with_full_confidence():
+    from posecheck.analysis import analyze_frames
+
+    report = analyze_frames(sequence(120, FPS, stretch="deep_lunge", side="left"),
+                            load_spec("deep_lunge"), fps=FPS, smoothing="none")
+    hold = report.sides()["left"]["holds"][-1]
+    assert hold["side"] == "left" and hold["side_confidence"] == 1.0
+
+
+def test_a_side_the_frames_cannot_tell_is_unknown():
+    from dataclasses import replace as _replace
+
+    from posecheck.session import SIDE_MIN_CONFIDENCE, side_confidence
+
+    frames = run("deep_lunge", sequence(60, FPS, stretch="deep_lunge", side="left"))
+    assert side_confidence(frames, "left", 0.0, 2.0) == 1.0
+    # half the frames show no clear side, a few the other one: below the confidence bar
+    mixed = [_replace(f, side_evidence=None if i % 2 else ("right" if i % 3 == 0 else "left"))
+             for i, f in enumerate(frames)]
+    conf = side_confidence(mixed, "left", 0.0, 2.0)
+    assert 0.0 < conf < SIDE_MIN_CONFIDENCE
+    assert side_confidence(mixed, "left", 50.0, 60.0) != side_confidence(mixed, "left", 50.0, 60.0)

@@ -172,3 +172,22 @@ def test_specs_command(tmp_path, capsys):
     assert main(["specs", "validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "unit" in err
+
+
+def test_half_kneeling_has_no_knee_over_toes_check_and_deep_lunge_keeps_it():
+    hk = {c.metric for c in load_spec("half_kneeling_hip_flexor").checks}
+    lunge = {c.metric for c in load_spec("deep_lunge").checks}
+    assert "other_knee_over_toes_ratio" not in hk
+    assert "other_knee_over_toes_ratio" in lunge
+
+
+def test_check_views_are_validated(tmp_path):
+    import tomllib
+
+    from posecheck.errors import SpecError
+    from posecheck.specs import SPEC_DIR, spec_from_dict
+
+    data = tomllib.loads((SPEC_DIR / "deep_lunge.toml").read_text())
+    data["checks"][0]["views"] = ["sideways"]
+    with pytest.raises(SpecError, match="views"):
+        spec_from_dict(data, "x.toml")

@@ -33,8 +33,9 @@ def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
         k = next((j for j, b in enumerate(bounds) if t_s < b - 1e-9), len(segments) - 1)
         seg = segments[k]
         (in_pose, valid), seg_side = seg[1], (seg[2] if len(seg) > 2 else side)
+        still = seg[3] if len(seg) > 3 else True
         states.append(timer.update(round(t_s * 1000), in_pose=in_pose, valid=valid,
-                                   side=seg_side))
+                                   side=seg_side, still=still))
     return states, timer
 
 
@@ -285,3 +286,70 @@ def test_state_to_dict_is_json_ready():
     data = json.loads(json.dumps(states[-1].to_dict()))
     assert data["phase"] == "switch" and data["holds"][0]["completed"] is True
     assert states[-1].remaining_text == "1 rep on the right"
+
+
+# ------------------------------------------------------------------ stillness
+# A segment's 4th element is ``still``: False = the body is moving, None = motion unknown.
+MOVING = False
+
+
+def test_moving_in_position_never_starts_a_hold():
+    # reps: in position with good form the whole time, but moving except for short pauses
+    reps = [(0.8, OK, "left", MOVING), (0.6, OK, "left", True)] * 8
+    states, _ = run(reps)
+    assert Phase.HOLDING not in phases(states)
+    assert states[-1].valid_s_by_side["left"] == 0.0
+
+
+def test_moving_restarts_the_debounce():
+    states, _ = run([(0.8, OK), (0.3, OK, "left", MOVING), (0.8, OK), (1.0, OK)])
+    started = next(i for i, s in enumerate(states) if s.phase is Phase.HOLDING)
+    assert started / 10.0 == pytest.approx(0.8 + 0.3 + 1.0, abs=0.11)
+
+
+def test_unknown_motion_freezes_the_debounce():
+    states, _ = run([(0.5, OK), (2.0, OK, "left", None), (0.7, OK)])
+    started = next(i for i, s in enumerate(states) if s.phase is Phase.HOLDING)
+    assert started / 10.0 == pytest.approx(0.5 + 2.0 + 0.5, abs=0.11)
+
+
+def test_moving_in_a_hold_counts_nothing_and_a_short_move_keeps_the_hold():
+    states, _ = run([(3.0, OK), (0.5, OK, "left", MOVING), (2.0, OK)])
+    last = states[-1]
+    assert last.phase is Phase.HOLDING and last.holds == ()
+    assert last.hold_valid_s == pytest.approx(3.0 - 1.0 + 2.0, abs=0.01)
+    assert any(s.grace_left_s is not None for s in states)  # the move ran the grace clock
+
+
+def test_moving_longer_than_grace_ends_the_hold():
+    states, _ = run([(3.0, OK), (2.0, OK, "left", MOVING), (2.5, OK)])
+    last = states[-1]
+    assert len(last.holds) == 1 and not last.holds[0].completed
+    assert last.holds[0].valid_s == pytest.approx(2.0, abs=0.01)
+    assert last.holds[0].end_s == pytest.approx(3.0, abs=0.01)
+    # a new hold after a new debounce
+    assert last.phase is Phase.HOLDING
+    assert last.hold_valid_s == pytest.approx(2.5 - 1.0, abs=0.11)
+
+
+def test_unknown_motion_in_a_hold_pauses():
+    states, _ = run([(3.0, OK), (1.0, OK, "left", None), (1.0, OK)])
+    assert any(s.phase is Phase.PAUSED for s in states)
+    assert states[-1].hold_valid_s == pytest.approx(3.0, abs=0.01)
+
+
+def test_moving_visits_count_as_moving_reps_never_as_hold_time():
+    # bridge-like reps: lift (in position, moving), lower (out of position), 5 times
+    reps = [(1.2, OK, "left", MOVING), (0.8, OUT)] * 5
+    states, _ = run(reps, sides=("both",))
+    last = states[-1]
+    assert last.moving_reps_by_side == {"both": 5}
+    assert last.valid_s_by_side["both"] == 0.0 and last.reps_by_side["both"] == 0
+    assert last.to_dict()["moving_reps_by_side"] == {"both": 5}
+
+
+def test_a_still_hold_is_not_a_moving_rep():
+    states, _ = run([(0.5, OK, "left", MOVING), (3.0, OK), (1.5, OUT)])
+    last = states[-1]
+    assert last.moving_reps_by_side == {"left": 0, "right": 0}
+    assert len(last.holds) == 1 and last.holds[0].valid_s > 0
