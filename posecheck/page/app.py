@@ -164,11 +164,13 @@ def story_box(told: storylib.Story) -> str:
     from html import escape
 
     return (f'<div class="posecheck-story" data-state="{told.state}" data-tone="{told.tone}" '
+            f'data-reason="{escape(told.reason or "")}" '
             f'style="background:{told.hex};color:white;border-radius:0.5rem;'
             f'padding:0.6rem 0.9rem;margin-bottom:0.4rem">'
             f'<div style="font-size:0.85rem;opacity:0.9">{escape(told.headline)}</div>'
             f'<div class="posecheck-message" style="font-size:1.25rem;font-weight:600">'
-            f'{escape(told.message)}</div></div>')
+            f'{escape(told.message)}</div></div>'
+            f'<div class="posecheck-phase">{escape(told.phase_line)}</div>')
 
 
 def plan_line(hold) -> str:
@@ -190,7 +192,6 @@ def show_live_numbers(slots: dict, snap: live.LiveSnapshot, spec) -> None:
         slots["state"].info("Waiting for the first frame...")
         return
     slots["state"].markdown(story_box(told), unsafe_allow_html=True)
-    slots["phase"].markdown(told.phase_line)
     valid = float(hold.hold_valid_s)
     target = float(hold.target_s)
     slots["hold"].metric("Valid hold (this side)", f"{valid:.1f} s",
@@ -218,9 +219,9 @@ def show_summary(summary: live.SessionSummary, spec, title: str = "Session summa
     for line in summary.lines:
         st.markdown(f"- {line}")
     if summary.holds:
-        st.dataframe([{"side": h.side, "hold": h.rep, "from s": round(h.start_s, 1),
-                       "to s": round(h.end_s, 1), "valid s": round(h.valid_s, 1),
-                       "outcome": h.outcome} for h in summary.holds], hide_index=True)
+        st.markdown("| side | hold | from | to | valid | outcome |\n|---|---|---|---|---|---|\n"
+                    + "\n".join(f"| {h.side} | {h.rep} | {h.start_s:.1f} s | {h.end_s:.1f} s | "
+                                f"{h.valid_s:.1f} s | {h.outcome} |" for h in summary.holds))
     else:
         st.markdown("No hold started.")
     tips = [(s.side, n, secs) for s in summary.sides for n, secs in s.tips]
@@ -294,7 +295,7 @@ def camera_section(spec, model: str, mirror: bool) -> None:
                             help="The browser says what changed: the countdown, corrections "
                                  "(at most one every few seconds), praise, time left")
         slots = {name: st.empty() for name in
-                 ("error", "state", "phase", "hold", "progress", "reps", "skip", "perf")}
+                 ("error", "state", "hold", "progress", "reps", "skip", "perf")}
         voice_slot = st.empty()
 
     if ctx.state.playing:
