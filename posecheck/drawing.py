@@ -268,6 +268,8 @@ def draw_cue(image: np.ndarray, cue: Any) -> np.ndarray:
     return draw_banner(image, text, CUE_COLORS.get(kind, PANEL_COLOR))
 
 
+# States (story.Story.state) whose skeleton is drawn without check colours.
+QUIET_STATES = ("framing", "rest", "switch", "done")
 # States (story.Story.state) shown in the corner box, with their word.
 PROMPT_STATES = {"get_ready": "Get ready", "rest": "Rest", "switch": "Switch sides",
                  "done": "Done"}
@@ -384,8 +386,9 @@ def annotate(image_bgr: np.ndarray, report: Any, *, mirrored: bool = False,
         pose = getattr(report, "pose", None)
         if framing:
             draw_framing(image, story.bgr if story.tone == "good" else UNKNOWN_COLOR)
-        draw_pose(image, pose, segment_statuses(checks) if not framing else {},
-                  mirrored=mirrored)
+        # No check colours where nothing is judged: the side just finished is not corrected.
+        judged = not framing and story.state not in QUIET_STATES
+        draw_pose(image, pose, segment_statuses(checks) if judged else {}, mirrored=mirrored)
         if not getattr(report, "has_pose", pose is not None and pose.xy is not None):
             reason = getattr(pose, "reason", "") or "no person in view"
             lines.insert(0, reason)

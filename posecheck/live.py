@@ -829,7 +829,7 @@ def rtc_configuration(env_value: str | None) -> dict[str, Any]:
     return {"iceServers": servers}
 
 
-STRIP_LABELS = ("not in a hold", "paused (not seen, moving)", "fault", "counting")
+STRIP_LABELS = ("no hold or out of position", "paused (not seen, moving)", "fault", "counting")
 
 
 def strip_state(point: TimelinePoint) -> int:

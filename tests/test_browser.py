@@ -132,6 +132,7 @@ def session(server, camera) -> dict:
         page.screenshot(path=str(ARTIFACTS / "browser-summary.png"), full_page=True)
         seen["summary"] = page.locator('[data-testid="stMain"]').inner_text()
     (ARTIFACTS / "browser-spoken.txt").write_text("\n".join(seen["spoken"]) + "\n")
+    (ARTIFACTS / "browser-summary.txt").write_text(seen["summary"])
     (ARTIFACTS / "browser-samples.json").write_text(json.dumps(seen["samples"], indent=1))
     return seen
 

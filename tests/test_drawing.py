@@ -256,3 +256,13 @@ def test_every_spec_has_a_drawing_with_its_stretched_leg():
         img = stretch_figure(spec.posture, spec.stretched_leg, size=(200, 140), spec_id=spec_id)
         orange = np.all(np.abs(img.astype(int) - np.array((255, 140, 0))) <= 10, axis=2)
         assert orange.sum() > 50, spec_id
+
+
+def test_no_check_colours_during_the_switch():
+    pose = standing_pose()
+    checks = {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)}
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    holding = annotate(blank(), StoryReport(pose, checks, FakeHold(), valid=False))
+    switch = annotate(blank(), StoryReport(pose, checks, FakeHold(phase=Phase.SWITCH),
+                                           valid=False))
+    assert near(holding[y, x], FAIL_COLOR) and not near(switch[y, x], FAIL_COLOR)

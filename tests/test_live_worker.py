@@ -415,7 +415,8 @@ def test_unknown_validity_is_kept_and_painted_as_paused_not_as_a_fault():
     assert STRIP_LABELS[strip_state(p)].startswith("paused")
     assert STRIP_LABELS[strip_state(replace(p, valid=False))] == "fault"
     assert STRIP_LABELS[strip_state(replace(p, valid=True))] == "counting"
-    assert STRIP_LABELS[strip_state(replace(p, phase="switch", valid=False))] == "not in a hold"
+    assert strip_state(replace(p, phase="switch", valid=False)) == 0  # no hold
+    assert strip_state(replace(p, in_pose=False, valid=False)) == 0  # out of position
 
 
 # ---------------------------------------------------------------------------- voice cues
