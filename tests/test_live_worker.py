@@ -650,3 +650,41 @@ def test_spoken_cues_stay_under_a_stated_rate_on_a_minute_of_real_clip(hk_sessio
             assert text == by_t[t].message, (t, text)
     gaps = np.diff([t for t, x in spoken if not x.isdigit() and not x.startswith("Get ready")])
     assert gaps.min() >= VoiceRules().event_gap_s * 1000
+
+
+def test_set_up_step_ends_after_two_framed_seconds_and_times_nothing():
+    from posecheck.live import FRAMING_OK_S
+
+    proc, _ = make_processor(framing=True)  # the stub's whole body is inside the picture
+    ends = int(FRAMING_OK_S * 1000)
+    for t in range(0, ends, 100):
+        proc.process(IMG, t)
+        assert proc.snapshot().framing and proc.snapshot().story.state == "framing"
+    for t in range(ends, ends + 1000, 100):
+        proc.process(IMG, t)
+    assert not proc.snapshot().framing
+    assert len(proc.timeline()) == 9  # nothing of the set-up is kept for the summary
+
+
+class NoFeetEstimator(StubEstimator):
+    """A person whose feet are below the picture."""
+
+    def process(self, image, t_ms):
+        frame = super().process(image, t_ms)
+        xy = frame.xy.copy()
+        xy[27:33, 1] = frame.height + 20
+        return PoseFrame(t_ms=frame.t_ms, width=frame.width, height=frame.height, xy=xy)
+
+
+def test_set_up_step_asks_for_the_feet_and_can_be_skipped():
+    proc = LiveProcessor(object(), estimator=NoFeetEstimator(), session=StubSession(),
+                         session_factory=StubSession, framing=True)
+    for t in range(0, 5000, 100):
+        proc.process(IMG, t)
+    snap = proc.snapshot()
+    assert snap.framing and snap.story.message == "Step back until your feet are in the picture"
+    assert proc.timeline() == ()
+    proc.skip_framing()
+    for t in range(5000, 6000, 100):
+        proc.process(IMG, t)
+    assert not proc.snapshot().framing and len(proc.timeline()) == 9
