@@ -31,13 +31,15 @@ UNKNOWN_COLOR = (0, 190, 255)
 NEUTRAL_COLOR = (170, 170, 170)
 TEXT_COLOR = (255, 255, 255)
 PANEL_COLOR = (30, 30, 30)
+ADVICE_COLOR = (0, 140, 225)  # an advisory check failing: the tip's amber, never a fault's red
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "pass": PASS_COLOR,
+    "advice": ADVICE_COLOR,
     "fail": FAIL_COLOR,
     "unknown": UNKNOWN_COLOR,
 }
 # When two checks share a segment the worse status wins the colour.
-_STATUS_RANK = {"pass": 0, "unknown": 1, "fail": 2}
+_STATUS_RANK = {"pass": 0, "advice": 1, "unknown": 2, "fail": 3}
 # Cue kinds (feedback.Cue.kind) and the banner colour each gets; anything else is neutral.
 # Cue kinds (feedback.KINDS) and the banner colour each gets; anything else is neutral.
 CUE_COLORS: dict[str, tuple[int, int, int]] = {
@@ -80,6 +82,8 @@ def segment_statuses(checks: Mapping[str, Any]) -> dict[tuple[int, int], str]:
         if len(lms) < 2:
             continue
         status = status_name(getattr(result, "status", "unknown"))
+        if status == "fail" and not getattr(result, "required", True):
+            status = "advice"  # drawn as a tip, not as a fault that stops the count
         members = set(lms)
         covered = False
         for a, b in skeleton:

@@ -124,11 +124,10 @@ def session(server, camera) -> dict:
         seen["spoken"] = page.evaluate("window.posecheckSpoken || []")
         bh.click_stop(page)
         page.get_by_text("Session summary").wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
         exp = page.get_by_text(re.compile(r"^Spoken cues \("))
-        if exp.count():
-            exp.first.click()
-            page.wait_for_timeout(500)
+        exp.first.wait_for(timeout=30_000)  # the last part of the summary, after the plot
+        exp.first.click()
+        page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "browser-summary.png"), full_page=True)
         seen["summary"] = page.locator('[data-testid="stMain"]').inner_text()
     (ARTIFACTS / "browser-spoken.txt").write_text("\n".join(seen["spoken"]) + "\n")

@@ -266,3 +266,15 @@ def test_no_check_colours_during_the_switch():
     switch = annotate(blank(), StoryReport(pose, checks, FakeHold(phase=Phase.SWITCH),
                                            valid=False))
     assert near(holding[y, x], FAIL_COLOR) and not near(switch[y, x], FAIL_COLOR)
+
+
+def test_a_failing_advisory_check_is_drawn_as_a_tip_not_a_fault():
+    from posecheck.drawing import ADVICE_COLOR
+
+    advisory = CheckResult(id="k", status=Status.FAIL, value=1.0, margin=0.0, required=False,
+                           landmarks=(int(L.LEFT_HIP), int(L.LEFT_KNEE)))
+    assert set(segment_statuses({"k": advisory}).values()) == {"advice"}
+    pose = standing_pose()
+    out = annotate(blank(), StoryReport(pose, {"k": advisory}, FakeHold()))
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    assert near(out[y, x], ADVICE_COLOR) and not near(out[y, x], FAIL_COLOR)
