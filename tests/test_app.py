@@ -123,6 +123,7 @@ def test_camera_is_sendrecv_with_no_ice_servers_by_default(app, streamer):
     assert call["mode"] == WebRtcMode.SENDRECV
     assert call["rtc_configuration"] == {"iceServers": []}
     assert call["async_processing"] is True
+    assert call["video_html_attrs"]["controls"] is False  # nothing over the banner
     assert callable(call["video_processor_factory"])
 
 

@@ -289,6 +289,9 @@ def camera_section(spec, model: str, mirror: bool) -> None:
             media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
             video_processor_factory=factory,
             async_processing=True,
+            # No player controls over the picture: they would hide the banner at the bottom.
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
+                              "style": {"width": "100%"}},
         )
     with col_stats:
         voice = st.checkbox("Speak cues", key=CAMERA_MARKER,
