@@ -121,6 +121,9 @@ def session(server, camera) -> dict:
             if s["state"] == "switch" and s["t"] >= MIN_WATCH_S:
                 break
         seen["watched_s"] = time.monotonic() - t0
+        frame = next(f for f in page.frames if "component" in (f.url or ""))
+        seen["controls"] = frame.evaluate(
+            "[...document.querySelectorAll('video')].some(v => v.controls)")
         seen["spoken"] = page.evaluate("window.posecheckSpoken || []")
         bh.click_stop(page)
         page.get_by_text("Session summary").wait_for(timeout=30_000)
@@ -160,6 +163,10 @@ def test_valid_seconds_do_not_rise_while_the_panel_says_not_counting(session):
                   if a["state"] in ("counting", "tip") and b["state"] in ("counting", "tip"))
     assert not rises, rises
     assert counted > 3.0 and total <= 0.25 * counted, (total, counted)
+
+
+def test_no_player_controls_over_the_banner(session):
+    assert session["controls"] is False
 
 
 def test_the_banner_has_the_panels_colour(session):
