@@ -31,13 +31,15 @@ UNKNOWN_COLOR = (0, 190, 255)
 NEUTRAL_COLOR = (170, 170, 170)
 TEXT_COLOR = (255, 255, 255)
 PANEL_COLOR = (30, 30, 30)
+ADVICE_COLOR = (0, 140, 225)  # an advisory check failing: the tip's amber, never a fault's red
 STATUS_COLORS: dict[str, tuple[int, int, int]] = {
     "pass": PASS_COLOR,
+    "advice": ADVICE_COLOR,
     "fail": FAIL_COLOR,
     "unknown": UNKNOWN_COLOR,
 }
 # When two checks share a segment the worse status wins the colour.
-_STATUS_RANK = {"pass": 0, "unknown": 1, "fail": 2}
+_STATUS_RANK = {"pass": 0, "advice": 1, "unknown": 2, "fail": 3}
 # Cue kinds (feedback.Cue.kind) and the banner colour each gets; anything else is neutral.
 # Cue kinds (feedback.KINDS) and the banner colour each gets; anything else is neutral.
 CUE_COLORS: dict[str, tuple[int, int, int]] = {
@@ -80,6 +82,8 @@ def segment_statuses(checks: Mapping[str, Any]) -> dict[tuple[int, int], str]:
         if len(lms) < 2:
             continue
         status = status_name(getattr(result, "status", "unknown"))
+        if status == "fail" and not getattr(result, "required", True):
+            status = "advice"  # drawn as a tip, not as a fault that stops the count
         members = set(lms)
         covered = False
         for a, b in skeleton:
@@ -198,33 +202,44 @@ def _phase(hold: Any) -> str:
 COUNTDOWN_PHASES = ("settling", "rest")
 
 
-def draw_hold(image: np.ndarray, hold: Any) -> np.ndarray:
-    """Top-left panel: side and rep, valid seconds toward the target as a bar."""
+def _head_line(hold: Any, story: Any) -> str:
+    side = str(getattr(hold, "side", "") or "")
+    where = (side.upper() + " side") if side and side != "both" else ""
+    if story is not None:
+        return " - ".join(p for p in (where, story.headline) if p)
+    rep, reps_target = getattr(hold, "rep", None), getattr(hold, "reps_target", None)
+    phase = _phase(hold)
+    return " ".join(p for p in (where, f"rep {rep}/{reps_target}" if rep and reps_target
+                                else "", f"- {phase}" if phase else "") if p)
+
+
+def draw_hold(image: np.ndarray, hold: Any, story: Any = None) -> np.ndarray:
+    """Top-left panel: side and state (from the frame's story), valid seconds toward the
+    target as a bar: green while counting, amber while the hold is open but not counting."""
     if hold is None:
         return image
     s = _Scale.from_image(image)
-    side = str(getattr(hold, "side", "") or "")
-    rep = getattr(hold, "rep", None)
-    reps_target = getattr(hold, "reps_target", None)
     valid = float(getattr(hold, "hold_valid_s", 0.0) or 0.0)
     target = float(getattr(hold, "target_s", 0.0) or 0.0)
     phase = _phase(hold)
-    head = " ".join(p for p in (
-        (side.upper() + " side") if side and side != "both" else "",
-        f"rep {rep}/{reps_target}" if rep is not None and reps_target else "",
-        f"- {phase}" if phase else "",
-    ) if p)
+    head = _head_line(hold, story)
     width = s.px(250)
     x0, y0 = s.px(8), s.px(8)
     _panel(image, x0, y0, x0 + width, y0 + s.px(64))
-    _text(image, head, (x0 + s.px(8), y0 + s.px(20)), s.font(0.5), thickness=s.px(1))
+    tx = x0 + s.px(8)
+    if story is not None:  # a dot in the state's colour
+        r = s.px(6)
+        cv2.circle(image, (tx + r, y0 + s.px(15)), r, story.bgr, -1, cv2.LINE_AA)
+        tx += 2 * r + s.px(6)
+    _text(image, head, (tx, y0 + s.px(20)), s.font(0.5), thickness=s.px(1))
     bar_x0, bar_y0 = x0 + s.px(8), y0 + s.px(30)
     bar_x1, bar_y1 = x0 + width - s.px(8), y0 + s.px(44)
     cv2.rectangle(image, (bar_x0, bar_y0), (bar_x1, bar_y1), (90, 90, 90), -1)
     frac = 0.0 if target <= 0 else min(1.0, max(0.0, valid / target))
     if frac > 0:
         fill = bar_x0 + int(round(frac * (bar_x1 - bar_x0)))
-        color = PASS_COLOR if phase != "paused" else UNKNOWN_COLOR
+        counting = story.counting if story is not None else phase != "paused"
+        color = PASS_COLOR if counting or phase not in ("holding", "paused") else UNKNOWN_COLOR
         cv2.rectangle(image, (bar_x0, bar_y0), (fill, bar_y1), color, -1)
     cv2.rectangle(image, (bar_x0 - 1, bar_y0 - 1), (bar_x1 + 1, bar_y1 + 1), (235, 235, 235), 1)
     label = f"{valid:4.1f} / {target:.0f} s valid" if target > 0 else f"{valid:4.1f} s valid"
@@ -232,14 +247,11 @@ def draw_hold(image: np.ndarray, hold: Any) -> np.ndarray:
     return image
 
 
-def draw_cue(image: np.ndarray, cue: Any) -> np.ndarray:
-    """The one cue that matters most, as a banner across the bottom."""
-    text = str(getattr(cue, "text", "") or "") if cue is not None else ""
+def draw_banner(image: np.ndarray, text: str, color: tuple[int, int, int]) -> np.ndarray:
+    """The one message, as a banner across the bottom in its state's colour."""
     if not text:
         return image
     s = _Scale.from_image(image)
-    kind = str(getattr(getattr(cue, "kind", ""), "value", getattr(cue, "kind", "")) or "").lower()
-    color = CUE_COLORS.get(kind, PANEL_COLOR)
     h, w = image.shape[:2]
     size, thick = s.font(0.75), s.px(2)
     tw, th = _text_size(text, size, thick)
@@ -247,48 +259,87 @@ def draw_cue(image: np.ndarray, cue: Any) -> np.ndarray:
         size *= 0.9
         tw, th = _text_size(text, size, thick)
     band = th + s.px(22)
-    _panel(image, 0, h - band, w, h, color=color, alpha=0.75)
+    _panel(image, 0, h - band, w, h, color=color, alpha=0.8)
     _text(image, text, (max(s.px(8), (w - tw) // 2), h - (band - th) // 2), size,
           thickness=thick)
     return image
 
 
-def draw_prompt(image: np.ndarray, hold: Any) -> np.ndarray:
-    """Prompts such as "Get ready", "Switch sides", "Rest" and the get-ready / rest countdown.
+def draw_cue(image: np.ndarray, cue: Any) -> np.ndarray:
+    """A ``feedback.Cue`` as the banner, coloured by its kind (for callers without a story)."""
+    text = str(getattr(cue, "text", "") or "") if cue is not None else ""
+    kind = str(getattr(getattr(cue, "kind", ""), "value", getattr(cue, "kind", "")) or "").lower()
+    return draw_banner(image, text, CUE_COLORS.get(kind, PANEL_COLOR))
 
-    "Hold" (the normal state during a hold) is not drawn: the bar already says it.
-    """
+
+# States (story.Story.state) whose skeleton is drawn without check colours.
+QUIET_STATES = ("framing", "rest", "switch", "done")
+# States (story.Story.state) shown in the corner box, with their word.
+PROMPT_STATES = {"get_ready": "Get ready", "rest": "Rest", "switch": "Switch sides",
+                 "done": "Done"}
+
+
+def draw_prompt(image: np.ndarray, hold: Any, story: Any = None) -> int:
+    """The timer's prompt ("Get ready", "Rest", "Switch sides", "Done") with the get-ready /
+    rest countdown, in a box at the top right: away from the head and torso of a person
+    framed in the middle. Returns the y below the box (0 when nothing is drawn)."""
     if hold is None:
-        return image
+        return 0
     s = _Scale.from_image(image)
     h, w = image.shape[:2]
-    prompt = str(getattr(hold, "prompt", "") or "")
     phase = _phase(hold)
-    countdown = getattr(hold, "countdown_s", None)
-    y = int(h * 0.30)
-    if prompt and phase not in ("holding", "paused"):
-        size, thick = s.font(1.1), s.px(3)
-        tw, th = _text_size(prompt, size, thick)
-        while tw > w - s.px(24) and size > s.font(0.4):
-            size *= 0.9
-            tw, th = _text_size(prompt, size, thick)
-        _panel(image, (w - tw) // 2 - s.px(14), y - th - s.px(14), (w + tw) // 2 + s.px(14),
-               y + s.px(14))
-        _text(image, prompt, ((w - tw) // 2, y), size, thickness=thick)
-        y += th + s.px(30)
-    if phase in COUNTDOWN_PHASES and countdown is not None and float(countdown) > 0:
+    if story is not None:
+        prompt = PROMPT_STATES.get(story.state, "")
+        countdown = story.countdown_s
+        counts = story.state in ("get_ready", "rest")
+    else:
+        prompt = str(getattr(hold, "prompt", "") or "") if phase not in ("holding", "paused") \
+            else ""
+        countdown = getattr(hold, "countdown_s", None)
+        counts = phase in COUNTDOWN_PHASES
+    if not prompt:
+        return 0
+    size, thick = s.font(0.8), s.px(2)
+    tw, th = _text_size(prompt, size, thick)
+    digits = ""
+    if counts and countdown is not None and float(countdown) > 0:
         digits = str(int(np.ceil(float(countdown))))
-        size, thick = s.font(3.0), s.px(6)
-        tw, th = _text_size(digits, size, thick)
-        _text(image, digits, ((w - tw) // 2, y + th), size, color=UNKNOWN_COLOR, thickness=thick)
+    dsize, dthick = s.font(1.6), s.px(4)
+    dw, dh = _text_size(digits, dsize, dthick) if digits else (0, 0)
+    box_w = max(tw, dw) + s.px(24)
+    box_h = th + s.px(20) + (dh + s.px(14) if digits else 0)
+    x1, y0 = w - s.px(8), s.px(8)
+    x0 = x1 - box_w
+    _panel(image, x0, y0, x1, y0 + box_h, alpha=0.7)
+    _text(image, prompt, (x0 + (box_w - tw) // 2, y0 + th + s.px(10)), size, thickness=thick)
+    if digits:
+        _text(image, digits, (x0 + (box_w - dw) // 2, y0 + th + dh + s.px(22)), dsize,
+              color=UNKNOWN_COLOR, thickness=dthick)
+    return y0 + box_h + s.px(4)
+
+
+def draw_framing(image: np.ndarray, color: tuple[int, int, int]) -> np.ndarray:
+    """The set-up step's target outline: the whole body, feet included, fits inside it."""
+    s = _Scale.from_image(image)
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = int(w * 0.06), int(h * 0.04), int(w * 0.94), int(h * 0.96)
+    dash, gap, t = s.px(14), s.px(8), s.px(3)
+    for a, b in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)),
+                 ((x0, y1), (x0, y0))):
+        length = int(np.hypot(b[0] - a[0], b[1] - a[1]))
+        for d in range(0, length, dash + gap):
+            e = min(d + dash, length)
+            p = (int(a[0] + (b[0] - a[0]) * d / length), int(a[1] + (b[1] - a[1]) * d / length))
+            q = (int(a[0] + (b[0] - a[0]) * e / length), int(a[1] + (b[1] - a[1]) * e / length))
+            cv2.line(image, p, q, color, t, cv2.LINE_AA)
     return image
 
 
-def draw_status_line(image: np.ndarray, lines: Iterable[str]) -> np.ndarray:
-    """Small text lines at the top right (e.g. "no person in view", "fps 28")."""
+def draw_status_line(image: np.ndarray, lines: Iterable[str], y0: int = 0) -> np.ndarray:
+    """Small text lines at the top right (e.g. "no person in view", "fps 28"), from ``y0``."""
     s = _Scale.from_image(image)
     w = image.shape[1]
-    y = s.px(22)
+    y = y0 + s.px(22)
     for line in lines:
         if not line:
             continue
@@ -298,33 +349,59 @@ def draw_status_line(image: np.ndarray, lines: Iterable[str]) -> np.ndarray:
     return image
 
 
+def pad_for_controls(image: np.ndarray, frac: float = 0.12) -> np.ndarray:
+    """The frame with a dark strip below it (``frac`` of its height), where a video player
+    draws its controls, so they never hide the banner."""
+    h = image.shape[0]
+    strip = np.full((max(2, int(round(h * frac))) // 2 * 2, image.shape[1], 3), 20, np.uint8)
+    return np.vstack([image, strip])
+
+
 def annotate(image_bgr: np.ndarray, report: Any, *, mirrored: bool = False,
-             extra_lines: Iterable[str] = ()) -> np.ndarray:
+             extra_lines: Iterable[str] = (), story: Any = None, spec: Any = None,
+             framing: bool = False) -> np.ndarray:
     """Draw ``report`` (a ``session.FrameReport``) on a copy of ``image_bgr``.
+
+    The banner, the panel's state and the prompt come from the frame's ``story``
+    (:func:`story.tell`, told here from ``report`` and ``spec`` when not given), the same
+    one the page and the voice use.
 
     Args:
         image_bgr: ``(H, W, 3)`` uint8 frame, BGR.
         report: the frame's report; ``None`` draws only ``extra_lines``.
         mirrored: the image is the mirror of the frame ``report.pose`` refers to.
         extra_lines: short status texts for the top-right corner.
+        story: what the person is told on this frame (``story.Story``).
+        spec: the spec, for the story's texts when ``story`` is not given.
+        framing: the set-up step is running: draw the target outline, not the hold panel.
 
     Returns:
         A new ``(H, W, 3)`` uint8 BGR image; the input is not modified.
     """
+    from posecheck.story import tell
+
     image = np.ascontiguousarray(image_bgr).copy()
     lines = list(extra_lines)
+    y_lines = 0
     if report is not None:
+        if story is None:
+            story = tell(report, spec)
         checks = getattr(report, "checks", None) or {}
         pose = getattr(report, "pose", None)
-        draw_pose(image, pose, segment_statuses(checks), mirrored=mirrored)
+        if framing:
+            draw_framing(image, story.bgr if story.tone == "good" else UNKNOWN_COLOR)
+        # No check colours where nothing is judged: the side just finished is not corrected.
+        judged = not framing and story.state not in QUIET_STATES
+        draw_pose(image, pose, segment_statuses(checks) if judged else {}, mirrored=mirrored)
         if not getattr(report, "has_pose", pose is not None and pose.xy is not None):
             reason = getattr(pose, "reason", "") or "no person in view"
             lines.insert(0, reason)
         hold = getattr(report, "hold", None)
-        draw_hold(image, hold)
-        draw_prompt(image, hold)
-        draw_cue(image, getattr(report, "cue", None))
-    draw_status_line(image, lines)
+        if not framing:
+            draw_hold(image, hold, story)
+            y_lines = draw_prompt(image, hold, story)
+        draw_banner(image, story.message, story.bgr)
+    draw_status_line(image, lines, y_lines)
     return image
 
 

@@ -87,7 +87,8 @@ def _card(row: Mapping[str, Any], anchor: str) -> str:
         parts.append(f'<p class="err">{_e(row.get("error"))}</p>')
     annotated = row.get("annotated") or ""
     if annotated:
-        parts.append(f'<video controls preload="none" src="{_href(annotated)}"></video>'
+        parts.append(f'<video controls preload="none" poster="{_href(poster_name(annotated))}" '
+                     f'src="{_href(annotated)}"></video>'
                      f'<p><a href="{_href(annotated)}">annotated video (MP4)</a></p>')
     parts.append("</div>")
 
@@ -120,6 +121,49 @@ def _card(row: Mapping[str, Any], anchor: str) -> str:
         parts.append(f'<p><a href="{_href(row["report"])}">JSON report</a></p>')
     parts.append("</div></section>")
     return "\n".join(parts)
+
+
+POSTER_SUFFIX = ".poster.jpg"
+
+
+def poster_name(video: str) -> str:
+    """The poster picture beside an annotated video: ``clip.mp4`` -> ``clip.poster.jpg``."""
+    root, _ = os.path.splitext(video)
+    return root + POSTER_SUFFIX
+
+
+def poster_index(reports: Sequence[Any], fps: float) -> int:
+    """The frame a poster shows: a second into the first counted hold (what the video is
+    about), else the middle of the clip."""
+    for i, r in enumerate(reports):
+        phase = getattr(getattr(getattr(r, "hold", None), "phase", ""), "value", "")
+        if phase == "holding" and getattr(r, "valid", None) is True:
+            return min(len(reports) - 1, i + int(round(fps)))
+    return len(reports) // 2
+
+
+def write_poster(video: Any, reports: Sequence[Any], fps: float = 30.0) -> None:
+    """Write :func:`poster_name` of ``video`` (an annotated MP4) from its :func:`poster_index`
+    frame, so ``index.html`` shows a picture instead of a black box. Best effort: a video
+    that cannot be read gets no poster."""
+    import cv2
+
+    from posecheck.video import iter_frames
+
+    want = poster_index(reports, fps)
+    try:
+        for i, (_, _, bgr) in enumerate(iter_frames(video)):
+            if i >= want:
+                ok, jpg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])
+                if ok:
+                    target = poster_name(str(video))
+                    tmp = target + ".part"
+                    with open(tmp, "wb") as fh:
+                        fh.write(jpg.tobytes())
+                    os.replace(tmp, target)
+                return
+    except Exception:  # noqa: BLE001 - a poster is a nicety; the video itself is written
+        return
 
 
 def render_index(rows: Sequence[Mapping[str, Any]], title: str = "posecheck analyze",

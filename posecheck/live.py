@@ -22,6 +22,7 @@ sides are the subject's; drawing reflects x back onto the mirrored picture.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -31,7 +32,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
-from posecheck.drawing import annotate, status_name
+from posecheck import story as storylib
+from posecheck.drawing import annotate, pad_for_controls, status_name
+from posecheck.story import Story
 
 # Frame-time unwrap: RTP video timestamps are 32-bit counters.
 _PTS_WRAP = 2**32
@@ -95,12 +98,15 @@ class TimelinePoint:
     t_ms: int
     has_pose: bool
     in_pose: bool
-    valid: bool
+    valid: bool | None  # None: unknown (the hold is paused, not faulty)
     side: str
     phase: str
     hold_valid_s: float
     failing: tuple[str, ...]
-    cue: str
+    cue: str  # the story's message on this frame (what the banner and panel showed)
+    failing_required: tuple[str, ...] = ()
+    state: str = ""  # story.Story.state
+    reason: str | None = None  # story.Story.reason
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,9 @@ class LiveSnapshot:
     latency_ms_p90: float = 0.0
     dropped: int = 0  # frames skipped while the model was busy
     error: str = ""
+    story: Any = None  # story.Story of ``report``: what the banner shows on that frame
+    spoken: int = 0  # cues the voice rules said so far
+    framing: bool = False  # the set-up step is running
 
     @property
     def pose_fraction(self) -> float:
@@ -137,6 +146,13 @@ class HoldSummary:
     start_s: float = 0.0
     end_s: float = 0.0
     completed: bool = False
+    unfinished: bool = False  # still open when the session stopped
+
+    @property
+    def outcome(self) -> str:
+        if self.completed:
+            return "completed"
+        return "unfinished (stopped)" if self.unfinished else "ended early"
 
 
 @dataclass(frozen=True)
@@ -149,8 +165,14 @@ class SessionSummary:
     valid_s_by_side: dict[str, float]
     reps_by_side: dict[str, int]
     holds: tuple[HoldSummary, ...]
-    faults_s: tuple[tuple[str, float], ...]  # (check id, seconds failing), worst first
+    faults_s: tuple[tuple[str, float], ...]  # (check id, s failing while in a hold), worst first
     timeline: tuple[TimelinePoint, ...] = field(repr=False, default=())
+    sides: tuple[storylib.SideSummary, ...] = ()  # per side in plain words (with a spec)
+
+    @property
+    def lines(self) -> list[str]:
+        """The summary per side in plain words."""
+        return storylib.summary_lines(self.sides)
 
     @property
     def total_valid_s(self) -> float:
@@ -166,15 +188,21 @@ def _frame_durations(ts_ms: np.ndarray) -> np.ndarray:
     return np.minimum(np.append(dt, last), _MAX_FRAME_DT_S)
 
 
-def summarize(timeline: Iterable[TimelinePoint], last_report: Any = None) -> SessionSummary:
-    """Summary of a session from its timeline and (for the hold counts) its last report."""
+def summarize(timeline: Iterable[TimelinePoint], last_report: Any = None,
+              spec: Any = None) -> SessionSummary:
+    """Summary of a session from its timeline and (for the hold counts) its last report.
+
+    Faults are counted only while a hold was open and the person was in position (never
+    during switch, rest or set-up). A hold still open at the end is listed as unfinished,
+    with the valid seconds it had. With ``spec`` the summary has its plain-words lines."""
     points = tuple(timeline)
     ts = np.array([p.t_ms for p in points], dtype=np.int64)
     dur = _frame_durations(ts)
     faults: Counter[str] = Counter()
     for p, d in zip(points, dur):
-        for check_id in p.failing:
-            faults[check_id] += float(d)
+        if p.phase in storylib.HOLD_PHASES and p.in_pose:
+            for check_id in p.failing:
+                faults[check_id] += float(d)
     hold = getattr(last_report, "hold", None)
     by_side = {str(k): float(v) for k, v in (getattr(hold, "valid_s_by_side", None) or {}).items()}
     reps = {str(k): int(v) for k, v in (getattr(hold, "reps_by_side", None) or {}).items()}
@@ -188,6 +216,22 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: Any = None) -> Ses
                                  start_s=float(_get(h, "start_s", 0.0)),
                                  end_s=float(_get(h, "end_s", 0.0)),
                                  completed=bool(_get(h, "completed", False))))
+    phase = str(getattr(getattr(hold, "phase", ""), "value", getattr(hold, "phase", "")) or "")
+    if phase in storylib.HOLD_PHASES and getattr(hold, "side", None):
+        side = str(hold.side)
+        per_side[side] += 1
+        start = len(points)
+        while start > 0 and points[start - 1].phase in storylib.HOLD_PHASES \
+                and points[start - 1].side == side:
+            start -= 1
+        start_s = points[start].t_ms / 1000.0 if start < len(points) else 0.0
+        holds.append(HoldSummary(side=side, rep=per_side[side],
+                                 valid_s=float(getattr(hold, "hold_valid_s", 0.0) or 0.0),
+                                 start_s=start_s, end_s=float(ts[-1]) / 1000.0 if len(ts) else 0.0,
+                                 completed=False, unfinished=True))
+    sides = ()
+    if spec is not None and hasattr(spec, "hold"):
+        sides = tuple(storylib.side_summaries(points, spec, by_side, reps, dur))
     return SessionSummary(
         duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
         frames=len(points),
@@ -197,6 +241,7 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: Any = None) -> Ses
         holds=tuple(holds),
         faults_s=tuple(sorted(faults.items(), key=lambda kv: -kv[1])),
         timeline=points,
+        sides=sides,
     )
 
 
@@ -206,56 +251,159 @@ def _get(obj: Any, name: str, default: Any) -> Any:
     return getattr(obj, name, default)
 
 
-def timeline_point(report: Any) -> TimelinePoint:
-    """The compact record of one ``FrameReport`` kept for the summary."""
+def timeline_point(report: Any, story: Story | None = None) -> TimelinePoint:
+    """The compact record of one ``FrameReport`` kept for the summary (``story``: what the
+    person was told on that frame; told again from the report when omitted)."""
     hold = getattr(report, "hold", None)
     checks = getattr(report, "checks", None) or {}
     failing = tuple(cid for cid, r in checks.items()
                     if status_name(getattr(r, "status", "")) == "fail")
-    cue = getattr(report, "cue", None)
+    required = tuple(cid for cid in failing if getattr(checks[cid], "required", True))
+    told = story if story is not None else storylib.tell(report)
     phase = getattr(hold, "phase", "")
+    valid = getattr(report, "valid", None)
     return TimelinePoint(
         t_ms=int(getattr(report, "t_ms", 0)),
         has_pose=bool(getattr(report, "has_pose", False)),
         in_pose=bool(getattr(report, "in_pose", False)),
-        valid=bool(getattr(report, "valid", False)),
+        valid=None if valid is None else bool(valid),
         side=str(getattr(hold, "side", "") or getattr(report, "stretched_side", "") or ""),
         phase=str(getattr(phase, "value", phase) or ""),
         hold_valid_s=float(getattr(hold, "hold_valid_s", 0.0) or 0.0),
         failing=failing,
-        cue=str(getattr(cue, "text", "") or ""),
+        cue=told.message,
+        failing_required=required,
+        state=told.state,
+        reason=told.reason,
     )
 
 
-class CueSpeaker:
-    """Decides which cues to say aloud, so voice feedback does not nag.
+@dataclass(frozen=True)
+class VoiceRules:
+    """When the voice speaks (seconds of frame time).
 
-    A cue is spoken when it differs from the last spoken one and at least ``min_gap_s`` has
-    passed since anything was said; the same cue is repeated only after ``repeat_s``. Time
-    is the frame timestamp.
+    Attributes:
+        min_gap_s: between two corrections, tips or praise (anything but the timer's words).
+        event_gap_s: between two timer announcements ("Switch sides", "10 seconds left").
+        repeat_s: before the same correction is said again.
+        tip_repeat_s: before the same tip (advisory check) is said again.
+        settle_s: a correction must stay the story's message this long before it is said.
+        visibility_settle_s: the same for "I can't see ..." and framing problems.
+        tip_settle_s: the same for tips.
+        left_s: "10 seconds left" is said when this many seconds of the hold remain.
     """
 
-    def __init__(self, min_gap_s: float = 3.0, repeat_s: float = 12.0) -> None:
-        if min_gap_s < 0 or repeat_s < min_gap_s:
-            raise ValueError("CueSpeaker needs 0 <= min_gap_s <= repeat_s")
-        self.min_gap_ms = int(min_gap_s * 1000)
-        self.repeat_ms = int(repeat_s * 1000)
-        self._last_text = ""
-        self._last_ms: int | None = None
+    min_gap_s: float = 4.0
+    event_gap_s: float = 1.5
+    repeat_s: float = 20.0
+    tip_repeat_s: float = 45.0
+    settle_s: float = 1.5
+    visibility_settle_s: float = 3.0
+    tip_settle_s: float = 3.0
+    left_s: float = 10.0
 
-    def update(self, text: str, t_ms: int) -> str | None:
-        """The text to speak now, or ``None``."""
-        text = (text or "").strip()
-        if not text:
-            return None
-        if self._last_ms is not None:
-            since = t_ms - self._last_ms
-            if since < self.min_gap_ms:
-                return None
-            if text == self._last_text and since < self.repeat_ms:
-                return None
-        self._last_text, self._last_ms = text, t_ms
+
+class CueSpeaker:
+    """Decides what the voice says, from each frame's :class:`story.Story` (so the voice says
+    what the banner and the panel show). One :meth:`update` per frame.
+
+    It says what changed, not what stays: the countdown before a hold ("Get ready: 3", "2",
+    "1", "Hold it"); a correction once it has been the message for ``settle_s`` (and again
+    only after ``repeat_s``); praise when the form comes back after a correction; "10
+    seconds left"; "Switch sides", "Rest", "Done". Corrections only exist while a hold is
+    open, so the side just finished is never corrected during the switch. A "can't see"
+    cue waits longer and is never said for landmarks the pose shows at good visibility
+    (the story does not produce it then). Time is the frame timestamp.
+    """
+
+    def __init__(self, rules: VoiceRules | None = None) -> None:
+        self.rules = rules or VoiceRules()
+        self.reset()
+
+    def reset(self) -> None:
+        self._last_ms: int | None = None        # anything said
+        self._last_event_ms: int | None = None  # timer words
+        self._said_at: dict[str, int] = {}
+        self._stable_id = ""
+        self._stable_since = 0
+        self._prev_state = ""
+        self._corrected = False  # a correction was said in this hold (praise follows)
+        self._counting_since: int | None = None  # first frame of the current counting spell
+        self._left_said: set[tuple[str, int]] = set()
+        self.log: list[tuple[int, str]] = []
+
+    def _since(self, ms: int | None, t_ms: int) -> float:
+        return math.inf if ms is None else (t_ms - ms) / 1000.0
+
+    def _say(self, text: str, key: str, t_ms: int, event: bool = False) -> str:
+        self._last_ms = t_ms
+        if event:
+            self._last_event_ms = t_ms
+        self._said_at[key] = t_ms
+        self.log.append((t_ms, text))
         return text
+
+    def update(self, story: Story, t_ms: int) -> str | None:
+        """The text to say on this frame, or ``None``."""
+        r = self.rules
+        t_ms = int(t_ms)
+        if story.message_id != self._stable_id:
+            self._stable_id, self._stable_since = story.message_id, t_ms
+        stable_s = (t_ms - self._stable_since) / 1000.0
+        prev, self._prev_state = self._prev_state, story.state
+        if not story.counting:
+            self._counting_since = None
+        elif self._counting_since is None:
+            self._counting_since = t_ms
+        changed = story.state != prev
+
+        # Timer words, at once (they are what changed).
+        if story.state == "get_ready":
+            key = story.message_id  # countdown:N
+            if key not in self._said_at or self._since(self._said_at[key], t_ms) > 10:
+                text = story.message if changed else key.split(":")[-1]
+                return self._say(text, key, t_ms, event=True)
+            return None
+        if changed and story.state in ("switch", "rest", "done"):
+            self._corrected = False
+            return self._say(story.message, story.message_id, t_ms, event=True)
+        if changed and prev == "get_ready" and story.state in ("counting", "tip"):
+            self._corrected = False
+            return self._say("Hold it", "go", t_ms, event=True)
+        if story.state in ("counting", "tip", "paused") and story.target_s >= 1.5 * r.left_s:
+            left = story.target_s - story.valid_s
+            key = (str(story.side), int(round(story.target_s * 1000)))
+            if 0 < left <= r.left_s and key not in self._left_said \
+                    and self._since(self._last_event_ms, t_ms) >= r.event_gap_s:
+                self._left_said.add(key)
+                return self._say(f"{r.left_s:.0f} seconds left", "left", t_ms, event=True)
+            if left > r.left_s:
+                self._left_said.discard(key)
+
+        quiet = self._since(self._last_ms, t_ms) >= r.min_gap_s
+        if not quiet:
+            return None
+        key = story.message_id
+        if story.state == "paused":
+            wait = r.visibility_settle_s if story.reason in storylib.VISIBILITY_REASONS \
+                else r.settle_s
+            if stable_s >= wait and self._since(self._said_at.get(key), t_ms) >= r.repeat_s:
+                self._corrected = True
+                return self._say(story.message, key, t_ms)
+        elif story.counting and self._corrected and self._counting_since is not None:
+            if (t_ms - self._counting_since) / 1000.0 >= 1.0 \
+                    and self._since(self._said_at.get("good"), t_ms) >= r.repeat_s:
+                self._corrected = False
+                return self._say("Good, hold it", "good", t_ms)
+        if story.state == "tip":
+            if stable_s >= r.tip_settle_s \
+                    and self._since(self._said_at.get(key), t_ms) >= r.tip_repeat_s:
+                return self._say(story.message, key, t_ms)
+        elif story.state in ("framing", "waiting"):
+            if stable_s >= r.visibility_settle_s \
+                    and self._since(self._said_at.get(key), t_ms) >= r.repeat_s:
+                return self._say(story.message, key, t_ms)
+        return None
 
 
 def load_estimator(model: str, *, model_path: str | Path | None = None) -> Any:
@@ -273,6 +421,21 @@ def make_session(spec: Any) -> Any:
     return StretchSession(spec, smoothing="live")
 
 
+# The camera page counts down this long before each hold (s): the spec's debounce, lengthened
+# (a video file keeps the spec's own, so it gives the batch analysis's seconds).
+LEAD_IN_S = 3.0
+# The set-up step ends once the framing has been right this long (s).
+FRAMING_OK_S = 2.0
+
+
+def with_lead_in(spec: Any, lead_in_s: float | None) -> Any:
+    """``spec`` with its hold's debounce (the "Get ready" countdown) at least ``lead_in_s``."""
+    hold = getattr(spec, "hold", None)
+    if not lead_in_s or hold is None or getattr(hold, "debounce_s", 0.0) >= lead_in_s:
+        return spec
+    return replace(spec, hold=replace(hold, debounce_s=float(lead_in_s)))
+
+
 class LiveProcessor:
     """Pose -> session -> drawing for one stream, with a locked snapshot for the page.
 
@@ -283,17 +446,23 @@ class LiveProcessor:
         estimator, session: ready-made parts (tests); built from ``model``/``spec`` if omitted.
         estimator_factory, session_factory: how to build them again when the source restarts.
         keep_timeline: keep one :class:`TimelinePoint` per frame for the summary.
+        lead_in_s: count down at least this long before each hold (:func:`with_lead_in`).
+        framing: start with the set-up step (:func:`story.framing`): timing starts once the
+            person is framed for :data:`FRAMING_OK_S`, or when :meth:`skip_framing` is called.
+        voice: the rules of the spoken cues (:class:`CueSpeaker`).
     """
 
     def __init__(self, spec: Any, model: str = "lite", mirrored: bool = False, *,
                  estimator: Any = None, session: Any = None,
                  estimator_factory: Callable[[], Any] | None = None,
                  session_factory: Callable[[], Any] | None = None,
-                 keep_timeline: bool = True) -> None:
+                 keep_timeline: bool = True, lead_in_s: float | None = None,
+                 framing: bool = False, voice: VoiceRules | None = None) -> None:
         if isinstance(spec, str):
             from posecheck.specs import load_spec
 
             spec = load_spec(spec)
+        spec = with_lead_in(spec, lead_in_s)
         self.spec = spec
         self.model = model
         self.mirrored = bool(mirrored)
@@ -311,6 +480,11 @@ class LiveProcessor:
         self._frames = 0
         self._frames_with_pose = 0
         self._dropped = 0
+        self._speaker = CueSpeaker(voice)
+        self._framing = bool(framing)
+        self._framing_ok_since: int | None = None
+        self._skip_framing = False
+        self._story: Story | None = None
 
     # ------------------------------------------------------------------ worker thread
     def analyse(self, image_bgr: np.ndarray, t_ms: int) -> Any:
@@ -336,14 +510,19 @@ class LiveProcessor:
             with self._lock:
                 self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
             raise
-        out = annotate(image_bgr, report, mirrored=self.mirrored) if draw else image_bgr
+        framing = self._framing
+        told = self._tell(report)
+        out = annotate(image_bgr, report, mirrored=self.mirrored, story=told,
+                       framing=framing) if draw else image_bgr
         end = time.perf_counter()
-        point = timeline_point(report) if self._keep_timeline else None
+        point = timeline_point(report, told) if self._keep_timeline and not framing else None
         with self._lock:
             self._frames += 1
             self._frames_with_pose += bool(getattr(report, "has_pose", False))
             self._latencies.append((end - start) * 1000.0)
             self._done_at.append(end)
+            self._story = told
+            self._speaker.update(told, int(getattr(report, "t_ms", t_ms)))
             if point is not None:
                 self._timeline.append(point)
             self._snapshot = LiveSnapshot(
@@ -351,9 +530,49 @@ class LiveProcessor:
                 t_ms=int(getattr(report, "t_ms", t_ms)), report=report, fps=self._fps(),
                 latency_ms_median=float(np.median(self._latencies)),
                 latency_ms_p90=float(np.percentile(self._latencies, 90)),
-                dropped=self._dropped,
+                dropped=self._dropped, story=told, spoken=len(self._speaker.log),
+                framing=framing,
             )
         return out
+
+    def _tell(self, report: Any) -> Story:
+        """The frame's story; during the set-up step, the framing one (and the step's end)."""
+        if not self._framing:
+            return storylib.tell(report, self.spec)
+        check = storylib.framing(report, self.spec)
+        t_ms = int(getattr(report, "t_ms", 0))
+        if check.ok:
+            if self._framing_ok_since is None:
+                self._framing_ok_since = t_ms
+        else:
+            self._framing_ok_since = None
+        held_s = 0.0 if self._framing_ok_since is None else (t_ms - self._framing_ok_since) / 1e3
+        if self._skip_framing or held_s >= FRAMING_OK_S:
+            # Timing starts now, with a fresh session (nothing of the set-up is counted).
+            self._framing = False
+            self._session = self._session_factory()
+            return storylib.framing_story(storylib.Framing(True, "Timing starts now",
+                                                           "frame:start"))
+        return storylib.framing_story(check, FRAMING_OK_S - held_s if check.ok else None)
+
+    def skip_framing(self) -> None:
+        """End the set-up step now (the person chose to skip it)."""
+        self._skip_framing = True
+
+    @property
+    def framing(self) -> bool:
+        """The set-up step is still running."""
+        return self._framing
+
+    def spoken(self) -> tuple[tuple[int, str], ...]:
+        """Every cue the voice rules said so far: ``(t_ms, text)``."""
+        with self._lock:
+            return tuple(self._speaker.log)
+
+    def story(self) -> Story | None:
+        """The latest frame's story (what the banner shows)."""
+        with self._lock:
+            return self._story
 
     def _fps(self) -> float:
         if len(self._done_at) < 2:
@@ -370,6 +589,7 @@ class LiveProcessor:
         else:
             self._estimator = self._estimator_factory()
         self._session = self._session_factory()
+        self._speaker.reset()
         self._last_t_ms = None
         with self._lock:
             self._timeline.clear()
@@ -399,7 +619,7 @@ class LiveProcessor:
         with self._lock:
             points = tuple(self._timeline)
             report = self._snapshot.report
-        return summarize(points, report)
+        return summarize(points, report, self.spec)
 
     def close(self) -> None:
         close = getattr(self._estimator, "close", None)
@@ -551,7 +771,8 @@ def run_on_video(processor: LiveProcessor, video: str | Path, out_path: str | Pa
                  progress: Callable[[int, int], None] | None = None) -> SessionSummary:
     """Play a video file through ``processor`` (the live core) and summarise it.
 
-    With ``out_path`` the annotated frames are written there as an H.264 MP4.
+    With ``out_path`` the annotated frames are written there as an H.264 MP4, each with a
+    dark strip below it where a player draws its controls.
     ``progress(done, total)`` is called every few frames (total is 0 when unknown).
     """
     from posecheck.video import VideoInfo
@@ -564,6 +785,7 @@ def run_on_video(processor: LiveProcessor, video: str | Path, out_path: str | Pa
         for i, (image, t_ms) in enumerate(iter_video(video)):
             out = processor.process(image, t_ms, draw=out_path is not None)
             if out_path is not None:
+                out = pad_for_controls(out)  # the player's controls cover the strip, not the banner
                 if writer is None:
                     writer = VideoWriter(out_path, fps, out.shape[1], out.shape[0])
                 writer.write(out)
@@ -607,16 +829,30 @@ def rtc_configuration(env_value: str | None) -> dict[str, Any]:
     return {"iceServers": servers}
 
 
+STRIP_LABELS = ("no hold or out of position", "paused (not seen, moving)", "fault", "counting")
+
+
+def strip_state(point: TimelinePoint) -> int:
+    """The timeline strip's colour index (:data:`STRIP_LABELS`) of one frame: a paused hold
+    (validity unknown) is not a fault."""
+    if point.phase not in storylib.HOLD_PHASES or not point.in_pose:
+        return 0
+    if point.valid is None:
+        return 1
+    return 3 if point.valid else 2
+
+
 def timeline_figure(summary: SessionSummary, labels: dict[str, str] | None = None) -> Any:
     """A small matplotlib figure: valid hold seconds over time per side, and a strip that
-    is green while the form is valid, red while in position with a fault, grey otherwise."""
+    is green while counting, red while in a hold with a fault, amber while a hold is paused
+    (validity unknown: not seen, moving), grey otherwise (:func:`strip_state`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     points = summary.timeline
-    fig, (ax, strip) = plt.subplots(2, 1, figsize=(7, 2.6), sharex=True,
+    fig, (ax, strip) = plt.subplots(2, 1, figsize=(7, 3.0), sharex=True,
                                     gridspec_kw={"height_ratios": [4, 1]})
     if not points:
         ax.text(0.5, 0.5, "no frames", ha="center", va="center", transform=ax.transAxes)
@@ -633,12 +869,17 @@ def timeline_figure(summary: SessionSummary, labels: dict[str, str] | None = Non
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    state = np.array([2 if p.valid else (1 if p.in_pose else 0) for p in points])
-    cmap = matplotlib.colors.ListedColormap(["#cccccc", "#e04040", "#40b040"])
+    state = np.array([strip_state(p) for p in points])
+    cmap = matplotlib.colors.ListedColormap(["#cccccc", "#f0b030", "#e04040", "#40b040"])
     dt = _frame_durations(np.array([p.t_ms for p in points]))
     strip.bar(t, np.ones_like(t), width=np.maximum(dt, 1e-3), align="edge",
               color=cmap(state), linewidth=0)
     strip.set_yticks([])
     strip.set_xlabel("time (s)")
+    from matplotlib.patches import Patch
+
+    strip.legend(handles=[Patch(color=cmap(i), label=n) for i, n in enumerate(STRIP_LABELS)],
+                 loc="upper center", bbox_to_anchor=(0.5, -0.9), ncol=4, fontsize=7,
+                 frameon=False)
     fig.tight_layout()
     return fig

@@ -237,3 +237,46 @@ def seconds(text: str | None) -> float | None:
         return None
     m = re.search(r"(-?\d+(?:\.\d+)?)", text)
     return float(m.group(1)) if m else None
+
+
+def story_panel(page) -> dict | None:
+    """The live panel's story box: state, tone, reason, message and phase line (None before
+    it shows)."""
+    box = page.locator(".posecheck-story")
+    if box.count() == 0:
+        return None
+    try:
+        data = box.first.evaluate(
+            "el => ({state: el.dataset.state, tone: el.dataset.tone, reason: el.dataset.reason,"
+            " message: el.querySelector('.posecheck-message').innerText,"
+            " phase: (document.querySelector('.posecheck-phase') || {innerText: ''}).innerText})",
+            timeout=2000)
+    except Exception:  # re-drawn between the count and the read
+        return None
+    return data
+
+
+def video_pixel(page, fx: float, fy: float) -> tuple[int, int, int] | None:
+    """RGB of the shown video frame at (fx, fy), fractions of its width and height, read by
+    drawing the stream's current frame on a canvas inside the component's frame."""
+    frame = next((f for f in page.frames if "streamlit_webrtc" in (f.url or "")
+                  or "component" in (f.url or "")), None)
+    if frame is None:
+        return None
+    try:
+        rgb = frame.evaluate(
+            """([fx, fy]) => {
+                const vids = [...document.querySelectorAll('video')].filter(v => v.videoWidth);
+                if (!vids.length) return null;
+                const v = vids[vids.length - 1];
+                const c = document.createElement('canvas');
+                c.width = v.videoWidth; c.height = v.videoHeight;
+                const g = c.getContext('2d');
+                g.drawImage(v, 0, 0);
+                const d = g.getImageData(Math.floor(fx * c.width), Math.floor(fy * c.height),
+                                         1, 1).data;
+                return [d[0], d[1], d[2]];
+            }""", [fx, fy])
+    except Exception:
+        return None
+    return tuple(rgb) if rgb else None

@@ -58,6 +58,38 @@ def test_every_spec_is_in_the_picker(app):
     assert names  # at least one bundled spec
 
 
+def test_the_half_kneeling_stretch_is_selected_by_default(app):
+    assert widget(app.sidebar.selectbox, "Stretch").value == "half_kneeling_hip_flexor"
+
+
+def test_landing_page_offers_a_sample_video_and_switches_to_it(app):
+    assert app.title[0].value == "Stretch"
+    text = " ".join(m.value for m in app.markdown)
+    assert "Press **START**" in text
+    [b for b in app.button if b.label.startswith("No camera? Try it on a sample video")][0] \
+        .click().run()
+    assert not app.exception
+    assert widget(app.sidebar.radio, "Source").value == "Video file"
+
+
+def test_samples_are_those_of_the_chosen_stretch(monkeypatch, tmp_path):
+    from posecheck.page import app as page_app
+
+    for name, stretch in (("a.mp4", "deep_lunge"), ("b.mp4", "half_kneeling_hip_flexor"),
+                          ("deep_lunge_x.mp4", None), (".c.mp4", "deep_lunge")):
+        (tmp_path / name).write_bytes(b"")
+        if stretch:
+            import gzip
+            import json
+
+            with gzip.open(tmp_path / (Path(name).stem + ".truth.json.gz"), "wt") as fh:
+                json.dump({"stretch": stretch}, fh)
+    monkeypatch.setattr(page_app, "SAMPLE_DIR", tmp_path)
+    assert [p.name for p in page_app.samples_for("deep_lunge")] == ["a.mp4",
+                                                                   "deep_lunge_x.mp4"]
+    assert [p.name for p in page_app.samples_for("half_kneeling_hip_flexor")] == ["b.mp4"]
+
+
 def test_picking_a_stretch_shows_its_plan(app):
     picker = widget(app.sidebar.selectbox, "Stretch")
     for spec_id in list_specs():
@@ -91,6 +123,7 @@ def test_camera_is_sendrecv_with_no_ice_servers_by_default(app, streamer):
     assert call["mode"] == WebRtcMode.SENDRECV
     assert call["rtc_configuration"] == {"iceServers": []}
     assert call["async_processing"] is True
+    assert call["video_html_attrs"]["controls"] is False  # nothing over the banner
     assert callable(call["video_processor_factory"])
 
 
@@ -115,5 +148,9 @@ def test_a_sample_video_is_analysed_with_the_live_core(streamer, monkeypatch, tm
     assert not at.exception, [e.value for e in at.exception]
     assert at.get("video"), "no annotated video shown"
     assert any(h.value == "Summary of the video" for h in at.subheader)
-    labels = [m.label for m in at.metric]
-    assert "Valid seconds, right" in labels and "Valid seconds, left" in labels
+    text = " ".join(m.value for m in at.markdown)
+    assert "Left: " in text and "Right: " in text and "held well" in text
+    # A new choice clears the earlier result: nothing is shown under another file's name.
+    widget(at.sidebar.checkbox, "Mirror").set_value(True).run()
+    assert not at.get("video") and not any(h.value == "Summary of the video"
+                                           for h in at.subheader)

@@ -1,16 +1,21 @@
-"""The live page in a real browser: headless Chromium with a clip as a fake webcam.
+"""The live page in a real browser (browser layer): headless Chromium with a real clip as the
+fake webcam, one page session watched for about a minute and judged on the story it tells.
 
-Checks the whole path (camera -> WebRTC -> frame worker -> page): the stream connects, frames
-are processed, a pose is found in most frames, the valid-hold counter rises on a good-form clip
-and stays near zero on a faulty one whose cue is shown, and Stop gives the summary.
-Screenshots go to test-artifacts/ (git-ignored).
+The clip is the real half-kneeling hip-flexor recording of the shared footage, converted at
+test time to the 640x480 MJPEG Chromium's fake camera plays (it loops the 18 s clip). The
+session must show the set-up step, the countdown, counting, a paused hold and the switch; while
+the panel says a hold is paused the valid seconds must not rise; the banner on the video must
+have the panel's colour; the voice must stay under a stated rate; Stop must give the summary in
+plain words with fault names. Screenshots of each state go to test-artifacts/ (git-ignored),
+with the spoken-cue log (browser-spoken.txt).
 
 Chromium is Debian's package (scripts/browser.sh installs it where it can); these tests are
-skipped only where it cannot be installed.
+skipped only where it cannot be installed, or without the shared footage.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -20,18 +25,22 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser_harness as bh  # noqa: E402
-from media import sample_clip  # noqa: E402
+from conftest import footage_path  # noqa: E402
 
 from posecheck.specs import load_spec  # noqa: E402
+from posecheck.story import TONE_RGB  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = bh.ROOT / "test-artifacts"
-# Longest watch of one clip (s); a watch ends earlier once it has seen enough. The clips
-# are 19 s long and the fake camera loops them.
-MAX_WATCH_S = 60.0
-# Frames the worker must have processed before a clip is judged.
-MIN_FRAMES = 60
+CLIP = "footage/hip_flexor/hip_flexor_half_kneeling_oblique_nd.mp4"
+SPEC = "half_kneeling_hip_flexor"
+# Longest watch (s of wall time); it ends earlier once the switch to the other side is seen.
+MAX_WATCH_S = 95.0
+MIN_WATCH_S = 60.0
+# Stated voice rate (spoken cues per minute of session; the issue saw 15).
+MAX_CUES_PER_MIN = 12.0
+SHOT_STATES = ("framing", "get_ready", "counting", "paused", "tip", "switch")
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +53,12 @@ def chromium_ok() -> str:
 
 
 @pytest.fixture(scope="module")
-def cameras(tmp_path_factory, chromium_ok) -> dict[str, Path]:
+def camera(tmp_path_factory, chromium_ok, footage_dir) -> Path:
+    clip = footage_path(CLIP)
+    if not clip.is_file():
+        pytest.skip(f"{clip} not found")
     tmp = tmp_path_factory.mktemp("cams")
-    out = {}
-    for name in ("deep_lunge_good_right", "deep_lunge_lean40_left"):
-        out[name] = bh.to_mjpeg(sample_clip(name, tmp), tmp / f"{name}.mjpeg")
-    return out
+    return bh.to_mjpeg(clip, tmp / "hip_flexor.mjpeg")
 
 
 @pytest.fixture(scope="module")
@@ -59,80 +68,137 @@ def server(chromium_ok):
         yield url
 
 
-def select_stretch(page, name: str) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    if name in box.inner_text():
-        return
-    box.click()
-    page.get_by_role("option", name=name).click()
-    page.wait_for_timeout(1000)
+def banner_tone(page) -> str | None:
+    """The tone (story.TONE_RGB) nearest to the banner's colour on the shown video frame."""
+    rgb = bh.video_pixel(page, 0.005, 0.995)
+    if rgb is None:
+        return None
+    # The banner is the tone at 80 % over the frame: compare against each tone so blended.
+    def dist(tone):
+        return sum(abs(c - 0.8 * t) for c, t in zip(rgb, TONE_RGB[tone]))
+    best = min(TONE_RGB, key=dist)
+    return best if dist(best) < 110 else None
 
 
-def perf_numbers(page) -> tuple[int, int]:
-    """(pose %, frames processed) from the page's performance line; (0, 0) before it shows."""
-    texts = page.get_by_text(re.compile("frames/s processed")).all_inner_texts()
-    m = re.search(r"pose found in (\d+)% of (\d+) frames", texts[0]) if texts else None
-    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-
-
-def watch(server: str, camera: Path, spec_name: str, shot: str, enough, voice: bool = False
-          ) -> dict:
-    """Start the camera on the page and sample what it shows (once a second) until
-    ``enough(frames, holds)`` or MAX_WATCH_S; then stop and read the summary."""
+@pytest.fixture(scope="module")
+def session(server, camera) -> dict:
+    """One page session: landing page, START with Speak cues on, watch, STOP, summary."""
+    seen: dict = {"samples": [], "shots": {}, "landing": "", "summary": ""}
     with bh.chromium(camera) as ctx:
         page = ctx.new_page()
         page.goto(server)
         bh.start_button(page).wait_for(timeout=60_000)
-        select_stretch(page, spec_name)
-        if voice:
-            page.get_by_text("Speak cues").click()
-            page.wait_for_timeout(1000)
+        page.wait_for_timeout(1500)
+        seen["landing"] = page.locator('[data-testid="stMain"]').inner_text()
+        seen["sidebar"] = page.locator('[data-testid="stSidebar"]').inner_text()
+        seen["picked"] = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]'
+                                      ).first.evaluate(
+            "el => el.textContent + ' ' + [...el.querySelectorAll('input')]"
+            ".map(i => i.value).join(' ')")
+        seen["deploy"] = page.get_by_role("button", name=re.compile("deploy", re.I)).count()
+        page.screenshot(path=str(ARTIFACTS / "browser-landing.png"))
+        page.get_by_text("Speak cues").click()
+        page.wait_for_timeout(800)
         started = bh.click_start(page, settle_s=1.0)
-        if not started:  # the fix makes this rare; one retry keeps the test about the page
+        if not started:  # the Start-click fix makes this rare; one retry keeps it about us
             page.wait_for_timeout(1000)
             started = bh.click_start(page, settle_s=1.0)
         assert started, "the stream did not start"
-        holds, cues = [], set()
-        frames = pose_pct = 0
-        deadline = time.monotonic() + MAX_WATCH_S
-        while time.monotonic() < deadline and not enough(frames, holds):
-            page.wait_for_timeout(1000)
-            holds.append(bh.seconds(bh.metric_value(page, "Valid hold")) or 0.0)
-            cue = page.get_by_text(re.compile(r"^Cue:")).all_inner_texts()
-            cues.update(c.removeprefix("Cue:").strip() for c in cue)
-            pose_pct, frames = perf_numbers(page)
-        perf = page.get_by_text(re.compile("frames/s processed")).all_inner_texts()
-        spoken = page.evaluate("window.posecheckLastSpoken || ''")
-        page.screenshot(path=str(ARTIFACTS / f"{shot}-live.png"), full_page=True)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < MAX_WATCH_S:
+            page.wait_for_timeout(500)
+            s = bh.story_panel(page)
+            if s is None:
+                continue
+            s["t"] = time.monotonic() - t0
+            s["valid"] = bh.seconds(bh.metric_value(page, "Valid hold")) or 0.0
+            s["banner"] = banner_tone(page)
+            seen["samples"].append(s)
+            if s["state"] in SHOT_STATES and s["state"] not in seen["shots"]:
+                path = ARTIFACTS / f"browser-{s['state']}.png"
+                page.screenshot(path=str(path))
+                seen["shots"][s["state"]] = path
+            if s["state"] == "switch" and s["t"] >= MIN_WATCH_S:
+                break
+        seen["watched_s"] = time.monotonic() - t0
+        frame = next(f for f in page.frames if "component" in (f.url or ""))
+        seen["controls"] = frame.evaluate(
+            "[...document.querySelectorAll('video')].some(v => v.controls)")
+        seen["spoken"] = page.evaluate("window.posecheckSpoken || []")
         bh.click_stop(page)
         page.get_by_text("Session summary").wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(ARTIFACTS / f"{shot}-summary.png"), full_page=True)
-        summary = page.locator('[data-testid="stMain"]').inner_text()
-    return {"holds": holds, "cues": cues, "pose_pct": pose_pct, "frames": frames,
-            "perf": perf, "summary": summary, "spoken": spoken}
+        exp = page.get_by_text(re.compile(r"^Spoken cues \("))
+        exp.first.wait_for(timeout=30_000)  # the last part of the summary, after the plot
+        exp.first.click()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "browser-summary.png"), full_page=True)
+        seen["summary"] = page.locator('[data-testid="stMain"]').inner_text()
+    (ARTIFACTS / "browser-spoken.txt").write_text("\n".join(seen["spoken"]) + "\n")
+    (ARTIFACTS / "browser-summary.txt").write_text(seen["summary"])
+    (ARTIFACTS / "browser-samples.json").write_text(json.dumps(seen["samples"], indent=1))
+    return seen
 
 
-def test_good_form_clip_counts_valid_hold(server, cameras):
-    spec = load_spec("deep_lunge")
-    seen = watch(server, cameras["deep_lunge_good_right"], spec.name, "browser-good",
-                 enough=lambda frames, holds: frames >= MIN_FRAMES and max(holds) >= 1.0)
-    assert seen["frames"] >= MIN_FRAMES, seen["perf"]  # frames flow through the worker
-    assert seen["pose_pct"] >= 80, seen["perf"]  # a pose in most frames
-    assert max(seen["holds"]) >= 1.0, seen["holds"]  # the valid-hold counter rises
-    assert "Valid seconds, right" in seen["summary"]
+def test_landing_page_first_impression(session):
+    spec = load_spec(SPEC)
+    assert spec.name in session["picked"]  # the half-kneeling stretch is the default
+    assert "Stretch" in session["sidebar"] and "Tune thresholds" in session["sidebar"]
+    assert "Try it on a sample video" in session["landing"]
+    assert session["deploy"] == 0  # toolbar minimal
 
 
-def test_faulty_clip_holds_near_zero_and_shows_its_cue(server, cameras):
-    spec = load_spec("deep_lunge")
-    check = spec.check("torso_upright")
-    fault_cues = {c for c in (check.cue_low, check.cue_high) if c}
-    seen = watch(server, cameras["deep_lunge_lean40_left"], spec.name, "browser-faulty",
-                 enough=lambda frames, holds: frames >= 2 * MIN_FRAMES, voice=True)
-    assert seen["frames"] >= 2 * MIN_FRAMES, seen["perf"]
-    assert seen["pose_pct"] >= 80, seen["perf"]
-    assert max(seen["holds"]) <= 0.5, seen["holds"]
-    assert seen["cues"] & fault_cues, (seen["cues"], fault_cues)
-    assert "Most frequent faults" in seen["summary"]
-    assert check.label in seen["summary"]
-    assert seen["spoken"], "no cue was spoken with Speak cues on"
+def test_the_session_shows_every_state(session):
+    states = {s["state"] for s in session["samples"]}
+    assert {"framing", "get_ready", "counting", "paused", "switch"} <= states, states
+
+
+def test_valid_seconds_do_not_rise_while_the_panel_says_not_counting(session):
+    samples = session["samples"]
+    rises = [(a, b) for a, b in zip(samples, samples[1:])
+             if a["state"] == b["state"] == "paused" and a["reason"] == b["reason"] == "form"
+             and b["valid"] > a["valid"] + 0.6]  # a flicker to counting between two polls
+    total = sum(max(0.0, b["valid"] - a["valid"]) for a, b in zip(samples, samples[1:])
+                if a["state"] == b["state"] == "paused")
+    counted = sum(max(0.0, b["valid"] - a["valid"]) for a, b in zip(samples, samples[1:])
+                  if a["state"] in ("counting", "tip") and b["state"] in ("counting", "tip"))
+    assert not rises, rises
+    assert counted > 3.0 and total <= 0.25 * counted, (total, counted)
+
+
+def test_no_player_controls_over_the_banner(session):
+    assert session["controls"] is False
+
+
+def test_the_banner_has_the_panels_colour(session):
+    judged = [s for s in session["samples"] if s["banner"] is not None]
+    assert len(judged) >= 20
+    agree = sum(s["banner"] == s["tone"] for s in judged)
+    # The panel polls twice a second and the video moves on meanwhile: allow a few misses
+    # at state changes, not a different story.
+    assert agree >= 0.75 * len(judged), [(s["state"], s["tone"], s["banner"]) for s in judged]
+
+
+def test_panel_and_phase_line_never_say_holding_out_of_position(session):
+    for s in session["samples"]:
+        if s["state"] in ("paused", "waiting"):
+            assert "holding" not in s["phase"].lower(), s
+
+
+def test_voice_speaks_under_a_stated_rate(session):
+    spoken = session["spoken"]
+    minutes = session["watched_s"] / 60.0
+    assert spoken, "nothing was spoken with Speak cues on"
+    assert len(spoken) <= MAX_CUES_PER_MIN * minutes, spoken
+    assert "Hold it" in spoken or any(x.startswith("Get ready") for x in spoken)
+
+
+def test_summary_in_plain_words_with_fault_names(session):
+    spec = load_spec(SPEC)
+    text = session["summary"]
+    assert re.search(r"Left: \d+ of 20 s held well, target (not )?reached", text), text
+    assert "Right: " in text
+    lost = re.findall(r"most time lost to: ([^\n]*)", text)
+    for line in lost:
+        for c in spec.checks:
+            assert f"{c.label} (" not in line, line  # the fault, not the pass label
+    assert re.search(r"completed|unfinished \(stopped\)", text), text

@@ -143,41 +143,89 @@ def test_hidden_landmarks_are_not_drawn():
     assert not near(out[y, x], FAIL_COLOR)
 
 
-def test_form_cue_is_a_red_banner_at_the_bottom():
-    cue = Cue(id="knee", text="Bend your front knee more", kind="form")
-    with_cue = annotate(blank(), FakeReport(None, cue=cue, has_pose=False))
-    without = annotate(blank(), FakeReport(None, has_pose=False))
-    corner = with_cue[H - 3, 3].astype(int)
-    assert corner[2] > corner[1] + 60  # red dominates (BGR)
-    assert near(without[H - 3, 3], (255, 255, 255), tol=1)
+@dataclass(frozen=True)
+class StoryReport(FakeReport):
+    """A report in a hold, with the fields the story reads."""
+
+    in_pose: bool = True
+    valid: bool | None = True
+    view_ok: bool | None = True
+
+
+def banner_color(img: np.ndarray) -> np.ndarray:
+    return img[H - 3, 3].astype(int)
+
+
+def test_banner_colour_and_text_come_from_the_story():
+    from posecheck.story import tell
+
+    fault = CheckResult(id="torso", status=Status.FAIL, value=40.0, margin=-20.0,
+                        required=True, cue="Lift your chest")
+    tip = CheckResult(id="foot", status=Status.FAIL, value=40.0, margin=-5.0, required=False,
+                      cue="Keep the front foot flat")
+    hold = FakeHold(hold_valid_s=3.0)
+    cases = {
+        "paused": StoryReport(None, {"torso": fault}, hold, valid=False),
+        "tip": StoryReport(None, {"foot": tip}, hold, cue=Cue("foot", tip.cue, "form", 10)),
+        "counting": StoryReport(None, {}, hold),
+    }
+    for state, report in cases.items():
+        told = tell(report)
+        assert told.state == state
+        out = annotate(blank(), report)
+        b, g, r = banner_color(out)
+        er, eg, eb = told.rgb
+        # The banner is the story's colour over white at 80 %.
+        assert abs(r - (0.8 * er + 51)) < 6 and abs(g - (0.8 * eg + 51)) < 6 \
+            and abs(b - (0.8 * eb + 51)) < 6, (state, (r, g, b), told.rgb)
+        assert np.array_equal(out, annotate(blank(), report, story=told))
+    assert tell(cases["paused"]).message == "Lift your chest"
 
 
 @pytest.mark.parametrize("valid_s", [0.0, 7.5, 15.0, 30.0, 45.0])
 def test_hold_bar_fills_in_proportion_to_valid_seconds(valid_s):
-    out = annotate(blank(), FakeReport(None, hold=FakeHold(hold_valid_s=valid_s, target_s=30.0),
-                                       has_pose=False))
-    # The bar is the row of the panel where green appears; measure its green extent.
-    green = np.all(np.abs(out.astype(int) - np.array(PASS_COLOR)) <= 5, axis=2)
-    rows = np.where(green.any(axis=1))[0]
+    out = annotate(blank(), StoryReport(None, hold=FakeHold(hold_valid_s=valid_s,
+                                                            target_s=30.0)))
+    top = out[:H // 3]  # the panel (the green banner is at the bottom)
+    green = np.all(np.abs(top.astype(int) - np.array(PASS_COLOR)) <= 5, axis=2)
+    rows = np.where(green.sum(axis=1) > 3)[0]
     if valid_s == 0:
         assert len(rows) == 0
         return
     row = green[rows[len(rows) // 2]]
     filled = np.where(row)[0]
-    grey = np.all(np.abs(out[rows[len(rows) // 2]].astype(int) - 90) <= 5, axis=1)
+    grey = np.all(np.abs(top[rows[len(rows) // 2]].astype(int) - 90) <= 5, axis=1)
     bar_len = filled.max() - filled.min() + 1 + grey.sum()
     assert filled.size / bar_len == pytest.approx(min(1.0, valid_s / 30.0), abs=0.03)
 
 
-def test_countdown_number_only_while_settling_or_resting():
+def test_countdown_number_only_while_settling_or_resting_in_the_top_right_corner():
     settling = FakeHold(phase=Phase.SETTLING, prompt="Get ready", countdown_s=2.2)
     holding = FakeHold(phase=Phase.HOLDING, prompt="Hold", countdown_s=22.0)
-    a = annotate(blank(), FakeReport(None, hold=settling, has_pose=False))
-    b = annotate(blank(), FakeReport(None, hold=holding, has_pose=False))
-    amber = lambda img: np.all(np.abs(img.astype(int) - np.array(UNKNOWN_COLOR)) <= 30,
-                               axis=2)[H // 4:].sum()
-    assert amber(a) > 500
-    assert amber(b) == 0
+    a = annotate(blank(), StoryReport(None, hold=settling))
+    b = annotate(blank(), StoryReport(None, hold=holding))
+    amber = lambda img: np.all(np.abs(img.astype(int) - np.array(UNKNOWN_COLOR)) <= 30, axis=2)
+    assert amber(a)[:H // 3, 2 * W // 3:].sum() > 300  # the digits, top right
+    assert amber(a)[H // 4:H - 60, W // 4:3 * W // 4].sum() == 0  # not over the body
+    assert amber(b).sum() == 0
+
+
+def test_framing_draws_the_target_outline_and_no_hold_panel():
+    report = StoryReport(standing_pose(), hold=FakeHold(hold_valid_s=3.0))
+    out = annotate(blank(), report, framing=True)
+    plain = annotate(blank(), report)
+    assert (out[int(H * 0.5), int(W * 0.06)] != 255).any()  # the outline's left edge
+    green = lambda img: np.all(np.abs(img.astype(int) - np.array(PASS_COLOR)) <= 5,
+                               axis=2)[:H // 3].sum()
+    assert green(plain) > 0 and green(out) == 0  # the hold bar only once timing runs
+
+
+def test_pad_for_controls_adds_a_strip_below():
+    from posecheck.drawing import pad_for_controls
+
+    out = pad_for_controls(blank())
+    assert out.shape[1] == W and out.shape[0] > H and out.shape[0] % 2 == 0
+    assert np.array_equal(out[:H], blank())
 
 
 def test_no_pose_says_why():
@@ -208,3 +256,25 @@ def test_every_spec_has_a_drawing_with_its_stretched_leg():
         img = stretch_figure(spec.posture, spec.stretched_leg, size=(200, 140), spec_id=spec_id)
         orange = np.all(np.abs(img.astype(int) - np.array((255, 140, 0))) <= 10, axis=2)
         assert orange.sum() > 50, spec_id
+
+
+def test_no_check_colours_during_the_switch():
+    pose = standing_pose()
+    checks = {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)}
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    holding = annotate(blank(), StoryReport(pose, checks, FakeHold(), valid=False))
+    switch = annotate(blank(), StoryReport(pose, checks, FakeHold(phase=Phase.SWITCH),
+                                           valid=False))
+    assert near(holding[y, x], FAIL_COLOR) and not near(switch[y, x], FAIL_COLOR)
+
+
+def test_a_failing_advisory_check_is_drawn_as_a_tip_not_a_fault():
+    from posecheck.drawing import ADVICE_COLOR
+
+    advisory = CheckResult(id="k", status=Status.FAIL, value=1.0, margin=0.0, required=False,
+                           landmarks=(int(L.LEFT_HIP), int(L.LEFT_KNEE)))
+    assert set(segment_statuses({"k": advisory}).values()) == {"advice"}
+    pose = standing_pose()
+    out = annotate(blank(), StoryReport(pose, {"k": advisory}, FakeHold()))
+    x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
+    assert near(out[y, x], ADVICE_COLOR) and not near(out[y, x], FAIL_COLOR)

@@ -44,3 +44,37 @@ def test_table_shows_paths_below_the_common_folder():
     page = render_index(rows)
     assert ">lunge/a.mp4</a>" in page and ">bridge/b.mp4</a>" in page
     assert "<h2>/data/set/lunge/a.mp4</h2>" in page  # the card keeps the full path
+
+
+def test_annotated_videos_have_a_poster_beside_them():
+    page = render_index([dict(OK, annotated="a clip.annotated.mp4")])
+    assert 'poster="a%20clip.annotated.poster.jpg"' in page
+
+
+def test_write_poster_takes_a_frame_a_second_into_the_first_counted_hold(tmp_path):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from posecheck.html_report import poster_index, poster_name, write_poster
+    from posecheck.live import VideoWriter
+
+    video = tmp_path / "clip.annotated.mp4"
+    writer = VideoWriter(video, 10, 64, 48)
+    for i in range(30):
+        writer.write(np.full((48, 64, 3), i * 8, np.uint8))
+    writer.close()
+
+    def report(phase, valid):
+        return SimpleNamespace(hold=SimpleNamespace(phase=SimpleNamespace(value=phase)),
+                               valid=valid)
+
+    reports = [report("waiting", False)] * 5 + [report("holding", True)] * 25
+    assert poster_index(reports, fps=10) == 15
+    assert poster_index([report("waiting", False)] * 30, fps=10) == 15 // 1  # the middle
+    write_poster(video, reports, fps=10)
+    import cv2
+
+    img = cv2.imread(poster_name(str(video)))
+    assert img is not None and img.shape[:2] == (48, 64)
+    assert abs(int(img.mean()) - 15 * 8) < 12  # frame 15, not the first or the last

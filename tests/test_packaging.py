@@ -156,8 +156,8 @@ def test_page_command_runs_streamlit_on_the_shipped_entry(monkeypatch, user_spec
                   "--server.port=8599"])
     assert ran["path"] == sys.executable
     assert ran["argv"] == [sys.executable, "-m", "streamlit", "run", str(page.ENTRY),
-                           "--browser.gatherUsageStats", "false", "--server.headless", "true",
-                           "--server.port=8599"]
+                           "--browser.gatherUsageStats", "false", "--client.toolbarMode",
+                           "minimal", "--server.headless", "true", "--server.port=8599"]
     assert ran["specs"] == str(user_specs.resolve())
 
 

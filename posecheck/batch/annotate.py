@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from posecheck import html_report
 from posecheck.batch.files import FILE_MODE, forget_temp, make_temp, unlink_quietly
 from posecheck.batch.landmarks import PREFETCH_FRAMES, prefetch
 from posecheck.batch.track import Outcome
@@ -38,6 +39,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
         writer = None
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
+        html_report.write_poster(path, reports, fps)  # a picture for index.html
     finally:
         try:
             if writer is not None:

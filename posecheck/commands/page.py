@@ -11,8 +11,9 @@ import importlib.util
 import os
 import sys
 
-# Added unless the user gives the option: posecheck sends nothing to anyone.
-DEFAULT_OPTIONS = ("--browser.gatherUsageStats", "false")
+# Added unless the user gives the option: posecheck sends nothing to anyone, and the
+# toolbar shows no developer menu (no Deploy button).
+DEFAULT_OPTIONS = (("--browser.gatherUsageStats", "false"), ("--client.toolbarMode", "minimal"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,7 +40,7 @@ def streamlit_command(extra: list[str]) -> list[str]:
     from posecheck.page import ENTRY
 
     given = {arg.split("=", 1)[0] for arg in extra}
-    defaults = [] if DEFAULT_OPTIONS[0] in given else list(DEFAULT_OPTIONS)
+    defaults = [part for option in DEFAULT_OPTIONS if option[0] not in given for part in option]
     return [sys.executable, "-m", "streamlit", "run", str(ENTRY), *defaults, *extra]
 
 

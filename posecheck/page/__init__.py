@@ -22,7 +22,7 @@ def run() -> None:
     """Show the page chosen in the sidebar (the live check unless another is asked for)."""
     import streamlit as st
 
-    pages = [st.Page(LIVE_PAGE, title="Stretch check", url_path="app", default=True),
-             st.Page(TUNE_PAGE, title="Tuning", url_path="tune"),
+    pages = [st.Page(LIVE_PAGE, title="Stretch", url_path="app", default=True),
+             st.Page(TUNE_PAGE, title="Tune thresholds", url_path="tune"),
              st.Page(PROGRESS_PAGE, title="Progress", url_path="progress")]
     st.navigation(pages).run()

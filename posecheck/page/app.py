@@ -18,6 +18,7 @@ import streamlit.components.v1 as components
 from streamlit.logger import get_logger
 
 from posecheck import live, uploads
+from posecheck import story as storylib
 from posecheck.errors import PosecheckError
 
 ROOT = Path(__file__).resolve().parent
@@ -30,10 +31,13 @@ STALE_FIX = os.environ.get("POSECHECK_WEBRTC_STALE_FIX", "1") != "0"
 # Below this processing rate frame gaps exceed the timer's max_frame_gap_s (frames/s).
 SLOW_FPS = 5.0
 VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
+# Selected when the page opens: the psoas stretch the app is mostly used for.
+DEFAULT_SPEC = "half_kneeling_hip_flexor"
+SOURCE_KEY = "source"
 
 LOG = get_logger("posecheck.app")
 
-st.set_page_config(page_title="posecheck - stretch check", layout="wide")
+st.set_page_config(page_title="Stretch - posecheck", layout="wide")
 
 
 # ---------------------------------------------------------------------------- cached parts
@@ -133,14 +137,6 @@ def camera_hint(spec) -> str:
             "window behind you.")
 
 
-def check_label(spec, check_id: str) -> str:
-    try:
-        c = spec.check(check_id)
-    except KeyError:
-        return check_id
-    return c.label or check_id.replace("_", " ")
-
-
 def speak(slot, text: str, n: int) -> None:
     """Say ``text`` in the browser (Web Speech API). The top page is used when reachable,
     because browsers only let a page that the user has clicked speak."""
@@ -152,42 +148,62 @@ def speak(slot, text: str, n: int) -> None:
   let synth = window.speechSynthesis;
   try {{ if (window.parent && window.parent.speechSynthesis) synth = window.parent.speechSynthesis; }}
   catch (e) {{}}
+  try {{  // for the tests: what was said, in order
+    window.parent.posecheckLastSpoken = {payload};
+    (window.parent.posecheckSpoken = window.parent.posecheckSpoken || []).push({payload});
+  }} catch (e) {{}}
   if (!synth) return;
   const SpeechUtt = (window.parent && window.parent.SpeechSynthesisUtterance) || SpeechSynthesisUtterance;
   synth.cancel();
   synth.speak(new SpeechUtt({payload}));
-  try {{ window.parent.posecheckLastSpoken = {payload}; }} catch (e) {{}}  // for the tests
 }})();</script>""", height=0)
+
+
+def story_box(told: storylib.Story) -> str:
+    """The panel's state box: the same message and colour as the banner on the video."""
+    from html import escape
+
+    return (f'<div class="posecheck-story" data-state="{told.state}" data-tone="{told.tone}" '
+            f'data-reason="{escape(told.reason or "")}" '
+            f'style="background:{told.hex};color:white;border-radius:0.5rem;'
+            f'padding:0.6rem 0.9rem;margin-bottom:0.4rem">'
+            f'<div style="font-size:0.85rem;opacity:0.9">{escape(told.headline)}</div>'
+            f'<div class="posecheck-message" style="font-size:1.25rem;font-weight:600">'
+            f'{escape(told.message)}</div></div>'
+            f'<div class="posecheck-phase">{escape(told.phase_line)}</div>')
+
+
+def plan_line(hold) -> str:
+    """Holds done against the plan, per side, in one line."""
+    done = getattr(hold, "reps_by_side", {}) or {}
+    target = int(getattr(hold, "reps_target", 1) or 1)
+    parts = [f"{s.capitalize() if s != 'both' else 'Holds'}: {n} of {target} done"
+             for s, n in done.items()]
+    return " \u00b7 ".join(parts)
 
 
 def show_live_numbers(slots: dict, snap: live.LiveSnapshot, spec) -> None:
     report = snap.report
+    told = snap.story
     hold = getattr(report, "hold", None)
     if snap.error:
         slots["error"].error(f"Processing stopped on a frame: {snap.error}")
-    if report is None or hold is None:
+    if report is None or hold is None or told is None:
         slots["state"].info("Waiting for the first frame...")
         return
+    slots["state"].markdown(story_box(told), unsafe_allow_html=True)
     valid = float(hold.hold_valid_s)
     target = float(hold.target_s)
-    side = hold.side or "-"
-    phase = getattr(hold.phase, "value", str(hold.phase))
-    prompt = hold.prompt or ""
-    slots["state"].markdown(f"**{phase.capitalize()}** - {prompt}" if prompt else
-                            f"**{phase.capitalize()}**")
     slots["hold"].metric("Valid hold (this side)", f"{valid:.1f} s",
                          help=f"target {target:g} s; only time with good form counts")
+    side = f"{hold.side} side" if hold.side and hold.side != "both" else "this hold"
     slots["progress"].progress(min(1.0, valid / target) if target > 0 else 0.0,
-                               text=f"{side} side, rep {hold.rep}/{hold.reps_target}")
-    reps = ", ".join(f"{s}: {n}" for s, n in hold.reps_by_side.items())
-    slots["reps"].markdown(f"Reps done: {reps}  \n{hold.remaining_text}")
-    cue = getattr(report, "cue", None)
-    cue_text = getattr(cue, "text", "") if cue is not None else ""
-    slots["cue"].markdown(f"Cue: **{cue_text}**" if cue_text else "Cue: -")
+                               text=f"{side}: {valid:.0f} of {target:g} s")
+    slots["reps"].markdown(plan_line(hold))
     perf = (f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms per frame "
             f"(p90 {snap.latency_ms_p90:.0f} ms), pose found in "
             f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames ({snap.dropped} "
-            "skipped while busy)")
+            f"skipped while busy); voice cues so far: {snap.spoken}")
     if snap.frames >= 20 and snap.fps < SLOW_FPS:
         slots["perf"].warning(f"{perf}. Too slow to count a hold well: use the lite model or "
                               "close other programs.")
@@ -200,32 +216,44 @@ def show_summary(summary: live.SessionSummary, spec, title: str = "Session summa
     if summary.frames == 0:
         st.info("No frames were processed.")
         return
-    cols = st.columns(max(1, len(summary.valid_s_by_side)) + 1)
-    for col, (side, secs) in zip(cols, summary.valid_s_by_side.items()):
-        reps = summary.reps_by_side.get(side, 0)
-        col.metric(f"Valid seconds, {side}", f"{secs:.1f} s", help=f"{reps} rep(s) completed")
-    cols[-1].metric("Session", f"{summary.duration_s:.0f} s",
-                    help=f"{summary.frames} frames, pose found in "
-                         f"{100 * summary.pose_fraction:.0f}%")
+    for line in summary.lines:
+        st.markdown(f"- {line}")
     if summary.holds:
-        st.dataframe([{"side": h.side, "hold": h.rep, "from s": round(h.start_s, 1),
-                       "to s": round(h.end_s, 1), "valid s": round(h.valid_s, 1),
-                       "completed": h.completed} for h in summary.holds], hide_index=True)
-    if summary.faults_s:
-        st.markdown("**Most frequent faults**")
-        st.markdown("\n".join(f"- {check_label(spec, cid)}: {secs:.1f} s"
-                              for cid, secs in summary.faults_s[:5]))
+        st.markdown("| side | hold | from | to | valid | outcome |\n|---|---|---|---|---|---|\n"
+                    + "\n".join(f"| {h.side} | {h.rep} | {h.start_s:.1f} s | {h.end_s:.1f} s | "
+                                f"{h.valid_s:.1f} s | {h.outcome} |" for h in summary.holds))
     else:
-        st.markdown("No form faults seen.")
+        st.markdown("No hold started.")
+    tips = [(s.side, n, secs) for s in summary.sides for n, secs in s.tips]
+    if tips:
+        st.markdown("**Tips** (advice; they did not stop the count): " + "; ".join(
+            f"{side}: {n} ({secs:.0f} s)" for side, n, secs in tips[:4]))
+    st.caption(f"Session {summary.duration_s:.0f} s, {summary.frames} frames, pose found in "
+               f"{100 * summary.pose_fraction:.0f}%. Faults are counted only while a hold "
+               "was open and you were in position.")
     fig = live.timeline_figure(summary)
     st.pyplot(fig, clear_figure=True)
 
 
-def build_processor(spec, model: str, mirrored: bool) -> live.LiveProcessor:
+def build_processor(spec, model: str, mirrored: bool, camera: bool = False
+                    ) -> live.LiveProcessor:
+    """The worker: with the camera, a set-up step and a spoken countdown before each hold."""
     path = model_path(model)
     return live.LiveProcessor(spec, model=model, mirrored=mirrored,
                               estimator_factory=lambda: live.load_estimator(model,
-                                                                            model_path=path))
+                                                                            model_path=path),
+                              lead_in_s=live.LEAD_IN_S if camera else None, framing=camera)
+
+
+def intro(spec) -> None:
+    """The landing text before START: what happens, and a way to try it without a camera."""
+    st.markdown(
+        f"**{spec.name}.** Press **START** below and allow the camera. First a short set-up: "
+        "step back until your feet are in the picture and turn side-on. Then get into the "
+        "stretch: a spoken countdown starts each hold, and only seconds with good form count "
+        "(green). Red says what stops the count; amber is a tip.")
+    st.button("No camera? Try it on a sample video", key="try_sample",
+              on_click=lambda: st.session_state.update({SOURCE_KEY: "Video file"}))
 
 
 # ---------------------------------------------------------------------------- sections
@@ -244,14 +272,15 @@ def camera_section(spec, model: str, mirror: bool) -> None:
         return
 
     drawn_last_run = CAMERA_MARKER in st.session_state  # read before the marker is drawn
+    intro_slot = st.empty()
     col_video, col_stats = st.columns([3, 2])
     with col_video:
         keep_webrtc_context(WEBRTC_KEY, drawn_last_run)
 
         def factory() -> live.WebrtcFrameProcessor:
             # One processor (and landmarker) per connection, loaded in the background.
-            return live.WebrtcFrameProcessor(lambda: build_processor(spec, model, mirror),
-                                             flip=mirror)
+            return live.WebrtcFrameProcessor(
+                lambda: build_processor(spec, model, mirror, camera=True), flip=mirror)
 
         ctx = webrtc_streamer(
             key=WEBRTC_KEY,
@@ -260,13 +289,16 @@ def camera_section(spec, model: str, mirror: bool) -> None:
             media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
             video_processor_factory=factory,
             async_processing=True,
+            # No player controls over the picture: they would hide the banner at the bottom.
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
+                              "style": {"width": "100%"}},
         )
     with col_stats:
         voice = st.checkbox("Speak cues", key=CAMERA_MARKER,
-                            help="The browser reads the main cue aloud, at most every few "
-                                 "seconds")
+                            help="The browser says what changed: the countdown, corrections "
+                                 "(at most one every few seconds), praise, time left")
         slots = {name: st.empty() for name in
-                 ("error", "state", "hold", "progress", "reps", "cue", "perf")}
+                 ("error", "state", "hold", "progress", "reps", "skip", "perf")}
         voice_slot = st.empty()
 
     if ctx.state.playing:
@@ -277,43 +309,84 @@ def camera_section(spec, model: str, mirror: bool) -> None:
         else:
             st.session_state["live_settings"] = (spec.id, model, mirror)
         st.session_state["live_spec"] = st.session_state["live_settings"][0]
-        speaker = live.CueSpeaker()
-        spoken = 0
+        said = st.session_state.get("live_said", 0)
+        skip_shown = False
         while ctx.state.playing:
             adapter = ctx.video_processor
             processor = adapter.processor if adapter is not None else None
             if adapter is not None and adapter.error:
                 slots["error"].error(f"The pose model could not be loaded: {adapter.error}")
             elif processor is not None:
+                if st.session_state.get("live_processor") is not processor:
+                    said = 0
                 st.session_state["live_processor"] = processor
                 snap = processor.snapshot()
                 show_live_numbers(slots, snap, spec)
-                cue = getattr(snap.report, "cue", None)
-                say = speaker.update(getattr(cue, "text", ""), snap.t_ms) if voice else None
-                if say:
-                    spoken += 1
-                    speak(voice_slot, say, spoken)
+                if snap.framing and not skip_shown:
+                    slots["skip"].button("Skip the set-up", key="skip_setup",
+                                         on_click=processor.skip_framing)
+                    skip_shown = True
+                elif not snap.framing and skip_shown:
+                    slots["skip"].empty()
+                    skip_shown = False
+                spoken = processor.spoken()
+                if len(spoken) > said:
+                    said = len(spoken)
+                    st.session_state["live_said"] = said
+                    if voice:  # only the newest: an old cue is no news
+                        speak(voice_slot, spoken[-1][1], said)
             else:
                 slots["state"].info("Connecting and loading the pose model...")
             time.sleep(POLL_S)
     else:
         st.session_state.pop("live_settings", None)
+        st.session_state.pop("live_said", None)
+        if "live_processor" not in st.session_state:
+            with intro_slot.container():
+                intro(spec)
         slots["state"].markdown("Press **START** and allow the camera. "
                                 + ("Frames are mirrored like a mirror." if mirror else ""))
 
     last = st.session_state.get("live_processor")
     if last is not None and not ctx.state.playing:
         show_summary(last.summary(), get_spec(st.session_state.get("live_spec", spec.id)))
+        spoken = last.spoken()
+        if spoken:
+            with st.expander(f"Spoken cues ({len(spoken)})"):
+                st.markdown("\n".join(f"- {t / 1000:.1f} s: {text}" for t, text in spoken))
         if st.button("Clear summary"):
             del st.session_state["live_processor"]
             st.rerun()
 
 
+def samples_for(spec_id: str) -> list[Path]:
+    """Sample videos of this stretch (their ``.truth.json.gz`` names it; without one, the
+    file name must start with the spec id); hidden files (being written) are left out."""
+    import gzip
+
+    found = []
+    for p in sorted(SAMPLE_DIR.glob("*")):
+        if p.suffix.lower().lstrip(".") not in VIDEO_TYPES or p.name.startswith("."):
+            continue
+        truth = p.with_name(p.stem + ".truth.json.gz")
+        stretch = None
+        if truth.is_file():
+            try:
+                with gzip.open(truth, "rt") as fh:
+                    stretch = json.load(fh).get("stretch")
+            except (OSError, ValueError):
+                stretch = None
+        if stretch == spec_id or (stretch is None and p.stem.startswith(spec_id)):
+            found.append(p)
+    return found
+
+
 def video_section(spec, model: str, mirror: bool) -> None:
-    samples = sorted(p for p in SAMPLE_DIR.glob("*") if p.suffix.lower().lstrip(".") in VIDEO_TYPES
-                     and not p.name.startswith("."))  # hidden: files being written
+    samples = samples_for(spec.id)
     choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
                       else ["Upload a file"], horizontal=True)
+    if not samples:
+        st.caption(f"No sample video of the {spec.name} here: upload one.")
     video = None  # a sample's Path, or the UploadedFile
     if choice == "A sample video":
         picked = st.selectbox("Sample", samples, format_func=lambda p: p.name)
@@ -322,11 +395,16 @@ def video_section(spec, model: str, mirror: bool) -> None:
         # Checked, saved and deleted around the analysis (posecheck.uploads).
         video = st.file_uploader("Video file", type=VIDEO_TYPES)
     st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
+    chosen = (choice, getattr(video, "name", str(video)), getattr(video, "file_id", None),
+              spec.id, model, mirror)
     if video is None or not st.button("Analyse", type="primary"):
-        if "video_result" in st.session_state:
-            out, summary, spec_id = st.session_state["video_result"]
+        result = st.session_state.get("video_result")
+        if result is not None and result[3] == chosen:  # only the result of what is chosen
+            out, summary, spec_id, _ = result
             st.columns([3, 2])[0].video(out)
             show_summary(summary, get_spec(spec_id), title="Summary of the video")
+        elif result is not None:
+            st.session_state.pop("video_result", None)
         return
     bar = st.progress(0.0, text="Analysing...")
     out = Path(tempfile.gettempdir()) / f"posecheck-annotated-{os.getpid()}-{int(time.time())}.mp4"
@@ -347,14 +425,14 @@ def video_section(spec, model: str, mirror: bool) -> None:
     bar.empty()
     data = out.read_bytes()
     out.unlink(missing_ok=True)
-    st.session_state["video_result"] = (data, summary, spec.id)
+    st.session_state["video_result"] = (data, summary, spec.id, chosen)
     st.columns([3, 2])[0].video(data)
     show_summary(summary, spec, title="Summary of the video")
 
 
 # ---------------------------------------------------------------------------- the page
 def main() -> None:
-    st.title("posecheck: stretch check")
+    st.title("Stretch")
     try:
         ids = spec_ids()
     except PosecheckError as exc:
@@ -364,7 +442,8 @@ def main() -> None:
         st.error("No stretch specs found in pose_specs/. Fix: check the installation.")
         return
     with st.sidebar:
-        spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name)
+        spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name,
+                               index=ids.index(DEFAULT_SPEC) if DEFAULT_SPEC in ids else 0)
         spec = get_spec(spec_id)
         st.image(figure(spec.id, spec.posture, spec.stretched_leg),
                  caption="Target position (orange: the leg being stretched)")
@@ -375,7 +454,7 @@ def main() -> None:
         model = st.radio("Pose model", ["lite", "full"], index=1, horizontal=True,
                          help="full (default) places feet and legs better; lite is faster on "
                               "a slow machine")
-        source = st.radio("Source", ["Camera", "Video file"], horizontal=True)
+        source = st.radio("Source", ["Camera", "Video file"], horizontal=True, key=SOURCE_KEY)
         mirror = st.checkbox("Mirror", value=(source == "Camera"), key=f"mirror_{source}",
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")

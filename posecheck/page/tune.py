@@ -26,7 +26,7 @@ DEFAULT_LABELS = os.environ.get("POSECHECK_LABELS", str(ROOT / "labels" / "real_
 MODEL = os.environ.get("POSECHECK_TUNE_MODEL", DEFAULT_MODEL)
 STATUS_COLOURS = {1: "#2e7d32", 0: "#c62828", -1: "#9e9e9e"}
 
-st.set_page_config(page_title="posecheck - tuning", layout="wide")
+st.set_page_config(page_title="Tune thresholds - posecheck", layout="wide")
 
 
 # ---------------------------------------------------------------------------- cached parts
