@@ -243,7 +243,8 @@ class CheckSpec:
     check protects the body (over-arched low back, knee far past the toes); its cue comes
     before every other form cue. ``views``: the camera views (:data:`CHECK_VIEWS`) the check
     can be judged from; in any other view it is UNKNOWN with the setup cue, never a form cue
-    (empty: any view the spec accepts).
+    (empty: any view the spec accepts). ``fault``: what a failing check means in words
+    ("torso leaning"), used where time lost is summed up; ``label`` is the pass wording.
     """
 
     id: str
@@ -260,6 +261,7 @@ class CheckSpec:
     label: str = ""
     why: str = ""
     views: tuple[str, ...] = ()
+    fault: str = ""   # the fault in words ("torso leaning"), for summaries; never the pass label
 
     def judged_in(self, view: str | None) -> bool:
         """The check can be judged from this view (None = unknown view: not blocked)."""
@@ -374,7 +376,7 @@ _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "s
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
              "notes"}
 _CHECK_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
-               "safety", "cue_low", "cue_high", "label", "why", "views"}
+               "safety", "cue_low", "cue_high", "label", "why", "views", "fault"}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
 
@@ -426,6 +428,7 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         label=_str(raw, "label", source, where, default=cid.replace("_", " ")),
         why=_str(raw, "why", source, where, default=""),
         views=_str_list(raw, "views", source, where) if is_check else (),
+        fault=_str(raw, "fault", source, where, default="") if is_check else "",
     )
     bad = [v for v in c.views if v not in CHECK_VIEWS]
     if bad:

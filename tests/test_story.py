@@ -3,7 +3,7 @@ text, from hand-made reports (no model, no Streamlit)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -131,11 +131,22 @@ def test_timer_phases_tell_no_correction(phase, state):
 
 
 def test_fault_names_are_the_fault_not_the_pass_label():
-    assert story.fault_name(SPEC, "front_knee_over_ankle") == "front knee past the toes"
-    assert story.fault_name(SPEC, "back_not_arched") == "arch seen"
-    assert story.fault_name(SPEC, "torso_upright") == "torso upright not held"
+    # The spec's own fault text wins ...
+    assert story.fault_name(SPEC, "torso_upright") == "torso leaning"
+    assert story.fault_name(SPEC, "back_not_arched") == "low back arched"
     for c in SPEC.checks:
-        assert story.fault_name(SPEC, c.id) != c.label
+        assert story.fault_name(SPEC, c.id) == c.fault != c.label
+    # ... and a user's spec without one still gets the label turned around.
+    bare = replace(SPEC, checks=tuple(replace(c, fault="") for c in SPEC.checks))
+    assert story.fault_name(bare, "back_not_arched") == "arch seen"
+    assert story.fault_name(bare, "torso_upright") == "torso upright not held"
+
+
+def test_every_bundled_check_names_its_fault():
+    from posecheck.specs import list_specs
+
+    missing = [(sid, c.id) for sid in list_specs() for c in load_spec(sid).checks if not c.fault]
+    assert missing == []
 
 
 def test_summary_sentence_per_side_with_target_and_faults():
