@@ -63,6 +63,9 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_MAX_FRAMES}, 20 min at 30 fps; the analysis keeps about "
                              "55 KB a frame in memory)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show MediaPipe's own log lines in the terminal (by default "
+                             "they go to DIR/mediapipe.log)")
     parser.add_argument("--save-history", action="store_true",
                         help="also store each video's holds in the history database "
                              "(see `posecheck history`; $POSECHECK_DB chooses the file)")

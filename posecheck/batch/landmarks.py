@@ -191,7 +191,7 @@ def check_model(model_path: str | Path) -> None:
         except Exception as exc:  # MediaPipe's RuntimeError (flatbuffer, missing ops, ...)
             failed = exc
     if failed is None:
-        sys.stderr.write(native.text)  # what the library says when all is well stays as it was
+        os.write(2, native.text.encode())  # all is well: back where native logs go
         return
     said = [ln for ln in native.text.splitlines() if "ERROR" in ln]
     reason = (said[-1].split("ERROR:")[-1].strip() if said
@@ -221,6 +221,41 @@ def _native_stderr() -> Iterator[_Captured]:
             os.close(saved)
             sink.seek(0)
             captured.text = sink.read().decode("utf-8", "replace")
+
+
+NATIVE_LOG = "mediapipe.log"  # in --out: what MediaPipe's native code said, unless --verbose
+
+
+@contextlib.contextmanager
+def native_log(path: Path | None) -> Iterator[None]:
+    """Send what native code (MediaPipe, TFLite, absl) writes to file descriptor 2 into
+    ``path`` for the duration, so its INFO/WARNING lines do not break the progress bars;
+    Python's own ``sys.stderr`` (bars, messages) keeps going to the terminal. Worker processes
+    forked inside inherit both. ``path=None`` changes nothing (``--verbose``)."""
+    if path is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    python_err = sys.stderr
+    try:
+        on_fd2 = python_err.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # a test's capture object: leave it
+        on_fd2 = False
+    with open(path, "ab") as sink:
+        os.dup2(sink.fileno(), 2)
+        if on_fd2:
+            sys.stderr = open(os.dup(saved), "w", buffering=1, encoding=python_err.encoding,
+                              errors="backslashreplace")
+        try:
+            yield
+        finally:
+            if on_fd2:
+                sys.stderr.flush()
+                sys.stderr.close()
+                sys.stderr = python_err
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from posecheck.batch.files import check_output_dir, output_lock, sweep_temps
 from posecheck.batch.inputs import expand_paths, make_slugs, out_overlaps_input
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, Job, VideoResult
-from posecheck.batch.landmarks import STOP
+from posecheck.batch.landmarks import NATIVE_LOG, STOP, native_log
 from posecheck.batch.parallel import run_parallel
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
@@ -42,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     check_output_dir(out, "--out")
     with output_lock(out, "--out"):
         sweep_temps(out)  # what a killed run left; no other run writes here now
+        log = None if getattr(args, "verbose", False) else out / NATIVE_LOG
         try:
-            return _run_locked(args, out)
+            with native_log(log):
+                return _run_locked(args, out)
         finally:
             sweep_temps(out)
 
