@@ -15,9 +15,12 @@ from posecheck.batch.track import Outcome
 from posecheck.errors import VideoError
 
 
-def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> None:
+def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,
+                    mirrored: bool = False) -> None:
     """An MP4 of the clip with the skeleton coloured by check status, the cue and the hold
-    counter (posecheck.drawing.annotate); written to a temporary file, then moved."""
+    counter (posecheck.drawing.annotate); written to a temporary file, then moved.
+    ``mirrored``: the analysis un-mirrored the poses (``--mirrored``), so the skeleton is
+    reflected back onto the video's own pixels."""
     from posecheck.video import iter_frames
 
     reports = list(getattr(outcome.analysis, "frames", None) or [])
@@ -32,7 +35,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any) -> Non
             if writer is None:
                 writer = _open_writer(tmp, fps, bgr.shape[1], bgr.shape[0])
             report = by_index.get(index)
-            writer.write(_annotate(bgr, report) if report is not None else bgr)
+            writer.write(_annotate(bgr, report, mirrored) if report is not None else bgr)
         if writer is None:
             raise VideoError(f"{video}: no frame could be decoded for the annotated video")
         writer.release()
@@ -105,7 +108,7 @@ def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
     return writer
 
 
-def _annotate(bgr: Any, report: Any) -> Any:
+def _annotate(bgr: Any, report: Any, mirrored: bool = False) -> Any:
     from posecheck import drawing
 
-    return drawing.annotate(bgr, report)
+    return drawing.annotate(bgr, report, mirrored=mirrored)

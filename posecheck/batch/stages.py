@@ -176,7 +176,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         _write_plot(report, [(sid, s) for sid, s in p.specs if sid == outcome.spec_id],
                     job.plot_path)
     if job.annotate:
-        write_annotated(video, outcome, job.annotated_path, p.info)
+        write_annotated(video, outcome, job.annotated_path, p.info, mirrored=job.mirrored)
     if job.save_history:  # before the report: a failure here is retried by a rerun
         from posecheck.history import save_analysis
         save_analysis(outcome.analysis, outcome.spec, video=job.video, video_sha256=p.video_sha)
