@@ -401,9 +401,9 @@ def test_summary_counts_faults_only_in_a_hold_and_in_position():
     s = summarize(held + switch + out, StubReport(8900, None, True, True, True, {}, hold), spec)
     assert dict(s.faults_s) == {"torso_upright": pytest.approx(3.0)}
     left = s.sides[0]
-    assert left.faults == (("torso upright not held", pytest.approx(3.0)),)
+    assert left.faults == (("torso leaning", pytest.approx(3.0)),)
     assert s.lines[0] == ("Left: 0 of 20 s held well, target not reached; most time lost to: "
-                          "torso upright not held (3 s).")
+                          "torso leaning (3 s).")
 
 
 def test_unknown_validity_is_kept_and_painted_as_paused_not_as_a_fault():

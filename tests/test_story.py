@@ -151,11 +151,11 @@ def test_every_bundled_check_names_its_fault():
 
 def test_summary_sentence_per_side_with_target_and_faults():
     left = story.SideSummary("left", 20.0, 20.0, 1, 1, ())
-    right = story.SideSummary("right", 12.0, 20.0, 0, 1, (("torso upright not held", 6.2),))
+    right = story.SideSummary("right", 12.0, 20.0, 0, 1, (("torso leaning", 6.2),))
     lines = story.summary_lines([left, right])
     assert lines[0] == "Left: 20 of 20 s held well, target reached."
     assert lines[1] == ("Right: 12 of 20 s held well, target not reached; most time lost to: "
-                        "torso upright not held (6 s).")
+                        "torso leaning (6 s).")
 
 
 def pose_with_feet(foot_y: float, vis_feet: float = 0.9) -> PoseFrame:
