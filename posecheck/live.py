@@ -291,6 +291,8 @@ class VoiceRules:
         visibility_settle_s: the same for "I can't see ..." and framing problems.
         tip_settle_s: the same for tips.
         left_s: "10 seconds left" is said when this many seconds of the hold remain.
+        countdown_repeat_s: a spoken countdown at most this often; a person who drops out of
+            the stretch and settles back sooner hears only "Hold it".
     """
 
     min_gap_s: float = 4.0
@@ -301,6 +303,7 @@ class VoiceRules:
     visibility_settle_s: float = 3.0
     tip_settle_s: float = 3.0
     left_s: float = 10.0
+    countdown_repeat_s: float = 30.0
 
 
 class CueSpeaker:
@@ -330,6 +333,8 @@ class CueSpeaker:
         self._corrected = False  # a correction was said in this hold (praise follows)
         self._counting_since: int | None = None  # first frame of the current counting spell
         self._left_said: set[tuple[str, int]] = set()
+        self._countdown_ms: int | None = None  # when the last spoken countdown began
+        self._silent_countdown = False          # this countdown is not spoken (too soon)
         self.log: list[tuple[int, str]] = []
 
     def _since(self, ms: int | None, t_ms: int) -> float:
@@ -360,6 +365,13 @@ class CueSpeaker:
         # Timer words, at once (they are what changed).
         if story.state == "get_ready":
             key = story.message_id  # countdown:N
+            if changed:
+                self._silent_countdown = \
+                    self._since(self._countdown_ms, t_ms) < r.countdown_repeat_s
+                if not self._silent_countdown:
+                    self._countdown_ms = t_ms
+            if self._silent_countdown:
+                return None
             if key not in self._said_at or self._since(self._said_at[key], t_ms) > 10:
                 text = story.message if changed else key.split(":")[-1]
                 return self._say(text, key, t_ms, event=True)

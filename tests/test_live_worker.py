@@ -450,6 +450,22 @@ def test_voice_counts_down_then_says_hold_it():
     assert [t for t, _ in said] == [1.0, 2.0, 3.0, 4.0]
 
 
+def test_voice_does_not_count_down_again_soon_after_a_countdown():
+    """A person who drops out and settles back within countdown_repeat_s hears "Hold it",
+    not a second "Get ready: 3, 2, 1" (each restart used to cost four cues)."""
+    def spell(t0):
+        return [(t0 + 1000 * i, told("get_ready", f"Get ready: {3 - i}", mid=f"countdown:{3 - i}"))
+                for i in range(3)] + [(t0 + 3000, told("counting", "Good - hold it", mid="good")),
+                                      (t0 + 8000, told("waiting", "Kneel", mid="waiting:kneel"))]
+    frames = [(0, told("waiting", "Kneel", mid="waiting:kneel"))]
+    for t0 in (1000, 10000, 19000, 40000):
+        frames += spell(t0)
+    said = [x for _, x in run_voice(frames)]
+    assert said.count("Get ready: 3") == 2  # at 1 s and 40 s; not at 10 s or 19 s
+    assert said.count("Hold it") == 4
+    assert said.count("2") == 2
+
+
 def test_voice_waits_before_a_correction_and_does_not_repeat_it_soon():
     fault = told("paused", "Lift your chest", reason="form", mid="fault:torso")
     good = told("counting", "Good - hold it", mid="good")
