@@ -482,6 +482,14 @@ def test_segment_hold_counts_valid_time_inside_the_segment():
     assert got["sides"] == ["left", "right"]
 
 
+def analyze_with_frames(frames, specs, info, video, auto=False, **options):
+    """fake_analyze, with one per-frame report (its index only) for the annotated video."""
+    outcome = fake_analyze(frames, specs, info, video, auto)
+    outcome.analysis = type("A", (), {"frames": [type("R", (), {"index": f.index})()
+                                                 for f in frames]})()
+    return outcome
+
+
 def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monkeypatch):
     av = pytest.importorskip("av")
     good = make_video(tmp_path / "good.mp4", frames=9, size=(65, 49))  # odd sizes
@@ -489,13 +497,7 @@ def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monke
     monkeypatch.setattr(annotate, "_annotate",
                         lambda img, rep, mirrored=False: drawn.append(rep) or img)
 
-    def with_frames(frames, specs, info, video, auto=False, **options):
-        outcome = fake_analyze(frames, specs, info, video, auto)
-        outcome.analysis = type("A", (), {"frames": [type("R", (), {"index": f.index})()
-                                                     for f in frames]})()
-        return outcome
-
-    monkeypatch.setattr(stages, "analyze_track", with_frames)
+    monkeypatch.setattr(stages, "analyze_track", analyze_with_frames)
     status, out = run(tmp_path, good, extra=["--annotate"])
     assert status == 0 and len(drawn) == 9
     row = summary_rows(out)[0]
@@ -516,13 +518,7 @@ def test_annotated_skeleton_follows_mirrored(tmp_path, fake_pipeline, monkeypatc
     monkeypatch.setattr(annotate, "_annotate",
                         lambda img, rep, mirrored=False: seen.append(mirrored) or img)
 
-    def with_frames(frames, specs, info, video, auto=False, **options):
-        outcome = fake_analyze(frames, specs, info, video, auto)
-        outcome.analysis = type("A", (), {"frames": [type("R", (), {"index": f.index})()
-                                                     for f in frames]})()
-        return outcome
-
-    monkeypatch.setattr(stages, "analyze_track", with_frames)
+    monkeypatch.setattr(stages, "analyze_track", analyze_with_frames)
     status, _ = run(tmp_path, good, extra=["--annotate", *flag])
     assert status == 0 and seen == [mirrored] * 4
 
