@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -462,6 +463,11 @@ class LiveProcessor:
         framing: start with the set-up step (:func:`story.framing`): timing starts once the
             person is framed for :data:`FRAMING_OK_S`, or when :meth:`skip_framing` is called.
         voice: the rules of the spoken cues (:class:`CueSpeaker`).
+        keep_frames: keep every timed frame's ``FrameReport`` (not those of the set-up step)
+            for the history (:meth:`frames`, ``history.save_frames``).
+
+    ``started_at`` is when the processor was made (UTC, wall clock): the session's date in
+    the history, never used for timing.
     """
 
     def __init__(self, spec: Any, model: str = "lite", mirrored: bool = False, *,
@@ -469,7 +475,8 @@ class LiveProcessor:
                  estimator_factory: Callable[[], Any] | None = None,
                  session_factory: Callable[[], Any] | None = None,
                  keep_timeline: bool = True, lead_in_s: float | None = None,
-                 framing: bool = False, voice: VoiceRules | None = None) -> None:
+                 framing: bool = False, voice: VoiceRules | None = None,
+                 keep_frames: bool = False) -> None:
         if isinstance(spec, str):
             from posecheck.specs import load_spec
 
@@ -483,8 +490,11 @@ class LiveProcessor:
         self._session_factory = session_factory or (lambda: make_session(spec))
         self._session = session if session is not None else self._session_factory()
         self._keep_timeline = keep_timeline
+        self._keep_frames = bool(keep_frames)
+        self.started_at = datetime.now(timezone.utc)
         self._lock = threading.Lock()
         self._timeline: list[TimelinePoint] = []
+        self._frames_kept: list[Any] = []
         self._snapshot = LiveSnapshot()
         self._latencies: deque[float] = deque(maxlen=_PERF_WINDOW)
         self._done_at: deque[float] = deque(maxlen=_PERF_WINDOW)
@@ -537,6 +547,8 @@ class LiveProcessor:
             self._speaker.update(told, int(getattr(report, "t_ms", t_ms)))
             if point is not None:
                 self._timeline.append(point)
+            if self._keep_frames and not framing:
+                self._frames_kept.append(report)
             self._snapshot = LiveSnapshot(
                 frames=self._frames, frames_with_pose=self._frames_with_pose,
                 t_ms=int(getattr(report, "t_ms", t_ms)), report=report, fps=self._fps(),
@@ -605,6 +617,7 @@ class LiveProcessor:
         self._last_t_ms = None
         with self._lock:
             self._timeline.clear()
+            self._frames_kept.clear()
 
     def note_error(self, message: str) -> None:
         """Show ``message`` on the page (a frame that could not be used; the stream goes on)."""
@@ -626,6 +639,11 @@ class LiveProcessor:
     def timeline(self) -> tuple[TimelinePoint, ...]:
         with self._lock:
             return tuple(self._timeline)
+
+    def frames(self) -> tuple[Any, ...]:
+        """The kept frame reports, in order (empty unless ``keep_frames``)."""
+        with self._lock:
+            return tuple(self._frames_kept)
 
     def summary(self) -> SessionSummary:
         with self._lock:

@@ -27,7 +27,7 @@ import math
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from posecheck.errors import PosecheckError, SpecError
 
@@ -183,11 +183,36 @@ class RoutineRun:
             raise ValueError("the routine is finished: repeat(previous=True) goes back")
         self.log.append((self.index, "repeated"))
 
+    def status(self, index: int) -> str:
+        """Step ``index``'s state: "now" (the current step), else its latest outcome, "done"
+        or "skipped", or "to do"."""
+        if index == self.index:
+            return "now"
+        outcomes = [what for k, what in self.log if k == index and what != "repeated"]
+        return outcomes[-1] if outcomes else "to do"
+
     def _leave(self, what: str) -> None:
         if self.finished:
             raise ValueError("the routine is already finished")
         self.log.append((self.index, what))
         self.index += 1
+
+
+def sides_text(step: RoutineStep) -> str:
+    """The step's sides in words: "left, then right", "both at once", "right only"."""
+    if step.sides == ("both",):
+        return "both at once"
+    if len(step.sides) == 2:
+        return f"{step.sides[0]}, then {step.sides[1]}"
+    return f"{step.sides[0]} only"
+
+
+def step_rows(run: RoutineRun, name: Callable[[str], str] = str) -> list[dict[str, Any]]:
+    """One row per step for a table: its number, stretch (``name(spec id)``), sides, reps,
+    hold target, rest and status (:meth:`RoutineRun.status`)."""
+    return [{"step": k + 1, "stretch": name(s.stretch), "sides": sides_text(s),
+             "reps": s.reps, "hold (s)": f"{s.target_s:g}", "rest (s)": f"{s.rest_s:g}",
+             "status": run.status(k)} for k, s in enumerate(run.routine.steps)]
 
 
 def announcement(step: RoutineStep, name: str, *, first: bool = False) -> str:

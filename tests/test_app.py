@@ -154,3 +154,141 @@ def test_a_sample_video_is_analysed_with_the_live_core(streamer, monkeypatch, tm
     widget(at.sidebar.checkbox, "Mirror").set_value(True).run()
     assert not at.get("video") and not any(h.value == "Summary of the video"
                                            for h in at.subheader)
+
+
+# ---------------------------------------------------------------------------- routines, history
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def texts(at) -> str:
+    return " ".join(m.value for m in list(at.markdown) + list(at.sidebar.markdown))
+
+
+def test_a_routine_shows_its_steps_and_done_skip_repeat_move_through_it(app):
+    from posecheck.routines import announcement, load_routine
+
+    routine = load_routine("daily_psoas")
+    hk, supine, bridge = routine.steps
+    widget(app.sidebar.selectbox, "Routine").set_value("daily_psoas").run()
+    assert not app.exception, [e.value for e in app.exception]
+    # The routine picks the stretch: no stretch picker, the step's stretch and plan instead.
+    assert not [e for e in app.sidebar.selectbox if e.label == "Stretch"]
+    assert "routine step 1 of 3" in texts(app)
+    assert f"{hk.reps} holds of {hk.target_s:g} s per side" in texts(app)
+    table = app.table[0].value
+    assert list(table["stretch"]) == [load_spec(s.stretch).name for s in routine.steps]
+    assert list(table["status"]) == ["now", "to do", "to do"]
+    assert list(table["hold (s)"]) == ["30", "30", "5"] and list(table["reps"]) == [2, 2, 10]
+    text = texts(app)
+    assert announcement(hk, load_spec(hk.stretch).name, first=True) in text
+    assert f"**Next:** {load_spec(supine.stretch).name}" in text
+    assert app.get("imgs") or app.get("image")  # the figures: sidebar and next stretch
+
+    def press(label):
+        [b for b in app.button if b.label == label][0].click().run()
+        assert not app.exception, [e.value for e in app.exception]
+
+    press("Step done")
+    assert "routine step 2 of 3" in texts(app)
+    assert list(app.table[0].value["status"]) == ["done", "now", "to do"]
+    assert announcement(supine, load_spec(supine.stretch).name) in texts(app)
+    press("Repeat step")
+    assert "routine step 2 of 3" in texts(app)
+    press("Skip step")
+    assert list(app.table[0].value["status"]) == ["done", "skipped", "now"]
+    assert "**Next:** nothing, this is the last step." in texts(app)
+    assert load_spec(bridge.stretch).name in texts(app)
+    press("Step done")
+    assert any("Routine finished: 2 of 3 steps done" in s.value for s in app.success)
+    # Finished: the stretch picker is back; starting again goes to step 1.
+    assert [e for e in app.sidebar.selectbox if e.label == "Stretch"]
+    press("Start the routine again")
+    assert "routine step 1 of 3" in texts(app)
+    # Leaving the routine gives the single-stretch page back.
+    widget(app.sidebar.selectbox, "Routine").set_value("none").run()
+    assert not app.table and [e for e in app.sidebar.selectbox if e.label == "Stretch"]
+
+
+def test_the_save_toggle_is_on_by_default(app):
+    toggle = widget(app.sidebar.toggle, "Save this session to my history")
+    assert toggle.value is True
+
+
+def history_rows(capsys) -> list[dict]:
+    """``posecheck history list --json`` (POSECHECK_DB is set by the test)."""
+    import json
+
+    from posecheck import cli
+
+    capsys.readouterr()
+    assert cli.main(["history", "list", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def analyse(at, clip: str) -> None:
+    widget(at.selectbox, "Sample").set_value(SAMPLES / clip).run()
+    assert not at.exception, [e.value for e in at.exception]
+    [b for b in at.button if b.label == "Analyse"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture()
+def page_with_db(streamer, monkeypatch, tmp_path):
+    testing = pytest.importorskip("streamlit.testing.v1")
+    db = tmp_path / "history.sqlite3"
+    monkeypatch.setenv("POSECHECK_DB", str(db))
+    monkeypatch.setenv("POSECHECK_SAMPLE_DIR", str(SAMPLES))
+    at = testing.AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    widget(at.sidebar.radio, "Pose model").set_value("lite").run()
+    return at, db
+
+
+@pytest.mark.slow
+def test_a_routine_step_on_a_sample_video_is_saved_with_the_routine(page_with_db, capsys):
+    at, db = page_with_db
+    widget(at.sidebar.selectbox, "Routine").set_value("daily_psoas").run()
+    widget(at.sidebar.radio, "Source").set_value("Video file").run()
+    analyse(at, "hk_good_left.mp4")
+    assert any("Saved to your history" in s.value for s in at.success), \
+        [s.value for s in at.success] + [e.value for e in at.error]
+    rows = history_rows(capsys)
+    assert rows, "nothing in the history"
+    assert {r["stretch"] for r in rows} == {"half_kneeling_hip_flexor"}
+    assert {r["routine"] for r in rows} == {"daily_psoas"} and {r["source"] for r in rows} == {
+        "live"}
+    best = max(rows, key=lambda r: r["valid_hold_s"])
+    assert best["side"] == "left"
+    assert best["valid_hold_s"] > 5.0
+    assert best["target_s"] == 30.0  # the routine step's target, not the spec's own 20 s
+    assert best["rom_metric"] == "stretched_hip_extension_deg"
+    assert best["rom_deg"] is not None and 0.0 < best["rom_deg"] < 60.0
+    # The next step runs the next stretch, and its session is saved too.
+    [b for b in at.button if b.label == "Step done"][0].click().run()
+    assert not any("Saved to your history" in s.value for s in at.success)  # old result gone
+    analyse(at, "supine_psoas_good_left.mp4")
+    rows = history_rows(capsys)
+    supine = [r for r in rows if r["stretch"] == "supine_psoas"]
+    assert supine and {r["routine"] for r in supine} == {"daily_psoas"}
+    assert {r["target_s"] for r in supine} == {30.0}
+    assert any(r["rom_deg"] is not None and r["rom_metric"] == "other_hip_flexion_deg"
+               for r in supine)
+    assert len({r["session_id"] for r in rows}) == 2
+
+
+@pytest.mark.slow
+def test_with_the_toggle_off_nothing_is_saved(page_with_db, capsys):
+    at, db = page_with_db
+    widget(at.sidebar.toggle, "Save this session to my history").set_value(False).run()
+    widget(at.sidebar.radio, "Source").set_value("Video file").run()
+    analyse(at, "hk_good_left.mp4")
+    assert any(h.value == "Summary of the video" for h in at.subheader)
+    assert not any("Saved to your history" in s.value for s in at.success)
+    assert any("saving to your history is off" in c.value for c in at.caption)
+    assert history_rows(capsys) == []
+    # On again: the same clip is saved (so the empty history above was the toggle's doing).
+    widget(at.sidebar.toggle, "Save this session to my history").set_value(True).run()
+    [b for b in at.button if b.label == "Analyse"][0].click().run()
+    assert any("Saved to your history" in s.value for s in at.success)
+    assert history_rows(capsys)

@@ -17,7 +17,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.logger import get_logger
 
-from posecheck import live, uploads
+from posecheck import history, live, uploads
+from posecheck import routines as routinelib
 from posecheck import story as storylib
 from posecheck.errors import PosecheckError
 
@@ -34,6 +35,9 @@ VIDEO_TYPES = ["mp4", "mov", "avi", "mkv", "webm", "m4v"]
 # Selected when the page opens: the psoas stretch the app is mostly used for.
 DEFAULT_SPEC = "half_kneeling_hip_flexor"
 SOURCE_KEY = "source"
+SAVE_KEY = "save_history"  # the sidebar toggle: store each session in the history
+ROUTINE_KEY = "routine"  # the sidebar's routine choice
+NO_ROUTINE = "none"
 
 LOG = get_logger("posecheck.app")
 
@@ -54,6 +58,16 @@ def get_spec(spec_id: str):
     from posecheck.specs import load_spec
 
     return load_spec(spec_id)
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def routine_ids() -> list[str]:
+    return routinelib.list_routines()
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def get_routine(routine_id: str) -> routinelib.Routine:
+    return routinelib.load_routine(routine_id)
 
 
 @st.cache_resource(show_spinner="Preparing the pose model (once)...")
@@ -237,12 +251,165 @@ def show_summary(summary: live.SessionSummary, spec, title: str = "Session summa
 
 def build_processor(spec, model: str, mirrored: bool, camera: bool = False
                     ) -> live.LiveProcessor:
-    """The worker: with the camera, a set-up step and a spoken countdown before each hold."""
+    """The worker: with the camera, a set-up step and a spoken countdown before each hold.
+    It keeps the frame reports (about 7 kB a frame) so the session can go to the history."""
     path = model_path(model)
     return live.LiveProcessor(spec, model=model, mirrored=mirrored,
                               estimator_factory=lambda: live.load_estimator(model,
                                                                             model_path=path),
-                              lead_in_s=live.LEAD_IN_S if camera else None, framing=camera)
+                              lead_in_s=live.LEAD_IN_S if camera else None, framing=camera,
+                              keep_frames=True)
+
+
+# ---------------------------------------------------------------------------- history
+def save_session(processor: live.LiveProcessor, routine_id: str | None) -> tuple[str, str]:
+    """Store a finished session (unless the sidebar toggle is off): ``(kind, line)`` with
+    kind "saved", "nothing", "off" or "error"; the line is what the page shows."""
+    if not st.session_state.get(SAVE_KEY, True):
+        return "off", "Not saved: saving to your history is off (sidebar)."
+    try:
+        sid = history.save_frames(processor.frames(), processor.spec,
+                                  started_at=processor.started_at, routine=routine_id)
+    except PosecheckError as exc:
+        return "error", f"Not saved to your history: {exc}"
+    except (OSError, ValueError) as exc:  # a disk or value problem: one line, no traceback
+        return "error", f"Not saved to your history ({type(exc).__name__}: {exc})."
+    if sid is None:
+        return "nothing", "Nothing saved to your history: no hold began."
+    return "saved", f"Saved to your history (session {sid})."
+
+
+def show_saved(outcome: tuple[str, str]) -> None:
+    kind, line = outcome
+    if kind == "error":
+        st.error(line)
+    elif kind != "saved":
+        st.caption(line)
+        return
+    st.success(line)
+    from streamlit.errors import StreamlitAPIException
+
+    from posecheck.page import PROGRESS_PAGE
+
+    try:
+        st.page_link(str(PROGRESS_PAGE), label="See it on the Progress page")
+    except StreamlitAPIException:  # this page run alone, without the app's navigation
+        st.caption("The Progress page (`posecheck page`) shows it over days and weeks.")
+
+
+# ---------------------------------------------------------------------------- routines
+def routine_name(routine_id: str) -> str:
+    if routine_id == NO_ROUTINE:
+        return "None: one stretch"
+    try:
+        return get_routine(routine_id).name
+    except PosecheckError:
+        return routine_id
+
+
+def routine_choice() -> routinelib.RoutineRun | None:
+    """The sidebar's routine picker; the run (where the person is in it) lives in the
+    session state until another routine is chosen."""
+    try:
+        ids = routine_ids()
+    except PosecheckError as exc:
+        st.error(str(exc))
+        return None
+    choice = st.selectbox("Routine", [NO_ROUTINE] + ids, key=ROUTINE_KEY,
+                          format_func=routine_name,
+                          help="Several stretches in order, with sides, holds and rests")
+    if choice == NO_ROUTINE:
+        st.session_state.pop("routine_run", None)
+        return None
+    try:
+        routine = get_routine(choice)
+    except PosecheckError as exc:
+        st.error(str(exc))
+        return None
+    run = st.session_state.get("routine_run")
+    if run is None or run.routine.id != routine.id:
+        run = routinelib.RoutineRun(routine)
+        st.session_state["routine_run"] = run
+    return run
+
+
+@st.cache_resource(show_spinner=False, ttl=60)
+def step_spec(routine_id: str, index: int):
+    """The spec of a routine step: its stretch with the step's sides, reps, target, rest."""
+    return get_routine(routine_id).steps[index].spec()
+
+
+def routine_step_key(run: routinelib.RoutineRun | None) -> tuple | None:
+    """Names the routine step being run (None: no routine, or it is finished)."""
+    if run is None or run.finished:
+        return None
+    return (run.routine.id, run.index, len(run.log))
+
+
+def _step_action(run: routinelib.RoutineRun, action: str) -> None:
+    """A routine button: move the run, and drop the last step's result from the page."""
+    if action == "restart":
+        st.session_state["routine_run"] = routinelib.RoutineRun(run.routine)
+    elif action == "back":
+        run.repeat(previous=True)
+    else:
+        getattr(run, action)()
+    st.session_state.pop("live_processor", None)
+    st.session_state.pop("video_result", None)
+
+
+def routine_panel(run: routinelib.RoutineRun, voice: bool) -> None:
+    """The routine above the live view: its steps, the one now and the next, and the voice
+    reading each step's sentence once."""
+    from html import escape
+
+    routine = run.routine
+    names = lambda sid: get_spec(sid).name  # noqa: E731
+    st.subheader(f"Routine: {routine.name}")
+    st.caption(" ".join(x for x in (routine.description, f"When: {routine.when}."
+                                    if routine.when else "",
+                                    f"About {routine.planned_s / 60:.0f} min.") if x))
+    st.table(routinelib.step_rows(run, names))
+    if run.finished:
+        done = sum(1 for k in range(len(routine.steps)) if run.status(k) == "done")
+        st.success(f"Routine finished: {done} of {len(routine.steps)} steps done.")
+        c1, c2 = st.columns(2)
+        c1.button("Start the routine again", key="routine_restart",
+                  on_click=_step_action, args=(run, "restart"))
+        c2.button("Back to the last step", key="routine_back",
+                  on_click=_step_action, args=(run, "back"))
+        return
+    step = run.step
+    spec = step_spec(routine.id, run.index)
+    sentence = routinelib.announcement(step, spec.name, first=run.index == 0 and not run.log)
+    now, after = st.columns([3, 2])
+    with now:
+        st.markdown(f"**Now: step {run.index + 1} of {len(routine.steps)}, {spec.name}.** "
+                    f"{side_plan(spec)}." + (f" {step.note}" if step.note else ""))
+        st.markdown(f'<div class="posecheck-routine-say">The voice says: '
+                    f'{escape(sentence)}</div>', unsafe_allow_html=True)
+        c1, c2, c3 = st.columns(3)
+        c1.button("Step done", key="routine_done", type="primary",
+                  on_click=_step_action, args=(run, "done"))
+        c2.button("Skip step", key="routine_skip", on_click=_step_action, args=(run, "skip"))
+        c3.button("Repeat step", key="routine_repeat", on_click=_step_action,
+                  args=(run, "repeat"))
+        slot = st.empty()
+    with after:
+        nxt = run.next_step
+        if nxt is None:
+            st.markdown("**Next:** nothing, this is the last step.")
+        else:
+            nspec = step_spec(routine.id, run.index + 1)
+            st.markdown(f"**Next:** {nspec.name}, {routinelib.sides_text(nxt)}, "
+                        f"{nxt.reps} x {nxt.target_s:g} s (after {routine.rest_between_s:g} s "
+                        "rest)")
+            st.image(figure(nspec.id, nspec.posture, nspec.stretched_leg), width=220)
+    key = routine_step_key(run)
+    if st.session_state.get("routine_said") != key:
+        st.session_state["routine_said"] = key
+        if voice:
+            speak(slot, sentence, len(run.log) + 1000 * run.index)
 
 
 def intro(spec) -> None:
@@ -257,7 +424,8 @@ def intro(spec) -> None:
 
 
 # ---------------------------------------------------------------------------- sections
-def camera_section(spec, model: str, mirror: bool) -> None:
+def camera_section(spec, model: str, mirror: bool, step_key: tuple | None = None) -> None:
+    """The camera view. ``step_key``: the routine step being run (routine_step_key)."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     try:
@@ -303,12 +471,13 @@ def camera_section(spec, model: str, mirror: bool) -> None:
 
     if ctx.state.playing:
         running = st.session_state.get("live_settings")
-        if running is not None and running != (spec.id, model, mirror):
-            slots["error"].info("The camera is running with the earlier settings: press STOP "
-                                "and START to apply the new ones.")
+        if running is not None and running != (spec.id, model, mirror, step_key):
+            slots["error"].info("The camera is running with the earlier settings (or routine "
+                                "step): press STOP and START to apply the new ones.")
         else:
-            st.session_state["live_settings"] = (spec.id, model, mirror)
-        st.session_state["live_spec"] = st.session_state["live_settings"][0]
+            st.session_state["live_settings"] = (spec.id, model, mirror, step_key)
+        running = st.session_state["live_settings"]
+        st.session_state["live_routine"] = running[3][0] if running[3] else None
         said = st.session_state.get("live_said", 0)
         skip_shown = False
         while ctx.state.playing:
@@ -349,7 +518,12 @@ def camera_section(spec, model: str, mirror: bool) -> None:
 
     last = st.session_state.get("live_processor")
     if last is not None and not ctx.state.playing:
-        show_summary(last.summary(), get_spec(st.session_state.get("live_spec", spec.id)))
+        saved = st.session_state.get("live_saved")
+        if saved is None or saved[0] is not last:  # once per session, when it stops
+            saved = (last, save_session(last, st.session_state.get("live_routine")))
+            st.session_state["live_saved"] = saved
+        show_saved(saved[1])
+        show_summary(last.summary(), last.spec)
         spoken = last.spoken()
         if spoken:
             with st.expander(f"Spoken cues ({len(spoken)})"):
@@ -381,7 +555,8 @@ def samples_for(spec_id: str) -> list[Path]:
     return found
 
 
-def video_section(spec, model: str, mirror: bool) -> None:
+def video_section(spec, model: str, mirror: bool, step_key: tuple | None = None) -> None:
+    """The video-file view. ``step_key``: the routine step being run (routine_step_key)."""
     samples = samples_for(spec.id)
     choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
                       else ["Upload a file"], horizontal=True)
@@ -396,11 +571,12 @@ def video_section(spec, model: str, mirror: bool) -> None:
         video = st.file_uploader("Video file", type=VIDEO_TYPES)
     st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
     chosen = (choice, getattr(video, "name", str(video)), getattr(video, "file_id", None),
-              spec.id, model, mirror)
+              spec.id, model, mirror, step_key)
     if video is None or not st.button("Analyse", type="primary"):
         result = st.session_state.get("video_result")
         if result is not None and result[3] == chosen:  # only the result of what is chosen
-            out, summary, spec_id, _ = result
+            out, summary, spec_id, _, saved = result
+            show_saved(saved)
             st.columns([3, 2])[0].video(out)
             show_summary(summary, get_spec(spec_id), title="Summary of the video")
         elif result is not None:
@@ -423,9 +599,11 @@ def video_section(spec, model: str, mirror: bool) -> None:
         st.error(str(exc))
         return
     bar.empty()
+    saved = save_session(processor, step_key[0] if step_key else None)
     data = out.read_bytes()
     out.unlink(missing_ok=True)
-    st.session_state["video_result"] = (data, summary, spec.id, chosen)
+    st.session_state["video_result"] = (data, summary, spec.id, chosen, saved)
+    show_saved(saved)
     st.columns([3, 2])[0].video(data)
     show_summary(summary, spec, title="Summary of the video")
 
@@ -442,9 +620,20 @@ def main() -> None:
         st.error("No stretch specs found in pose_specs/. Fix: check the installation.")
         return
     with st.sidebar:
-        spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name,
-                               index=ids.index(DEFAULT_SPEC) if DEFAULT_SPEC in ids else 0)
-        spec = get_spec(spec_id)
+        run = routine_choice()
+        step_key = routine_step_key(run)
+        if step_key is not None:  # the routine chooses the stretch and its hold plan
+            try:
+                spec = step_spec(run.routine.id, run.index)
+            except PosecheckError as exc:
+                st.error(str(exc))
+                return
+            st.markdown(f"**Stretch:** {spec.name} (routine step {run.index + 1} of "
+                        f"{len(run.routine.steps)})")
+        else:
+            spec_id = st.selectbox("Stretch", ids, format_func=lambda i: get_spec(i).name,
+                                   index=ids.index(DEFAULT_SPEC) if DEFAULT_SPEC in ids else 0)
+            spec = get_spec(spec_id)
         st.image(figure(spec.id, spec.posture, spec.stretched_leg),
                  caption="Target position (orange: the leg being stretched)")
         st.markdown(spec.description)
@@ -458,15 +647,22 @@ def main() -> None:
         mirror = st.checkbox("Mirror", value=(source == "Camera"), key=f"mirror_{source}",
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")
+        st.toggle("Save this session to my history", value=True, key=SAVE_KEY,
+                  help=f"Each session is stored when it stops (STOP, or the end of a video), "
+                       f"on this computer only: {history.default_path()}. The Progress page "
+                       "shows it; `posecheck history delete` removes it.")
         st.markdown("**How to place the camera**")
         st.caption(camera_hint(spec))
         if spec.cautions:
             with st.expander("Safety"):
                 st.markdown("\n".join(f"- {c}" for c in spec.cautions))
+    if run is not None:
+        routine_panel(run, voice=source == "Camera"
+                      and bool(st.session_state.get(CAMERA_MARKER)))
     if source == "Camera":
-        camera_section(spec, model, mirror)
+        camera_section(spec, model, mirror, step_key)
     else:
-        video_section(spec, model, mirror)
+        video_section(spec, model, mirror, step_key)
 
 
 main()
