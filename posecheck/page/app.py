@@ -152,12 +152,17 @@ def camera_hint(spec) -> str:
 
 
 def speak(slot, text: str, n: int) -> None:
-    """Say ``text`` in the browser (Web Speech API). The top page is used when reachable,
-    because browsers only let a page that the user has clicked speak."""
-    payload = json.dumps(text)
+    """Say ``text`` in the browser (Web Speech API), replacing what ``slot`` held."""
     slot.empty()
     with slot:
-        components.html(f"""<script>/* cue {n} */
+        components.html(speech_html(text, n), height=0)
+
+
+def speech_html(text: str, n: int) -> str:
+    """The script that says ``text`` (cue number ``n``) when its frame loads. The top page is
+    used when reachable, because browsers only let a page that the user has clicked speak."""
+    payload = json.dumps(text)
+    return f"""<script>/* cue {n} */
 (function() {{
   let synth = window.speechSynthesis;
   try {{ if (window.parent && window.parent.speechSynthesis) synth = window.parent.speechSynthesis; }}
@@ -170,7 +175,7 @@ def speak(slot, text: str, n: int) -> None:
   const SpeechUtt = (window.parent && window.parent.SpeechSynthesisUtterance) || SpeechSynthesisUtterance;
   synth.cancel();
   synth.speak(new SpeechUtt({payload}));
-}})();</script>""", height=0)
+}})();</script>"""
 
 
 def story_box(told: storylib.Story) -> str:
@@ -394,7 +399,11 @@ def routine_panel(run: routinelib.RoutineRun, voice: bool) -> None:
         c2.button("Skip step", key="routine_skip", on_click=_step_action, args=(run, "skip"))
         c3.button("Repeat step", key="routine_repeat", on_click=_step_action,
                   args=(run, "repeat"))
-        slot = st.empty()
+        if voice:
+            # Drawn on every run while the step stays (never emptied first): the browser keeps
+            # an unchanged frame, so the sentence is said once a step, and a rerun right after
+            # cannot remove the frame before it has spoken.
+            components.html(speech_html(sentence, len(run.log) + 1000 * run.index), height=0)
     with after:
         nxt = run.next_step
         if nxt is None:
@@ -405,11 +414,6 @@ def routine_panel(run: routinelib.RoutineRun, voice: bool) -> None:
                         f"{nxt.reps} x {nxt.target_s:g} s (after {routine.rest_between_s:g} s "
                         "rest)")
             st.image(figure(nspec.id, nspec.posture, nspec.stretched_leg), width=220)
-    key = routine_step_key(run)
-    if st.session_state.get("routine_said") != key:
-        st.session_state["routine_said"] = key
-        if voice:
-            speak(slot, sentence, len(run.log) + 1000 * run.index)
 
 
 def intro(spec) -> None:
