@@ -292,3 +292,20 @@ def test_with_the_toggle_off_nothing_is_saved(page_with_db, capsys):
     [b for b in at.button if b.label == "Analyse"][0].click().run()
     assert any("Saved to your history" in s.value for s in at.success)
     assert history_rows(capsys)
+
+
+@pytest.mark.slow
+def test_a_history_that_cannot_be_used_is_one_line_on_the_page(page_with_db, monkeypatch,
+                                                               tmp_path):
+    at, _ = page_with_db
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_bytes(b"my notes, not a database\n" * 100)
+    monkeypatch.setenv("POSECHECK_DB", str(bad))
+    widget(at.sidebar.radio, "Source").set_value("Video file").run()
+    analyse(at, "hk_good_left.mp4")
+    assert any(h.value == "Summary of the video" for h in at.subheader)  # the result stays
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Not saved to your history: ")
+    assert str(bad) in errors[0] and "not a SQLite database" in errors[0]
+    assert "\n" not in errors[0] and "Traceback" not in errors[0]
+    assert bad.read_bytes() == b"my notes, not a database\n" * 100  # never overwritten

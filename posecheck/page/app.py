@@ -359,8 +359,8 @@ def _step_action(run: routinelib.RoutineRun, action: str) -> None:
         run.repeat(previous=True)
     else:
         getattr(run, action)()
-    st.session_state.pop("live_processor", None)
-    st.session_state.pop("video_result", None)
+    for key in ("live_processor", "live_saved", "video_result"):
+        st.session_state.pop(key, None)
 
 
 def routine_panel(run: routinelib.RoutineRun, voice: bool) -> None:
@@ -534,6 +534,7 @@ def camera_section(spec, model: str, mirror: bool, step_key: tuple | None = None
                 st.markdown("\n".join(f"- {t / 1000:.1f} s: {text}" for t, text in spoken))
         if st.button("Clear summary"):
             del st.session_state["live_processor"]
+            st.session_state.pop("live_saved", None)
             st.rerun()
 
 
