@@ -704,3 +704,21 @@ def test_set_up_step_asks_for_the_feet_and_can_be_skipped():
     for t in range(5000, 6000, 100):
         proc.process(IMG, t)
     assert not proc.snapshot().framing and len(proc.timeline()) == 9
+
+
+def test_frame_reports_are_kept_for_the_history_only_when_asked_and_after_the_set_up():
+    from posecheck.live import FRAMING_OK_S
+
+    plain, _ = make_processor()
+    plain.process(IMG, 0)
+    assert plain.frames() == ()  # off by default
+    proc, _ = make_processor(framing=True, keep_frames=True)
+    ends = int(FRAMING_OK_S * 1000)
+    for t in range(0, ends + 1000, 100):
+        proc.process(IMG, t)
+    kept = proc.frames()
+    # The set-up's frames (and the one that ends it) are not part of the session.
+    assert [f.t_ms for f in kept] == list(range(ends + 100, ends + 1000, 100))
+    assert proc.started_at.tzinfo is not None
+    proc.process(IMG, 0)  # the source started over: a new session
+    assert [f.t_ms for f in proc.frames()] == [0]

@@ -134,3 +134,23 @@ def test_announcements():
     assert announcement(bridge, "Glute bridge") == (
         "Next: Glute bridge. Both sides at once, 10 holds of 5 seconds, 2 seconds rest "
         "between them.")
+
+
+def test_step_status_and_rows_for_the_page():
+    from posecheck.routines import RoutineRun, sides_text, step_rows
+
+    run = RoutineRun(load_routine("daily_psoas"))
+    hk, supine, bridge = run.routine.steps
+    assert [sides_text(s) for s in run.routine.steps] == ["left, then right", "left, then right",
+                                                          "both at once"]
+    run.done()
+    run.skip()
+    assert [run.status(k) for k in range(3)] == ["done", "skipped", "now"]
+    run.repeat(previous=True)  # back to the skipped step: it is the current one again
+    assert [run.status(k) for k in range(3)] == ["done", "now", "to do"]
+    run.done()
+    rows = step_rows(run, name=str.upper)
+    assert [r["stretch"] for r in rows] == [s.stretch.upper() for s in run.routine.steps]
+    assert [r["status"] for r in rows] == ["done", "done", "now"]
+    assert [(r["reps"], r["hold (s)"], r["rest (s)"]) for r in rows] == [
+        (2, "30", "10"), (2, "30", "10"), (10, "5", "2")]
