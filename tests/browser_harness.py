@@ -98,14 +98,19 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, log: Path | None = None,
                      app: Path = ROOT / "app.py") -> Iterator[str]:
-    """Run ``app`` on a free port; yield its URL once /_stcore/health answers."""
+    """Run ``app`` on a free port; yield its URL once /_stcore/health answers.
+
+    The page saves each session to the history: unless ``env`` names a ``POSECHECK_DB``, the
+    server gets one in a temporary folder (deleted after), never the user's own."""
     port = free_port()
+    history_dir = tempfile.TemporaryDirectory(prefix="posecheck-history-")
+    env = {"POSECHECK_DB": str(Path(history_dir.name) / "history.sqlite3"), **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app),
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     out = open(log, "w") if log else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env},
                             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -131,6 +136,7 @@ def streamlit_server(env: dict[str, str] | None = None, log: Path | None = None,
             proc.kill()
         if log:
             out.close()
+        history_dir.cleanup()
 
 
 @contextlib.contextmanager

@@ -26,6 +26,12 @@ class FakeStreamer:
                                video_processor=None)
 
 
+@pytest.fixture(autouse=True)
+def private_history(monkeypatch, tmp_path):
+    """The page saves every session it runs: never into the user's own history."""
+    monkeypatch.setenv("POSECHECK_DB", str(tmp_path / "history.sqlite3"))
+
+
 @pytest.fixture()
 def streamer(monkeypatch):
     import streamlit_webrtc

@@ -92,7 +92,7 @@ def session(server, camera) -> dict:
         seen["landing"] = page.locator('[data-testid="stMain"]').inner_text()
         seen["sidebar"] = page.locator('[data-testid="stSidebar"]').inner_text()
         seen["picked"] = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]'
-                                      ).first.evaluate(
+                                      ).filter(has_text=re.compile(r"^Stretch")).first.evaluate(
             "el => el.textContent + ' ' + [...el.querySelectorAll('input')]"
             ".map(i => i.value).join(' ')")
         seen["deploy"] = page.get_by_role("button", name=re.compile("deploy", re.I)).count()
