@@ -315,3 +315,20 @@ def test_a_history_that_cannot_be_used_is_one_line_on_the_page(page_with_db, mon
     assert str(bad) in errors[0] and "not a SQLite database" in errors[0]
     assert "\n" not in errors[0] and "Traceback" not in errors[0]
     assert bad.read_bytes() == b"my notes, not a database\n" * 100  # never overwritten
+
+
+def test_save_off_and_the_place_in_a_routine_survive_a_visit_to_another_page(app):
+    from posecheck.page import PROGRESS_PAGE
+
+    widget(app.sidebar.toggle, "Save this session to my history").set_value(False).run()
+    widget(app.sidebar.selectbox, "Routine").set_value("daily_psoas").run()
+    [b for b in app.button if b.label == "Step done"][0].click().run()
+    assert "routine step 2 of 3" in texts(app)
+    app.switch_page(str(PROGRESS_PAGE)).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Progress"
+    app.switch_page(str(Path(__file__).resolve().parents[1] / "posecheck/page/app.py")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert widget(app.sidebar.toggle, "Save this session to my history").value is False
+    assert widget(app.sidebar.selectbox, "Routine").value == "daily_psoas"
+    assert "routine step 2 of 3" in texts(app)

@@ -266,11 +266,22 @@ def build_processor(spec, model: str, mirrored: bool, camera: bool = False
                               keep_frames=True)
 
 
+def sticky(key: str, default, options=None) -> str:
+    """Give widget ``key`` its last value before it is drawn; returns the key to store the
+    value under afterwards. Streamlit drops a widget's state after a run that did not draw
+    it (another page), and neither "save off" nor the place in a routine may be lost so."""
+    kept = f"{key}__kept"
+    if key not in st.session_state:
+        value = st.session_state.get(kept, default)
+        st.session_state[key] = value if options is None or value in options else default
+    return kept
+
+
 # ---------------------------------------------------------------------------- history
 def save_session(processor: live.LiveProcessor, routine_id: str | None) -> tuple[str, str]:
     """Store a finished session (unless the sidebar toggle is off): ``(kind, line)`` with
     kind "saved", "nothing", "off" or "error"; the line is what the page shows."""
-    if not st.session_state.get(SAVE_KEY, True):
+    if not st.session_state.get(f"{SAVE_KEY}__kept", True):
         return "off", "Not saved: saving to your history is off (sidebar)."
     try:
         sid = history.save_frames(processor.frames(), processor.spec,
@@ -320,9 +331,11 @@ def routine_choice() -> routinelib.RoutineRun | None:
     except PosecheckError as exc:
         st.error(str(exc))
         return None
+    kept = sticky(ROUTINE_KEY, NO_ROUTINE, [NO_ROUTINE] + ids)
     choice = st.selectbox("Routine", [NO_ROUTINE] + ids, key=ROUTINE_KEY,
                           format_func=routine_name,
                           help="Several stretches in order, with sides, holds and rests")
+    st.session_state[kept] = choice
     if choice == NO_ROUTINE:
         st.session_state.pop("routine_run", None)
         return None
@@ -652,10 +665,12 @@ def main() -> None:
         mirror = st.checkbox("Mirror", value=(source == "Camera"), key=f"mirror_{source}",
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")
-        st.toggle("Save this session to my history", value=True, key=SAVE_KEY,
-                  help=f"Each session is stored when it stops (STOP, or the end of a video), "
-                       f"on this computer only: {history.default_path()}. The Progress page "
-                       "shows it; `posecheck history delete` removes it.")
+        kept = sticky(SAVE_KEY, True)
+        st.session_state[kept] = st.toggle(
+            "Save this session to my history", key=SAVE_KEY,
+            help=f"Each session is stored when it stops (STOP, or the end of a video), on this "
+                 f"computer only: {history.default_path()}. The Progress page shows it; "
+                 "`posecheck history delete` removes it.")
         st.markdown("**How to place the camera**")
         st.caption(camera_hint(spec))
         if spec.cautions:
