@@ -38,7 +38,8 @@ SPEC = "half_kneeling_hip_flexor"
 # Longest watch (s of wall time); it ends earlier once the switch to the other side is seen.
 MAX_WATCH_S = 95.0
 MIN_WATCH_S = 60.0
-# Stated voice rate (spoken cues per minute of session; the issue saw 15).
+# Stated voice rate (spoken cues per minute of session, a countdown counted as one; the issue
+# saw 15).
 MAX_CUES_PER_MIN = 12.0
 SHOT_STATES = ("framing", "get_ready", "counting", "paused", "tip", "switch")
 
@@ -184,11 +185,27 @@ def test_panel_and_phase_line_never_say_holding_out_of_position(session):
             assert "holding" not in s["phase"].lower(), s
 
 
+def utterances(spoken: list[str]) -> list[str]:
+    """Spoken cues with each countdown ("Get ready: 3", "2", "1") as the one cue it is."""
+    out: list[str] = []
+    for text in spoken:
+        if text.strip().isdigit() and out and out[-1].startswith("Get ready"):
+            out[-1] += f", {text.strip()}"
+        else:
+            out.append(text)
+    return out
+
+
+def test_utterances_join_a_countdown():
+    assert utterances(["Get ready: 3", "2", "1", "Hold it", "2"]) == \
+        ["Get ready: 3, 2, 1", "Hold it", "2"]
+
+
 def test_voice_speaks_under_a_stated_rate(session):
     spoken = session["spoken"]
     minutes = session["watched_s"] / 60.0
     assert spoken, "nothing was spoken with Speak cues on"
-    assert len(spoken) <= MAX_CUES_PER_MIN * minutes, spoken
+    assert len(utterances(spoken)) <= MAX_CUES_PER_MIN * minutes, spoken
     assert "Hold it" in spoken or any(x.startswith("Get ready") for x in spoken)
 
 
