@@ -411,8 +411,13 @@ class SideSummary:
 
     def sentence(self) -> str:
         name = self.side.capitalize() if self.side != "both" else "Both sides"
-        held = f"{self.valid_s:.0f} of {self.goal_s:g} s held well"
-        verdict = "target reached" if self.reached else "target not reached"
+        if self.reached or self.valid_s < self.goal_s:
+            held = f"{self.valid_s:.0f} of {self.goal_s:g} s held well"
+            verdict = "target reached" if self.reached else "target not reached"
+        else:  # enough seconds in all, but in holds that each ended before the target
+            held = f"{self.valid_s:.0f} s held well in all"
+            verdict = (f"target not reached: {self.reps_done} of {self.reps_target} holds "
+                       f"lasted the {self.target_s:g} s")
         text = f"{name}: {held}, {verdict}"
         if self.faults:
             lost = ", ".join(f"{n} ({s:.0f} s)" for n, s in self.faults[:3])

@@ -149,6 +149,12 @@ def test_every_bundled_check_names_its_fault():
     assert missing == []
 
 
+def test_summary_never_says_more_than_the_target_and_not_reached():
+    broken = story.SideSummary("left", 26.0, 20.0, 0, 1, ())
+    assert story.summary_lines([broken]) == [
+        "Left: 26 s held well in all, target not reached: 0 of 1 holds lasted the 20 s."]
+
+
 def test_summary_sentence_per_side_with_target_and_faults():
     left = story.SideSummary("left", 20.0, 20.0, 1, 1, ())
     right = story.SideSummary("right", 12.0, 20.0, 0, 1, (("torso leaning", 6.2),))
