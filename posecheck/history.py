@@ -27,6 +27,7 @@ import math
 import os
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -389,7 +390,7 @@ def _open(path: Path) -> sqlite3.Connection:
         _check(con, path, move_away)
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("PRAGMA secure_delete = ON")  # deleted sessions are overwritten, not left
-        con.execute("PRAGMA journal_mode = WAL")
+        _use_wal(con)
         _migrate(con, path)
     except HistoryError:
         con.close()
@@ -408,11 +409,17 @@ def _open(path: Path) -> sqlite3.Connection:
 def _check(con: sqlite3.Connection, path: Path, move_away: str) -> None:
     """Read-only checks: damage, another program's database, a newer schema."""
     try:
-        version = int(con.execute("PRAGMA user_version").fetchone()[0])
-        app_id = int(con.execute("PRAGMA application_id").fetchone()[0])
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
-        problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+        # One read transaction: the four reads see one state of the file, never a half-made
+        # one (another process creating the schema between them looked like another program).
+        con.execute("BEGIN")
+        try:
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            app_id = int(con.execute("PRAGMA application_id").fetchone()[0])
+            tables = [r[0] for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            problems = [r[0] for r in con.execute("PRAGMA quick_check")]
+        finally:
+            con.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
         raise _bad(path, f"is damaged or not a SQLite database ({exc})", move_away) from None
     if problems != ["ok"]:
@@ -424,6 +431,26 @@ def _check(con: sqlite3.Connection, path: Path, move_away: str) -> None:
         raise _bad(path, f"was written by a newer posecheck (history schema v{version}; this "
                    f"one knows up to v{SCHEMA_VERSION})",
                    "upgrade posecheck, or set POSECHECK_DB to another file")
+
+
+def _use_wal(con: sqlite3.Connection) -> None:
+    """Switch the file to WAL once. The switch needs the file to itself and SQLite does not
+    wait for that (no busy timeout), so while another process holds it, try again for up to
+    :data:`BUSY_TIMEOUT_S`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    pause = 0.005  # s, doubled per try up to 0.2 s
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def inspect(path: str | Path | None = None) -> str:

@@ -7,8 +7,10 @@ program's, newer schema).
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import sqlite3
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -106,6 +108,37 @@ def test_two_processes_writing_at_once_keep_every_row(tmp_path):
           for w in (1, 2)}
     assert by == {1: list(range(1, n + 1)), 2: list(range(1, n + 1))}
     assert len({s.id for s in sessions}) == 2 * n
+
+
+def _creator(folder: str, worker: int, n: int, barrier) -> None:
+    for i in range(n):
+        barrier.wait(60)
+        # Both spin to the same 20 ms tick so they open the same new file at the same moment
+        # (a barrier alone releases one process some milliseconds before the other).
+        tick = (math.floor(time.time() / 0.02) + 2) * 0.02
+        while time.time() < tick:
+            pass
+        with History(Path(folder) / f"{i}.sqlite3") as db:
+            db.add(SessionRecord(started_at=T0, source="live", routine=f"w{worker}",
+                                 holds=(HoldEntry("glute_bridge", "both", 1, 5.0, 5.0),)))
+
+
+def test_two_processes_creating_the_same_new_file_both_get_in(tmp_path):
+    """`analyze --workers 2 --save-history` on a first run: both workers create the file at
+    once. Before the fix about one open in eight failed ("database is locked" from the switch
+    to WAL, or "another program's database" from reading a half-made schema)."""
+    n = 40
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=_creator, args=(str(tmp_path), w, n, barrier)) for w in (1, 2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert [p.exitcode for p in procs] == [0, 0]
+    for i in range(n):
+        with History(tmp_path / f"{i}.sqlite3") as db:
+            assert sorted(s.routine for s in db.sessions()) == ["w1", "w2"]
 
 
 def _assert_refused(path: Path, *words: str) -> None:
