@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pytest
@@ -154,8 +153,10 @@ def test_with_thresholds_validates():
         spec.with_thresholds({"front_knee_90": {"min": 150.0}})
 
 
-def test_spec_dir_exists():
-    assert SPEC_DIR.is_dir() and math.isfinite(len(list(SPEC_DIR.glob("*.toml"))))
+def test_spec_dir_holds_one_file_per_listed_stretch():
+    files = {f.stem for f in SPEC_DIR.glob("*.toml")}
+    assert set(STRETCHES) <= files  # every stretch the guide names has its file
+    assert set(list_specs()) == files  # and every file is listed, none invented
 
 
 # ---------------------------------------------------------------- the specs command
