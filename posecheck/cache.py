@@ -165,9 +165,18 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get(ENV_CACHE_DIR) or DEFAULT_CACHE_DIR).expanduser()
 
 
-def cache_path(directory: Path, video_sha256: str, model: str, model_sha256: str) -> Path:
-    """Cache file of one (video content, model bundle) pair."""
-    return directory / f"{video_sha256[:20]}.{model}.{model_sha256[:12]}{SUFFIX}"
+def cache_path(directory: Path, video_sha256: str, model: str, model_sha256: str,
+               sample_fps: float | None = None) -> Path:
+    """Cache file of one (video content, model bundle, analysis rate) triple.
+
+    ``sample_fps`` (the rate :func:`posecheck.video.analysis_rate` gives; None: every frame)
+    is part of the name, so a track sampled at one rate is never served for another. A
+    full-rate file is not served as a subset either: VIDEO-mode tracking depends on the
+    frames it saw before, so a subset of a full-rate track is not what the model gives at
+    the lower rate.
+    """
+    rate = "" if sample_fps is None else f".fps{sample_fps:g}"
+    return directory / f"{video_sha256[:20]}.{model}.{model_sha256[:12]}{rate}{SUFFIX}"
 
 
 def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,

@@ -19,7 +19,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator
 
 import numpy as np
 
@@ -102,13 +102,44 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def iter_frames(path: str | os.PathLike[str], step: int = 1
-                ) -> Iterator[tuple[int, int, np.ndarray]]:
+def analysis_rate(sample_fps: float | None, video_fps: float) -> float | None:
+    """The rate a video is really sampled at for ``sample_fps`` frames/s: ``None`` (every
+    frame) when no rate is asked for, when the video has no usable rate (an image) or when
+    the rate asked for is at or above the video's own.
+
+    Example:
+        >>> analysis_rate(10, 30.0), analysis_rate(30, 30.0), analysis_rate(None, 30.0)
+        (10.0, None, None)
+    """
+    if sample_fps is None or not video_fps or video_fps <= 0 or sample_fps >= video_fps:
+        return None
+    return float(sample_fps)
+
+
+def sampled_count(frame_count: int, sample_fps: float | None, video_fps: float) -> int:
+    """About how many frames :func:`iter_frames` yields for ``sample_fps`` (for progress
+    bars and the truncation warning)."""
+    rate = analysis_rate(sample_fps, video_fps)
+    if rate is None:
+        return frame_count
+    return max(1, int(math.ceil(frame_count * rate / video_fps)))
+
+
+def iter_frames(path: str | os.PathLike[str], step: int = 1,
+                sample_fps: float | None = None) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield ``(index, t_ms, bgr_image)`` for every frame that decodes, in order.
 
     ``step > 1`` yields every ``step``-th frame (indices 0, step, 2*step, ...; the frames
     between are grabbed but not converted, which is cheaper). A truncated video stops at its
     last decodable frame (compare the count with ``VideoInfo.frame_count``).
+
+    ``sample_fps`` (frames/s, below the video's rate; see :func:`analysis_rate`) yields the
+    frames nearest a grid of ``1 / sample_fps`` s on the frames' own timestamps, so a
+    variable-frame-rate clip is sampled by time, not by count. Every frame is grabbed (its
+    timestamp read, so the times are exactly those of a full-rate pass) but only the
+    frames yielded are converted to BGR. Convention: a frame is taken when its time is
+    within half a source frame period (+1 ms for the rounding of ``t_ms``) of the next grid
+    time; the grid then moves past it. The first frame is always taken.
 
     Raises:
         VideoError: the file cannot be opened, or not a single frame decodes.
@@ -127,7 +158,10 @@ def iter_frames(path: str | os.PathLike[str], step: int = 1
         fps = fps if math.isfinite(fps) and fps > 0 else FALLBACK_FPS
         clock = TimestampFixer(fps)
         index = 0
-        while cap.grab():
+        rate = analysis_rate(sample_fps, fps)
+        if rate is not None:
+            index = yield from _sampled(cap, clock, 1000.0 / rate, 500.0 / fps + 1.0)
+        while rate is None and cap.grab():
             if index % step == 0:
                 ok, frame = cap.retrieve()
                 if not ok or frame is None:
@@ -139,6 +173,28 @@ def iter_frames(path: str | os.PathLike[str], step: int = 1
     if index == 0:
         raise VideoError(f"{path}: no video frame could be decoded (damaged or truncated "
                          f"file?); {_REENCODE}")
+
+
+def _sampled(cap, clock: "TimestampFixer", period_ms: float, slack_ms: float
+             ) -> Generator[tuple[int, int, np.ndarray], None, int]:
+    """The frames of an open capture nearest a ``period_ms`` grid (see :func:`iter_frames`);
+    returns how many frames were grabbed. ``grab`` decodes; only the frames kept pay for
+    ``retrieve`` (the conversion to BGR)."""
+    import cv2
+
+    due = 0.0
+    index = 0
+    while cap.grab():
+        t = clock.next(cap.get(cv2.CAP_PROP_POS_MSEC), index)
+        if t >= due - slack_ms:
+            ok, frame = cap.retrieve()
+            if not ok or frame is None:
+                return index
+            yield index, t, frame
+            while due <= t + slack_ms:
+                due += period_ms
+        index += 1
+    return index
 
 
 class TimestampFixer:

@@ -234,3 +234,12 @@ def test_no_cache_neither_reads_nor_writes(still, tmp_path, fake_estimate):
 def test_env_sets_the_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("POSECHECK_CACHE_DIR", str(tmp_path / "envcache"))
     assert cache_mod.default_cache_dir() == tmp_path / "envcache"
+
+
+def test_cache_path_separates_analysis_rates(tmp_path):
+    full = cache_mod.cache_path(tmp_path, "a" * 64, "full", "b" * 64)
+    ten = cache_mod.cache_path(tmp_path, "a" * 64, "full", "b" * 64, 10.0)
+    seven = cache_mod.cache_path(tmp_path, "a" * 64, "full", "b" * 64, 7.5)
+    assert len({full, ten, seven}) == 3
+    assert full == cache_mod.cache_path(tmp_path, "a" * 64, "full", "b" * 64, None)
+    assert ".fps7.5." in seven.name and ".fps" not in full.name

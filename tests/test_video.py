@@ -201,3 +201,51 @@ def test_real_clip_timestamps_increase_at_the_frame_rate(footage_dir):
     steps = np.diff(ts)
     assert steps.min() > 0
     assert np.median(steps) == pytest.approx(1000 / 30, abs=1)
+
+
+# ---------------------------------------------------------------------------- sampling rate
+def test_sample_fps_takes_the_frames_on_its_time_grid_with_their_own_timestamps(tmp_path):
+    pts = [round(i * 1000 / 30) for i in range(31)]  # 30 fps for one second
+    clip = write_clip(tmp_path / "cfr.mp4", pts)
+    full = {i: t for i, t, _ in iter_frames(clip)}
+    for rate, every in ((15, 2), (10, 3), (7.5, 4), (5, 6)):
+        got = [(i, t) for i, t, _ in iter_frames(clip, sample_fps=rate)]
+        assert [i for i, _ in got] == list(range(0, 31, every)), rate
+        assert all(t == full[i] for i, t in got), rate  # the same clock as a full pass
+
+
+def test_sample_fps_on_variable_frame_rate_samples_by_time_not_by_count(tmp_path):
+    # 100 ms apart, then a burst 10 ms apart: 10 fps keeps one frame per 100 ms of time.
+    # The 390 ms frame is taken for the 400 ms grid time: within half a nominal (30 fps)
+    # frame period + 1 ms of it.
+    pts = [0, 100, 200, 300, 310, 320, 330, 340, 350, 360, 370, 380, 390, 400, 500]
+    clip = write_clip(tmp_path / "vfr.mp4", pts)
+    got = [t for _, t, _ in iter_frames(clip, sample_fps=10)]
+    assert got == [0, 100, 200, 300, 390, 500]
+
+
+@pytest.mark.parametrize("rate", [None, 30, 60])
+def test_sample_fps_at_or_above_the_video_rate_is_every_frame(tmp_path, rate):
+    pts = [round(i * 1000 / 30) for i in range(10)]
+    clip = write_clip(tmp_path / "cfr.mp4", pts)
+    frames = list(iter_frames(clip, sample_fps=rate))
+    assert [(i, t) for i, t, _ in frames] == [(i, t) for i, t, _ in iter_frames(clip)]
+    assert len(frames) == 10
+
+
+@pytest.mark.parametrize("sample_fps, video_fps, expected", [
+    (None, 30.0, None), (10, 30.0, 10.0), (30, 30.0, None), (60, 29.97, None),
+    (10, 0.0, None),  # an image, or no usable rate
+])
+def test_analysis_rate(sample_fps, video_fps, expected):
+    from posecheck.video import analysis_rate
+
+    assert analysis_rate(sample_fps, video_fps) == expected
+
+
+def test_sampled_count_is_about_the_share_of_frames_kept():
+    from posecheck.video import sampled_count
+
+    assert sampled_count(300, None, 30.0) == 300
+    assert sampled_count(300, 10, 30.0) == 100
+    assert sampled_count(301, 7.5, 30.0) == 76

@@ -1,9 +1,15 @@
 """``--annotate``: an MP4 of each clip with the skeleton coloured by check status, the cue and
 the hold counter; H.264 through PyAV when it can, OpenCV's mp4v otherwise.
+
+Every frame of the clip is written. With ``--sample-fps`` below the video's rate, a frame the
+model did not see shows the report of the nearest analysed frame (by frame index; a tie goes
+to the earlier one), not an interpolated pose: the overlay then shows only what was
+measured, and a skeleton may lag a fast movement by up to half a sample period.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,
     from posecheck.video import iter_frames
 
     reports = list(getattr(outcome.analysis, "frames", None) or [])
-    by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
+    nearest = nearest_report(reports)
     fps = float(info.fps) if info.fps and info.fps > 0 else 30.0
     path.parent.mkdir(parents=True, exist_ok=True)
     # Tracked: a worker told to stop (Ctrl-C, its parent gone) deletes it before exiting.
@@ -34,7 +40,7 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,
         for index, t_ms, bgr in prefetch(iter_frames(video), PREFETCH_FRAMES):
             if writer is None:
                 writer = _open_writer(tmp, fps, bgr.shape[1], bgr.shape[0])
-            report = by_index.get(index)
+            report = nearest(index)
             writer.write(_annotate(bgr, report, mirrored) if report is not None else bgr)
         if writer is None:
             raise VideoError(f"{video}: no frame could be decoded for the annotated video")
@@ -50,6 +56,27 @@ def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,
         finally:
             unlink_quietly(tmp)
             forget_temp(tmp)
+
+
+def nearest_report(reports: list[Any]) -> Any:
+    """``index -> report``: the report of that frame, or of the nearest analysed frame (a tie
+    goes to the earlier one); None when there are no reports."""
+    by_index = {getattr(r, "index", i): r for i, r in enumerate(reports)}
+    keys = sorted(by_index)
+
+    def find(index: int) -> Any:
+        if not keys:
+            return None
+        k = bisect.bisect_left(keys, index)
+        if k < len(keys) and keys[k] == index:
+            return by_index[index]
+        before = keys[k - 1] if k > 0 else None
+        after = keys[k] if k < len(keys) else None
+        if after is None or (before is not None and index - before <= after - index):
+            return by_index[before]
+        return by_index[after]
+
+    return find
 
 
 class _H264Writer:

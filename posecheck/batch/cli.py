@@ -5,10 +5,11 @@ them and runs the batch without the rest of the posecheck command line.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Sequence
 
-from posecheck.batch.jobs import DEFAULT_MAX_FRAMES
+from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
 from posecheck.batch.runner import MAX_AUTO_WORKERS, run
 from posecheck.errors import PosecheckError
 from posecheck.models import DEFAULT_MODEL
@@ -62,6 +63,12 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="longest clip analysed, in frames (default: "
                              f"{DEFAULT_MAX_FRAMES}, 20 min at 30 fps; the analysis keeps about "
                              "55 KB a frame in memory)")
+    parser.add_argument("--sample-fps", type=sample_fps_arg, default=DEFAULT_SAMPLE_FPS,
+                        metavar="N|full",
+                        help="run the model on about N frames per second of video (full, or "
+                             "a rate at or above the video's own: every frame); see "
+                             "docs/BATCH.md, 'Analysis rate' (default: "
+                             f"{'full' if DEFAULT_SAMPLE_FPS is None else f'{DEFAULT_SAMPLE_FPS:g}'})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--verbose", action="store_true",
                         help="show MediaPipe's own log lines in the terminal (by default "
@@ -81,6 +88,21 @@ def workers_arg(text: str) -> int | str:
         raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def sample_fps_arg(text: str) -> float | None:
+    """``--sample-fps``: a positive number of frames per second, or ``full`` (None)."""
+    if text.strip().lower() == "full":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected frames per second (e.g. 10) or 'full', "
+                                         f"got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of frames per second, "
+                                         f"got {text!r}")
     return value
 
 

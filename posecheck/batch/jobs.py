@@ -11,6 +11,9 @@ from typing import Any, Callable
 REPORT_VERSION = 1
 
 DEFAULT_MAX_FRAMES = 36000  # frames; about 2 GB of analysis state at ~55 KB a frame
+# frames/s the model runs at by default (None: every frame); chosen from the table in
+# docs/BATCH.md ("Analysis rate").
+DEFAULT_SAMPLE_FPS: float | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Job:
     mirrored: bool = False
     max_frames: int = DEFAULT_MAX_FRAMES
     save_history: bool = False  # store the holds in posecheck.history
+    sample_fps: float | None = DEFAULT_SAMPLE_FPS  # frames/s analysed; None: every frame
 
     @property
     def report_path(self) -> Path:
@@ -50,6 +54,15 @@ class Job:
     def options(self) -> dict[str, Any]:
         """Analysis options that change a report (part of the resume key)."""
         return {"smoothing": self.smoothing, "mirrored": self.mirrored}
+
+    def options_for(self, info: Any) -> dict[str, Any]:
+        """``options`` for one video: with ``sample_fps`` only when it really samples this
+        video (a rate at or above the video's own is every frame: the same report as
+        without it)."""
+        from posecheck.video import analysis_rate
+
+        rate = analysis_rate(self.sample_fps, info.fps)
+        return self.options if rate is None else {**self.options, "sample_fps": rate}
 
 
 @dataclass

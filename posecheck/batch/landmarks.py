@@ -34,15 +34,17 @@ def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
     Returns the frames, the scale the model saw them at and whether they are fresh from the
     model (the caller then caches them, off the model's critical path).
     """
-    total = max(int(info.frame_count), 1)
+    from posecheck.video import sampled_count
+
+    total = max(sampled_count(int(info.frame_count), job.sample_fps, info.fps), 1)
     if job.use_cache:
-        cached = _cache_get(video_sha, job)
+        cached = _cache_get(video_sha, job, info)
         if cached is not None:
             progress(job.slug, len(cached), len(cached))
             return cached, model_scale(info), False
     frames, scale = estimate_frames(video, job.model_path, info,
                                     lambda done: progress(job.slug, done, max(total, done)),
-                                    max_frames=job.max_frames)
+                                    max_frames=job.max_frames, sample_fps=job.sample_fps)
     progress(job.slug, len(frames), len(frames))
     return frames, scale, True
 
@@ -123,8 +125,11 @@ def _as_model_input(frames: Iterator[tuple[int, int, Any]]) -> Iterator[Any]:
 def estimate_frames(video: Path, model_path: str, info: Any,
                     on_frame: Callable[[int], None] = lambda n: None,
                     max_side: int = MODEL_MAX_SIDE,
-                    max_frames: int | None = None) -> tuple[list[Any], float]:
-    """Run the model over every frame; landmarks come back in the video's own pixels.
+                    max_frames: int | None = None,
+                    sample_fps: float | None = None) -> tuple[list[Any], float]:
+    """Run the model over every frame (or ``sample_fps`` frames a second, see
+    ``posecheck.video.iter_frames``: VIDEO mode with the real timestamps of the frames it
+    sees); landmarks come back in the video's own pixels.
 
     Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
     this loses nothing but decode time) and the landmarks scaled back.
@@ -144,7 +149,8 @@ def estimate_frames(video: Path, model_path: str, info: Any,
         return frames, scale
     with PoseEstimator(model_path, running_mode="video") as est:
         for index, t_ms, image in prefetch(
-                _as_model_input(_downscaled(iter_frames(video), scale)), PREFETCH_FRAMES):
+                _as_model_input(_downscaled(iter_frames(video, sample_fps=sample_fps), scale)),
+                PREFETCH_FRAMES):
             if STOP.is_set():
                 raise KeyboardInterrupt
             if max_frames is not None and len(frames) >= max_frames:
@@ -274,19 +280,21 @@ def _to_size(pf: Any, width: int, height: int) -> Any:
                                      world=pf.world, index=pf.index)
 
 
-def _cache_file(video_sha: str, job: Job) -> Path:
+def _cache_file(video_sha: str, job: Job, info: Any) -> Path:
     from posecheck import cache
+    from posecheck.video import analysis_rate
 
     directory = (Path(job.cache_dir).expanduser() if job.cache_dir is not None
                  else cache.default_cache_dir())
-    return cache.cache_path(directory, video_sha, job.model_label, job.model_sha256)
+    return cache.cache_path(directory, video_sha, job.model_label, job.model_sha256,
+                            analysis_rate(job.sample_fps, info.fps))
 
 
-def _cache_get(video_sha: str, job: Job) -> list[Any] | None:
+def _cache_get(video_sha: str, job: Job, info: Any) -> list[Any] | None:
     """Cached frames of this video and model bundle, or None (missing or unreadable)."""
     from posecheck import cache
 
-    target = _cache_file(video_sha, job)
+    target = _cache_file(video_sha, job, info)
     if not target.is_file():
         return None
     try:
@@ -305,7 +313,7 @@ def cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any],
     track = cache.LandmarkTrack(info=info, frames=tuple(frames), model=job.model_label,
                                 video_sha256=video_sha, model_sha256=job.model_sha256)
     try:
-        track.save(_cache_file(video_sha, job))
+        track.save(_cache_file(video_sha, job, info))
     except OSError as exc:  # a read-only cache must not fail the analysis
         print(f"posecheck analyze: warning: landmark cache not written ({exc})",
               file=sys.stderr)

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from posecheck.batch.files import check_output_dir, output_lock, sweep_temps
 from posecheck.batch.inputs import expand_paths, make_slugs, out_overlaps_input
-from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, Job, VideoResult
+from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS, Job, VideoResult
 from posecheck.batch.landmarks import NATIVE_LOG, STOP, native_log
 from posecheck.batch.parallel import run_parallel
 from posecheck.batch.progress import Progress
@@ -65,7 +65,8 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
                 smoothing=getattr(args, "smoothing", "batch"),
                 mirrored=getattr(args, "mirrored", False),
                 max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES),
-                save_history=getattr(args, "save_history", False))
+                save_history=getattr(args, "save_history", False),
+                sample_fps=getattr(args, "sample_fps", DEFAULT_SAMPLE_FPS))
             for f, s in zip(files, slugs)]
     out.mkdir(parents=True, exist_ok=True)
 

@@ -115,8 +115,9 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
     spec_hash = hashlib.sha256("\n".join(
         f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
 
+    info = video_info(video)  # the analysis rate of this video is part of the resume key
     if not job.force:
-        done = _up_to_date(job.report_path, video_sha, job, spec_hash)
+        done = _up_to_date(job.report_path, video_sha, job, spec_hash, info)
         if done is not None:
             if job.plots and not job.plot_path.is_file():
                 _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
@@ -124,7 +125,6 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
             return VideoResult(row=row_from_report(done, job, skipped=True), ok=True,
                                skipped=True, frames=0, seconds=time.monotonic() - t0)
 
-    info = video_info(video)
     if info.frame_count > job.max_frames:
         raise _too_long(job, info.frame_count)
     frames, scale, fresh = landmark_frames(video, job, info, progress, video_sha)
@@ -155,7 +155,8 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
                          "film the whole body, side-on, in good light")
 
     outcome = analyze_track(frames, p.specs, p.info, job.video, auto=job.stretch == "auto",
-                            smoothing=job.smoothing, mirrored=job.mirrored)
+                            smoothing=job.smoothing, mirrored=job.mirrored,
+                            sample_fps=job.sample_fps)
     report = outcome.report
     report.update({
         "report_version": REPORT_VERSION,
@@ -167,7 +168,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         "model": model_json(job),
         "model_input": {"scale": p.scale, "coordinates": "original video pixels"},
         "stretch_requested": job.stretch,
-        "options": job.options,
+        "options": job.options_for(p.info),
         "spec_hash": p.spec_hash,
         "recognition": outcome.recognition,
         "warnings": warnings_for(frames, p.info, job),
@@ -193,7 +194,8 @@ def _write_plot(report: dict[str, Any], specs: list[tuple[str, Any]], path: Path
     atomic_write_bytes(path, plots.plot_report_png(report, spec))
 
 
-def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | None:
+def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str,
+                info: Any) -> dict | None:
     """The existing report if it was made from this very video, model and spec."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -205,7 +207,7 @@ def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str) -> dict | 
             and (report.get("model") or {}).get("sha256") == job.model_sha256
             and report.get("spec_hash") == spec_hash
             and report.get("stretch_requested") == job.stretch
-            and report.get("options") == job.options)
+            and report.get("options") == job.options_for(info))
     if not same:
         return None
     if job.annotate and not job.annotated_path.is_file():

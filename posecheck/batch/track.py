@@ -29,15 +29,21 @@ class Outcome:
 
 def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
                   video: str, auto: bool = False, smoothing: str = "batch",
-                  mirrored: bool = False) -> Outcome:
-    """Analyse the frames with the one spec, or recognise the spec first (``auto``)."""
+                  mirrored: bool = False, sample_fps: float | None = None) -> Outcome:
+    """Analyse the frames with the one spec, or recognise the spec first (``auto``).
+
+    ``sample_fps``: the rate the frames were analysed at (``Job.sample_fps``); the report's
+    ``fps`` and recognition's subsampling follow the rate of the frames, not the file's."""
     from functools import partial
 
     from posecheck.analysis import analyze_frames
 
     run_spec = partial(analyze_frames, smoothing=smoothing, mirrored=mirrored)
 
+    from posecheck.video import analysis_rate
+
     fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
+    fps = analysis_rate(sample_fps, fps) or fps
     if not auto:
         sid, spec = specs[0]
         analysis = run_spec(frames, spec, fps=fps, video=video)
@@ -99,16 +105,25 @@ def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
 def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
     """Things the user should know about a result that still counts as analysed."""
     out: list[str] = []
+    from posecheck.video import sampled_count
+
     n = len(frames)
-    if info.frame_count and n < 0.9 * info.frame_count and not info.is_image:
-        out.append(f"only {n} of the {info.frame_count} frames the file announces could be "
+    expected = sampled_count(info.frame_count, job.sample_fps, info.fps)
+    if info.frame_count and n < 0.9 * expected and not info.is_image:
+        out.append(f"only {n} of the {expected} frames the file announces (at the analysis "
+                   "rate) could be decoded: the file may be truncated"
+                   if expected != info.frame_count else
+                   f"only {n} of the {info.frame_count} frames the file announces could be "
                    "decoded: the file may be truncated")
     pose = sum(1 for f in frames if f.has_pose)
     if n and pose < 0.5 * n:
         out.append(f"a person was found in only {pose} of {n} frames")
     from posecheck.video import odd_timestamps
 
-    odd = odd_timestamps([f.t_ms for f in frames], info.fps) if not info.is_image else 0
+    from posecheck.video import analysis_rate
+
+    rate = analysis_rate(job.sample_fps, info.fps) or info.fps
+    odd = odd_timestamps([f.t_ms for f in frames], rate) if not info.is_image else 0
     if odd:
         out.append(f"{odd} frame timestamps were repeated, out of order or jumped ahead; "
                    "times and hold seconds may be wrong: re-encode the file (e.g. to H.264 "
