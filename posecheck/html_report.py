@@ -133,13 +133,17 @@ def poster_name(video: str) -> str:
 
 
 def poster_index(reports: Sequence[Any], fps: float) -> int:
-    """The frame a poster shows: a second into the first counted hold (what the video is
-    about), else the middle of the clip."""
+    """The video frame a poster shows: a second (``fps``: the video's own rate) into the
+    first counted hold (what the video is about), else the middle of the clip. Frame
+    indices, not report positions: with ``--sample-fps`` the reports skip frames."""
+    if not reports:
+        return 0
+    frame = [getattr(r, "index", i) for i, r in enumerate(reports)]
     for i, r in enumerate(reports):
         phase = getattr(getattr(getattr(r, "hold", None), "phase", ""), "value", "")
         if phase == "holding" and getattr(r, "valid", None) is True:
-            return min(len(reports) - 1, i + int(round(fps)))
-    return len(reports) // 2
+            return min(frame[-1], frame[i] + int(round(fps)))
+    return frame[len(reports) // 2]
 
 
 def write_poster(video: Any, reports: Sequence[Any], fps: float = 30.0) -> None:

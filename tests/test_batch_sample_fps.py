@@ -9,12 +9,33 @@ from pathlib import Path
 import pytest
 
 from posecheck import batch
-from posecheck.batch import annotate, landmarks, runner, stages
+from posecheck.batch import annotate
 from posecheck.batch.jobs import Job
 from posecheck.video import VideoInfo, iter_frames
 from media import sample_clip
 
 CLIP = "hk_good_left"  # 15 fps, 285 frames
+SHORT_FRAMES = 60  # the slow tests use the clip's first 4 s (test time)
+
+
+@pytest.fixture
+def short_clip(tmp_path) -> Path:
+    """The first SHORT_FRAMES frames of the sample clip, at its rate."""
+    import cv2
+
+    src = sample_clip(CLIP, tmp_path)
+    fps = VideoInfo.from_path(src).fps
+    out = tmp_path / "short.mp4"
+    writer = None
+    for index, _, bgr in iter_frames(src):
+        if index >= SHORT_FRAMES:
+            break
+        if writer is None:
+            writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                                     (bgr.shape[1], bgr.shape[0]))
+        writer.write(bgr)
+    writer.release()
+    return out
 
 
 def job(**kw) -> Job:
@@ -63,8 +84,9 @@ def _run(clip: Path, out: Path, *extra: str) -> int:
 
 
 @pytest.mark.slow
-def test_rate_at_or_above_the_video_rate_gives_todays_report_byte_for_byte(tmp_path):
-    clip = sample_clip(CLIP, tmp_path)
+def test_rate_at_or_above_the_video_rate_gives_todays_report_byte_for_byte(tmp_path,
+                                                                          short_clip):
+    clip = short_clip
     assert _run(clip, tmp_path / "a", "--no-cache") == 0
     assert _run(clip, tmp_path / "b", "--no-cache", "--sample-fps", "60") == 0
     slug = batch.make_slugs([clip])[0]
@@ -73,8 +95,8 @@ def test_rate_at_or_above_the_video_rate_gives_todays_report_byte_for_byte(tmp_p
 
 
 @pytest.mark.slow
-def test_sampled_run_caches_per_rate_and_annotates_every_frame(tmp_path):
-    clip = sample_clip(CLIP, tmp_path)
+def test_sampled_run_caches_per_rate_and_annotates_every_frame(tmp_path, short_clip):
+    clip = short_clip
     cache = tmp_path / "cache"
     slug = batch.make_slugs([clip])[0]
     assert _run(clip, tmp_path / "five", "--cache-dir", str(cache), "--sample-fps", "5",
@@ -87,7 +109,7 @@ def test_sampled_run_caches_per_rate_and_annotates_every_frame(tmp_path):
     assert len(expected) < info.frame_count / 2
     # The annotated video has every frame of the clip, not only the analysed ones.
     annotated = list(iter_frames(tmp_path / "five" / f"{slug}.annotated.mp4"))
-    assert len(annotated) == info.frame_count
+    assert len(annotated) == info.frame_count == SHORT_FRAMES
     assert [p.name for p in cache.iterdir()] and all(".fps5." in p.name
                                                      for p in cache.iterdir())
     # A full-rate run with the same cache is not served the 5 fps track.

@@ -72,6 +72,10 @@ def test_write_poster_takes_a_frame_a_second_into_the_first_counted_hold(tmp_pat
     reports = [report("waiting", False)] * 5 + [report("holding", True)] * 25
     assert poster_index(reports, fps=10) == 15
     assert poster_index([report("waiting", False)] * 30, fps=10) == 15 // 1  # the middle
+    # --sample-fps: every 3rd frame analysed; the poster is still a second of video frames in.
+    sampled = [SimpleNamespace(index=3 * k, **vars(r)) for k, r in enumerate(
+        [report("waiting", False)] * 2 + [report("holding", True)] * 8)]
+    assert poster_index(sampled, fps=10) == 6 + 10
     write_poster(video, reports, fps=10)
     import cv2
 
