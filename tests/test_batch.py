@@ -248,6 +248,19 @@ def test_second_run_uses_landmark_cache(tmp_path, fake_pipeline):
     assert fake_pipeline["estimate"] == 2
 
 
+def test_another_sample_fps_is_neither_resumed_nor_served_from_the_cache(tmp_path,
+                                                                        fake_pipeline):
+    good = make_video(tmp_path / "good.mp4")  # 10 fps
+    run(tmp_path, good)
+    run(tmp_path, good, extra=["--sample-fps", "5"])  # not up to date, not this cache file
+    assert fake_pipeline["estimate"] == 2
+    status, out = run(tmp_path, good, extra=["--sample-fps", "5"])  # done: skipped
+    assert status == 0 and fake_pipeline["estimate"] == 2
+    assert summary_rows(out)[0]["skipped"] in ("True", "true", "1", "yes")
+    run(tmp_path, good, extra=["--sample-fps", "10", "--force"])  # the video's rate: full
+    assert fake_pipeline["estimate"] == 2  # the full-rate cache file serves it
+
+
 def test_cached_and_fresh_reports_are_identical(tmp_path, fake_pipeline):
     good = make_video(tmp_path / "good.mp4")
     _, out = run(tmp_path, good, extra=["--no-cache"])
