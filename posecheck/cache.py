@@ -232,6 +232,9 @@ def _frame_record(f: PoseFrame) -> dict[str, Any]:
     if f.has_pose:
         rec["lm"] = _rounded(f.to_normalized(), NORM_DIGITS)
         rec["world"] = None if f.world is None else _rounded(f.world, WORLD_DIGITS)
+        if f.outline is not None:  # trunk outline (posecheck.outline), pixels; null = unseen
+            rec["outline"] = [None if not np.isfinite(p).all() else [round(v, 1) for v in p]
+                              for p in np.asarray(f.outline, float).reshape(-1, 2).tolist()]
     else:
         rec["lm"] = None
         rec["world"] = None
@@ -265,8 +268,13 @@ def _parse_frame(obj: Any, width: int, height: int) -> PoseFrame:
                                reason=str(obj.get("reason") or "no person detected"))
     arr = _matrix(lm, 5, "lm")
     world = obj.get("world")
-    return PoseFrame.from_normalized(arr, t_ms, width, height, index=index,
-                                     world=None if world is None else _matrix(world, 3, "world"))
+    frame = PoseFrame.from_normalized(arr, t_ms, width, height, index=index,
+                                      world=None if world is None else _matrix(world, 3, "world"))
+    outline = obj.get("outline")
+    if outline is None:
+        return frame
+    pts = np.array([[np.nan, np.nan] if p is None else p for p in outline], dtype=float)
+    return replace(frame, outline=pts.reshape(2, -1, 2))
 
 
 def _matrix(value: Iterable[Any], cols: int, name: str) -> np.ndarray:

@@ -12,7 +12,7 @@ UNKNOWN in any other view (``view_blocked``): the person gets the setup cue, nev
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Mapping, Sequence
 
@@ -42,6 +42,9 @@ class CheckResult:
         hidden: landmark indices that were not seen (why it is UNKNOWN).
         priority, unit: copied from the spec for the cue selector and reports.
         view_blocked: UNKNOWN because the camera view is not one the check can be judged from.
+        metric: the metric judged; for a check with a fallback, the fallback's metric when the
+            main one could not be measured (and the JSON form then names it).
+        fallback_used: the check's main metric was not measured and its fallback was judged.
     """
 
     id: str
@@ -56,10 +59,14 @@ class CheckResult:
     unit: str = ""
     metric: str = ""
     view_blocked: bool = False
+    fallback_used: bool = False
 
     def to_json(self) -> dict:
-        return {"status": self.status.value,
-                "value": None if not math.isfinite(self.value) else round(self.value, 3)}
+        out = {"status": self.status.value,
+               "value": None if not math.isfinite(self.value) else round(self.value, 3)}
+        if self.fallback_used:
+            out["metric"] = self.metric
+        return out
 
 
 def evaluate_one(check: CheckSpec, mv: MetricValue, previous: Status | None = None,
@@ -111,6 +118,11 @@ class CheckEvaluator:
         for c in self.checks:
             mv = metrics.get(c.metric, MetricValue(math.nan))
             res = evaluate_one(c, mv, self._last.get(c.id), view)
+            if (c.fallback is not None and res.status is Status.UNKNOWN
+                    and not res.view_blocked):
+                fmv = metrics.get(c.fallback.metric, MetricValue(math.nan))
+                res = replace(evaluate_one(c.fallback, fmv, self._last.get(c.id), view),
+                              fallback_used=True)
             out[c.id] = res
             # UNKNOWN keeps the last known status for hysteresis: a blink of occlusion
             # should not reset a passing check to the strict band.

@@ -11,6 +11,7 @@ accepts it); a timestamp going backwards is a real error (a new source needs :me
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from posecheck.errors import PosecheckError, VideoError
 from posecheck.models import model_label, resolve_model, sha256_file
+from posecheck.outline import trunk_edges
 from posecheck.pose import PoseFrame
 
 if TYPE_CHECKING:
@@ -42,7 +44,8 @@ class PoseEstimator:
         num_poses: most people to detect; :class:`PoseFrame` keeps the first.
         min_pose_detection_confidence, min_pose_presence_confidence, min_tracking_confidence:
             MediaPipe's thresholds, each in [0, 1].
-        output_segmentation: also return the person mask (``PoseFrame.mask``).
+        output_segmentation: also return the person mask (``PoseFrame.mask``) and the trunk
+            outline found on it (``PoseFrame.outline``, what the landmark cache keeps).
         progress: show progress if the model has to be fetched or built first.
     """
 
@@ -133,10 +136,11 @@ class PoseEstimator:
         width, height = mp_image.width, mp_image.height
         if self.running_mode == "image":
             result = self._landmarker.detect(mp_image)
-            return PoseFrame.from_mediapipe(result, int(round(t_ms)), width, height, index=index)
+            return _with_outline(PoseFrame.from_mediapipe(result, int(round(t_ms)), width,
+                                                          height, index=index))
         fed = self._next_timestamp(int(round(t_ms)))
         result = self._landmarker.detect_for_video(mp_image, fed)
-        return PoseFrame.from_mediapipe(result, fed, width, height, index=index)
+        return _with_outline(PoseFrame.from_mediapipe(result, fed, width, height, index=index))
 
     def _next_timestamp(self, t: int) -> int:
         if self._last_source_t is not None and t < self._last_source_t:
@@ -146,6 +150,16 @@ class PoseEstimator:
         fed = t if self._last_fed_t is None or t > self._last_fed_t else self._last_fed_t + 1
         self._last_source_t, self._last_fed_t = t, fed
         return fed
+
+
+def _with_outline(frame: PoseFrame) -> PoseFrame:
+    """The frame with its trunk outline measured on its mask (unchanged without a mask)."""
+    if frame.mask is None or frame.xy is None:
+        return frame
+    from posecheck.pose import Landmark as L
+    shoulder = (frame.xy[L.LEFT_SHOULDER] + frame.xy[L.RIGHT_SHOULDER]) / 2
+    hip = (frame.xy[L.LEFT_HIP] + frame.xy[L.RIGHT_HIP]) / 2
+    return replace(frame, outline=trunk_edges(frame.mask, shoulder, hip))
 
 
 # ---------------------------------------------------------------------------- whole files
@@ -158,13 +172,15 @@ def _check_image(image: np.ndarray, order: str) -> np.ndarray:
 
 
 def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
-                   progress: bool = True, video_sha256: str | None = None) -> "LandmarkTrack":
+                   progress: bool = True, video_sha256: str | None = None,
+                   output_segmentation: bool = False) -> "LandmarkTrack":
     """Run the model over every decoded frame of a video (or an image) file.
 
     Frames without a person are kept as ``PoseFrame.empty`` so indices line up with the
     video. A truncated video gives the frames that decode; ``track.info.frame_count`` still
     holds what the container announced. ``video_sha256`` saves hashing the file again when
-    the caller already did.
+    the caller already did. ``output_segmentation``: measure the trunk outline on the person
+    mask of every frame (kept as ``PoseFrame.outline``; the masks themselves are dropped).
 
     Raises:
         VideoError: the file cannot be read or holds no decodable frame.
@@ -179,11 +195,12 @@ def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] =
     info = VideoInfo.from_path(path)
     frames: list[PoseFrame] = []
     mode = "image" if info.is_image else "video"
-    with PoseEstimator(model, running_mode=mode, progress=progress) as est, \
+    with PoseEstimator(model, running_mode=mode, progress=progress,
+                       output_segmentation=output_segmentation) as est, \
             tqdm(total=info.frame_count or None, unit="frame", disable=not progress,
                  desc=path.name, leave=False) as bar:
         for index, t_ms, image in iter_frames(path):
-            frames.append(est.process(image, t_ms, index=index))
+            frames.append(replace(est.process(image, t_ms, index=index), mask=None))
             bar.update(1)
         model_path = est.model_path
     if not frames:

@@ -29,6 +29,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 
 from posecheck import geometry as g
+from posecheck.outline import BackArch
 from posecheck.pose import Landmark as L
 from posecheck.pose import PoseFrame
 
@@ -239,6 +240,43 @@ def _torso_lean(r: PoseReader) -> float:
          "vertical (+ = behind); MediaPipe has no spine points")
 def _arch(r: PoseReader) -> float:
     return -_torso_lean(r)
+
+
+# view_width_ratio above which the trunk is not side-on enough for its outline to be the back
+# (ratio; docs/CHECKS.md: about 0-0.35 side-on).
+OUTLINE_MAX_VIEW_WIDTH = 0.4
+
+
+def back_arch(r: PoseReader) -> "BackArch":
+    """The back's arch on the frame's trunk outline, from the back side (opposite the facing).
+
+    Raises Hidden when there is no outline (no mask asked for, or an old cache), the facing is
+    unknown, or a region of the back is not seen on the mask."""
+    if not _view_width(r) <= OUTLINE_MAX_VIEW_WIDTH:
+        raise Hidden(())  # not side-on: the outline's edge is the flank, not the back
+    arch = BackArch.from_edges(r.frame.outline, r.pair("shoulder"), r.pair("hip"),
+                               r.ctx.facing)
+    if arch is None:
+        raise Hidden(())
+    return arch
+
+
+# Metrics measured on the trunk outline: a spec that uses one needs the person mask.
+OUTLINE_METRICS = frozenset({"lumbar_lordosis_deg", "lumbar_depth_ratio"})
+
+
+@_metric("lumbar_lordosis_deg", "deg",
+         "angle between the back outline's tangents over the upper lumbar and the sacral region "
+         "(person mask; + = concave, arched; 0 = flat); needs a side view and a mask")
+def _lordosis(r: PoseReader) -> float:
+    return back_arch(r).lordosis_deg
+
+
+@_metric("lumbar_depth_ratio", "ratio",
+         "deepest point of the back outline in from the chord thoracic back -> buttock, over "
+         "torso length (+ = concave); needs a side view and a mask")
+def _lumbar_depth(r: PoseReader) -> float:
+    return back_arch(r).depth_ratio
 
 
 @_metric("torso_incline_deg", "deg",

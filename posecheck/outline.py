@@ -33,6 +33,10 @@ BELOW_HIP = 1.35            # torso lengths from the shoulder line: past the hip
 STATIONS = 28
 MAX_REACH = 0.8             # torso lengths: the farthest an edge is looked for from the axis
 SMOOTH_STATIONS = 3         # moving-average width along the outline (stations)
+# Largest jump of the back edge between neighbouring stations (torso lengths; stations are
+# 0.05 apart, so 0.1 is a 63 deg slope to the axis): a bigger one is an arm, hand or prop
+# against the back, not the back, and the outline is not used.
+MAX_STEP = 0.1
 # Regions of the back (in stations' ``s``) for the metrics; anatomy, not pose thresholds.
 THORACIC_S = (0.20, 0.35)   # the thoracic back point (the chord's upper end) is the most
                             # posterior point here
@@ -128,6 +132,10 @@ class BackArch:
         s = station_s()
         base = sh[None, :] + s[:, None] * (hp - sh)[None, :]
         d = (pts - base) @ back_dir                                   # distance behind the axis
+        seen = np.isfinite(d) & (s >= THORACIC_S[0])
+        if np.any(np.abs(np.diff(d[seen])) > MAX_STEP * torso) or \
+                np.any(np.diff(np.flatnonzero(seen)) > 1):
+            return None                                               # a jump or a gap
         d = _smooth(d, SMOOTH_STATIONS)
         regions = [(lo <= s) & (s <= hi) for lo, hi in
                    (THORACIC_S, UPPER_LUMBAR_S, SACRAL_S, BUTTOCK_S)]

@@ -121,6 +121,8 @@ class PoseFrame:
         presence: ``(33,)`` probability in [0, 1] that the landmark is inside the frame.
         world: ``(33, 3)`` metric landmarks (metres, hip-centred, y down) or ``None``.
         mask: optional ``(height, width)`` float32 person segmentation in [0, 1].
+        outline: optional ``(2, STATIONS, 2)`` trunk outline in pixels found on the mask
+            (``posecheck.outline.trunk_edges``); what the landmark cache keeps of the mask.
         index: frame index within its source, ``-1`` when unknown.
         reason: why there is no pose (e.g. ``"no person detected"``); empty when there is one.
     """
@@ -134,6 +136,7 @@ class PoseFrame:
     presence: np.ndarray | None = None
     world: np.ndarray | None = None
     mask: np.ndarray | None = field(default=None, repr=False)
+    outline: np.ndarray | None = field(default=None, repr=False)
     index: int = -1
     reason: str = ""
 
@@ -195,7 +198,8 @@ class PoseFrame:
         mask = None
         masks = getattr(result, "segmentation_masks", None) or []
         if masks:
-            mask = np.asarray(masks[0].numpy_view(), dtype=np.float32).reshape(height, width)
+            # a copy: the view points into MediaPipe's buffer, freed with the result/landmarker
+            mask = np.array(masks[0].numpy_view(), dtype=np.float32).reshape(height, width)
         return cls.from_normalized(lm, t_ms, width, height, world=world, index=index, mask=mask)
 
     # ------------------------------------------------------------------ views
@@ -238,8 +242,13 @@ class PoseFrame:
             world = self.world[p].copy()
             world[:, 0] = -world[:, 0]
         mask = None if self.mask is None else self.mask[:, ::-1].copy()
+        outline = None
+        if self.outline is not None:  # the axis normal flips with x: the two sides swap
+            outline = self.outline[::-1].copy()
+            outline[..., 0] = self.width - outline[..., 0]
         return replace(self, xy=xy, z=self.z[p].copy(), visibility=self.visibility[p].copy(),
-                       presence=self.presence[p].copy(), world=world, mask=mask)
+                       presence=self.presence[p].copy(), world=world, mask=mask,
+                       outline=outline)
 
     def with_xy(self, xy: np.ndarray) -> "PoseFrame":
         """A copy with new pixel positions (e.g. after smoothing); everything else kept."""

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from posecheck.errors import SpecError
-from posecheck.metrics import METRICS
+from posecheck.metrics import METRICS, OUTLINE_METRICS
 from posecheck.motion import StillnessSettings
 
 # A folder of the user's own specs, used instead of the bundled ones (``posecheck --specs DIR``
@@ -262,6 +262,9 @@ class CheckSpec:
     why: str = ""
     views: tuple[str, ...] = ()
     fault: str = ""   # the fault in words ("torso leaning"), for summaries; never the pass label
+    # Judged instead when ``metric`` cannot be measured (e.g. the outline arch without a
+    # mask): same id and cues, its own metric, band and hysteresis.
+    fallback: "CheckSpec | None" = None
 
     def judged_in(self, view: str | None) -> bool:
         """The check can be judged from this view (None = unknown view: not blocked)."""
@@ -332,7 +335,15 @@ class StretchSpec:
         seen: dict[str, None] = {}
         for c in (*self.pose, *self.checks):
             seen.setdefault(c.metric, None)
+            if c.fallback is not None:
+                seen.setdefault(c.fallback.metric, None)
         return tuple(seen)
+
+    @property
+    def needs_outline(self) -> bool:
+        """A metric of the spec is measured on the person mask's outline (the estimator must
+        be asked for the mask)."""
+        return any(m in OUTLINE_METRICS for m in self.metric_names)
 
     def check(self, check_id: str) -> CheckSpec:
         for c in self.checks:
@@ -375,7 +386,8 @@ _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "s
              "timer_only", "cautions", "parts", "view_detect", "side_detect", "visibility",
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
              "notes"}
-_CHECK_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
+_FALLBACK_KEYS = {"metric", "min", "max", "unit", "hysteresis"}
+_CHECK_KEYS = {"fallback", "id", "metric", "min", "max", "unit", "hysteresis", "required", "priority",
                "safety", "cue_low", "cue_high", "label", "why", "views", "fault"}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
@@ -430,6 +442,8 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         views=_str_list(raw, "views", source, where) if is_check else (),
         fault=_str(raw, "fault", source, where, default="") if is_check else "",
     )
+    if is_check and "fallback" in raw:
+        c = replace(c, fallback=_parse_fallback(raw["fallback"], c, source, f"{where}fallback."))
     bad = [v for v in c.views if v not in CHECK_VIEWS]
     if bad:
         raise _fail(source, f"{where}views", f"unknown view {bad[0]!r}",
@@ -442,6 +456,28 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         raise _fail(source, f"{where}cue_high", "missing (the check has a max)",
                     "add the cue to say when the value is too high")
     return c
+
+
+def _parse_fallback(raw: Any, check: CheckSpec, source: str, where: str) -> CheckSpec:
+    """A check's ``fallback`` table: the check again with another metric and band."""
+    if not isinstance(raw, dict):
+        raise _fail(source, where.rstrip("."), "must be a table",
+                    "write it as fallback = { metric = ..., max = ..., unit = ... }")
+    _check_keys(raw, _FALLBACK_KEYS, source, where)
+    metric = _str(raw, "metric", source, where)
+    if metric not in METRICS:
+        raise _fail(source, f"{where}metric", f"unknown metric {metric!r}",
+                    "use a name listed by docs/CHECKS.md (posecheck.metrics.METRICS)")
+    unit = _str(raw, "unit", source, where, choices=UNITS)
+    if unit != METRICS[metric].unit:
+        raise _fail(source, f"{where}unit", f"{metric} is measured in {METRICS[metric].unit!r}",
+                    f"write unit = \"{METRICS[metric].unit}\"")
+    fb = replace(check, metric=metric, unit=unit,
+                 min=_num(raw, "min", source, where, minimum=None, allow_none=True),
+                 max=_num(raw, "max", source, where, minimum=None, allow_none=True),
+                 hysteresis=float(_num(raw, "hysteresis", source, where, default=0.0)))
+    _validate_range(fb, source, where)
+    return fb
 
 
 def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSpec:

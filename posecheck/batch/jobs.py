@@ -37,6 +37,7 @@ class Job:
     max_frames: int = DEFAULT_MAX_FRAMES
     save_history: bool = False  # store the holds in posecheck.history
     sample_fps: float | None = DEFAULT_SAMPLE_FPS  # frames/s analysed; None: every frame
+    segmentation: bool = False  # ask the model for the person mask (a spec needs the outline)
 
     @property
     def report_path(self) -> Path:

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from dataclasses import replace
 from typing import Any, Callable, Iterator, Sequence
 
 from posecheck.batch.jobs import Job, ProgressFn
@@ -39,12 +40,16 @@ def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
     total = max(sampled_count(int(info.frame_count), job.sample_fps, info.fps), 1)
     if job.use_cache:
         cached = _cache_get(video_sha, job, info)
+        if cached is not None and job.segmentation and not any(
+                f.outline is not None for f in cached):
+            cached = None  # cached without the mask: the outline needs the model again
         if cached is not None:
             progress(job.slug, len(cached), len(cached))
             return cached, model_scale(info), False
     frames, scale = estimate_frames(video, job.model_path, info,
                                     lambda done: progress(job.slug, done, max(total, done)),
-                                    max_frames=job.max_frames, sample_fps=job.sample_fps)
+                                    max_frames=job.max_frames, sample_fps=job.sample_fps,
+                                    segmentation=job.segmentation)
     progress(job.slug, len(frames), len(frames))
     return frames, scale, True
 
@@ -126,13 +131,15 @@ def estimate_frames(video: Path, model_path: str, info: Any,
                     on_frame: Callable[[int], None] = lambda n: None,
                     max_side: int = MODEL_MAX_SIDE,
                     max_frames: int | None = None,
-                    sample_fps: float | None = None) -> tuple[list[Any], float]:
+                    sample_fps: float | None = None,
+                    segmentation: bool = False) -> tuple[list[Any], float]:
     """Run the model over every frame (or ``sample_fps`` frames a second, see
     ``posecheck.video.iter_frames``: VIDEO mode with the real timestamps of the frames it
     sees); landmarks come back in the video's own pixels.
 
     Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
-    this loses nothing but decode time) and the landmarks scaled back.
+    this loses nothing but decode time) and the landmarks scaled back. ``segmentation``:
+    measure the trunk outline on each frame's person mask (the mask itself is dropped).
     """
     from posecheck.estimator import PoseEstimator
     from posecheck.video import iter_frames
@@ -142,12 +149,13 @@ def estimate_frames(video: Path, model_path: str, info: Any,
     if info.is_image:
         # IMAGE mode keeps no state between calls, so one landmarker serves every image
         # (creating one costs more than running it once).
-        est = _image_estimator(model_path)
+        est = _image_estimator(model_path, segmentation)
         for index, t_ms, image in _downscaled(iter_frames(video), scale):
-            pf = est.process(image, t_ms, index=index)
+            pf = replace(est.process(image, t_ms, index=index), mask=None)
             frames.append(_to_size(pf, info.width, info.height) if scale < 1.0 else pf)
         return frames, scale
-    with PoseEstimator(model_path, running_mode="video") as est:
+    with PoseEstimator(model_path, running_mode="video",
+                       output_segmentation=segmentation) as est:
         for index, t_ms, image in prefetch(
                 _as_model_input(_downscaled(iter_frames(video, sample_fps=sample_fps), scale)),
                 PREFETCH_FRAMES):
@@ -157,7 +165,7 @@ def estimate_frames(video: Path, model_path: str, info: Any,
                 # The container under-announced its length: stop before memory runs out.
                 raise VideoError(f"{video}: more than --max-frames {max_frames} frames; "
                                  "split the clip (or raise --max-frames)")
-            pf = est.process_image(image, t_ms, index=index)
+            pf = replace(est.process_image(image, t_ms, index=index), mask=None)
             if scale < 1.0:
                 pf = _to_size(pf, info.width, info.height)
             frames.append(pf)
@@ -166,16 +174,17 @@ def estimate_frames(video: Path, model_path: str, info: Any,
     return frames, scale
 
 
-_IMAGE_ESTIMATORS: dict[tuple[str, int], Any] = {}
+_IMAGE_ESTIMATORS: dict[tuple[str, int, bool], Any] = {}
 
 
-def _image_estimator(model_path: str) -> Any:
+def _image_estimator(model_path: str, segmentation: bool = False) -> Any:
     """This thread's IMAGE-mode estimator for a model, made on first use."""
     from posecheck.estimator import PoseEstimator
 
-    key = (str(model_path), threading.get_ident())
+    key = (str(model_path), threading.get_ident(), segmentation)
     if key not in _IMAGE_ESTIMATORS:
-        _IMAGE_ESTIMATORS[key] = PoseEstimator(model_path, running_mode="image")
+        _IMAGE_ESTIMATORS[key] = PoseEstimator(model_path, running_mode="image",
+                                               output_segmentation=segmentation)
     return _IMAGE_ESTIMATORS[key]
 
 
@@ -276,8 +285,13 @@ def _to_size(pf: Any, width: int, height: int) -> Any:
 
     if not pf.has_pose:
         return PoseFrame.empty(pf.t_ms, width, height, index=pf.index, reason=pf.reason)
-    return PoseFrame.from_normalized(pf.to_normalized(), pf.t_ms, width, height,
-                                     world=pf.world, index=pf.index)
+    out = PoseFrame.from_normalized(pf.to_normalized(), pf.t_ms, width, height,
+                                    world=pf.world, index=pf.index)
+    if pf.outline is None:
+        return out
+    import numpy as np
+
+    return replace(out, outline=pf.outline * np.array([width / pf.width, height / pf.height]))
 
 
 def _cache_file(video_sha: str, job: Job, info: Any) -> Path:

@@ -18,6 +18,7 @@ from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS, Job, Vi
 from posecheck.batch.landmarks import NATIVE_LOG, STOP, native_log
 from posecheck.batch.parallel import run_parallel
 from posecheck.batch.progress import Progress
+from posecheck.batch import stages
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
                                     prepare_video)
 from posecheck.batch.summary import finish_summary
@@ -58,6 +59,9 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
     model_path, label, model_sha = _resolve_model(args.model, quiet=args.quiet)
 
     slugs = make_slugs(files)
+    # the person mask only where a spec measures on its outline (it costs model time)
+    segmentation = any(getattr(spec, "needs_outline", False)
+                       for _, spec in stages.load_specs(args.stretch))
     jobs = [Job(video=str(f), slug=s, out_dir=str(out), model_path=str(model_path),
                 model_label=label, model_sha256=model_sha, stretch=args.stretch,
                 annotate=args.annotate, plots=getattr(args, "plots", True),
@@ -66,7 +70,8 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
                 mirrored=getattr(args, "mirrored", False),
                 max_frames=getattr(args, "max_frames", DEFAULT_MAX_FRAMES),
                 save_history=getattr(args, "save_history", False),
-                sample_fps=getattr(args, "sample_fps", DEFAULT_SAMPLE_FPS))
+                sample_fps=getattr(args, "sample_fps", DEFAULT_SAMPLE_FPS),
+                segmentation=segmentation)
             for f, s in zip(files, slugs)]
     out.mkdir(parents=True, exist_ok=True)
 
