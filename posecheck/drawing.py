@@ -357,6 +357,42 @@ def pad_for_controls(image: np.ndarray, frac: float = 0.12) -> np.ndarray:
     return np.vstack([image, strip])
 
 
+ARCH_COLOR = (255, 0, 255)   # BGR magenta: the measured back outline
+CHORD_COLOR = (255, 255, 255)
+
+
+def draw_back_arch(image: np.ndarray, pose: Any, facing: int, *,
+                   mirrored: bool = False) -> np.ndarray:
+    """Draw the back outline the arch was measured on and its chord (thoracic back ->
+    buttock), with the lordosis angle beside it; nothing when the outline is not seen."""
+    from posecheck.outline import BackArch
+    from posecheck.pose import Landmark as L
+
+    if pose is None or getattr(pose, "outline", None) is None or pose.xy is None:
+        return image
+    xy = pose.xy
+    shoulder = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
+    hip = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+    arch = BackArch.from_edges(pose.outline, shoulder, hip, int(facing))
+    if arch is None:
+        return image
+    curve, chord = arch.curve.copy(), arch.chord.copy()
+    if mirrored:
+        curve[:, 0] = pose.width - curve[:, 0]
+        chord[:, 0] = pose.width - chord[:, 0]
+    sx, sy = image.shape[1] / pose.width, image.shape[0] / pose.height
+    scale = np.array([sx, sy])
+    pts = np.rint(curve * scale).astype(np.int32)
+    thick = max(2, round(image.shape[0] / 240))
+    cv2.polylines(image, [pts], False, ARCH_COLOR, thick, cv2.LINE_AA)
+    a, b = (tuple(int(v) for v in np.rint(p * scale)) for p in chord)
+    cv2.line(image, a, b, CHORD_COLOR, max(1, thick // 2), cv2.LINE_AA)
+    mid = pts[len(pts) // 2]
+    _text(image, f"arch {arch.lordosis_deg:.0f} deg", (int(mid[0]) + 6, int(mid[1])),
+          0.5 * thick / 2, ARCH_COLOR)
+    return image
+
+
 def annotate(image_bgr: np.ndarray, report: Any, *, mirrored: bool = False,
              extra_lines: Iterable[str] = (), story: Any = None, spec: Any = None,
              framing: bool = False) -> np.ndarray:
@@ -393,6 +429,7 @@ def annotate(image_bgr: np.ndarray, report: Any, *, mirrored: bool = False,
         # No check colours where nothing is judged: the side just finished is not corrected.
         judged = not framing and story.state not in QUIET_STATES
         draw_pose(image, pose, segment_statuses(checks) if judged else {}, mirrored=mirrored)
+        draw_back_arch(image, pose, getattr(report, "facing", 0), mirrored=mirrored)
         if not getattr(report, "has_pose", pose is not None and pose.xy is not None):
             reason = getattr(pose, "reason", "") or "no person in view"
             lines.insert(0, reason)

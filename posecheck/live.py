@@ -419,13 +419,14 @@ class CueSpeaker:
         return None
 
 
-def load_estimator(model: str, *, model_path: str | Path | None = None) -> Any:
-    """A fresh ``PoseEstimator`` (VIDEO mode, stateful: one per stream)."""
+def load_estimator(model: str, *, model_path: str | Path | None = None,
+                   segmentation: bool = False) -> Any:
+    """A fresh ``PoseEstimator`` (VIDEO mode, stateful: one per stream); ``segmentation``
+    for a spec measured on the person mask's outline (``StretchSpec.needs_outline``)."""
     from posecheck.estimator import PoseEstimator
 
-    if model_path is not None:
-        return PoseEstimator(model_path)
-    return PoseEstimator(model)
+    return PoseEstimator(model_path if model_path is not None else model,
+                         output_segmentation=segmentation)
 
 
 def make_session(spec: Any) -> Any:
@@ -485,7 +486,8 @@ class LiveProcessor:
         self.spec = spec
         self.model = model
         self.mirrored = bool(mirrored)
-        self._estimator_factory = estimator_factory or (lambda: load_estimator(model))
+        self._estimator_factory = estimator_factory or (lambda: load_estimator(
+            model, segmentation=getattr(spec, "needs_outline", False)))
         self._estimator = estimator if estimator is not None else self._estimator_factory()
         self._session_factory = session_factory or (lambda: make_session(spec))
         self._session = session if session is not None else self._session_factory()
@@ -519,6 +521,8 @@ class LiveProcessor:
                 t_ms = self._last_t_ms + 1  # MediaPipe needs strictly increasing stamps
         self._last_t_ms = t_ms
         pose = self._estimator.process(image_bgr, t_ms)
+        if getattr(pose, "mask", None) is not None:
+            pose = replace(pose, mask=None)  # the outline is kept; a mask a frame is not
         if self.mirrored:
             pose = pose.mirrored()
         return self._session.update(pose)

@@ -260,8 +260,9 @@ def build_processor(spec, model: str, mirrored: bool, camera: bool = False
     It keeps the frame reports (about 7 kB a frame) so the session can go to the history."""
     path = model_path(model)
     return live.LiveProcessor(spec, model=model, mirrored=mirrored,
-                              estimator_factory=lambda: live.load_estimator(model,
-                                                                            model_path=path),
+                              estimator_factory=lambda: live.load_estimator(
+                                  model, model_path=path,
+                                  segmentation=getattr(spec, "needs_outline", False)),
                               lead_in_s=live.LEAD_IN_S if camera else None, framing=camera,
                               keep_frames=True)
 
