@@ -243,3 +243,18 @@ def test_cache_path_separates_analysis_rates(tmp_path):
     assert len({full, ten, seven}) == 3
     assert full == cache_mod.cache_path(tmp_path, "a" * 64, "full", "b" * 64, None)
     assert ".fps7.5." in seven.name and ".fps" not in full.name
+
+
+def test_round_trip_keeps_the_trunk_outline_and_its_unseen_points(tmp_path):
+    from dataclasses import replace
+
+    from posecheck.outline import STATIONS
+
+    track = make_track(n=2, gap_at=5)
+    outline = np.random.default_rng(3).uniform(0, 200, (2, STATIONS, 2))
+    outline[1, 4] = np.nan
+    frames = (replace(track.frames[0], outline=outline), track.frames[1])
+    track = replace(track, frames=frames)
+    back = LandmarkTrack.load(track.save(tmp_path / "t.landmarks.jsonl.gz"))
+    np.testing.assert_allclose(back.frames[0].outline, outline, atol=0.05)
+    assert back.frames[1].outline is None

@@ -107,3 +107,31 @@ def test_a_check_outside_its_declared_views_is_unknown_not_a_form_verdict():
     assert evaluate_one(knee, far_past, view=None).status is Status.FAIL  # unknown view
     anyview = _replace(knee, views=())
     assert evaluate_one(anyview, far_past, view="front").status is Status.FAIL
+
+
+ARCH = CheckSpec(id="back_not_arched", metric="lumbar_lordosis_deg", min=None, max=45.0,
+                 unit="deg", hysteresis=4.0, cue_high="no arch",
+                 fallback=CheckSpec(id="back_not_arched", metric="lumbar_arch_proxy_deg",
+                                    min=None, max=10.0, unit="deg", cue_high="no arch"))
+
+
+def test_fallback_is_judged_only_when_the_main_metric_is_not_measured():
+    ev = CheckEvaluator([ARCH])
+    main = ev.update({"lumbar_lordosis_deg": mv(50.0), "lumbar_arch_proxy_deg": mv(0.0)})
+    assert main["back_not_arched"].status is Status.FAIL
+    assert not main["back_not_arched"].fallback_used
+    assert "metric" not in main["back_not_arched"].to_json()
+    fb = ev.update({"lumbar_lordosis_deg": MetricValue(math.nan),
+                    "lumbar_arch_proxy_deg": mv(12.0)})["back_not_arched"]
+    assert (fb.status, fb.metric, fb.fallback_used) == (Status.FAIL, "lumbar_arch_proxy_deg", True)
+    assert fb.to_json()["metric"] == "lumbar_arch_proxy_deg"
+    ok = ev.update({"lumbar_arch_proxy_deg": mv(5.0)})["back_not_arched"]
+    assert ok.status is Status.PASS and ok.fallback_used
+
+
+def test_a_view_blocked_check_does_not_fall_back():
+    from dataclasses import replace
+
+    res = CheckEvaluator([replace(ARCH, views=("side",))]).update(
+        {"lumbar_arch_proxy_deg": mv(5.0)}, view="front")["back_not_arched"]
+    assert res.status is Status.UNKNOWN and res.view_blocked and not res.fallback_used

@@ -278,3 +278,20 @@ def test_a_failing_advisory_check_is_drawn_as_a_tip_not_a_fault():
     out = annotate(blank(), StoryReport(pose, {"k": advisory}, FakeHold()))
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
     assert near(out[y, x], ADVICE_COLOR) and not near(out[y, x], FAIL_COLOR)
+
+
+def test_back_arch_is_drawn_along_the_measured_outline_only_when_seen():
+    from dataclasses import replace
+
+    from posecheck.drawing import ARCH_COLOR, draw_back_arch
+    from test_outline import _pose_on_mask
+
+    pose = _pose_on_mask(45.0)
+    image = draw_back_arch(np.zeros((480, 640, 3), np.uint8), pose, facing=1)
+    magenta = np.all(image == ARCH_COLOR, axis=2)
+    # the thoracic back is 60 px behind the axis (x = 300), facing +x: near x = 240 at y = 150
+    assert magenta[150, 236:245].any() and not magenta[150, 300:].any()
+    blank = draw_back_arch(np.zeros((480, 640, 3), np.uint8), replace(pose, outline=None), 1)
+    assert not blank.any()
+    unknown = draw_back_arch(np.zeros((480, 640, 3), np.uint8), pose, facing=0)
+    assert not unknown.any()

@@ -71,3 +71,77 @@ def test_edges_shape_and_unknowns():
                                SHOULDER, HIP, 1) is None
     assert BackArch.from_edges(edges, SHOULDER, HIP, 0) is None
     assert trunk_edges(make_mask(20.0), SHOULDER, SHOULDER) is None
+
+
+def _pose_on_mask(arch_deg: float, facing: int = 1, with_outline: bool = True):
+    """A frame whose mid-shoulder and mid-hip are the synthetic mask's axis."""
+    from dataclasses import replace
+
+    from posecheck.pose import Landmark as L
+
+    from factories import make_pose
+
+    pose = make_pose("half_kneeling_hip_flexor", facing="right" if facing > 0 else "left",
+                     width=640, height=480)
+    xy = pose.xy.copy()
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        xy[lm] = SHOULDER
+    for lm in (L.LEFT_HIP, L.RIGHT_HIP):
+        xy[lm] = HIP
+    pose = pose.with_xy(xy)
+    edges = trunk_edges(make_mask(arch_deg, facing), SHOULDER, HIP) if with_outline else None
+    return replace(pose, outline=edges)
+
+
+@pytest.mark.parametrize("arch_deg", [0.0, 20.0, 45.0])
+def test_metric_reads_the_back_side_and_names_no_hidden_landmark(arch_deg):
+    from posecheck.metrics import BodyContext, compute_metrics
+
+    for facing in (1, -1):
+        ctx = BodyContext("kneeling", facing, "left", "left")
+        got = compute_metrics(_pose_on_mask(arch_deg, facing), ctx,
+                              ["lumbar_lordosis_deg", "lumbar_depth_ratio"])
+        assert abs(got["lumbar_lordosis_deg"].value - arch_deg) <= 3.0
+        assert got["lumbar_depth_ratio"].known
+
+
+def test_metric_unknown_without_outline_or_facing():
+    from posecheck.metrics import BodyContext, compute_metrics
+
+    ctx = BodyContext("kneeling", 1, "left", "left")
+    assert not compute_metrics(_pose_on_mask(20, with_outline=False), ctx,
+                               ["lumbar_lordosis_deg"])["lumbar_lordosis_deg"].known
+    assert not compute_metrics(_pose_on_mask(20), BodyContext("kneeling", 0, "left", "left"),
+                               ["lumbar_lordosis_deg"])["lumbar_lordosis_deg"].known
+
+
+@pytest.mark.parametrize("arch_deg, verdict", [(0.0, "pass"), (20.0, "pass"), (60.0, "fail")])
+def test_verdict_of_the_half_kneeling_spec(arch_deg, verdict):
+    from posecheck.checks import evaluate
+    from posecheck.metrics import BodyContext, compute_metrics
+    from posecheck.specs import load_spec
+
+    check = load_spec("half_kneeling_hip_flexor").check("back_not_arched")
+    ctx = BodyContext("kneeling", 1, "left", "left")
+    m = compute_metrics(_pose_on_mask(arch_deg), ctx,
+                        ["lumbar_lordosis_deg", "lumbar_arch_proxy_deg"])
+    res = evaluate([check], m)["back_not_arched"]
+    assert res.status.value == verdict and not res.fallback_used
+
+
+def test_an_arm_against_the_back_hides_the_outline():
+    mask = make_mask(20.0)
+    mask[150:190, 180:240] = 1.0          # a forearm sticking out behind the upper back
+    edges = trunk_edges(mask, SHOULDER, HIP)
+    assert BackArch.from_edges(edges, SHOULDER, HIP, 1) is None
+
+
+def test_convention_mirroring_swaps_the_outline_sides():
+    pose = _pose_on_mask(45.0)
+    from posecheck.metrics import BodyContext, compute_metrics
+
+    m = pose.mirrored()
+    np.testing.assert_allclose(m.outline[1][:, 0], pose.width - pose.outline[0][:, 0])
+    ctx = BodyContext("kneeling", -1, "right", "right")   # the mirror image faces left
+    got = compute_metrics(m, ctx, ["lumbar_lordosis_deg"])["lumbar_lordosis_deg"].value
+    assert abs(got - 45.0) <= 3.0

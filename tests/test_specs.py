@@ -192,3 +192,34 @@ def test_check_views_are_validated(tmp_path):
     data["checks"][0]["views"] = ["sideways"]
     with pytest.raises(SpecError, match="views"):
         spec_from_dict(data, "x.toml")
+
+
+@pytest.mark.parametrize("sid", ["deep_lunge", "half_kneeling_hip_flexor", "low_lunge_quad",
+                                 "pigeon"])
+def test_back_not_arched_uses_the_outline_with_the_trunk_line_as_fallback(sid):
+    from posecheck.specs import load_spec
+
+    spec = load_spec(sid)
+    c = spec.check("back_not_arched")
+    assert c.metric == "lumbar_lordosis_deg" and c.fallback is not None
+    assert c.fallback.metric == "lumbar_arch_proxy_deg" and c.fallback.id == c.id
+    assert spec.needs_outline and "lumbar_arch_proxy_deg" in spec.metric_names
+
+
+def test_a_spec_without_outline_metrics_does_not_ask_for_the_mask():
+    from posecheck.specs import load_spec
+
+    assert not load_spec("supine_psoas").needs_outline
+
+
+def test_fallback_unit_is_validated():
+    import tomllib
+
+    from posecheck.errors import SpecError
+    from posecheck.specs import SPEC_DIR, spec_from_dict
+
+    data = tomllib.loads((SPEC_DIR / "pigeon.toml").read_text())
+    check = next(c for c in data["checks"] if c["id"] == "back_not_arched")
+    check["fallback"]["unit"] = "ratio"
+    with pytest.raises(SpecError, match="fallback"):
+        spec_from_dict(data, "x.toml")
