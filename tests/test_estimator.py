@@ -175,3 +175,27 @@ def test_a_real_photo_has_a_pose(footage_dir):
     frame = estimate_image(footage_path("footage/hip_flexor/hip_flexor_half_kneeling_side_steve.jpg"))
     assert frame.has_pose
     assert frame.visibility[Landmark.LEFT_HIP] > 0.5 or frame.visibility[Landmark.RIGHT_HIP] > 0.5
+
+
+@pytest.mark.slow
+def test_mask_gives_a_back_outline_on_a_real_side_view_photo(footage_dir):
+    """The bundles posecheck builds return the person mask; the outline is kept, and after the
+    landmarker is closed the mask is still readable (a copy, not a view into its buffer)."""
+    import cv2
+
+    from posecheck.metrics import facing_vote
+    from posecheck.outline import STATIONS, BackArch
+    from posecheck.pose import Landmark as L
+
+    image = cv2.imread(str(footage_dir / "hip_flexor" / "hip_flexor_half_kneeling_side_steve.jpg"))
+    with PoseEstimator("full", running_mode="image", output_segmentation=True) as est:
+        pose = est.process(image, 0)
+    assert pose.mask.shape == image.shape[:2] and 0.02 < float(pose.mask.mean()) < 0.5
+    assert pose.outline.shape == (2, STATIONS, 2)
+    sh = (pose.xy[L.LEFT_SHOULDER] + pose.xy[L.RIGHT_SHOULDER]) / 2
+    hip = (pose.xy[L.LEFT_HIP] + pose.xy[L.RIGHT_HIP]) / 2
+    arch = BackArch.from_edges(pose.outline, sh, hip, int(np.sign(facing_vote(pose))))
+    # she faces image right with a visible, ordinary lumbar curve (judged by eye)
+    assert arch is not None and 15.0 < arch.lordosis_deg < 45.0
+    with PoseEstimator("full", running_mode="image") as est:
+        assert est.process(image, 0).outline is None
