@@ -34,9 +34,10 @@ STATIONS = 28
 MAX_REACH = 0.8             # torso lengths: the farthest an edge is looked for from the axis
 SMOOTH_STATIONS = 3         # moving-average width along the outline (stations)
 # Largest jump of the back edge between neighbouring stations (torso lengths; stations are
-# 0.05 apart, so 0.1 is a 63 deg slope to the axis): a bigger one is an arm, hand or prop
-# against the back, not the back, and the outline is not used.
-MAX_STEP = 0.1
+# 0.05 apart, so 0.16 is a 73 deg slope to the axis; a deep real arch reached 0.13): a bigger
+# one above the sacrum is an arm, hand or prop against the back, and the outline is not used;
+# below it (a back thigh, the floor) the outline is cut there.
+MAX_STEP = 0.16
 # Regions of the back (in stations' ``s``) for the metrics; anatomy, not pose thresholds.
 THORACIC_S = (0.20, 0.35)   # the thoracic back point (the chord's upper end) is the most
                             # posterior point here
@@ -132,9 +133,9 @@ class BackArch:
         s = station_s()
         base = sh[None, :] + s[:, None] * (hp - sh)[None, :]
         d = (pts - base) @ back_dir                                   # distance behind the axis
-        seen = np.isfinite(d) & (s >= THORACIC_S[0])
-        if np.any(np.abs(np.diff(d[seen])) > MAX_STEP * torso) or \
-                np.any(np.diff(np.flatnonzero(seen)) > 1):
+        d = np.where(s >= THORACIC_S[0], d, np.nan)
+        d = _cut_below_sacrum(d, s, MAX_STEP * torso)
+        if d is None:
             return None                                               # a jump or a gap
         d = _smooth(d, SMOOTH_STATIONS)
         regions = [(lo <= s) & (s <= hi) for lo, hi in
@@ -161,6 +162,24 @@ class BackArch:
         ok = np.isfinite(d)
         return cls(curve=curve_xy[ok], chord=np.stack([curve_xy[i_top], curve_xy[i_bot]]),
                    lordosis_deg=float(lordosis), depth_ratio=depth)
+
+
+def _cut_below_sacrum(d: np.ndarray, s: np.ndarray, max_step: float) -> np.ndarray | None:
+    """The edge distances up to the first jump or gap, if that is below the sacral region
+    (a back thigh or the floor taking over from the buttock); None if it is higher up (an
+    arm, a hand or a prop against the back)."""
+    idx = np.flatnonzero(np.isfinite(d))
+    if idx.size < 2:
+        return None
+    bad = (np.diff(idx) > 1) | (np.abs(np.diff(d[idx])) > max_step)
+    if not bad.any():
+        return d
+    first = idx[int(np.argmax(bad))]      # the last good station before the break
+    if s[first] < SACRAL_S[1]:
+        return None
+    out = d.copy()
+    out[first + 1:] = np.nan
+    return out
 
 
 def _smooth(d: np.ndarray, width: int) -> np.ndarray:
