@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh requirements.lock: the exact versions, with hashes, of everything scripts/setup.sh
-# installs (posecheck's dependencies, its dev extra, the build backend and pip itself).
+# installs (posecheck's dependencies, its dev and ray extras, the build backend and pip itself).
 #
 #   bash scripts/lock.sh            re-resolve to the newest versions pyproject.toml allows
 #   bash scripts/lock.sh --upgrade-package streamlit    move one package only
@@ -25,7 +25,7 @@ printf '%s\n' "setuptools>=77" "pip" > "$tool/build.in"
 
 upgrade=(--upgrade)
 [ "$#" -gt 0 ] && upgrade=("$@")
-"$tool/venv/bin/uv" pip compile pyproject.toml "$tool/build.in" --extra dev \
+"$tool/venv/bin/uv" pip compile pyproject.toml "$tool/build.in" --extra dev --extra ray \
     --generate-hashes --universal --fork-strategy fewest --python-version 3.11 \
     --no-header --quiet "${upgrade[@]}" -o requirements.lock.new
 # uv names the temporary input in "# via" comments; say what it is instead.

@@ -44,7 +44,8 @@ def parse_lock(text: str) -> dict[str, tuple[str, str | None, int]]:
 def project_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = [Requirement(r) for r in project["dependencies"]]
-    reqs += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    for extra in ("dev", "ray"):  # both are in the lock (scripts/lock.sh)
+        reqs += [Requirement(r) for r in project["optional-dependencies"][extra]]
     return reqs
 
 

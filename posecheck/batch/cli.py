@@ -42,6 +42,14 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="videos analysed in parallel, one process each; auto: one per "
                              f"CPU core, at most one per video and {MAX_AUTO_WORKERS} "
                              "(default: auto)")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="local: processes on this machine (default); ray: actors on a "
+                             "Ray cluster, one per CPU (--workers caps them), needs the "
+                             "optional extra posecheck[ray] ("
+                             + ("installed" if _ray_installed() else "not installed") + ")")
+    parser.add_argument("--address", default=None, metavar="HOST:PORT",
+                        help="with --executor ray: the cluster's head (`ray start --head`); "
+                             "default: $RAY_ADDRESS, else a Ray started on this machine")
     parser.add_argument("--annotate", action="store_true",
                         help="also write an annotated MP4 per video")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
@@ -76,6 +84,12 @@ def register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save-history", action="store_true",
                         help="also store each video's holds in the history database "
                              "(see `posecheck history`; $POSECHECK_DB chooses the file)")
+
+
+def _ray_installed() -> bool:
+    from posecheck.batch.cluster import ray_installed
+
+    return ray_installed()
 
 
 def workers_arg(text: str) -> int | str:

@@ -1,5 +1,6 @@
 """``run``: the whole batch. Inputs become jobs (one per video), the jobs go through the
-serial runner (one process, two stages overlapped) or the parallel one (``--workers``),
+serial runner (one process, two stages overlapped), the parallel one (``--workers``) or Ray
+actors (``--executor ray``, ``cluster``),
 largest videos first, and the summary, index.html and exit status come last.
 """
 
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     overlap = out_overlaps_input(args.paths, out)
     if overlap:
         raise OutputError(overlap)
+    check_executor(args)
     check_stretch(args.stretch)  # a usage error creates nothing
     check_output_dir(out, "--out")
     with output_lock(out, "--out"):
@@ -78,11 +80,16 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
     results: dict[str, VideoResult] = {}
     t0 = time.monotonic()
     workers = worker_count(args.workers, len(jobs))
+    executor = getattr(args, "executor", "local")
     progress = Progress(len(jobs), enabled=not args.quiet, slots=workers)
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_S)
     try:
-        if workers == 1:
+        if executor == "ray":
+            from posecheck.batch.cluster import run_ray
+
+            run_ray(args, largest_first(jobs), progress, results)
+        elif workers == 1:
             _run_serial(largest_first(jobs), progress, results)
         else:
             run_parallel(largest_first(jobs), workers, progress, results)
@@ -117,6 +124,22 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
               file=sys.stderr)
         print(f"report: {out / 'index.html'}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def check_executor(args: argparse.Namespace) -> None:
+    """``--executor`` and ``--address`` fit together and Ray is there (a usage error)."""
+    executor = getattr(args, "executor", "local")
+    if executor == "local":
+        if getattr(args, "address", None):
+            raise PosecheckError("--address needs --executor ray")
+        return
+    from posecheck.batch.cluster import ray_installed
+
+    if not ray_installed():
+        raise PosecheckError("--executor ray needs Ray: pip install 'posecheck[ray]'")
+    if getattr(args, "save_history", False):
+        raise PosecheckError("--save-history is not available with --executor ray (the "
+                             "history database is a file of one machine); run without it")
 
 
 def worker_count(requested: int | str, videos: int) -> int:

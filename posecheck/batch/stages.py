@@ -112,18 +112,13 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
         raise VideoError(f"{job.video}: file not found (moved or deleted during the batch?)")
     video_sha = sha256_file(video)
     specs = load_specs(job.stretch)
-    spec_hash = hashlib.sha256("\n".join(
-        f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
+    spec_hash = _spec_hash(specs)
 
     info = video_info(video)  # the analysis rate of this video is part of the resume key
     if not job.force:
-        done = _up_to_date(job.report_path, video_sha, job, spec_hash, info)
+        done = _skip_result(job, video_sha, specs, spec_hash, info, t0)
         if done is not None:
-            if job.plots and not job.plot_path.is_file():
-                _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
-                            job.plot_path)
-            return VideoResult(row=row_from_report(done, job, skipped=True), ok=True,
-                               skipped=True, frames=0, seconds=time.monotonic() - t0)
+            return done
 
     if info.frame_count > job.max_frames:
         raise _too_long(job, info.frame_count)
@@ -134,6 +129,35 @@ def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | Video
         raise VideoError(f"{job.video}: no frame could be decoded; the file is empty or "
                          "damaged (re-encode it, e.g. to H.264 MP4)")
     return Prepared(video_sha, specs, spec_hash, info, frames, scale, fresh, t0)
+
+
+def resume_result(job: Job) -> VideoResult | None:
+    """The skipped result if ``job``'s report is up to date (the plot is redrawn when it is
+    missing), else None. The same check as in ``prepare_video``, for a runner that decides
+    before handing the video elsewhere (``--executor ray``); cheap when there is no report."""
+    if job.force or not job.report_path.is_file() or not Path(job.video).is_file():
+        return None
+    t0 = time.monotonic()
+    specs = load_specs(job.stretch)
+    return _skip_result(job, sha256_file(Path(job.video)), specs, _spec_hash(specs),
+                        video_info(Path(job.video)), t0)
+
+
+def _skip_result(job: Job, video_sha: str, specs: list[tuple[str, Any]], spec_hash: str,
+                 info: Any, t0: float) -> VideoResult | None:
+    done = _up_to_date(job.report_path, video_sha, job, spec_hash, info)
+    if done is None:
+        return None
+    if job.plots and not job.plot_path.is_file():
+        _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
+                    job.plot_path)
+    return VideoResult(row=row_from_report(done, job, skipped=True), ok=True,
+                       skipped=True, frames=0, seconds=time.monotonic() - t0)
+
+
+def _spec_hash(specs: list[tuple[str, Any]]) -> str:
+    return hashlib.sha256("\n".join(
+        f"{sid}:{spec_fingerprint(s)}" for sid, s in specs).encode()).hexdigest()
 
 
 def _too_long(job: Job, frames: int) -> VideoError:
