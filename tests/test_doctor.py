@@ -4,6 +4,7 @@ may fetch or build a model: provisioning is made to fail the test if it is reach
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import shutil
 import zipfile
@@ -16,8 +17,8 @@ from posecheck.models import BUNDLE_MEMBERS, VARIANTS, bundle_path, cached_bundl
 from posecheck.specs import bundled_spec_dir
 
 ITEMS = ("python", "posecheck", "mediapipe", "opencv", "numpy", "streamlit", "streamlit-webrtc",
-         "av", "model cache", "model lite", "model full", "model heavy", "specs", "chromium",
-         "history")
+         "av", "model cache", "model lite", "model full", "model heavy", "specs", "ray",
+         "chromium", "history")
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,7 @@ def test_good_setup_exits_0_and_names_every_item(capsys):
     loaded = [v for v in VARIANTS if "cached, loads" in lines[f"model {v}"]]
     assert loaded == [v for v in VARIANTS if cached_bundle_ok(bundle_path(v))]
     assert str(bundled_spec_dir()) in lines["specs"] and "all valid" in lines["specs"]
+    assert importlib.metadata.version("ray") in lines["ray"]  # the lock installs the extra
 
 
 def test_empty_model_cache_exits_1_naming_each_model_and_its_fix(capsys, monkeypatch,

@@ -186,6 +186,18 @@ def chromium_finding() -> Finding:
     return Finding("chromium", OK, f"{found} (for the browser tests)")
 
 
+def ray_finding() -> Finding:
+    """The optional ``ray`` extra (``posecheck analyze --executor ray``): absent is no fault."""
+    if importlib.util.find_spec("ray") is None:
+        return Finding("ray", NONE, "not installed (only --executor ray needs it: "
+                       "pip install 'posecheck[ray]')")
+    try:
+        version = importlib.metadata.version("ray")
+    except importlib.metadata.PackageNotFoundError:
+        version = "version unknown"
+    return Finding("ray", OK, f"{version} (for posecheck analyze --executor ray)")
+
+
 def history_finding() -> Finding:
     """The session-history database, looked at read only (docs/HISTORY.md). A broken one is a
     warning: the page runs, it only cannot save sessions."""
@@ -216,7 +228,7 @@ def diagnose() -> tuple[list[Finding], list[str]]:
     found += spec_lines
     if any(f.status == FAIL for f in spec_lines):
         blockers.append("a spec is broken")
-    found += [chromium_finding(), history_finding()]
+    found += [ray_finding(), chromium_finding(), history_finding()]
     return found, blockers
 
 
