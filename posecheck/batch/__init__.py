@@ -27,6 +27,9 @@ Guarantees:
 - Landmarks come from the landmark cache when they are there; ``--no-cache`` re-runs the model.
 - ``--workers N`` analyses videos in N spawned processes, each limited to one thread for
   OpenCV and the math libraries; the reports are byte-identical to a serial run's.
+- ``--executor ray`` runs the same per-video work in Ray actors (one per CPU of the cluster);
+  the driver alone writes ``--out``, with the same resume, error rows and atomic writes, and
+  the reports are byte-identical to a serial run's.
 
 Heavy libraries (cv2, mediapipe, matplotlib) are imported inside the functions that need
 them, so ``posecheck --help`` stays fast and spawned workers import only what they use.
@@ -48,7 +51,9 @@ Where things are (each module imports only those listed before it; start reading
 - ``progress``: the progress bars
 - ``parallel``: ``--workers``: the worker processes and the parent's loop, which survives a
   worker crashing
-- ``runner``: ``run``, the whole batch, serial or parallel
+- ``cluster``: ``--executor ray``: the actors and the driver's loop, which retries a video
+  whose actor died on another actor (imported only when asked for)
+- ``runner``: ``run``, the whole batch, serial, parallel or on Ray
 - ``cli``: the options of ``posecheck analyze`` and ``main``
 """
 

@@ -120,7 +120,8 @@ def connect(address: str | None, workers: int, verbose: bool) -> bool:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise PosecheckError(f"--executor ray: cannot reach the Ray cluster at "
                              f"{address or 'RAY_ADDRESS'} ({exc}); start it with "
-                             "`ray start --head` (docs/BATCH.md)") from None
+                             "`ray start --head`, and set RAY_AUTH_MODE=token when it uses "
+                             "token authentication (docs/BATCH.md)") from None
     return True
 
 

@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  posecheck analyze clip.mp4 --stretch half_kneeling_hip_flexor --out out/\n"
-               "  posecheck analyze recordings/ --stretch auto --annotate --workers 2\n\n"
+               "  posecheck analyze recordings/ --stretch auto --annotate --workers 2\n"
+               "  posecheck analyze /shared/clips --executor ray --address HEAD:6379"
+               "   (docs/BATCH.md)\n\n"
                + batch.EXIT_STATUSES,
     )
     batch.register_arguments(parser)
