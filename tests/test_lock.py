@@ -87,7 +87,10 @@ def test_the_running_environment_is_the_lock() -> None:
     env = default_environment()
     wanted = {name: version for name, (version, marker, _) in lock.items()
               if marker is None or Requirement(f"x; {marker}").marker.evaluate(env)}
-    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    # Ray puts its own vendored copies (ray/thirdparty_files: psutil, colorama) on sys.path
+    # once imported; pip did not install them, so they are not the environment's.
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()
+                 if "thirdparty_files" not in str(d.locate_file(""))}
     installed.pop("posecheck", None)
     assert {n: installed.get(n) for n in wanted if installed.get(n) != wanted[n]} == {}
     assert sorted(set(installed) - set(wanted)) == []
