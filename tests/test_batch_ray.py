@@ -1,4 +1,5 @@
-"""``posecheck analyze --executor ray`` on a real local Ray cluster (worker layer, slow).
+"""``posecheck analyze --executor ray`` on a real local Ray cluster (worker layer, slow), and
+its usage errors (CLI layer, quick).
 
 One cluster of two CPUs (``ray.init`` in this process, its temporary folder under /tmp with
 a short name for Ray's Unix sockets) serves every test of the module and is shut down after
@@ -22,7 +23,6 @@ from posecheck.batch import main
 from posecheck.batch.cluster import ACTOR_NAME
 
 ray = pytest.importorskip("ray")
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = [ROOT / "sample_videos" / "camel_good.mp4",
@@ -67,6 +67,7 @@ def serial(serial_dir) -> dict[str, bytes]:
     return outputs(serial_dir)
 
 
+@pytest.mark.slow
 def test_ray_outputs_are_byte_identical_to_a_serial_run(cluster, serial, tmp_path) -> None:
     assert analyze(tmp_path / "out", tmp_path / "cache", "--executor", "ray") == 0
     got = outputs(tmp_path / "out")
@@ -76,6 +77,7 @@ def test_ray_outputs_are_byte_identical_to_a_serial_run(cluster, serial, tmp_pat
     assert [n for n in got if got[n] != serial[n]] == []
 
 
+@pytest.mark.slow
 def test_ray_resumes_a_serial_batch(cluster, serial_dir, serial, tmp_path) -> None:
     out = tmp_path / "out"
     shutil.copytree(serial_dir, out)
@@ -88,6 +90,7 @@ def test_ray_resumes_a_serial_batch(cluster, serial_dir, serial, tmp_path) -> No
     assert (out / "camel_good.json").read_bytes() == serial["camel_good.json"]
 
 
+@pytest.mark.slow
 def test_an_actor_killed_mid_video_costs_no_report(cluster, serial, tmp_path) -> None:
     status: list[int] = []
     batch = threading.Thread(target=lambda: status.append(
@@ -112,3 +115,14 @@ def test_an_actor_killed_mid_video_costs_no_report(cluster, serial, tmp_path) ->
     assert status == [0]
     got = outputs(tmp_path / "out")
     assert [n for n in serial if got.get(n) != serial[n]] == []
+
+
+@pytest.mark.parametrize("extra, said", [
+    (["--address", "127.0.0.1:1"], "--address needs --executor ray"),
+    (["--executor", "ray", "--save-history"], "--save-history is not available"),
+])
+def test_usage_errors_exit_2_and_create_nothing(extra, said, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main([str(CLIPS[0]), "--out", str(out), *extra]) == 2
+    assert said in capsys.readouterr().err
+    assert not out.exists()

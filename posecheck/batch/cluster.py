@@ -111,7 +111,9 @@ def connect(address: str | None, workers: int, verbose: bool) -> bool:
     ray = _import_ray()
     if ray.is_initialized():
         return False
-    kwargs: dict[str, Any] = {"log_to_driver": verbose, "logging_level": "WARNING",
+    # Ray's own INFO and WARNING lines (start-up, token authentication) would break the
+    # progress bars and --quiet; its errors still show.
+    kwargs: dict[str, Any] = {"log_to_driver": verbose, "logging_level": "ERROR",
                               "include_dashboard": False, "configure_logging": True}
     if address is None and not os.environ.get("RAY_ADDRESS"):
         kwargs["num_cpus"] = workers
@@ -158,6 +160,7 @@ class _Pool:
         self.args = (job.model_label if job.model_label in ("lite", "full", "heavy")
                      else job.model_path, job.model_sha256)
         self.count = 0
+        self.lost_at_start = 0
         self.starting: dict[Any, Any] = {}   # ping ref -> actor
         self.idle: list[Any] = []
         self.busy: dict[Any, tuple[Any, Job]] = {}  # run ref -> (actor, job)
@@ -207,7 +210,11 @@ def _schedule(ray: Any, pending: list[Job], size: int, progress: Progress,
                         cause = exc.as_instanceof_cause()
                         raise PosecheckError(f"--executor ray: an actor failed to start: "
                                              f"{cause}") from None
-                    except RayActorError:
+                    except RayActorError:  # died while starting: try another, a few times
+                        pool.lost_at_start += 1
+                        if pool.lost_at_start > 2 * size:
+                            raise PosecheckError("--executor ray: actors keep dying as they "
+                                                 "start (see the nodes' Ray logs)") from None
                         pool.start()
                         continue
                     pool.idle.append(actor)
