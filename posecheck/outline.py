@@ -59,15 +59,10 @@ def trunk_edges(mask: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
     None when the axis is degenerate or a point is not finite.
     """
     mask = np.asarray(mask)
-    sh, hp = np.asarray(shoulder, float), np.asarray(hip, float)
-    if mask.ndim != 2 or not (np.isfinite(sh).all() and np.isfinite(hp).all()):
+    frame = _trunk_axis(shoulder, hip)
+    if mask.ndim != 2 or frame is None:
         return None
-    axis = sh - hp
-    torso = float(np.hypot(*axis))
-    if not torso > 1.0:
-        return None
-    u = axis / torso
-    normal = np.array([-u[1], u[0]])
+    sh, hp, torso, normal = frame
     h, w = mask.shape
     inside = mask >= threshold
     s = station_s()
@@ -94,6 +89,21 @@ def trunk_edges(mask: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
     return out
 
 
+def _trunk_axis(shoulder: np.ndarray, hip: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray] | None:
+    """Shoulder and hip mid-points, the torso length (px) and the unit normal to the
+    hip->shoulder axis; None when a point is not finite or the torso is under 1 px."""
+    sh, hp = np.asarray(shoulder, float), np.asarray(hip, float)
+    if not (np.isfinite(sh).all() and np.isfinite(hp).all()):
+        return None
+    axis = sh - hp
+    torso = float(np.hypot(*axis))
+    if not torso > 1.0:
+        return None
+    u = axis / torso
+    return sh, hp, torso, np.array([-u[1], u[0]])
+
+
 @dataclass(frozen=True)
 class BackArch:
     """The low back's arch measured on the outline of one frame.
@@ -118,13 +128,10 @@ class BackArch:
         degenerate or a region of the back is not seen."""
         if edges is None or facing == 0:
             return None
-        sh, hp = np.asarray(shoulder, float), np.asarray(hip, float)
-        axis = sh - hp
-        torso = float(np.hypot(*axis))
-        if not torso > 1.0:
+        frame = _trunk_axis(shoulder, hip)
+        if frame is None:
             return None
-        u = axis / torso
-        normal = np.array([-u[1], u[0]])
+        sh, hp, torso, normal = frame
         forward = np.array([float(facing), 0.0])
         # back side: the edge whose normal points away from the front
         k = 1 if float(normal @ forward) > 0 else 0
