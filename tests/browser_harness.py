@@ -183,6 +183,17 @@ def click_start(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=N
     return start_outcome(page, settle_s, timeout_s, progress) == "ok"
 
 
+def start_with_voice(page, pause_ms: int = 800) -> bool:
+    """Turn on "Speak cues", then Start the stream; one retry if the first click is dropped
+    (the Start-click fix makes that rare; the retry keeps a test about its own subject)."""
+    page.get_by_text("Speak cues").click()
+    page.wait_for_timeout(pause_ms)
+    if click_start(page, settle_s=1.0):
+        return True
+    page.wait_for_timeout(1000)
+    return click_start(page, settle_s=1.0)
+
+
 def start_outcome(page, settle_s: float = 6.0, timeout_s: float = 20.0, progress=None) -> str:
     """Click Start and say what happened: ``"ok"``, ``"no stop button"`` (the click did not
     take), ``"back to start"`` (the stream ended by itself), ``"no frames"`` (none within

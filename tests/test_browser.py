@@ -98,13 +98,7 @@ def session(server, camera) -> dict:
             ".map(i => i.value).join(' ')")
         seen["deploy"] = page.get_by_role("button", name=re.compile("deploy", re.I)).count()
         page.screenshot(path=str(ARTIFACTS / "browser-landing.png"))
-        page.get_by_text("Speak cues").click()
-        page.wait_for_timeout(800)
-        started = bh.click_start(page, settle_s=1.0)
-        if not started:  # the Start-click fix makes this rare; one retry keeps it about us
-            page.wait_for_timeout(1000)
-            started = bh.click_start(page, settle_s=1.0)
-        assert started, "the stream did not start"
+        assert bh.start_with_voice(page, pause_ms=800), "the stream did not start"
         t0 = time.monotonic()
         while time.monotonic() - t0 < MAX_WATCH_S:
             page.wait_for_timeout(500)

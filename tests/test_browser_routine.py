@@ -67,13 +67,7 @@ def test_a_routine_step_with_the_camera_lands_on_the_progress_page(tmp_path, foo
         sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="Routine").click()
         page.get_by_role("option", name=routine.name).click()
         page.get_by_text(f"Now: step 1 of {len(routine.steps)}").wait_for(timeout=30_000)
-        page.get_by_text("Speak cues").click()
-        page.wait_for_timeout(1500)
-        started = bh.click_start(page, settle_s=1.0)
-        if not started:
-            page.wait_for_timeout(1000)
-            started = bh.click_start(page, settle_s=1.0)
-        assert started, "the stream did not start"
+        assert bh.start_with_voice(page, pause_ms=1500), "the stream did not start"
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         t0 = time.monotonic()
