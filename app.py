@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 from posecheck import page
-
 ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("POSECHECK_SAMPLE_DIR", str(ROOT / "sample_videos"))
 os.environ.setdefault("POSECHECK_LABELS", str(ROOT / "labels" / "real_footage.toml"))

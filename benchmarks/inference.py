@@ -28,7 +28,7 @@ DEFAULT_CLIP = FOOTAGE / "lunge" / "lunge_reverse_side_nowva.mp4"
 
 
 def decode(clip: Path, n: int) -> list[tuple[int, int, np.ndarray]]:
-    from posecheck.video import iter_frames
+    from posecheck.io.video import iter_frames
 
     frames = []
     for item in iter_frames(clip):
@@ -45,7 +45,7 @@ def time_model(model: str, frames: list[tuple[int, int, np.ndarray]],
     CPU time is the whole process's (all of MediaPipe's threads); on a busy machine it moves
     much less than wall time.
     """
-    from posecheck.estimator import PoseEstimator
+    from posecheck.model.estimator import PoseEstimator
 
     wall, cpu, poses = [], [], 0
     with PoseEstimator(model) as est:

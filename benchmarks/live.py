@@ -55,7 +55,7 @@ def load_frames(clip: Path, max_frames: int = 300) -> list[np.ndarray]:
     benchmark measures processing, not decoding)."""
     import cv2
 
-    from posecheck.live import iter_video
+    from posecheck.live.worker import iter_video
 
     out = []
     w, h = SIZE
@@ -82,8 +82,8 @@ def rss_mb() -> float:
 def bench_callback(args: argparse.Namespace) -> None:
     import av
 
-    from posecheck.live import LiveProcessor, WebrtcFrameProcessor
-    from posecheck.specs import load_spec
+    from posecheck.live.worker import LiveProcessor, WebrtcFrameProcessor
+    from posecheck.specs.model import load_spec
 
     frames = load_frames(args.clip)
     spec = load_spec(args.spec)

@@ -45,7 +45,7 @@ def rss_mb() -> float:
 
 
 def load_frames(clip: Path, limit: int) -> list[np.ndarray]:
-    from posecheck.live import iter_video
+    from posecheck.live.worker import iter_video
 
     frames = []
     for image, _ in iter_video(clip):
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import av
 
-    from posecheck import live
-
+    from posecheck.live import worker as live
     frames = load_frames(args.clip, args.max_frames)
     h, w = frames[0].shape[:2]
     n_clip = len(frames)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import cv2
 
-from posecheck.estimator import PoseEstimator
-from posecheck.video import iter_frames
+from posecheck.model.estimator import PoseEstimator
+from posecheck.io.video import iter_frames
 
 FOOTAGE = Path(os.environ.get("POSECHECK_FOOTAGE", "../shared/footage"))
 DEFAULT = FOOTAGE / "lunge" / "lunge_reverse_side_nowva.mp4"

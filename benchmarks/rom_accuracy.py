@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/rom_accuracy.py [--dir sample_videos] [--model full]
 
-For every clip with a ``*.truth.json.gz``: the true ROM of each hold is posecheck.rom on the
+For every clip with a ``*.truth.json.gz``: the true ROM of each hold is posecheck.core.rom on the
 exact landmarks (no smoothing: the spec's own verdict decides the valid frames); the
 measured ROM is the same on MediaPipe's landmarks (from the landmark cache, else the model)
 with the batch smoothing, i.e. what `posecheck analyze --save-history` stores. Each true hold
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from posecheck.analysis import analyze_frames
-from posecheck.cache import load_or_estimate
-from posecheck.models import DEFAULT_MODEL
-from posecheck.rom import match_holds, measure_holds, rom_def
-from posecheck.specs import load_spec
+from posecheck.core.analysis import analyze_frames
+from posecheck.model.cache import load_or_estimate
+from posecheck.model.provision import DEFAULT_MODEL
+from posecheck.core.rom import match_holds, measure_holds, rom_def
+from posecheck.specs.model import load_spec
 from posecheck.synth.accuracy import _truth_pose_frames, find_clips
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -121,7 +121,6 @@ def time_naive(model_path: Path, clips: list[Path]) -> tuple[int, float]:
 def time_analyze(model: str, clips: list[Path], workers: int | str, stretch: str,
                  frames_total: int) -> tuple[int, float]:
     from posecheck import batch
-
     work = Path(tempfile.mkdtemp(prefix="posecheck-bench-"))
     try:
         argv = [str(c) for c in clips] + [
@@ -142,9 +141,11 @@ def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, floa
     """CPU milliseconds per frame of each stage of ``posecheck analyze``, run one after the
     other (no overlap). CPU time, unlike wall time, barely changes with other load on the
     machine, so this says where the work is even on a busy shared box."""
-    from posecheck import batch, cache, plots
-    from posecheck.models import model_label, resolve_model, sha256_file
-    from posecheck.video import VideoInfo, iter_frames
+    from posecheck import batch
+    from posecheck.model import cache
+    from posecheck.draw import plots
+    from posecheck.model.provision import model_label, resolve_model, sha256_file
+    from posecheck.io.video import VideoInfo, iter_frames
 
     model_path = resolve_model(model)
     totals: dict[str, float] = {}
@@ -185,7 +186,7 @@ def cpu_seconds() -> float:
 
 def main() -> int:
     from posecheck import batch
-    from posecheck.models import DEFAULT_MODEL, resolve_model
+    from posecheck.model.provision import DEFAULT_MODEL, resolve_model
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("clips", nargs="*", type=Path, help="video files (default: the set)")

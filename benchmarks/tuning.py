@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from factories import make_pose  # noqa: E402
 
-from posecheck.analysis import analyze_frames  # noqa: E402
-from posecheck.labels import ClipLabels, Interval  # noqa: E402
-from posecheck.specs import load_spec  # noqa: E402
-from posecheck.tuning import ClipTrace, replay, score, tune  # noqa: E402
+from posecheck.core.analysis import analyze_frames  # noqa: E402
+from posecheck.tuning.labels import ClipLabels, Interval  # noqa: E402
+from posecheck.specs.model import load_spec  # noqa: E402
+from posecheck.tuning.replay import ClipTrace, replay, score, tune  # noqa: E402
 
 
 def clip_frames(n: int, phase: float):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from posecheck import __version__
-from posecheck.errors import PosecheckError
+from posecheck.core.errors import PosecheckError
 
 # Sub-command modules, in the order ``--help`` lists them.
 COMMANDS = ("models", "landmarks", "analyze", "specs", "synth", "bench", "score", "tune",
@@ -66,7 +66,7 @@ def _add_specs_option(subparsers: argparse._SubParsersAction) -> None:
 def _specs_folder(folder: str | None) -> Iterator[None]:
     """``$POSECHECK_SPECS`` set to ``--specs DIR`` while the command runs (so processes it
     starts use it too), and put back afterwards (``main`` may be called in-process)."""
-    from posecheck.specs import ENV_SPECS
+    from posecheck.specs.model import ENV_SPECS
 
     if folder is None:
         yield

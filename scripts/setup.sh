@@ -37,5 +37,5 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     echo "$want" > "$STAMP"
 fi
 
-# Models: built once into the cache (see posecheck/models.py); quick when already there.
+# Models: built once into the cache (see posecheck/model/provision.py); quick when already there.
 "$VENV/bin/posecheck" models lite full --quiet

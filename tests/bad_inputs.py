@@ -1,7 +1,7 @@
 """The bad-input corpus: files a user (or a failing machine) hands posecheck, built at test
 time with PyAV and OpenCV (no binary blobs in the repository), and a runner that feeds them,
 with good files beside them, to ``posecheck analyze``, ``posecheck landmarks``, the page's
-video path (``posecheck.uploads`` + ``live.run_on_video``) and the live worker
+video path (``posecheck.io.uploads`` + ``live.run_on_video``) and the live worker
 (``live.WebrtcFrameProcessor``).
 
 For every (input, consumer) pair it records one outcome:
@@ -175,7 +175,7 @@ def build_corpus(root: Path) -> list[Case]:
 
 def broken_model(path: Path) -> Path:
     """A .task bundle that passes the zip and CRC checks but holds a corrupt model."""
-    from posecheck.models import resolve_model
+    from posecheck.model.provision import resolve_model
 
     src = resolve_model(MODEL, progress=False)
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
@@ -351,11 +351,10 @@ class FakeUpload(io.BytesIO):
 
 
 def _page_path(upload: FakeUpload, processor: Any, out: Path) -> Any:
-    """The page's video path: ``posecheck.uploads`` if there, else what app.py did before."""
-    from posecheck import live
-
+    """The page's video path: ``posecheck.io.uploads`` if there, else what app.py did before."""
+    from posecheck.live import worker as live
     try:
-        from posecheck import uploads
+        from posecheck.io import uploads
     except ImportError:
         tmp = Path(tempfile.gettempdir()) / f"posecheck-upload-{upload.file_id}"
         tmp.write_bytes(upload.getvalue())
@@ -365,8 +364,8 @@ def _page_path(upload: FakeUpload, processor: Any, out: Path) -> Any:
 
 
 def run_page(root: Path, cases: list[Case], res: Outcomes) -> None:
-    from posecheck import live
-    from posecheck.errors import PosecheckError
+    from posecheck.live import worker as live
+    from posecheck.core.errors import PosecheckError
 
     tmp = root / "page_tmp"
     tmp.mkdir(exist_ok=True)
@@ -418,8 +417,7 @@ def run_live(root: Path, cases: list[Case], res: Outcomes) -> None:
     """The camera worker: frames of every decodable case, then odd frames, timestamp restarts."""
     import av
 
-    from posecheck import live
-
+    from posecheck.live import worker as live
     estimator = live.load_estimator(MODEL)
 
     def adapter() -> Any:

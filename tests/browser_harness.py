@@ -1,6 +1,6 @@
 """Drive the live page in headless Chromium with a video file as a fake webcam.
 
-Shared by tests/test_browser.py and benchmarks/live.py (Start-click measurement). Uses
+Shared by tests/page/test_browser.py and benchmarks/live.py (Start-click measurement). Uses
 Debian's ``chromium`` (Playwright cannot download its own browser here) through the Python
 ``playwright`` package, and a Streamlit server on a free localhost port.
 """

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The tests mirror the package in sub-folders (tests/core/, tests/batch/, ...); their shared
+# helpers (factories.py, media.py, ...) live here, in tests/, and are imported by name.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Real footage lives beside the project (never copied into it). POSECHECK_FOOTAGE overrides.
 FOOTAGE = Path(os.environ.get("POSECHECK_FOOTAGE", ROOT.parent / "shared" / "footage"))
 

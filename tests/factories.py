@@ -22,7 +22,8 @@ from typing import Mapping
 
 import numpy as np
 
-from posecheck.pose import NUM_LANDMARKS, Landmark as L, PoseFrame
+from posecheck.core.outline import trunk_edges
+from posecheck.core.pose import NUM_LANDMARKS, Landmark as L, PoseFrame
 
 # Body proportions in torso lengths (mid-hip to mid-shoulder = 1).
 THIGH, SHIN, FOOT_BACK, FOOT_FWD, FOOT_DROP = 0.85, 0.85, 0.12, 0.36, 0.07
@@ -223,3 +224,47 @@ def sequence(n: int, fps: float = 30.0, t0_ms: int = 0, **kwargs) -> list[PoseFr
     """``n`` identical poses at ``fps`` (timestamps from ``t0_ms``)."""
     return [make_pose(t_ms=int(round(t0_ms + i * 1000.0 / fps)), index=i, **kwargs)
             for i in range(n)]
+
+
+# ---------------------------------------------------------------------------- back outline
+SHOULDER = np.array([300.0, 100.0])
+HIP = np.array([300.0, 300.0])
+
+
+def make_back_mask(arch_deg: float, facing: int = 1, size=(480, 640)) -> np.ndarray:
+    """An upright trunk (shoulder at y=100, hip at y=300: 200 px torso) whose back surface is
+    flat down to the upper lumbar spine, then turns in by half ``arch_deg`` and back out by half
+    over the sacrum: the angle between the two tangents is exactly ``arch_deg``."""
+    h, w = size
+    y = np.arange(h, dtype=float)
+    t = y - SHOULDER[1]
+    half = math.tan(math.radians(arch_deg / 2))
+    d = np.full(h, 60.0)
+    down = (t > 80) & (t <= 160)
+    d[down] = 60 - half * (t[down] - 80)
+    up = t > 160
+    d[up] = 60 - half * 80 + half * np.minimum(t[up] - 160, 110)
+    x = np.arange(w, dtype=float)[None, :]
+    back = SHOULDER[0] - facing * d[:, None]
+    front = SHOULDER[0] + facing * 50.0
+    lo, hi = np.minimum(back, front), np.maximum(back, front)
+    body = (x >= lo) & (x <= hi) & (t[:, None] >= -20) & (t[:, None] <= 320)
+    return body.astype(np.float32)
+
+
+def pose_on_back_mask(arch_deg: float, facing: int = 1, with_outline: bool = True):
+    """A frame whose mid-shoulder and mid-hip are the synthetic mask's axis."""
+    from dataclasses import replace
+
+    from posecheck.core.pose import Landmark as L
+
+    pose = make_pose("half_kneeling_hip_flexor", facing="right" if facing > 0 else "left",
+                     width=640, height=480)
+    xy = pose.xy.copy()
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        xy[lm] = SHOULDER
+    for lm in (L.LEFT_HIP, L.RIGHT_HIP):
+        xy[lm] = HIP
+    pose = pose.with_xy(xy)
+    edges = trunk_edges(make_back_mask(arch_deg, facing), SHOULDER, HIP) if with_outline else None
+    return replace(pose, outline=edges)

@@ -110,7 +110,7 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
     assert len(list(cache_env.glob("*.landmarks.jsonl.gz"))) == 1
 
     # Second run: served from the cache (the model is not run: estimate_video is not called).
-    import posecheck.estimator as est
+    import posecheck.model.estimator as est
     monkeypatch.setattr(est, "estimate_video",
                         lambda *a, **k: pytest.fail("estimated again despite the cache"))
     assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--model", "lite",
@@ -120,9 +120,9 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
 def test_outputs_sharing_a_file_name_get_their_folder_in_front(tmp_path, monkeypatch, capsys):
     """a/clip.mp4 and b/clip.mp4 used to write the same landmark file; they are named as
     analyze names its reports (posecheck.batch.inputs.make_slugs)."""
-    from posecheck import cache
-    from posecheck.pose import PoseFrame
-    from posecheck.video import VideoInfo
+    from posecheck.model import cache
+    from posecheck.core.pose import PoseFrame
+    from posecheck.io.video import VideoInfo
 
     def fake(video, model, **kw):
         info = VideoInfo(path=video, width=64, height=48, fps=10.0, frame_count=2,

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from posecheck import cli, models
-from posecheck.models import BUNDLE_MEMBERS, VARIANTS, bundle_path, cached_bundle_ok, sha256_file
-from posecheck.specs import bundled_spec_dir
+from posecheck import cli
+
+from posecheck.model import provision as models
+from posecheck.model.provision import BUNDLE_MEMBERS, VARIANTS, bundle_path, cached_bundle_ok, sha256_file
+from posecheck.specs.model import bundled_spec_dir
 
 ITEMS = ("python", "posecheck", "mediapipe", "opencv", "numpy", "streamlit", "streamlit-webrtc",
          "av", "model cache", "model lite", "model full", "model heavy", "specs", "ray",
@@ -137,8 +139,7 @@ def test_broken_spec_exits_1_naming_file_field_and_fix(capsys, monkeypatch, tmp_
 
 
 def test_history_line_reads_the_database_without_changing_it(capsys, monkeypatch, tmp_path):
-    from posecheck import history
-
+    from posecheck.programme import history
     db = tmp_path / "history.sqlite3"
     _, lines, _ = doctor(capsys)
     assert "not created yet" in lines["history"] and not db.exists()  # doctor creates nothing

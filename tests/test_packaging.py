@@ -22,10 +22,11 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import footage_path, footage_rows
-from posecheck import __version__, cli, page, spec_io
+from posecheck import __version__, cli, page
+from posecheck.specs import write as spec_io
 from posecheck.commands import page as page_command
-from posecheck.errors import SpecError
-from posecheck.specs import ENV_SPECS, bundled_spec_dir, list_specs, load_spec, spec_dir
+from posecheck.core.errors import SpecError
+from posecheck.specs.model import ENV_SPECS, bundled_spec_dir, list_specs, load_spec, spec_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -46,7 +47,7 @@ def test_every_subpackage_is_listed_for_the_wheel():
 
 
 def test_bundled_routines_are_the_routines_folder():
-    from posecheck.routines import list_routines, routine_dir
+    from posecheck.programme.routines import list_routines, routine_dir
 
     assert routine_dir().resolve() == (ROOT / "routines").resolve()
     assert list_routines() == sorted(p.stem for p in (ROOT / "routines").glob("*.toml"))

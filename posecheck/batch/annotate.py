@@ -14,20 +14,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from posecheck import html_report
+from posecheck.draw import html_report
 from posecheck.batch.files import FILE_MODE, forget_temp, make_temp, unlink_quietly
 from posecheck.batch.landmarks import PREFETCH_FRAMES, prefetch
 from posecheck.batch.track import Outcome
-from posecheck.errors import VideoError
+from posecheck.core.errors import VideoError
 
 
 def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,
                     mirrored: bool = False) -> None:
     """An MP4 of the clip with the skeleton coloured by check status, the cue and the hold
-    counter (posecheck.drawing.annotate); written to a temporary file, then moved.
+    counter (posecheck.draw.overlay.annotate); written to a temporary file, then moved.
     ``mirrored``: the analysis un-mirrored the poses (``--mirrored``), so the skeleton is
     reflected back onto the video's own pixels."""
-    from posecheck.video import iter_frames
+    from posecheck.io.video import iter_frames
 
     reports = list(getattr(outcome.analysis, "frames", None) or [])
     nearest = nearest_report(reports)
@@ -136,6 +136,5 @@ def _open_writer(path: str, fps: float, width: int, height: int) -> Any:
 
 
 def _annotate(bgr: Any, report: Any, mirrored: bool = False) -> Any:
-    from posecheck import drawing
-
+    from posecheck.draw import overlay as drawing
     return drawing.annotate(bgr, report, mirrored=mirrored)

@@ -11,8 +11,8 @@ from typing import Sequence
 
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
 from posecheck.batch.runner import MAX_AUTO_WORKERS, run
-from posecheck.errors import PosecheckError
-from posecheck.models import DEFAULT_MODEL
+from posecheck.core.errors import PosecheckError
+from posecheck.model.provision import DEFAULT_MODEL
 
 DEFAULT_OUT = "out/analyze"
 

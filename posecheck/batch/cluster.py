@@ -31,7 +31,7 @@ from posecheck.batch.parallel import limit_threads
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import GIL_SWITCH_S, analyze_video, error_result, resume_result
 from posecheck.batch.summary import row_from_report
-from posecheck.errors import PosecheckError
+from posecheck.core.errors import PosecheckError
 
 POLL_S = 0.25  # s between the driver's looks at the actors' progress
 ACTOR_NAME = "posecheck-video-{}"  # named, so a test (or an operator) can find them
@@ -57,7 +57,7 @@ class VideoActor:
     """One CPU of the cluster: analyses one video at a time and returns its files."""
 
     def __init__(self, model_name: str, model_sha256: str) -> None:
-        from posecheck import models
+        from posecheck.model import provision as models
         from posecheck.batch.landmarks import check_model
 
         limit_threads()

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
-from posecheck.errors import OutputError
+from posecheck.core.errors import OutputError
 
 FILE_MODE = 0o644  # permissions of written files (temporary files start private)
 LOCK_NAME = ".posecheck.lock"  # in the output folder while a run writes there

@@ -35,7 +35,7 @@ class Job:
     smoothing: str = "batch"
     mirrored: bool = False
     max_frames: int = DEFAULT_MAX_FRAMES
-    save_history: bool = False  # store the holds in posecheck.history
+    save_history: bool = False  # store the holds in posecheck.programme.history
     sample_fps: float | None = DEFAULT_SAMPLE_FPS  # frames/s analysed; None: every frame
     segmentation: bool = False  # ask the model for the person mask (a spec needs the outline)
 
@@ -60,7 +60,7 @@ class Job:
         """``options`` for one video: with ``sample_fps`` only when it really samples this
         video (a rate at or above the video's own is every frame: the same report as
         without it)."""
-        from posecheck.video import analysis_rate
+        from posecheck.io.video import analysis_rate
 
         rate = analysis_rate(self.sample_fps, info.fps)
         return self.options if rate is None else {**self.options, "sample_fps": rate}

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any, Callable, Iterator, Sequence
 
 from posecheck.batch.jobs import Job, ProgressFn
-from posecheck.errors import ModelError, PosecheckError, VideoError
+from posecheck.core.errors import ModelError, PosecheckError, VideoError
 
 MODEL_MAX_SIDE = 1280  # px; larger frames are downscaled before the model (it sees 256 px)
 PREFETCH_FRAMES = 4    # decoded frames queued ahead of the model (decode overlaps inference)
@@ -35,7 +35,7 @@ def landmark_frames(video: Path, job: Job, info: Any, progress: ProgressFn,
     Returns the frames, the scale the model saw them at and whether they are fresh from the
     model (the caller then caches them, off the model's critical path).
     """
-    from posecheck.video import sampled_count
+    from posecheck.io.video import sampled_count
 
     total = max(sampled_count(int(info.frame_count), job.sample_fps, info.fps), 1)
     if job.use_cache:
@@ -134,15 +134,15 @@ def estimate_frames(video: Path, model_path: str, info: Any,
                     sample_fps: float | None = None,
                     segmentation: bool = False) -> tuple[list[Any], float]:
     """Run the model over every frame (or ``sample_fps`` frames a second, see
-    ``posecheck.video.iter_frames``: VIDEO mode with the real timestamps of the frames it
+    ``posecheck.io.video.iter_frames``: VIDEO mode with the real timestamps of the frames it
     sees); landmarks come back in the video's own pixels.
 
     Frames larger than ``max_side`` are shrunk for the model (it works on 256 px crops, so
     this loses nothing but decode time) and the landmarks scaled back. ``segmentation``:
     measure the trunk outline on each frame's person mask (the mask itself is dropped).
     """
-    from posecheck.estimator import PoseEstimator
-    from posecheck.video import iter_frames
+    from posecheck.model.estimator import PoseEstimator
+    from posecheck.io.video import iter_frames
 
     scale = model_scale(info, max_side)
     frames: list[Any] = []
@@ -179,7 +179,7 @@ _IMAGE_ESTIMATORS: dict[tuple[str, int, bool], Any] = {}
 
 def _image_estimator(model_path: str, segmentation: bool = False) -> Any:
     """This thread's IMAGE-mode estimator for a model, made on first use."""
-    from posecheck.estimator import PoseEstimator
+    from posecheck.model.estimator import PoseEstimator
 
     key = (str(model_path), threading.get_ident(), segmentation)
     if key not in _IMAGE_ESTIMATORS:
@@ -194,7 +194,7 @@ def check_model(model_path: str | Path) -> None:
     naming the file, before any video; otherwise every video would fail with it."""
     import numpy as np
 
-    from posecheck.estimator import PoseEstimator
+    from posecheck.model.estimator import PoseEstimator
 
     with _native_stderr() as native:
         try:
@@ -281,7 +281,7 @@ def model_scale(info: Any, max_side: int = MODEL_MAX_SIDE) -> float:
 
 def _to_size(pf: Any, width: int, height: int) -> Any:
     """The same pose in pixels of a ``width`` x ``height`` frame (normalized coords kept)."""
-    from posecheck.pose import PoseFrame
+    from posecheck.core.pose import PoseFrame
 
     if not pf.has_pose:
         return PoseFrame.empty(pf.t_ms, width, height, index=pf.index, reason=pf.reason)
@@ -295,8 +295,8 @@ def _to_size(pf: Any, width: int, height: int) -> Any:
 
 
 def _cache_file(video_sha: str, job: Job, info: Any) -> Path:
-    from posecheck import cache
-    from posecheck.video import analysis_rate
+    from posecheck.model import cache
+    from posecheck.io.video import analysis_rate
 
     directory = (Path(job.cache_dir).expanduser() if job.cache_dir is not None
                  else cache.default_cache_dir())
@@ -306,8 +306,7 @@ def _cache_file(video_sha: str, job: Job, info: Any) -> Path:
 
 def _cache_get(video_sha: str, job: Job, info: Any) -> list[Any] | None:
     """Cached frames of this video and model bundle, or None (missing or unreadable)."""
-    from posecheck import cache
-
+    from posecheck.model import cache
     target = _cache_file(video_sha, job, info)
     if not target.is_file():
         return None
@@ -322,8 +321,7 @@ def _cache_get(video_sha: str, job: Job, info: Any) -> list[Any] | None:
 
 def cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any],
               video_sha: str) -> None:
-    from posecheck import cache
-
+    from posecheck.model import cache
     track = cache.LandmarkTrack(info=info, frames=tuple(frames), model=job.model_label,
                                 video_sha256=video_sha, model_sha256=job.model_sha256)
     try:
@@ -336,6 +334,5 @@ def cache_put(video: Path, job: Job, info: Any, frames: Sequence[Any],
 def as_cached(frames: Sequence[Any]) -> list[Any]:
     """The frames exactly as the landmark cache would give them back (values rounded the
     same way), so a report is byte-identical whether the landmarks were cached or fresh."""
-    from posecheck import cache
-
+    from posecheck.model import cache
     return [cache._parse_frame(cache._frame_record(f), f.width, f.height) for f in frames]

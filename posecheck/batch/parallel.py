@@ -21,7 +21,7 @@ from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, error_result,
                                     guarded, prepare_video)
-from posecheck.errors import OutputError
+from posecheck.core.errors import OutputError
 
 # ============================================================================ in each worker
 # Environment variables that cap the thread pools of numpy's BLAS, OpenMP and TFLite helpers.
@@ -119,7 +119,7 @@ def _worker_progress(slug: str, done: int, total: int) -> None:
 
 
 # Test hook: a worker given a video whose path contains this text dies, like a native crash
-# in a decoder would (tests/test_batch.py checks the batch survives it). With
+# in a decoder would (tests/batch/test_batch.py checks the batch survives it). With
 # CRASH_STAGE_ENV=complete it dies in the background analysis instead, after its model stage.
 CRASH_TEST_ENV = "POSECHECK_BATCH_CRASH_TEST"
 CRASH_STAGE_ENV = "POSECHECK_BATCH_CRASH_STAGE"

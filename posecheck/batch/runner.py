@@ -23,7 +23,7 @@ from posecheck.batch import stages
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
                                     prepare_video)
 from posecheck.batch.summary import finish_summary
-from posecheck.errors import OutputError, PosecheckError
+from posecheck.core.errors import OutputError, PosecheckError
 
 MAX_AUTO_WORKERS = 8  # processes; each holds a model and two videos' landmarks (~0.6 GB)
 
@@ -198,7 +198,7 @@ def _run_serial(jobs: Sequence[Job], progress: Progress,
 
 
 def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
-    from posecheck import models
+    from posecheck.model import provision as models
     from posecheck.batch.landmarks import check_model
 
     path = models.resolve_model(name, progress=not quiet)

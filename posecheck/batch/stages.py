@@ -27,8 +27,8 @@ from posecheck.batch.jobs import REPORT_VERSION, Job, ProgressFn, VideoResult
 from posecheck.batch.landmarks import as_cached, cache_put, landmark_frames
 from posecheck.batch.summary import row_from_report
 from posecheck.batch.track import analyze_track, warnings_for
-from posecheck.errors import OutputError, PosecheckError, VideoError
-from posecheck.models import sha256_file
+from posecheck.core.errors import OutputError, PosecheckError, VideoError
+from posecheck.model.provision import sha256_file
 
 # Seconds a thread may hold the GIL before another waiting thread gets it (CPython's default
 # is 0.005). The model's thread needs the GIL briefly around every frame; with the default,
@@ -203,7 +203,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
     if job.annotate:
         write_annotated(video, outcome, job.annotated_path, p.info, mirrored=job.mirrored)
     if job.save_history:  # before the report: a failure here is retried by a rerun
-        from posecheck.history import save_analysis
+        from posecheck.programme.history import save_analysis
         save_analysis(outcome.analysis, outcome.spec, video=job.video, video_sha256=p.video_sha)
     # The report goes last: its presence means the video is done (resume relies on that).
     atomic_write_text(job.report_path, dump_json(report))
@@ -212,8 +212,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
 
 
 def _write_plot(report: dict[str, Any], specs: list[tuple[str, Any]], path: Path) -> None:
-    from posecheck import plots
-
+    from posecheck.draw import plots
     spec = specs[0][1] if specs else None
     atomic_write_bytes(path, plots.plot_report_png(report, spec))
 
@@ -251,8 +250,7 @@ def spec_fingerprint(spec: Any) -> str:
 
 def load_specs(stretch: str) -> list[tuple[str, Any]]:
     """``[(id, spec)]``: the one spec asked for, or every bundled spec for ``auto``."""
-    from posecheck import specs
-
+    from posecheck.specs import model as specs
     if stretch == "auto":
         ids = specs.list_specs()
         if not ids:
@@ -271,7 +269,7 @@ def check_stretch(stretch: str) -> None:
 
 
 def video_info(path: Path) -> Any:
-    from posecheck.video import VideoInfo
+    from posecheck.io.video import VideoInfo
 
     return VideoInfo.from_path(path)
 

@@ -102,8 +102,7 @@ def finish_summary(out: Path, jobs: Sequence[Job], results: dict[str, VideoResul
     for raw, message in missing:
         rows.append({"video": raw, "status": "error", "error": message, "skipped": False})
     write_summary(out, rows)
-    from posecheck import html_report
-
+    from posecheck.draw import html_report
     atomic_write_text(out / "index.html",
                       html_report.render_index(rows, title="posecheck analyze",
                                                pending=[j.video for j in jobs

@@ -36,11 +36,11 @@ def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info:
     ``fps`` and recognition's subsampling follow the rate of the frames, not the file's."""
     from functools import partial
 
-    from posecheck.analysis import analyze_frames
+    from posecheck.core.analysis import analyze_frames
 
     run_spec = partial(analyze_frames, smoothing=smoothing, mirrored=mirrored)
 
-    from posecheck.video import analysis_rate
+    from posecheck.io.video import analysis_rate
 
     fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
     fps = analysis_rate(sample_fps, fps) or fps
@@ -49,8 +49,7 @@ def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info:
         analysis = run_spec(frames, spec, fps=fps, video=video)
         return Outcome(analysis.to_json(), sid, spec, analysis, None)
 
-    from posecheck import recognize
-
+    from posecheck.core import recognize
     # Recognition runs every spec over a subsampled track (RECOGNITION_FPS is plenty for
     # holds lasting seconds); only the winner is then analysed at the full frame rate.
     step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
@@ -105,7 +104,7 @@ def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
 def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
     """Things the user should know about a result that still counts as analysed."""
     out: list[str] = []
-    from posecheck.video import sampled_count
+    from posecheck.io.video import sampled_count
 
     n = len(frames)
     expected = sampled_count(info.frame_count, job.sample_fps, info.fps)
@@ -118,9 +117,9 @@ def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:
     pose = sum(1 for f in frames if f.has_pose)
     if n and pose < 0.5 * n:
         out.append(f"a person was found in only {pose} of {n} frames")
-    from posecheck.video import odd_timestamps
+    from posecheck.io.video import odd_timestamps
 
-    from posecheck.video import analysis_rate
+    from posecheck.io.video import analysis_rate
 
     rate = analysis_rate(job.sample_fps, info.fps) or info.fps
     odd = odd_timestamps([f.t_ms for f in frames], rate) if not info.is_image else 0
@@ -144,7 +143,7 @@ def identity_jumps(frames: Sequence[Any], max_jump: float | None = None) -> int:
     """
     import numpy as np
 
-    from posecheck.pose import Landmark
+    from posecheck.core.pose import Landmark
 
     max_jump = JUMP_TORSO_LENGTHS if max_jump is None else max_jump
     hips = [int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)]

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 
 from posecheck import batch
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "analyze",

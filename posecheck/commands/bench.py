@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from posecheck.models import DEFAULT_MODEL
+from posecheck.model.provision import DEFAULT_MODEL
 
 # In the current folder (a checkout's root, where the samples live), never inside the package.
 DEFAULT_DIR = Path("sample_videos")

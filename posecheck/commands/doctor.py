@@ -68,7 +68,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------- the checks
 def versions() -> list[Finding]:
     from posecheck import __version__
-
     out = [Finding("python", OK, f"{sys.version.split()[0]} ({sys.executable})"),
            Finding("posecheck", OK, f"{__version__} ({Path(__file__).resolve().parents[1]})")]
     for name, module, dist in LIBRARIES:
@@ -93,8 +92,7 @@ def versions() -> list[Finding]:
 
 
 def model_cache_finding() -> Finding:
-    from posecheck import models
-
+    from posecheck.model import provision as models
     folder = models.model_dir()
     return Finding("model cache", OK, f"{folder} (${models.ENV_MODEL_DIR} to change)"
                    + ("" if folder.is_dir() else ", not created yet"))
@@ -102,8 +100,7 @@ def model_cache_finding() -> Finding:
 
 def model_finding(name: str) -> Finding:
     """One variant: is it cached, and does it load and run on a blank frame?"""
-    from posecheck import models
-
+    from posecheck.model import provision as models
     item = f"model {name}"
     path = models.bundle_path(name)
     if not path.exists():
@@ -125,8 +122,8 @@ def model_load_problem(path: Path) -> str:
     """Why the bundle does not build a landmarker that runs on a blank frame ("" if it does)."""
     import numpy as np
 
-    from posecheck.errors import PosecheckError
-    from posecheck.estimator import PoseEstimator
+    from posecheck.core.errors import PosecheckError
+    from posecheck.model.estimator import PoseEstimator
 
     blank = np.zeros((BLANK_SIZE, BLANK_SIZE, 3), dtype=np.uint8)
     try:
@@ -140,8 +137,8 @@ def model_load_problem(path: Path) -> str:
 
 def spec_findings() -> list[Finding]:
     """The spec folder in use and whether every spec in it (and in tuned/) validates."""
-    from posecheck import specs
-    from posecheck.errors import SpecError
+    from posecheck.specs import model as specs
+    from posecheck.core.errors import SpecError
 
     try:
         folder = specs.spec_dir()
@@ -201,8 +198,7 @@ def ray_finding() -> Finding:
 def history_finding() -> Finding:
     """The session-history database, looked at read only (docs/HISTORY.md). A broken one is a
     warning: the page runs, it only cannot save sessions."""
-    from posecheck import history
-
+    from posecheck.programme import history
     try:
         return Finding("history", OK, history.inspect())
     except history.HistoryError as exc:
@@ -216,7 +212,7 @@ def diagnose() -> tuple[list[Finding], list[str]]:
     found = versions()
     blockers = [f"{f.item} is not installed" for f in found
                 if f.item == "streamlit" and f.status == FAIL]
-    from posecheck.models import VARIANTS
+    from posecheck.model.provision import VARIANTS
 
     model_lines = [model_finding(name) for name in VARIANTS]
     if not any(f.status == OK for f in model_lines):

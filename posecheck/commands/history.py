@@ -1,6 +1,6 @@
 """``posecheck history list | show | export | delete | report``: the stored stretching history.
 
-The database is :func:`posecheck.history.default_path` (``POSECHECK_DB`` overrides it, and so
+The database is :func:`posecheck.programme.history.default_path` (``POSECHECK_DB`` overrides it, and so
 does ``--db``). Nothing here touches the network.
 """
 
@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _db(args: argparse.Namespace) -> Any:
-    from posecheck.history import History
+    from posecheck.programme.history import History
 
     return History(args.db)
 
@@ -95,7 +95,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from posecheck.errors import PosecheckError
+    from posecheck.core.errors import PosecheckError
 
     with _db(args) as db:
         s = db.session(args.id)
@@ -136,7 +136,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from posecheck.errors import PosecheckError
+    from posecheck.core.errors import PosecheckError
 
     with _db(args) as db:
         if args.all:
@@ -158,7 +158,7 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from posecheck.history_report import report_html
+    from posecheck.programme.report import report_html
 
     with _db(args) as db:
         sessions = db.sessions()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from posecheck.models import DEFAULT_MODEL
+from posecheck.model.provision import DEFAULT_MODEL
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,13 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck import cache
+    from posecheck.model import cache
     from posecheck.batch.files import OUTPUT_ERRNOS, check_output_dir, output_full
     from posecheck.batch.inputs import make_slugs
     from posecheck.batch.landmarks import check_model
-    from posecheck.errors import ModelError, PosecheckError
-    from posecheck.models import model_label, resolve_model
-    from posecheck.video import odd_timestamps
+    from posecheck.core.errors import ModelError, PosecheckError
+    from posecheck.model.provision import model_label, resolve_model
+    from posecheck.io.video import odd_timestamps
 
     progress = not args.quiet
     check_output_dir(args.output, "-o")  # before the model runs over anything

@@ -36,7 +36,7 @@ def _variant(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.models import bundle_info, resolve_model
+    from posecheck.model.provision import bundle_info, resolve_model
 
     for name in dict.fromkeys(args.variants or ["lite"]):
         path = resolve_model(name, progress=not args.quiet, force=args.force)

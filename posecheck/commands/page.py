@@ -45,7 +45,7 @@ def streamlit_command(extra: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.errors import PosecheckError
+    from posecheck.core.errors import PosecheckError
 
     if importlib.util.find_spec("streamlit") is None:
         raise PosecheckError(f"streamlit is not installed in {sys.prefix}. Fix: pip install "

@@ -7,7 +7,7 @@ clip's spec over them and compares every decision with the labelled intervals: p
 per stretch precision / recall / F1 of the FAIL decision (FAIL is the positive class),
 agreement per labelled second, coverage (UNKNOWN time is left out of the other numbers and
 shown here), the in-position decision, and the valid-hold seconds per side. Then the table
-per stretch (:mod:`posecheck.scorecard`): in-position agreement, valid-hold error, form-check
+per stretch (:mod:`posecheck.tuning.scorecard`): in-position agreement, valid-hold error, form-check
 agreement, side, false holds on clips where no hold is right, and what ``--stretch auto``
 names. See docs/TUNING.md for the label format and what each number means.
 """
@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from posecheck.errors import PosecheckError
-from posecheck.models import DEFAULT_MODEL, VARIANTS
+from posecheck.core.errors import PosecheckError
+from posecheck.model.provision import DEFAULT_MODEL, VARIANTS
 
 # --all: in the current folder (a checkout's root), never inside the installed package.
 REAL_LABELS = Path("labels") / "real_footage.toml"
@@ -74,7 +74,7 @@ def add_replay_options(parser: argparse.ArgumentParser) -> None:
 def resolve_specs(labels: Any, spec_arg: str | None, warn: Callable[[str], None] = print
                   ) -> tuple[dict[str, Any], list[Any]]:
     """Specs by stretch id and the clips to score. ``spec_arg`` restricts to one stretch."""
-    from posecheck.specs import load_spec
+    from posecheck.specs.model import load_spec
 
     if spec_arg:
         spec = load_spec(spec_arg)
@@ -123,10 +123,10 @@ def load_tracks(labels: Any, clips: Sequence[Any], model: str = DEFAULT_MODEL,
     """Landmarks of every clip (video -> track, from the cache or the model), after checking
     that every labelled interval lies inside its clip.
 
-    Raises :class:`~posecheck.labels.LabelError` (exit 2) naming the label file, the clip and
+    Raises :class:`~posecheck.tuning.labels.LabelError` (exit 2) naming the label file, the clip and
     the interval; :class:`PosecheckError` for a clip that is not there.
     """
-    from posecheck.cache import load_or_estimate
+    from posecheck.model.cache import load_or_estimate
 
     out = {}
     for clip in clips:
@@ -154,9 +154,9 @@ def clip_duration_s(track: Any) -> float:
 def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = DEFAULT_MODEL,
                 progress: Callable[[str], None] | None = None, smoothing: str = "batch"
                 ) -> list[Any]:
-    """One :class:`~posecheck.tuning.ClipTrace` per clip, from cached landmarks."""
-    from posecheck.analysis import analyze_frames
-    from posecheck.tuning import ClipTrace
+    """One :class:`~posecheck.tuning.replay.ClipTrace` per clip, from cached landmarks."""
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.tuning.replay import ClipTrace
 
     tracks = load_tracks(labels, clips, model, progress)
     out = []
@@ -171,14 +171,14 @@ def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model:
 
 def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str, Any]],
                 smoothing: str = "batch", source: str = "real") -> Any:
-    """One :class:`~posecheck.scorecard.ClipResult`: the clip's own spec (unless it is a
+    """One :class:`~posecheck.tuning.scorecard.ClipResult`: the clip's own spec (unless it is a
     negative) scored against its labels, and what ``--stretch auto`` names on it (unless
     ``auto_specs`` is empty)."""
-    from posecheck.analysis import analyze_frames
+    from posecheck.core.analysis import analyze_frames
     from posecheck.batch.track import analyze_track
-    from posecheck.labels import TRUE
-    from posecheck.scorecard import PHOTO_WEIGHT_S, ClipResult, majority_side, scaled
-    from posecheck.tuning import ClipTrace, score_clip
+    from posecheck.tuning.labels import TRUE
+    from posecheck.tuning.scorecard import PHOTO_WEIGHT_S, ClipResult, majority_side, scaled
+    from posecheck.tuning.replay import ClipTrace, score_clip
 
     photo = bool(track.info.is_image)
     fields: dict[str, Any] = {}
@@ -211,7 +211,7 @@ def score_all(label_sets: Sequence[tuple[Any, str]], model: str = DEFAULT_MODEL,
               progress: Callable[[str], None] | None = None) -> list[Any]:
     """:func:`clip_result` for every clip of every ``(LabelSet, source)``."""
     from posecheck.batch.stages import load_specs
-    from posecheck.specs import load_spec
+    from posecheck.specs.model import load_spec
 
     auto_specs = load_specs("auto") if auto else []
     specs: dict[str, Any] = {}
@@ -234,8 +234,8 @@ def markdown_report(results: Sequence[Any], command: str, model: str, smoothing:
     """The generated block of docs/ACCURACY.md: date, command, one table per source."""
     import datetime
 
-    from posecheck.scorecard import markdown_table, rows
-    from posecheck.specs import list_specs
+    from posecheck.tuning.scorecard import markdown_table, rows
+    from posecheck.specs.model import list_specs
 
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [MARK_BEGIN, "", f"Made {today} by `{command}` (model {model}, smoothing "
@@ -268,7 +268,7 @@ def write_markdown(path: Path, block: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.labels import load_labels
+    from posecheck.tuning.labels import load_labels
 
     from posecheck.commands.bench import DEFAULT_DIR as SYNTH_DIR
 
@@ -302,8 +302,8 @@ def _root_for(source: str, root: str | None) -> str | None:
 
 def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> int:
     """The accuracy table over several label sets (real and synthetic)."""
-    from posecheck.scorecard import rows, text_table
-    from posecheck.specs import list_specs
+    from posecheck.tuning.scorecard import rows, text_table
+    from posecheck.specs.model import list_specs
 
     n = sum(len(ls.clips) for ls, _ in label_sets)
     print(f"Scoring {n} clips (model {args.model}; landmarks from the cache; the model runs "
@@ -358,7 +358,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
 
 def run_one(args: argparse.Namespace, labels: Any) -> int:
     """The detailed per-check report of one label file."""
-    from posecheck.tuning import Summary, format_summary, score_clip
+    from posecheck.tuning.replay import Summary, format_summary, score_clip
 
     specs, clips = resolve_specs(labels, args.spec,
                                  warn=lambda m: print(f"posecheck score: {m}", file=sys.stderr))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from posecheck.errors import PosecheckError
+from posecheck.core.errors import PosecheckError
 
 # In the current folder (a checkout's root, where the samples live), never inside the package.
 DEFAULT_OUT = Path("sample_videos")

@@ -1,8 +1,8 @@
 """posecheck's Streamlit page: live stretch checking from the webcam, or from a video file.
 
 Run with ``bash scripts/app.sh`` (or ``streamlit run app.py``). The page only wires parts
-together; the per-frame work is ``posecheck.live`` (same core as the batch analysis) and the
-pictures are ``posecheck.drawing``. docs/LIVE.md explains the settings and the networking.
+together; the per-frame work is ``posecheck.live.worker`` (same core as the batch analysis) and the
+pictures are ``posecheck.draw.overlay``. docs/LIVE.md explains the settings and the networking.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.logger import get_logger
 
-from posecheck import history, live, uploads
-from posecheck import routines as routinelib
-from posecheck import story as storylib
-from posecheck.errors import PosecheckError
+from posecheck.programme import history
+
+from posecheck.live import worker as live
+
+from posecheck.io import uploads
+from posecheck.programme import routines as routinelib
+from posecheck.core import story as storylib
+from posecheck.core.errors import PosecheckError
 
 ROOT = Path(__file__).resolve().parent
 SAMPLE_DIR = Path(os.environ.get("POSECHECK_SAMPLE_DIR", ROOT / "sample_videos"))
@@ -48,14 +52,14 @@ st.set_page_config(page_title="Stretch - posecheck", layout="wide")
 # Specs are re-read after a minute, so edited thresholds show without a restart.
 @st.cache_resource(show_spinner=False, ttl=60)
 def spec_ids() -> list[str]:
-    from posecheck.specs import list_specs
+    from posecheck.specs.model import list_specs
 
     return list_specs()
 
 
 @st.cache_resource(show_spinner=False, ttl=60)
 def get_spec(spec_id: str):
-    from posecheck.specs import load_spec
+    from posecheck.specs.model import load_spec
 
     return load_spec(spec_id)
 
@@ -74,14 +78,14 @@ def get_routine(routine_id: str) -> routinelib.Routine:
 def model_path(model: str) -> str:
     """The model's .task file, fetched or built once; the landmarker itself is per stream
     because MediaPipe's VIDEO mode keeps tracking state."""
-    from posecheck.models import resolve_model
+    from posecheck.model.provision import resolve_model
 
     return str(resolve_model(model, progress=False))
 
 
 @st.cache_data(show_spinner=False)
 def figure(spec_id: str, posture: str, stretched_leg: str):
-    from posecheck.drawing import stretch_figure
+    from posecheck.draw.overlay import stretch_figure
 
     return stretch_figure(posture, stretched_leg, spec_id=spec_id)
 
@@ -586,7 +590,7 @@ def video_section(spec, model: str, mirror: bool, step_key: tuple | None = None)
         picked = st.selectbox("Sample", samples, format_func=lambda p: p.name)
         video = Path(picked) if picked else None
     else:
-        # Checked, saved and deleted around the analysis (posecheck.uploads).
+        # Checked, saved and deleted around the analysis (posecheck.io.uploads).
         video = st.file_uploader("Video file", type=VIDEO_TYPES)
     st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
     chosen = (choice, getattr(video, "name", str(video)), getattr(video, "file_id", None),

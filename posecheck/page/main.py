@@ -4,5 +4,4 @@ Sample videos are offered when ``$POSECHECK_SAMPLE_DIR`` names a folder of them;
 """
 
 from posecheck import page
-
 page.run()

@@ -1,7 +1,7 @@
 """The progress page: the stored history over days and weeks (Streamlit).
 
-Only wiring: the numbers and plots come from :mod:`posecheck.progress`, the data from
-:mod:`posecheck.history`, the printable report from :mod:`posecheck.history_report`.
+Only wiring: the numbers and plots come from :mod:`posecheck.programme.progress`, the data from
+:mod:`posecheck.programme.history`, the printable report from :mod:`posecheck.programme.report`.
 Runs alone with ``streamlit run posecheck/page/progress.py``; the database is
 ``POSECHECK_DB`` or the per-user default.
 """
@@ -12,16 +12,16 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from posecheck import progress
-from posecheck.errors import PosecheckError
-from posecheck.history import History
-from posecheck.history_report import report_html
+from posecheck.programme import progress
+from posecheck.core.errors import PosecheckError
+from posecheck.programme.history import History
+from posecheck.programme.report import report_html
 
 PERIODS = {"2 weeks": 14, "6 weeks": 42, "3 months": 91, "everything": 36500}
 
 
 def _spec_name(sid: str) -> str:
-    from posecheck.specs import load_spec
+    from posecheck.specs.model import load_spec
 
     try:
         return load_spec(sid).name

@@ -2,9 +2,9 @@
 thresholds, watch the decisions and the scores change, save a tuned copy of the spec.
 
 Run alone with ``streamlit run pages/tune.py`` (or from the app's page list). Everything
-shown is replayed from cached landmarks (``posecheck.cache``): the pose model runs only for a
+shown is replayed from cached landmarks (``posecheck.model.cache``): the pose model runs only for a
 clip it has never seen. Moving a slider recomputes only check statuses, the in-position
-decision and the hold timer (``posecheck.tuning.replay``), so the page answers at once.
+decision and the hold timer (``posecheck.tuning.replay.replay``), so the page answers at once.
 docs/TUNING.md explains the numbers.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from posecheck.errors import PosecheckError
-from posecheck.models import DEFAULT_MODEL
+from posecheck.core.errors import PosecheckError
+from posecheck.model.provision import DEFAULT_MODEL
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LABELS = os.environ.get("POSECHECK_LABELS", str(ROOT / "labels" / "real_footage.toml"))
@@ -34,9 +34,9 @@ st.set_page_config(page_title="Tune thresholds - posecheck", layout="wide")
 def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
     """The full analysis of one clip with the spec as saved (kept in memory, not copied).
     ``stamp`` (the spec file's mtime) makes an edited spec file a new cache entry."""
-    from posecheck.analysis import analyze_frames
-    from posecheck.cache import load_or_estimate
-    from posecheck.specs import load_spec
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.model.cache import load_or_estimate
+    from posecheck.specs.model import load_spec
 
     spec = load_spec(spec_path)
     track = load_or_estimate(video, model, progress=False)
@@ -47,8 +47,8 @@ def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
 def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
                  stamp: float = 0.0) -> dict:
     """Per-frame metric values and decisions of one clip (plain arrays, cached)."""
-    from posecheck.specs import load_spec
-    from posecheck.tuning import ClipTrace
+    from posecheck.specs.model import load_spec
+    from posecheck.tuning.replay import ClipTrace
 
     spec = load_spec(spec_path)
     tr = ClipTrace.from_report(analysis(video, spec_path, model, stamp), label_video, spec)
@@ -58,7 +58,7 @@ def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
 
 
 def make_trace(arrays: dict, label_video: str, spec):
-    from posecheck.tuning import ClipTrace
+    from posecheck.tuning.replay import ClipTrace
 
     return ClipTrace(video=label_video, stretch=spec.id, checks=spec.checks,
                      conditions=spec.pose, hold=spec.hold, timer_only=spec.timer_only,
@@ -79,7 +79,7 @@ def read_frame(video: str, index: int):
 
 def spec_choices() -> dict[str, str]:
     """Label -> path of every bundled spec and every tuned copy."""
-    from posecheck.specs import SPEC_DIR, list_specs
+    from posecheck.specs.model import SPEC_DIR, list_specs
 
     out = {sid: str(SPEC_DIR / f"{sid}.toml") for sid in list_specs()}
     for p in sorted((SPEC_DIR / "tuned").glob("*.toml")):
@@ -220,9 +220,9 @@ def _b(x) -> str:
 
 # ---------------------------------------------------------------------------- the page
 def main() -> None:
-    from posecheck.labels import load_labels
-    from posecheck.specs import load_spec
-    from posecheck.tuning import Summary, replay, score_clip
+    from posecheck.tuning.labels import load_labels
+    from posecheck.specs.model import load_spec
+    from posecheck.tuning.replay import Summary, replay, score_clip
 
     st.title("Tune the checks against labelled footage")
     st.caption("Pick a labelled clip and a spec, scrub through it, move thresholds and watch "
@@ -287,8 +287,8 @@ def main() -> None:
         report = analysis(video, str(spec.source_path), MODEL, stamp).frames[idx]
         image = read_frame(video, idx)
         if image is not None:
-            from posecheck.checks import Status
-            from posecheck.drawing import annotate
+            from posecheck.core.checks import Status
+            from posecheck.draw.overlay import annotate
 
             codes = {1: Status.PASS, 0: Status.FAIL, -1: Status.UNKNOWN}
             checks = {cid: dataclasses.replace(r, status=codes[int(rp.status[cid][idx])])
@@ -332,7 +332,7 @@ def main() -> None:
                      width="stretch")
 
     st.subheader("Save")
-    from posecheck.spec_io import default_tuned_path, provenance_lines, save_tuned_spec
+    from posecheck.specs.write import default_tuned_path, provenance_lines, save_tuned_spec
 
     out = st.text_input("Save the tuned spec to", str(default_tuned_path(spec.id)),
                         key="save_path")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from posecheck.models import DEFAULT_MODEL
+from posecheck.model.provision import DEFAULT_MODEL
 
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
     "face": tuple(range(0, 11)),
@@ -155,7 +155,7 @@ def _main_side(sides: dict[str, Any], key: str) -> str | None:
 def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
                   cache_dir: str | Path | None = None, smoothing: str = "batch") -> ClipResult:
     """Run the pipeline on one clip and compare it with its truth."""
-    from posecheck.cache import load_or_estimate
+    from posecheck.model.cache import load_or_estimate
 
     track = load_or_estimate(video, model, cache_dir=cache_dir, progress=False)
     frames = list(track.frames)
@@ -206,7 +206,7 @@ def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
 
 
 def _truth_pose_frames(truth: dict) -> list:
-    from posecheck.pose import PoseFrame
+    from posecheck.core.pose import PoseFrame
 
     w, h = int(truth["width"]), int(truth["height"])
     out = []
@@ -224,9 +224,9 @@ def _truth_pose_frames(truth: dict) -> list:
 
 
 def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
-    from posecheck.analysis import analyze_frames
-    from posecheck.errors import SpecError
-    from posecheck.specs import load_spec
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.core.errors import SpecError
+    from posecheck.specs.model import load_spec
 
     try:
         spec = load_spec(stretch)
@@ -238,7 +238,7 @@ def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
 # ---------------------------------------------------------------------------- a set
 def find_clips(folder: str | Path, only: Sequence[str] | None = None) -> list[tuple[Path, dict]]:
     """``(video, truth)`` for every ``*.truth.json.gz`` in ``folder`` with its video beside it."""
-    from posecheck.errors import PosecheckError
+    from posecheck.core.errors import PosecheckError
     from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
 
     d = Path(folder)

@@ -29,7 +29,7 @@ from typing import Iterator
 
 import numpy as np
 
-from posecheck.pose import NUM_LANDMARKS, Landmark
+from posecheck.core.pose import NUM_LANDMARKS, Landmark
 
 SIDES = ("left", "right")
 

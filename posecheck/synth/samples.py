@@ -18,7 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
-from posecheck.errors import PosecheckError
+from posecheck.core.errors import PosecheckError
 from posecheck.synth.body import BodyShape, pose_skeleton
 from posecheck.synth.camera import Camera, framing_camera
 from posecheck.synth.scripts import (CHAIR_SEAT, POSTURE, Key, Segment, Track, hold_keys,

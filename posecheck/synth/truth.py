@@ -2,7 +2,7 @@
 
 Per frame: the 33 landmark pixel positions of the mannequin's joints (the same projection the
 renderer draws with), the script's labels (phase, intended fault, side), and - when
-:mod:`posecheck.analysis` is there - the spec's own verdict on those exact positions
+:mod:`posecheck.core.analysis` is there - the spec's own verdict on those exact positions
 (``analyze_frames(..., smoothing="none")``): metric values, which checks truly pass, whether
 the pose is in position, the stretched side, and the valid hold seconds per side. So the truth
 follows the spec's rules exactly, and a change of threshold changes the truth with it.
@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from posecheck.pose import NUM_LANDMARKS, PoseFrame
+from posecheck.core.pose import NUM_LANDMARKS, PoseFrame
 
 FORMAT = "posecheck-synth-truth/1"
 SUFFIX = ".truth.json.gz"
@@ -87,9 +87,9 @@ class TrueFrame:
 
 def _analysis_module() -> Any | None:
     try:
-        return importlib.import_module("posecheck.analysis")
+        return importlib.import_module("posecheck.core.analysis")
     except ModuleNotFoundError as exc:
-        if exc.name == "posecheck.analysis":
+        if exc.name == "posecheck.core.analysis":
             return None
         raise
 
@@ -99,8 +99,8 @@ def analyze_truth(frames: Sequence[PoseFrame], stretch: str, fps: float) -> dict
     analysis = _analysis_module()
     if analysis is None:
         return None
-    from posecheck.errors import SpecError
-    from posecheck.specs import load_spec
+    from posecheck.core.errors import SpecError
+    from posecheck.specs.model import load_spec
 
     try:
         spec = load_spec(stretch)

@@ -1,0 +1,148 @@
+"""Form checks: a metric value against a spec's band, with hysteresis -> PASS / FAIL / UNKNOWN.
+
+A check whose metric could not be measured (a landmark hidden or unsure) is UNKNOWN, never
+PASS. Hysteresis (in the metric's unit, from the spec) widens the band of a check that is
+passing and narrows the band of a check that is failing, so a value resting on a threshold
+does not flicker; a check coming from UNKNOWN (or the first frame) uses the plain band.
+
+A check that declares the camera views it can be judged from (``CheckSpec.views``) is
+UNKNOWN in any other view (``view_blocked``): the person gets the setup cue, never a form cue.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Mapping, Sequence
+
+from posecheck.core.metrics import MetricValue
+from posecheck.specs.model import CheckSpec
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one frame.
+
+    Attributes:
+        id: the check's id in the spec.
+        status: PASS, FAIL or UNKNOWN.
+        value: the metric in the check's unit; NaN when UNKNOWN.
+        margin: signed distance to the nearest threshold in the same unit, > 0 inside the band
+            (NaN when UNKNOWN).
+        landmarks: landmark indices the metric used (for drawing).
+        required: False for advisory checks (they cue but never make a hold invalid).
+        cue: what to say: the too-low / too-high cue when failing, "" otherwise.
+        hidden: landmark indices that were not seen (why it is UNKNOWN).
+        priority, unit: copied from the spec for the cue selector and reports.
+        view_blocked: UNKNOWN because the camera view is not one the check can be judged from.
+        metric: the metric judged; for a check with a fallback, the fallback's metric when the
+            main one could not be measured (and the JSON form then names it).
+        fallback_used: the check's main metric was not measured and its fallback was judged.
+    """
+
+    id: str
+    status: Status
+    value: float
+    margin: float
+    landmarks: tuple[int, ...] = ()
+    required: bool = True
+    cue: str = ""
+    hidden: tuple[int, ...] = ()
+    priority: int = 5
+    unit: str = ""
+    metric: str = ""
+    view_blocked: bool = False
+    fallback_used: bool = False
+
+    def to_json(self) -> dict:
+        out = {"status": self.status.value,
+               "value": None if not math.isfinite(self.value) else round(self.value, 3)}
+        if self.fallback_used:
+            out["metric"] = self.metric
+        return out
+
+
+def evaluate_one(check: CheckSpec, mv: MetricValue, previous: Status | None = None,
+                 view: str | None = None) -> CheckResult:
+    """Judge one metric value; ``previous`` (the last status) selects the hysteresis band;
+    ``view`` ("side" / "oblique" / "front", None unknown) is the camera's view of the body."""
+    common = dict(id=check.id, landmarks=mv.landmarks, required=check.required,
+                  priority=check.priority, unit=check.unit, metric=check.metric)
+    if not check.judged_in(view):
+        return CheckResult(status=Status.UNKNOWN, value=math.nan, margin=math.nan,
+                           view_blocked=True, **common)
+    if not mv.known:
+        return CheckResult(status=Status.UNKNOWN, value=math.nan, margin=math.nan,
+                           hidden=mv.hidden, **common)
+    value = float(mv.value)
+    if previous is Status.PASS:
+        widen = check.hysteresis
+    elif previous is Status.FAIL:
+        widen = -check.hysteresis
+    else:
+        widen = 0.0
+    ok = check.contains(value, widen)
+    cue = ""
+    if not ok:
+        if check.max is None:
+            low = True
+        elif check.min is None:
+            low = False
+        else:  # failing inside a narrowed band: the nearer threshold decides
+            low = value < (check.min + check.max) / 2
+        cue = check.cue_low if low else check.cue_high
+    return CheckResult(status=Status.PASS if ok else Status.FAIL, value=value,
+                       margin=check.margin(value), cue=cue, **common)
+
+
+class CheckEvaluator:
+    """Stateful evaluation of a list of checks, one :meth:`update` per frame."""
+
+    def __init__(self, checks: Sequence[CheckSpec]):
+        self.checks = tuple(checks)
+        self._last: dict[str, Status] = {}
+
+    def reset(self) -> None:
+        self._last.clear()
+
+    def update(self, metrics: Mapping[str, MetricValue], view: str | None = None
+               ) -> dict[str, CheckResult]:
+        out: dict[str, CheckResult] = {}
+        for c in self.checks:
+            mv = metrics.get(c.metric, MetricValue(math.nan))
+            res = evaluate_one(c, mv, self._last.get(c.id), view)
+            if (c.fallback is not None and res.status is Status.UNKNOWN
+                    and not res.view_blocked):
+                fmv = metrics.get(c.fallback.metric, MetricValue(math.nan))
+                res = replace(evaluate_one(c.fallback, fmv, self._last.get(c.id), view),
+                              fallback_used=True)
+            out[c.id] = res
+            # UNKNOWN keeps the last known status for hysteresis: a blink of occlusion
+            # should not reset a passing check to the strict band.
+            if res.status is not Status.UNKNOWN:
+                self._last[c.id] = res.status
+        return out
+
+
+def evaluate(checks: Sequence[CheckSpec], metrics: Mapping[str, MetricValue]
+             ) -> dict[str, CheckResult]:
+    """Stateless evaluation (no hysteresis): each check against its plain band."""
+    return CheckEvaluator(checks).update(metrics)
+
+
+def overall(results: Mapping[str, CheckResult]) -> bool | None:
+    """Validity of a frame from its required checks: False if one fails, None (unknown) if
+    one is unknown and none fails, True if all pass. Advisory checks do not count."""
+    req = [r for r in results.values() if r.required]
+    if any(r.status is Status.FAIL for r in req):
+        return False
+    if any(r.status is Status.UNKNOWN for r in req):
+        return None
+    return True

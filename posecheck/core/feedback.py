@@ -1,0 +1,167 @@
+"""Choosing the one cue to show: priorities and hysteresis.
+
+Every frame the session offers candidate :class:`Cue` objects (one per failing check, a
+visibility or view problem, the timer prompt, ...). :class:`CueSelector` picks one:
+
+1. Order: ``safety`` < ``visibility`` < ``view`` < ``form`` < ``timer`` < ``info`` (kind
+   first), then ``priority`` (lower = more urgent), then ``severity`` (larger = further out of
+   range).
+2. Hysteresis, so the text does not flicker:
+   - a cue of a more urgent *kind* than the shown one replaces it at once;
+   - otherwise a shown cue stays at least ``min_show_s``, even if its condition cleared;
+   - after that, a cue of the same kind replaces the shown one only if it has a more urgent
+     ``priority``, or the same priority and a severity larger by more than ``switch_margin``;
+     a shown cue that is no longer offered gives way to the best candidate.
+
+Time is the frames' ``t_ms``; a non-increasing ``t_ms`` is treated as no time passing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from posecheck.core.errors import SpecError
+
+KINDS = ("safety", "visibility", "view", "form", "timer", "info")
+KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One message for the person.
+
+    Attributes:
+        id: stable identifier (e.g. the check id, ``"timer"``); hysteresis follows ids.
+        text: what to show or say ("Lean your torso forward").
+        kind: one of :data:`KINDS`.
+        priority: lower is more urgent, compared within a kind (from the spec).
+        severity: >= 0, how far out of range, normalised (e.g. the check's margin divided by
+            its tolerance); compared within a kind and priority.
+    """
+
+    id: str
+    text: str
+    kind: str = "form"
+    priority: int = 100
+    severity: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KIND_RANK:
+            raise ValueError(f"Cue {self.id!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if not (isinstance(self.severity, (int, float)) and self.severity >= 0):
+            raise ValueError(f"Cue {self.id!r}: severity must be a number >= 0, got "
+                             f"{self.severity!r}")
+
+    @property
+    def rank(self) -> tuple[int, int, float]:
+        """Sort key: smaller is shown first."""
+        return (KIND_RANK[self.kind], self.priority, -float(self.severity))
+
+
+@dataclass(frozen=True)
+class CueSettings:
+    """Hysteresis of the cue selector (the spec's ``[feedback]`` table).
+
+    Attributes:
+        min_show_s: s a shown cue stays at least (unless a more urgent kind appears).
+        switch_margin: unitless severity difference a same-priority cue must exceed to
+            replace the shown one (severities are normalised, so 0.25 = a quarter of a
+            tolerance further out).
+    """
+
+    min_show_s: float = 1.0
+    switch_margin: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name in ("min_show_s", "switch_margin"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                    and math.isfinite(value) and value >= 0):
+                raise ValueError(f"feedback.{name} must be a number >= 0, got {value!r}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "spec") -> "CueSettings":
+        """Build from a mapping such as a spec's ``[feedback]`` table; missing keys keep the
+        defaults. Raises :class:`SpecError` naming ``source`` and the field on bad values."""
+        if data is None:
+            return cls()
+        names = cls.__dataclass_fields__
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise SpecError(f"{source}: unknown key(s) {unknown} in [feedback]; allowed: "
+                            f"{sorted(names)}")
+        try:
+            return cls(**{k: data[k] for k in names if k in data})
+        except ValueError as exc:
+            raise SpecError(f"{source}: {exc}") from None
+
+    @classmethod
+    def from_spec(cls, settings: Any | None) -> "CueSettings":
+        """Build from a mapping or any object with ``min_show_s`` / ``switch_margin``."""
+        if settings is None or isinstance(settings, cls):
+            return settings or cls()
+        if isinstance(settings, Mapping):
+            return cls.from_mapping(settings)
+        names = cls.__dataclass_fields__
+        return cls(**{k: getattr(settings, k) for k in names if hasattr(settings, k)})
+
+
+class CueSelector:
+    """Picks the cue to show each frame; one :meth:`update` per frame."""
+
+    def __init__(self, settings: Any | None = None) -> None:
+        self.settings = CueSettings.from_spec(settings)
+        self._min_show_ms = int(round(self.settings.min_show_s * 1000.0))
+        self.reset()
+
+    def reset(self) -> None:
+        self._current: Cue | None = None
+        self._since_ms = 0
+        self._t_ms: int | None = None
+
+    @property
+    def current(self) -> Cue | None:
+        return self._current
+
+    def update(self, t_ms: int, candidates: Sequence[Cue]) -> Cue | None:
+        """The cue to show at ``t_ms`` given this frame's candidates (any order)."""
+        t_ms = int(t_ms)
+        if self._t_ms is not None and t_ms < self._t_ms:
+            t_ms = self._t_ms  # time does not run backwards here
+        self._t_ms = t_ms
+        best = min(candidates, key=lambda c: c.rank, default=None)
+        cur = self._current
+        if cur is None:
+            return self._show(best, t_ms)
+        fresh = next((c for c in candidates if c.id == cur.id), None)
+        if fresh is not None:
+            cur = self._current = fresh  # same cue, latest text and severity
+        if best is None or best.id == cur.id:
+            if fresh is None and t_ms - self._since_ms >= self._min_show_ms:
+                return self._show(None, t_ms)
+            return cur
+        if KIND_RANK[best.kind] < KIND_RANK[cur.kind]:
+            return self._show(best, t_ms)  # more urgent kind: no waiting
+        if t_ms - self._since_ms < self._min_show_ms:
+            return cur
+        if fresh is None or self._beats(best, cur):
+            return self._show(best, t_ms)
+        return cur
+
+    def _beats(self, new: Cue, cur: Cue) -> bool:
+        if new.kind != cur.kind:
+            return KIND_RANK[new.kind] < KIND_RANK[cur.kind]
+        if new.priority != cur.priority:
+            return new.priority < cur.priority
+        return new.severity > cur.severity + self.settings.switch_margin
+
+    def _show(self, cue: Cue | None, t_ms: int) -> Cue | None:
+        if cue is None or self._current is None or cue.id != self._current.id:
+            self._since_ms = t_ms
+        self._current = cue
+        return cue
+
+
+__all__ = ["KINDS", "Cue", "CueSelector", "CueSettings"]

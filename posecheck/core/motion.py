@@ -1,0 +1,227 @@
+"""Body motion and stillness: a hold counts only while the body is still.
+
+``BodyMotion.update(frame) -> float`` measures how much the body moved over a short trailing
+window, in **body lengths per second**; :func:`still_code` turns that into still / moving /
+unknown against the spec's ``[hold] max_motion``. The hold timer counts valid seconds only
+while still (``posecheck.core.timer``), so reps, bouncing and walking into and out of a pose add
+no hold time.
+
+Convention:
+    - The landmarks measured are the shoulders, hips, knees and ankles
+      (:data:`MOTION_LANDMARKS`), each only while seen (visibility and presence at least the
+      spec's thresholds); the other landmarks (face, hands, feet tips) move without the
+      stretch changing.
+    - A landmark's movement over the window is the diagonal of the box its positions span
+      (pixels). The body's motion is the larger of two figures: the **median** over the
+      measured joints (walking, marching, reps: most joints move; one jittery or mislabelled
+      joint does not make a still body "moving") and the movement of the **hip centre**
+      (the midpoint of the hips, counted while both are in the frame: a bridge or a bounce
+      moves the pelvis while shoulders and feet stay put).
+    - That extent is divided by the torso length (mid-shoulder to mid-hip, pixels, the median
+      over the window) and by the window's real time span (frame timestamps), so the figure
+      does not depend on the camera distance, the resolution or the frame rate.
+    - The window is the trailing ``window_s`` seconds, ending at the current frame. Its
+      motion is unknown (NaN) until it spans at least :data:`MIN_SPAN_FRACTION` of
+      ``window_s`` of pose frames, or when fewer than :data:`MIN_LANDMARKS` joints were seen in
+      two of its frames; a frame without a pose empties the window (the body is not seen).
+
+Because the window is over frame timestamps and the same code runs in the live session and
+the batch analysis, both give the same stillness for the same landmarks.
+
+Example:
+    >>> import numpy as np
+    >>> from posecheck.core.pose import PoseFrame
+    >>> xy = np.zeros((33, 2)); xy[[11, 12], 1] = 100.0; xy[[23, 24], 1] = 300.0
+    >>> xy[[25, 26], 1] = 450.0; xy[[27, 28], 1] = 600.0
+    >>> m = BodyMotion(StillnessSettings(max_motion=0.1, window_s=0.5))
+    >>> vals = [m.update(PoseFrame(t_ms=33 * i, width=640, height=640, xy=xy)) for i in range(20)]
+    >>> float(vals[-1]), still_code(vals[-1], 0.1)
+    (0.0, 1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from posecheck.core.pose import Landmark as L
+from posecheck.core.pose import PoseFrame
+
+MOTION_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
+                    L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+# Fewer joints than this seen over the window: the motion is unknown.
+MIN_LANDMARKS = 3
+# The window must hold pose frames over at least this share of window_s to be judged.
+MIN_SPAN_FRACTION = 0.8
+
+STILL, MOVING, UNKNOWN = 1, 0, -1
+
+
+@dataclass(frozen=True)
+class StillnessSettings:
+    """How still a body must be for its hold to count (the spec's ``[hold]`` table fills it).
+
+    Attributes:
+        max_motion: body lengths per second (see the module docstring); a window moving more
+            is "moving". ``None`` switches the rule off (every frame is still).
+        window_s: s, the trailing window the motion is measured over.
+    """
+
+    max_motion: float | None = None
+    window_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.max_motion is not None and not (
+                isinstance(self.max_motion, (int, float)) and math.isfinite(self.max_motion)
+                and self.max_motion > 0):
+            raise ValueError(f"hold.max_motion must be a positive number of body lengths per "
+                             f"second (or absent), got {self.max_motion!r}")
+        if not (isinstance(self.window_s, (int, float)) and math.isfinite(self.window_s)
+                and self.window_s > 0):
+            raise ValueError(f"hold.motion_window_s must be a positive number of seconds, got "
+                             f"{self.window_s!r}")
+
+    @classmethod
+    def from_spec(cls, settings: Any | None = None) -> "StillnessSettings":
+        """From a spec's hold settings (attributes or a mapping named ``max_motion`` and
+        ``motion_window_s``); missing names keep the defaults."""
+        if isinstance(settings, cls):
+            return settings
+        get = (settings.get if isinstance(settings, Mapping)
+               else (lambda k, d: getattr(settings, k, d)))
+        if settings is None:
+            return cls()
+        return cls(max_motion=get("max_motion", cls.max_motion),
+                   window_s=get("motion_window_s", cls.window_s))
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_motion is not None
+
+
+def _extent(pts: np.ndarray) -> float:
+    """Diagonal of the bounding box of ``(M, 2)`` points (NaN for fewer than two)."""
+    if len(pts) < 2:
+        return math.nan
+    return float(np.hypot(*(pts.max(axis=0) - pts.min(axis=0))))
+
+
+def window_motion(t_ms: np.ndarray, xy: np.ndarray, seen: np.ndarray, torso: np.ndarray,
+                  hip_centre: np.ndarray | None = None) -> float:
+    """Motion over one window, body lengths per second (NaN when it cannot be judged).
+
+    Args:
+        t_ms: ``(N,)`` frame timestamps, increasing.
+        xy: ``(N, K, 2)`` pixel positions of the K measured landmarks.
+        seen: ``(N, K)`` bool, the landmark was seen in that frame.
+        torso: ``(N,)`` torso lengths in pixels (NaN where unknown).
+        hip_centre: ``(N, 2)`` midpoint of the hips in pixels (NaN rows where not in frame).
+
+    The extent of each landmark is its bounding-box diagonal over the frames it was seen in
+    (at least two); the larger of the median extent over landmarks and the hip centre's
+    extent, divided by the median torso and by the time span of the window, is the result.
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    if len(t) < 2:
+        return math.nan
+    span_s = (t[-1] - t[0]) / 1000.0
+    tor = np.asarray(torso, dtype=np.float64)
+    tor = tor[np.isfinite(tor) & (tor > 0)]
+    if span_s <= 0 or len(tor) == 0:
+        return math.nan
+    extents = [e for e in (_extent(xy[seen[:, k], k]) for k in range(xy.shape[1]))
+               if math.isfinite(e)]
+    if len(extents) < MIN_LANDMARKS:
+        return math.nan
+    moved = float(np.median(extents))
+    if hip_centre is not None:
+        hc = np.asarray(hip_centre, dtype=np.float64)
+        hip = _extent(hc[np.isfinite(hc).all(axis=1)])
+        if math.isfinite(hip):
+            moved = max(moved, hip)
+    return moved / float(np.median(tor)) / span_s
+
+
+def torso_length(xy: np.ndarray) -> float:
+    """Mid-shoulder to mid-hip distance in pixels."""
+    sh = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
+    hp = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+    return float(np.hypot(*(sh - hp)))
+
+
+class BodyMotion:
+    """The body's motion over a trailing window, one :meth:`update` per frame."""
+
+    def __init__(self, settings: StillnessSettings | None = None, *,
+                 min_visibility: float = 0.5, min_presence: float = 0.5):
+        self.settings = settings or StillnessSettings()
+        self.min_visibility, self.min_presence = min_visibility, min_presence
+        self._window_ms = int(round(self.settings.window_s * 1000))
+        self._idx = np.array(MOTION_LANDMARKS, dtype=int)
+        self.reset()
+
+    def reset(self) -> None:
+        self._buf: deque[tuple[int, np.ndarray, np.ndarray, float, np.ndarray]] = deque()
+
+    def update(self, frame: PoseFrame) -> float:
+        """Add the frame; the motion of the window ending at it (NaN when unknown)."""
+        if frame.xy is None:
+            self._buf.clear()  # the body is not seen: stillness starts over
+            return math.nan
+        t = int(frame.t_ms)
+        if self._buf and t <= self._buf[-1][0]:
+            return self._last()  # repeated / out-of-order frame: nothing new
+        xy = frame.xy[self._idx]
+        seen = (np.isfinite(xy).all(axis=1)
+                & (frame.visibility[self._idx] >= self.min_visibility)
+                & (frame.presence[self._idx] >= self.min_presence))
+        hips = frame.xy[[L.LEFT_HIP, L.RIGHT_HIP]]
+        hips_in = (np.isfinite(hips).all() and bool(np.all(
+            frame.presence[[L.LEFT_HIP, L.RIGHT_HIP]] >= self.min_presence)))
+        centre = hips.mean(axis=0) if hips_in else np.full(2, np.nan)
+        self._buf.append((t, xy.copy(), seen, torso_length(frame.xy), centre))
+        while self._buf and self._buf[0][0] < t - self._window_ms:
+            self._buf.popleft()
+        return self._last()
+
+    def _last(self) -> float:
+        if not self._buf:
+            return math.nan
+        span_ms = self._buf[-1][0] - self._buf[0][0]
+        if span_ms < MIN_SPAN_FRACTION * self._window_ms:
+            return math.nan
+        t = np.array([b[0] for b in self._buf])
+        xy = np.stack([b[1] for b in self._buf])
+        seen = np.stack([b[2] for b in self._buf])
+        torso = np.array([b[3] for b in self._buf])
+        centre = np.stack([b[4] for b in self._buf])
+        return window_motion(t, xy, seen, torso, centre)
+
+
+def still_code(motion: Any, max_motion: float | None) -> Any:
+    """The stillness rule, scalar or array: 1 still (motion <= max_motion), 0 moving,
+    -1 unknown (NaN motion). ``max_motion=None`` (the rule off): always still.
+
+    The one home of the rule: the session applies it per frame and the tuning replay to a
+    clip's whole motion trace.
+    """
+    m = np.asarray(motion, dtype=np.float64)
+    if max_motion is None:
+        out = np.full(m.shape, STILL, np.int8)
+    else:
+        out = np.where(np.isfinite(m), np.where(m <= max_motion, STILL, MOVING), UNKNOWN
+                       ).astype(np.int8)
+    return int(out) if out.ndim == 0 else out
+
+
+def still_flag(code: int) -> bool | None:
+    """A :func:`still_code` as the timer takes it: True / False / None (unknown)."""
+    return None if code == UNKNOWN else code == STILL
+
+
+__all__ = ["BodyMotion", "MOTION_LANDMARKS", "StillnessSettings", "still_code", "still_flag",
+           "torso_length", "window_motion"]

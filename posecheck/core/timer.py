@@ -1,0 +1,532 @@
+"""The hold timer: counts *valid* seconds of a stretch hold, reps and sides.
+
+One :meth:`HoldTimer.update` per frame, fed by the checks::
+
+    state = timer.update(frame.t_ms, in_pose=..., valid=..., side=..., still=...)
+
+- ``in_pose``: the person is in the stretch position (the position checks pass). ``None``
+  means the position is unknown (landmarks hidden).
+- ``valid``: the form checks pass (``True``), some fail (``False``), or some needed landmark is
+  hidden so a check is UNKNOWN (``None``).
+- ``side``: the side being stretched as the checks see it (``"left"``/``"right"``), or
+  ``None`` when they cannot tell. Ignored for ``sides=("both",)`` specs.
+- ``still``: the body is still (``True``), moving (``False``) or its motion is unknown
+  (``None``), from :mod:`posecheck.core.motion`. Default ``True`` (no stillness rule).
+
+The model (docs/TIMER.md, "Hold timer and cues", has the full table):
+
+- WAITING: not in position. SETTLING: in position, the debounce is running; the hold starts
+  once the person has been in position *and still* for ``debounce_s`` (prompt "Get ready");
+  moving restarts the debounce, so walking or bouncing into a position never starts a hold.
+- HOLDING: valid seconds grow while ``valid`` is True and the body is still. Invalid form
+  counts nothing but does not end the hold. Leaving the position, showing the other side or
+  moving, for up to ``grace_s``, does not end it either; longer ends it, and the unfinished
+  hold is recorded with its valid seconds (so reps in a position never add hold time).
+- PAUSED: in a hold with ``valid``, ``in_pose`` or ``still`` unknown: time neither counts nor
+  resets.
+- A visit to the position that moved and ended without a hold starting (a bridge lifted and
+  lowered, a lunge rep that leaves the position) is a *moving rep*: counted in
+  ``moving_reps_by_side``, never as hold time.
+- A hold whose valid seconds reach ``target_s`` is a completed rep. Then REST (``rest_s``, or
+  until the person leaves the position), SWITCH when the side's reps are done and another
+  side remains, DONE when every side has its reps.
+
+Time is the frames' own ``t_ms`` only, accumulated as whole milliseconds so that 10 fps and
+30 fps footage of the same session give the same seconds. A frame interval longer than
+``max_frame_gap_s`` (a dropout) adds no time to anything. A non-increasing ``t_ms`` is ignored:
+``update`` returns the previous state unchanged (counted in ``HoldTimer.ignored_frames``); call
+:meth:`HoldTimer.reset` when a source restarts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping
+
+BOTH = "both"
+SIDES = ("left", "right")
+
+
+class Phase(str, Enum):
+    WAITING = "waiting"
+    SETTLING = "settling"
+    HOLDING = "holding"
+    PAUSED = "paused"
+    REST = "rest"
+    SWITCH = "switch"
+    DONE = "done"
+
+
+# Timer prompts (shown as the lowest-priority cue).
+PROMPT_GET_READY = "Get ready"
+PROMPT_HOLD = "Hold"
+PROMPT_REST = "Rest"
+PROMPT_SWITCH = "Switch sides"
+PROMPT_DONE = "Done"
+
+
+@dataclass(frozen=True)
+class HoldTimerSettings:
+    """Timer settings. The spec's hold table converts with :meth:`from_spec`.
+
+    Attributes:
+        target_s: s of valid form that complete one hold (a rep).
+        reps: holds per side.
+        sides: the order in which sides are done, e.g. ``("left", "right")``, or ``("both",)``
+            for symmetric stretches.
+        debounce_s: s in position before the hold starts (the "Get ready" countdown).
+        grace_s: s out of position a hold survives; longer ends it.
+        rest_s: s of rest after a completed rep (also ends when the person leaves the position).
+        max_frame_gap_s: s; a frame interval longer than this is a dropout and adds no time.
+        max_invalid_s: s of continuous invalid form (still in position) that end a hold;
+            ``None`` (default) = invalid form never ends a hold, it just does not count.
+    """
+
+    target_s: float = 30.0
+    reps: int = 1
+    sides: tuple[str, ...] = SIDES
+    debounce_s: float = 0.5
+    grace_s: float = 1.5
+    rest_s: float = 10.0
+    max_frame_gap_s: float = 0.5
+    max_invalid_s: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sides", tuple(str(s).lower() for s in self.sides))
+        if not (isinstance(self.target_s, (int, float)) and math.isfinite(self.target_s)
+                and self.target_s > 0):
+            raise ValueError(f"hold.target_s must be a positive number of seconds, got "
+                             f"{self.target_s!r}")
+        if not (isinstance(self.reps, int) and self.reps >= 1):
+            raise ValueError(f"hold.reps must be a whole number >= 1, got {self.reps!r}")
+        if not self.sides:
+            raise ValueError('hold.sides must list at least one side, e.g. ["left", "right"] '
+                             'or ["both"]')
+        bad = [s for s in self.sides if s not in (*SIDES, BOTH)]
+        if bad or len(set(self.sides)) != len(self.sides) or (
+                BOTH in self.sides and len(self.sides) > 1):
+            raise ValueError(f"hold.sides must be distinct sides from 'left', 'right', or just "
+                             f"['both']; got {list(self.sides)}")
+        for name in ("debounce_s", "grace_s", "rest_s", "max_frame_gap_s", "max_invalid_s"):
+            value = getattr(self, name)
+            if value is None and name == "max_invalid_s":
+                continue
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"hold.{name} must be a number of seconds >= 0, got {value!r}")
+        if self.max_frame_gap_s <= 0:
+            raise ValueError(f"hold.max_frame_gap_s must be > 0 s, got {self.max_frame_gap_s}")
+
+    @classmethod
+    def from_spec(cls, settings: Any | None = None, **overrides: Any) -> "HoldTimerSettings":
+        """Build from a spec's hold settings: any object with these attribute names or a
+        mapping; missing names keep the defaults; ``overrides`` win."""
+        if isinstance(settings, cls) and not overrides:
+            return settings
+        names = cls.__dataclass_fields__
+        if settings is None:
+            values: dict[str, Any] = {}
+        elif isinstance(settings, Mapping):
+            values = {k: settings[k] for k in names if k in settings}
+        else:
+            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
+        values.update(overrides)
+        if "sides" in values:
+            values["sides"] = tuple(values["sides"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """One finished hold (completed or broken off)."""
+
+    side: str
+    start_s: float  # when the hold began (after the debounce)
+    end_s: float  # completion time, or the last in-position frame of a broken hold
+    valid_s: float  # seconds of valid form inside it
+    completed: bool
+    in_pose_s: float = 0.0  # seconds in position inside it, whatever the form
+
+
+@dataclass(frozen=True)
+class HoldState:
+    """The timer's state after one frame (what the page, drawing and reports show)."""
+
+    t_ms: int
+    phase: Phase
+    side: str | None  # side of the current hold / debounce, or the side to do next
+    hold_valid_s: float  # valid seconds of the current hold
+    target_s: float
+    rep: int  # 1-based current rep on ``side``
+    reps_target: int
+    valid_s_by_side: dict[str, float]
+    in_pose_s_by_side: dict[str, float]
+    reps_by_side: dict[str, int]
+    holds: tuple[Hold, ...]
+    prompt: str | None
+    countdown_s: float | None  # s to the target (hold), to the start (settling), of rest
+    remaining: dict[str, int]  # reps still to do per planned side
+    grace_left_s: float | None = None  # during a grace period: s before the hold ends
+    session_valid_s: float = 0.0  # valid seconds over all sides
+    moving_reps_by_side: dict[str, int] | None = None  # visits that moved, with no hold
+
+    @property
+    def done(self) -> bool:
+        return self.phase is Phase.DONE
+
+    @property
+    def in_hold(self) -> bool:
+        return self.phase in (Phase.HOLDING, Phase.PAUSED)
+
+    @property
+    def remaining_text(self) -> str:
+        """What is left, e.g. ``"2 reps on the left, 3 reps on the right"``."""
+        parts = []
+        for side, n in self.remaining.items():
+            if n > 0:
+                reps = f"{n} rep{'s' if n != 1 else ''}"
+                parts.append(reps if side == BOTH else f"{reps} on the {side}")
+        return ", ".join(parts) if parts else "all reps done"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "t_ms": self.t_ms, "phase": self.phase.value, "side": self.side,
+            "hold_valid_s": round(self.hold_valid_s, 3), "target_s": self.target_s,
+            "rep": self.rep, "reps_target": self.reps_target,
+            "valid_s_by_side": {k: round(v, 3) for k, v in self.valid_s_by_side.items()},
+            "in_pose_s_by_side": {k: round(v, 3) for k, v in self.in_pose_s_by_side.items()},
+            "reps_by_side": dict(self.reps_by_side),
+            "holds": [{"side": h.side, "start_s": h.start_s, "end_s": h.end_s,
+                       "valid_s": round(h.valid_s, 3), "in_pose_s": round(h.in_pose_s, 3),
+                       "completed": h.completed} for h in self.holds],
+            "prompt": self.prompt,
+            "countdown_s": None if self.countdown_s is None else round(self.countdown_s, 3),
+            "remaining": dict(self.remaining),
+            "grace_left_s": None if self.grace_left_s is None else round(self.grace_left_s, 3),
+            "moving_reps_by_side": dict(self.moving_reps_by_side or {}),
+        }
+
+
+@dataclass
+class _OpenHold:
+    side: str
+    start_ms: int
+    valid_ms: int = 0
+    in_pose_ms: int = 0
+    out_ms: int = 0  # continuous time out of position (grace clock)
+    invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
+    out_since_ms: int | None = None  # first frame of the current spell out of position
+
+
+def _ms(seconds: float) -> int:
+    return int(round(seconds * 1000.0))
+
+
+class HoldTimer:
+    """Counts valid hold time, reps and sides from per-frame check outcomes."""
+
+    def __init__(self, settings: Any | None = None) -> None:
+        self.settings = HoldTimerSettings.from_spec(settings)
+        s = self.settings
+        self._target_ms = _ms(s.target_s)
+        self._debounce_ms = _ms(s.debounce_s)
+        self._grace_ms = _ms(s.grace_s)
+        self._rest_ms = _ms(s.rest_s)
+        self._max_dt_ms = _ms(s.max_frame_gap_s)
+        self._max_invalid_ms = None if s.max_invalid_s is None else _ms(s.max_invalid_s)
+        self.reset()
+
+    # ------------------------------------------------------------------ public
+    def reset(self) -> None:
+        """Start a new session."""
+        self._phase = Phase.WAITING
+        self._t_prev: int | None = None
+        self._settle_side: str | None = None
+        self._settle_ms = 0
+        self._rest_ms_done = 0
+        self._hold: _OpenHold | None = None
+        self._holds: list[Hold] = []
+        self._reps: dict[str, int] = {s: 0 for s in self.settings.sides}
+        self._valid_ms: dict[str, int] = {s: 0 for s in self.settings.sides}
+        self._in_pose_ms: dict[str, int] = {s: 0 for s in self.settings.sides}
+        self._need_leave = False  # after a side is finished: wait for the person to leave
+        self._last_side: str | None = None
+        self._state: HoldState | None = None
+        self._credit: str | None = None  # what the interval after the last frame adds to
+        self._pose_side: str | None = None  # side the last frame was in position on
+        self._still: bool | None = True  # the current frame's stillness
+        self._visit_moved = False  # the current visit to the position (no hold yet) moved
+        self._moving_reps: dict[str, int] = {s: 0 for s in self.settings.sides}
+        self.ignored_frames = 0
+
+    @property
+    def state(self) -> HoldState:
+        """The latest state (a WAITING state before the first frame)."""
+        if self._state is None:
+            return self._make_state(0)
+        return self._state
+
+    def update(self, t_ms: int, *, in_pose: bool | None, valid: bool | None,
+               side: str | None = None, still: bool | None = True) -> HoldState:
+        """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes.
+
+        The interval since the previous frame is booked with the previous frame's outcome (a
+        frame's outcome holds until the next frame), then this frame's outcome decides the
+        transitions. ``still`` False (the body moving) counts as being out of the hold.
+        """
+        t_ms = int(t_ms)
+        if self._t_prev is not None and t_ms <= self._t_prev:
+            self.ignored_frames += 1  # repeated / out-of-order frame: nothing happens
+            return self.state
+        dt = 0 if self._t_prev is None else t_ms - self._t_prev
+        if dt > self._max_dt_ms:
+            dt = 0  # a dropout: we do not know what happened, so no time is added
+        self._t_prev = t_ms
+        self._book(dt)
+        self._credit = None
+        seen = self._side_of(side)
+        self._still = still
+
+        if self._hold is not None and self._hold.valid_ms >= self._target_ms:
+            self._complete(t_ms)
+        if self._phase is Phase.DONE:
+            pass
+        elif self._phase is Phase.REST:
+            if self._rest_ms_done >= self._rest_ms or in_pose is False:
+                self._phase = Phase.WAITING
+                self._idle(t_ms, in_pose, valid, seen)
+            else:
+                self._credit = "rest"
+        elif self._phase in (Phase.WAITING, Phase.SWITCH):
+            self._idle(t_ms, in_pose, valid, seen)
+        elif self._phase is Phase.SETTLING:
+            self._settling(t_ms, in_pose, valid, seen)
+        else:
+            self._holding(t_ms, in_pose, valid, seen)
+
+        # Time in position is booked to the side seen, else to the hold's / debounce's side.
+        booked = seen
+        if booked is None:
+            booked = self._hold.side if self._hold is not None else self._settle_side
+        self._pose_side = booked if (in_pose and self._phase is not Phase.DONE) else None
+        self._state = self._make_state(t_ms)
+        return self._state
+
+    # ------------------------------------------------------------------ booking
+    def _book(self, dt: int) -> None:
+        """Add the interval since the previous frame to whatever that frame was doing."""
+        if dt <= 0:
+            return
+        if self._pose_side is not None:
+            self._add(self._in_pose_ms, self._pose_side, dt)
+        kind, hold = self._credit, self._hold
+        if kind == "settle":
+            self._settle_ms += dt
+        elif kind == "rest":
+            self._rest_ms_done += dt
+        elif hold is not None:
+            if kind in ("valid", "invalid"):
+                hold.in_pose_ms += dt
+            if kind == "valid":
+                add = min(dt, self._target_ms - hold.valid_ms)  # a rep ends exactly on target
+                hold.valid_ms += add
+                self._add(self._valid_ms, hold.side, add)
+            elif kind == "invalid":
+                hold.invalid_ms += dt
+            elif kind == "out":
+                hold.out_ms += dt
+
+    # ------------------------------------------------------------------ phases
+    def _side_of(self, side: str | None) -> str | None:
+        """The reported side as the timer books it (``"both"`` specs ignore the report)."""
+        if self.settings.sides == (BOTH,):
+            return BOTH
+        if side is None:
+            return None
+        side = str(side).lower()
+        return side if side in SIDES else None
+
+    def _finished(self, side: str) -> bool:
+        return side in self._reps and self._reps[side] >= self.settings.reps
+
+    def _next_side(self) -> str | None:
+        """First planned side with reps still to do."""
+        for s in self.settings.sides:
+            if not self._finished(s):
+                return s
+        return None
+
+    def _start_side(self, seen: str | None) -> str | None:
+        """Which side a new hold belongs to, or ``None`` if none may start now."""
+        if seen is not None:
+            # The reported side decides (even out of the planned order); a finished side
+            # gets no extra reps.
+            return None if self._finished(seen) else seen
+        if self._need_leave:  # most likely still the pose of the side just finished: wait
+            return None
+        return self._next_side()
+
+    def _idle(self, t_ms: int, in_pose: bool | None, valid: bool | None,
+              seen: str | None) -> None:
+        if in_pose is False:
+            self._need_leave = False
+        if in_pose:
+            start = self._start_side(seen)
+            if start is not None:
+                self._phase = Phase.SETTLING
+                self._settle_side = start
+                self._settle_ms = 0
+                self._need_leave = False
+                self._settling(t_ms, in_pose, valid, seen)
+                return
+        if self._phase is not Phase.SWITCH:
+            self._phase = Phase.WAITING
+
+    def _settling(self, t_ms: int, in_pose: bool | None, valid: bool | None,
+                  seen: str | None) -> None:
+        if in_pose and self._still is False:
+            self._visit_moved = True
+        if in_pose is False:
+            if self._visit_moved and self._settle_side is not None:
+                self._add(self._moving_reps, self._settle_side, 1)  # moved in and out: a rep
+            self._visit_moved = False
+            self._phase = Phase.WAITING
+            self._settle_side = None
+            self._settle_ms = 0
+            return
+        if in_pose is None or self._still is None:
+            return  # unknown: the debounce neither advances nor resets
+        if self._still is False:
+            self._settle_ms = 0  # moving: the person has not settled yet
+            return
+        if seen is not None and seen != self._settle_side:
+            # They turned to the other side: the debounce restarts for that side.
+            self._phase = Phase.WAITING
+            self._settle_side = None
+            self._idle(t_ms, in_pose, valid, seen)
+            return
+        if self._settle_ms < self._debounce_ms:
+            self._credit = "settle"
+            return
+        assert self._settle_side is not None
+        self._visit_moved = False
+        self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms)
+        self._last_side = self._settle_side
+        self._phase = Phase.HOLDING
+        self._settle_side = None
+        self._settle_ms = 0
+        self._holding(t_ms, in_pose, valid, seen)
+
+    def _holding(self, t_ms: int, in_pose: bool | None, valid: bool | None,
+                 seen: str | None) -> None:
+        hold = self._hold
+        assert hold is not None
+        other_side = seen is not None and seen != hold.side
+        moving = in_pose is True and self._still is False
+        if in_pose is False or (in_pose and other_side) or moving:
+            if hold.out_since_ms is None:
+                hold.out_since_ms = t_ms
+            if hold.out_ms > self._grace_ms:
+                self._end_hold(completed=False, end_ms=hold.out_since_ms)
+                self._phase = Phase.WAITING
+                self._idle(t_ms, in_pose, valid, seen)
+            else:
+                self._phase = Phase.HOLDING
+                self._credit = "out"
+            return
+        if in_pose is None or valid is None or self._still is None:
+            self._phase = Phase.PAUSED  # unknown: nothing counts, nothing resets
+            return
+        hold.out_ms = 0
+        hold.out_since_ms = None
+        self._phase = Phase.HOLDING
+        if valid:
+            hold.invalid_ms = 0
+            self._credit = "valid"
+            return
+        if self._max_invalid_ms is not None and hold.invalid_ms > self._max_invalid_ms:
+            self._end_hold(completed=False, end_ms=t_ms)
+            self._phase = Phase.WAITING
+            return
+        self._credit = "invalid"
+
+    def _complete(self, t_ms: int) -> None:
+        """The current hold reached its target at ``t_ms``: count the rep, move on."""
+        assert self._hold is not None
+        side = self._hold.side
+        self._end_hold(completed=True, end_ms=t_ms)
+        self._reps[side] = self._reps.get(side, 0) + 1
+        if self._next_side() is None:
+            self._phase = Phase.DONE
+        elif self._finished(side):
+            self._phase = Phase.SWITCH
+            self._need_leave = True
+        else:
+            self._phase = Phase.REST
+            self._rest_ms_done = 0
+
+    def _end_hold(self, *, completed: bool, end_ms: int) -> None:
+        h = self._hold
+        assert h is not None
+        self._holds.append(Hold(side=h.side, start_s=h.start_ms / 1000.0,
+                                end_s=max(end_ms, h.start_ms) / 1000.0,
+                                valid_s=h.valid_ms / 1000.0, completed=completed,
+                                in_pose_s=h.in_pose_ms / 1000.0))
+        self._hold = None
+
+    @staticmethod
+    def _add(table: dict[str, int], side: str, ms: int) -> None:
+        table[side] = table.get(side, 0) + ms
+
+    # ------------------------------------------------------------------ state
+    def _make_state(self, t_ms: int) -> HoldState:
+        s = self.settings
+        phase = self._phase
+        hold = self._hold
+        if hold is not None:
+            side: str | None = hold.side
+        elif phase is Phase.SETTLING:
+            side = self._settle_side
+        elif phase is Phase.REST:
+            side = self._last_side
+        else:
+            side = self._next_side() or self._last_side
+        hold_valid_ms = hold.valid_ms if hold is not None else 0
+        done_reps = self._reps.get(side, 0) if side is not None else 0
+        rep = min(done_reps + 1, s.reps)
+        countdown: float | None = None
+        grace_left: float | None = None
+        prompt: str | None = None
+        if phase is Phase.SETTLING:
+            prompt = PROMPT_GET_READY
+            countdown = max(self._debounce_ms - self._settle_ms, 0) / 1000.0
+        elif phase in (Phase.HOLDING, Phase.PAUSED):
+            prompt = PROMPT_HOLD
+            countdown = (self._target_ms - hold_valid_ms) / 1000.0
+            if hold is not None and hold.out_ms > 0:
+                grace_left = max(self._grace_ms - hold.out_ms, 0) / 1000.0
+        elif phase is Phase.REST:
+            prompt = PROMPT_REST
+            countdown = max(self._rest_ms - self._rest_ms_done, 0) / 1000.0
+        elif phase is Phase.SWITCH:
+            prompt = PROMPT_SWITCH
+        elif phase is Phase.DONE:
+            prompt = PROMPT_DONE
+            rep = s.reps
+        return HoldState(
+            t_ms=t_ms, phase=phase, side=side, hold_valid_s=hold_valid_ms / 1000.0,
+            target_s=s.target_s, rep=rep, reps_target=s.reps,
+            valid_s_by_side={k: v / 1000.0 for k, v in self._valid_ms.items()},
+            in_pose_s_by_side={k: v / 1000.0 for k, v in self._in_pose_ms.items()},
+            reps_by_side=dict(self._reps), holds=tuple(self._holds), prompt=prompt,
+            countdown_s=countdown,
+            remaining={k: max(s.reps - self._reps.get(k, 0), 0) for k in s.sides},
+            grace_left_s=grace_left,
+            session_valid_s=sum(self._valid_ms.values()) / 1000.0,
+            moving_reps_by_side=dict(self._moving_reps),
+        )
+
+
+__all__ = ["BOTH", "Hold", "HoldState", "HoldTimer", "HoldTimerSettings", "Phase"]

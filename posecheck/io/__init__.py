@@ -1,0 +1,1 @@
+"""Media in and out: video and image frames, uploads."""

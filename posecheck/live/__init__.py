@@ -1,0 +1,1 @@
+"""The live page's frame worker (no Streamlit inside)."""

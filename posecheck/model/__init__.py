@@ -1,0 +1,1 @@
+"""The pose model: provisioning the bundles, PoseEstimator, the landmark cache."""

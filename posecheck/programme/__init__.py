@@ -1,0 +1,1 @@
+"""A programme over weeks: routines, the history database, progress, the physio report."""

@@ -1,0 +1,1 @@
+"""Stretch specs: the typed model, the TOML parser, the tuned-copy writer."""

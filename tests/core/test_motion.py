@@ -1,0 +1,193 @@
+"""motion.py and the stillness rule through the session and the tuning replay (pure layer)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from factories import make_pose
+from posecheck.core.analysis import analyze_frames
+from posecheck.core.motion import (MIN_SPAN_FRACTION, MOTION_LANDMARKS, BodyMotion, StillnessSettings,
+                              still_code, still_flag, window_motion)
+from posecheck.core.pose import Landmark as L
+from posecheck.core.pose import PoseFrame
+from posecheck.core.session import StretchSession
+from posecheck.specs.model import load_spec
+from posecheck.tuning.replay import ClipTrace, replay
+
+FPS = 30.0
+TORSO_PX = 150.0  # make_pose scale: pixels per torso length
+
+
+def _frames(n: int, *, bounce: float = 0.0, period_s: float = 2.5, jitter: float = 0.0,
+            seed: int = 0, stretch: str = "deep_lunge") -> list[PoseFrame]:
+    """``n`` frames of one pose whose centre bobs up and down by ``bounce`` torso lengths
+    (peak to peak, like reps or bouncing), with Gaussian landmark noise of ``jitter`` torso
+    lengths (standard deviation, per coordinate and frame)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        t = i / FPS
+        dy = 0.5 * bounce * TORSO_PX * math.sin(2 * math.pi * t / period_s)
+        f = make_pose(stretch, scale=TORSO_PX, center=(640.0, 360.0 + dy),
+                      t_ms=int(round(t * 1000)), index=i)
+        if jitter:
+            xy = f.xy + rng.normal(0.0, jitter * TORSO_PX, f.xy.shape)
+            f = replace(f, xy=xy)
+        out.append(f)
+    return out
+
+
+def _motions(frames, settings=StillnessSettings(max_motion=0.15, window_s=1.0)):
+    m = BodyMotion(settings)
+    return np.array([m.update(f) for f in frames])
+
+
+# ---------------------------------------------------------------------------- known values
+def test_a_still_pose_has_zero_motion_once_the_window_is_full() -> None:
+    m = _motions(_frames(60))
+    first_known = int(np.argmax(np.isfinite(m)))
+    assert first_known / FPS == pytest.approx(MIN_SPAN_FRACTION * 1.0, abs=1.5 / FPS)
+    assert np.all(np.isnan(m[:first_known]))
+    assert np.allclose(m[first_known:], 0.0)
+
+
+def test_a_steady_drift_reads_its_speed_in_body_lengths_per_second() -> None:
+    # every landmark moves 0.3 torso lengths per second to the right
+    speed = 0.3
+    frames = [make_pose("deep_lunge", scale=TORSO_PX, t_ms=int(i * 1000 / FPS),
+                        center=(300.0 + speed * TORSO_PX * i / FPS, 360.0)) for i in range(60)]
+    m = _motions(frames)
+    assert m[-1] == pytest.approx(speed, rel=0.02)
+
+
+def test_the_figure_does_not_depend_on_camera_distance_or_frame_rate() -> None:
+    def drift(scale: float, fps: float) -> float:
+        frames = [make_pose("deep_lunge", scale=scale, t_ms=int(round(i * 1000 / fps)),
+                            center=(300.0 + 0.2 * scale * i / fps, 360.0))
+                  for i in range(int(2 * fps))]
+        return float(_motions(frames)[-1])
+
+    assert drift(100.0, 30.0) == pytest.approx(drift(250.0, 10.0), rel=0.05)
+
+
+def test_the_hip_centre_catches_a_pelvis_only_movement() -> None:
+    # shoulders, knees and ankles still, the hips rising and falling (a bridge rep)
+    n = 31
+    t = np.arange(n) * 1000 / FPS
+    xy = np.zeros((n, len(MOTION_LANDMARKS), 2))
+    xy[:, :, 0] = np.arange(len(MOTION_LANDMARKS)) * 50.0
+    lift = 40.0 * np.sin(np.linspace(0, math.pi, n))
+    hips = [MOTION_LANDMARKS.index(L.LEFT_HIP), MOTION_LANDMARKS.index(L.RIGHT_HIP)]
+    xy[:, hips, 1] -= lift[:, None]
+    seen = np.ones((n, len(MOTION_LANDMARKS)), bool)
+    torso = np.full(n, 100.0)
+    centre = xy[:, hips].mean(axis=1)
+    assert window_motion(t, xy, seen, torso) == 0.0  # the joints' median misses it
+    assert window_motion(t, xy, seen, torso, centre) == pytest.approx(0.4, rel=0.02)
+
+
+def test_too_few_joints_seen_is_unknown() -> None:
+    frames = _frames(40)
+    hidden = [replace(f, visibility=np.full(33, 0.1)) for f in frames]
+    assert np.all(np.isnan(_motions(hidden)))
+
+
+def test_a_frame_without_a_pose_starts_the_window_over() -> None:
+    frames = _frames(60)
+    frames[40] = PoseFrame.empty(frames[40].t_ms, 1280, 720)
+    m = _motions(frames)
+    assert np.isfinite(m[39]) and np.all(np.isnan(m[40:40 + int(MIN_SPAN_FRACTION * FPS)]))
+
+
+def test_still_code_scalar_and_array_forms_agree() -> None:
+    values = np.array([0.0, 0.1, 0.15, 0.2, math.nan])
+    arr = still_code(values, 0.15)
+    assert arr.tolist() == [1, 1, 1, 0, -1]
+    assert [still_code(v, 0.15) for v in values] == arr.tolist()
+    assert still_code(values, None).tolist() == [1] * 5
+    assert [still_flag(c) for c in arr] == [True, True, True, False, None]
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="max_motion"):
+        StillnessSettings(max_motion=0.0)
+    with pytest.raises(ValueError, match="motion_window_s"):
+        StillnessSettings(max_motion=0.1, window_s=-1)
+    hold = load_spec("standing_psoas").hold
+    assert StillnessSettings.from_spec(hold) == StillnessSettings(hold.max_motion,
+                                                                  hold.motion_window_s)
+
+
+# ---------------------------------------------------------------------------- through the session
+def _valid_s(frames, spec_id: str = "deep_lunge", spec=None) -> float:
+    spec = spec or load_spec(spec_id)
+    session = StretchSession(spec, smoothing="none")
+    reports = [session.update(f) for f in frames]
+    return reports[-1].hold.session_valid_s, reports
+
+
+def test_bouncing_like_reps_adds_no_hold_time() -> None:
+    # 10 s of the same good lunge, the body bobbing 0.4 torso lengths every 2.5 s
+    frames = _frames(300, bounce=0.4)
+    spec = load_spec("deep_lunge")
+    valid, reports = _valid_s(frames, spec=spec)
+    assert all(r.in_pose for r in reports[30:])  # the geometry stays in position throughout
+    assert valid == 0.0
+    moving = [r for r in reports if r.in_pose and r.still is False]
+    assert moving and all(r.reason == "moving" for r in moving)
+    assert any(r.cue is not None and r.cue.id == "hold_still" for r in moving)
+    # the same frames without the stillness rule count (the rule is what stops them)
+    loose = replace(spec, hold=replace(spec.hold, max_motion=None))
+    assert _valid_s(frames, spec=loose)[0] > 5.0
+
+
+def test_a_still_pose_with_landmark_jitter_counts() -> None:
+    # Real still holds read 0.01-0.05 body lengths/s; noise of 0.007 torso lengths (about 1 px
+    # on a 150 px torso) per coordinate and frame reads the same.
+    frames = _frames(300, jitter=0.007)
+    m = np.array([r.motion for r in _valid_s(frames)[1]])
+    assert 0.01 < np.nanmedian(m) < 0.08
+    valid, reports = _valid_s(frames)
+    hold = load_spec("deep_lunge").hold
+    settle = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    assert valid == pytest.approx(10.0 - settle, abs=0.2)
+    assert reports[-1].reason is None and reports[-1].still is True
+
+
+def test_moving_into_the_pose_and_settling_starts_the_hold_after_the_settle() -> None:
+    # 3 s bouncing in position, then 5 s still: the hold starts only once still
+    frames = _frames(90, bounce=0.4) + [
+        replace(f, t_ms=f.t_ms + 3000, index=f.index + 90) for f in _frames(150)]
+    valid, reports = _valid_s(frames)
+    hold = load_spec("deep_lunge").hold
+    assert 5.0 - hold.motion_window_s - hold.debounce_s - 0.3 < valid < 5.0 - hold.debounce_s
+    holding = [r.t_ms for r in reports if r.hold.in_hold]
+    assert holding and holding[0] > 3000 + 1000 * hold.debounce_s
+    assert any(r.reason == "settling" for r in reports if r.t_ms > 3000)
+
+
+def test_batch_and_live_paths_judge_stillness_alike() -> None:
+    frames = _frames(300, bounce=0.4)
+    spec = load_spec("deep_lunge")
+    batch = analyze_frames(frames, spec, fps=FPS, smoothing="none")
+    live = _valid_s(frames, spec=spec)[1]
+    assert [r.still for r in batch.frames] == [r.still for r in live]
+
+
+# ---------------------------------------------------------------------------- tuning replay
+def test_the_replay_applies_the_same_stillness_rule() -> None:
+    frames = _frames(150, jitter=0.007) + [
+        replace(f, t_ms=f.t_ms + 5000, index=f.index + 150) for f in _frames(150, bounce=0.4)]
+    spec = load_spec("deep_lunge")
+    report = analyze_frames(frames, spec, fps=FPS, smoothing="none")
+    trace = ClipTrace.from_report(report, "x", spec)
+    rp = replay(trace)
+    session_still = np.array([-1 if r.still is None else int(r.still) for r in report.frames])
+    assert np.array_equal(rp.still, session_still)
+    assert rp.counted.sum() == pytest.approx(report.frames[-1].hold.session_valid_s, abs=1e-6)
+    # a sweep may lift the rule: the bouncing half then counts too
+    assert replay(trace, timer={"max_motion": None}).counted.sum() > rp.counted.sum() + 2.0

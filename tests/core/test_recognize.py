@@ -1,0 +1,197 @@
+"""--stretch auto: segments of stable in-position frames, best spec per segment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posecheck.core.recognize import (NONE, RecognitionSettings, SpecTrace, check_status,
+                                 check_value, majority_filter, recognize, recognize_reports,
+                                 runs)
+
+FPS = 10.0
+
+
+def times(seconds: float) -> np.ndarray:
+    return np.arange(int(seconds * FPS)) / FPS
+
+
+def trace(spec_id: str, t: np.ndarray, spans: list[tuple[float, float]],
+          passing: float = 1.0) -> SpecTrace:
+    in_pose = np.zeros(t.size, dtype=bool)
+    for a, b in spans:
+        in_pose |= (t >= a) & (t < b)
+    return SpecTrace(spec_id, in_pose, np.full(t.size, passing))
+
+
+# ---------------------------------------------------------------------------- building blocks
+@pytest.mark.parametrize("labels, window, expected", [
+    ([0, 0, -1, 0, 0], 3, [0, 0, 0, 0, 0]),          # a one-frame dropout is filled
+    ([-1, -1, 0, -1, -1], 3, [-1, -1, -1, -1, -1]),  # a one-frame blip is removed
+    ([0, 0, 1, 1, 1], 3, [0, 0, 1, 1, 1]),           # a clean change stays where it is
+    ([0, 1, 0, 1], 1, [0, 1, 0, 1]),                 # window 1: unchanged
+])
+def test_majority_filter(labels, window, expected):
+    assert majority_filter(np.array(labels), window, 2).tolist() == expected
+
+
+def test_runs_cover_the_sequence():
+    assert runs(np.array([1, 1, -1, 2])) == [(1, 0, 2), (-1, 2, 3), (2, 3, 4)]
+
+
+def test_timeline_accessors_read_nested_and_flat_layouts():
+    nested = {"checks": {"knee": {"status": "fail", "value": 120.5}}}
+    flat = {"knee": {"status": "PASS", "value": 3}}
+    assert check_status(nested, "knee") == "fail" and check_value(nested, "knee") == 120.5
+    assert check_status(flat, "knee") == "pass" and check_value(flat, "knee") == 3.0
+    assert check_status({}, "knee") == "unknown" and np.isnan(check_value({}, "knee"))
+
+
+# ---------------------------------------------------------------------------- recognition
+def test_a_long_hold_is_recognised_with_its_times():
+    t = times(20)
+    rec = recognize(t, [trace("lunge", t, [(5, 15)]), trace("kneeling", t, [])])
+    assert rec.stretch == "lunge"
+    (seg,) = rec.segments
+    assert seg.stretch == "lunge"
+    assert seg.start_s == pytest.approx(5, abs=0.2) and seg.end_s == pytest.approx(15, abs=0.2)
+    assert seg.candidates[0][0] == "lunge" and not seg.ambiguous
+
+
+def test_short_lunge_like_moments_are_none():
+    """Walking strides and lunge reps look like a lunge for a moment, not for a hold."""
+    t = times(20)
+    strides = [(s, s + 0.6) for s in np.arange(0, 20, 1.5)]
+    rec = recognize(t, [trace("lunge", t, strides)])
+    assert rec.stretch == NONE and rec.segments == ()
+
+
+def test_two_holds_of_different_stretches_give_two_segments():
+    t = times(30)
+    rec = recognize(t, [trace("lunge", t, [(2, 10)]), trace("kneeling", t, [(15, 28)])])
+    assert [s.stretch for s in rec.segments] == ["lunge", "kneeling"]
+    assert rec.stretch == "kneeling"  # held longest
+
+
+def test_overlap_goes_to_the_spec_whose_checks_pass_and_is_flagged_when_close():
+    t = times(10)
+    good = trace("lunge", t, [(0, 10)], passing=1.0)
+    poor = trace("kneeling", t, [(0, 10)], passing=0.2)
+    rec = recognize(t, [poor, good])
+    assert rec.stretch == "lunge" and not rec.segments[0].ambiguous
+    near = trace("kneeling", t, [(0, 10)], passing=0.9)
+    rec = recognize(t, [near, good])
+    assert rec.stretch == "lunge" and rec.segments[0].ambiguous
+    assert [c[0] for c in rec.segments[0].candidates] == ["lunge", "kneeling"]
+
+
+def test_flicker_inside_a_hold_does_not_split_it():
+    t = times(12)
+    spans = [(1, 5), (5.2, 11)]  # a 0.2 s dropout
+    rec = recognize(t, [trace("lunge", t, spans)])
+    assert len(rec.segments) == 1 and rec.segments[0].duration_s > 9
+
+
+def test_minimum_duration_is_a_setting():
+    t = times(10)
+    tr = [trace("lunge", t, [(2, 4)])]
+    assert recognize(t, tr).stretch == NONE
+    assert recognize(t, tr, RecognitionSettings(min_segment_s=1.5)).stretch == "lunge"
+
+
+def test_a_still_image_is_judged_by_its_one_frame():
+    t = np.array([0.0])
+    rec = recognize(t, [SpecTrace("lunge", np.array([True]), np.array([1.0]))])
+    assert rec.stretch == "lunge"
+
+
+def test_lengths_must_match():
+    with pytest.raises(ValueError, match="frames"):
+        recognize(times(2), [SpecTrace("x", np.zeros(3, bool), np.zeros(3))])
+
+
+def test_recognize_reports_reads_timelines():
+    def report(flags):
+        return {"checks": {"c": {}}, "timeline": [
+            {"t_s": i / FPS, "in_pose": f, "checks": {"c": {"status": "pass", "value": 1}}}
+            for i, f in enumerate(flags)]}
+
+    n = 60
+    reports = {"a": report([False] * n), "b": report([True] * n)}
+    rec = recognize_reports(reports)
+    assert rec.stretch == "b"
+    assert rec.to_json()["segments"][0]["stretch"] == "b"
+    assert rec.to_json()["in_pose_s"] == {"a": 0.0, "b": pytest.approx(6.0)}
+
+
+def test_settings_are_validated():
+    with pytest.raises(ValueError, match="min_segment_s"):
+        RecognitionSettings(min_segment_s=-1)
+
+
+def test_a_more_specific_spec_beats_a_generic_one():
+    """'Torso horizontal' alone (any lying pose) must not win over 'hips up and knees bent'."""
+    t = times(10)
+    generic = SpecTrace("lying_anything", np.ones(t.size, bool), np.full(t.size, 1.0),
+                        n_conditions=1)
+    bridge = SpecTrace("bridge", np.ones(t.size, bool), np.full(t.size, 0.8), n_conditions=2)
+    assert recognize(t, [generic, bridge]).stretch == "bridge"
+
+
+def test_a_spec_for_another_camera_view_loses():
+    t = times(10)
+    side = SpecTrace("side_spec", np.ones(t.size, bool), np.full(t.size, 0.5),
+                     view_ok=np.ones(t.size))
+    front = SpecTrace("front_spec", np.ones(t.size, bool), np.full(t.size, 1.0),
+                      view_ok=np.zeros(t.size))
+    assert recognize(t, [front, side]).stretch == "side_spec"
+    # Alone, a spec seen from the wrong view is not recognised at all.
+    assert recognize(t, [front]).stretch == NONE
+
+
+# ---------------------------------------------------------------------------- precision first
+def test_a_timer_only_spec_is_never_named_from_a_pose():
+    t = times(20)
+    roller = SpecTrace("foam_roller", np.ones(t.size, bool), np.full(t.size, np.nan),
+                       recognisable=False)
+    rec = recognize(t, [roller])
+    assert rec.stretch == NONE and rec.segments == () and rec.confidence == 0.0
+
+
+def test_moving_in_position_is_not_a_match():
+    t = times(20)
+    still = np.where((t >= 2) & (t < 8), 1.0, 0.0)  # still only from 2 to 8 s
+    tr = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0), still=still)
+    rec = recognize(t, [tr])
+    assert rec.stretch == "lunge" and len(rec.segments) == 1
+    seg = rec.segments[0]
+    assert seg.start_s == pytest.approx(2.0, abs=0.6) and seg.end_s == pytest.approx(8.0, abs=0.6)
+    moving = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0),
+                       still=np.zeros(t.size))
+    assert recognize(t, [moving]).stretch == NONE
+
+
+def test_unknown_stillness_is_no_match_in_a_video_but_a_photo_is_judged_by_its_pose():
+    t = times(10)
+    unknown = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0),
+                        still=np.full(t.size, np.nan))
+    assert recognize(t, [unknown]).stretch == NONE
+    photo = SpecTrace("lunge", np.array([True]), np.array([1.0]), still=np.array([np.nan]))
+    assert recognize(np.array([0.0]), [photo]).stretch == "lunge"
+
+
+def test_entry_conditions_without_the_form_are_none():
+    t = times(20)
+    # in position the whole time, but only a fifth of the spec's checks pass
+    rec = recognize(t, [trace("camel", t, [(0, 20)], passing=0.2)])
+    assert rec.stretch == NONE
+    low = RecognitionSettings(min_pass_fraction=0.1)
+    assert recognize(t, [trace("camel", t, [(0, 20)], passing=0.2)], low).stretch == "camel"
+
+
+def test_the_answer_carries_a_confidence():
+    t = times(20)
+    clear = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [])])
+    close = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [(2, 18)], 0.95)])
+    assert 0.0 < close.confidence < clear.confidence <= 1.0
+    assert clear.to_json()["confidence"] == pytest.approx(clear.confidence, abs=1e-3)

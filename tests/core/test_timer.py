@@ -1,0 +1,355 @@
+"""HoldTimer: frame-sequence tables (segments of in_pose / valid / side at a frame rate)."""
+
+from __future__ import annotations
+
+import pytest
+
+from posecheck.core.timer import Hold, HoldState, HoldTimer, HoldTimerSettings, Phase
+
+# A segment: (seconds, in_pose, valid, side). "out" / "ok" / "bad" / "unk" are shorthands.
+OK = (True, True)
+BAD = (True, False)
+UNK = (True, None)
+OUT = (False, None)
+
+
+def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
+    """Feed the segments to a fresh timer at ``fps``; the last frame lands on the end time.
+
+    Returns the list of states (one per frame) and the timer.
+    """
+    params = dict(target_s=100.0, reps=1, sides=("left", "right"), debounce_s=1.0,
+                  grace_s=1.0, rest_s=5.0)
+    params.update(settings)
+    timer = HoldTimer(HoldTimerSettings(**params))
+    bounds, t = [], 0.0
+    for seg in segments:
+        t += seg[0]
+        bounds.append(t)
+    n = int(round(bounds[-1] * fps))
+    states = []
+    for i in range(n + 1):
+        t_s = i / fps
+        k = next((j for j, b in enumerate(bounds) if t_s < b - 1e-9), len(segments) - 1)
+        seg = segments[k]
+        (in_pose, valid), seg_side = seg[1], (seg[2] if len(seg) > 2 else side)
+        still = seg[3] if len(seg) > 3 else True
+        states.append(timer.update(round(t_s * 1000), in_pose=in_pose, valid=valid,
+                                   side=seg_side, still=still))
+    return states, timer
+
+
+def phases(states: list[HoldState]) -> set[Phase]:
+    return {s.phase for s in states}
+
+
+# ------------------------------------------------------------------ debounce
+def test_debounce_short_visit_starts_no_hold():
+    states, _ = run([(0.5, OK), (2.0, OUT)])
+    assert Phase.SETTLING in phases(states)
+    assert Phase.HOLDING not in phases(states)
+    assert states[-1].holds == () and states[-1].valid_s_by_side["left"] == 0.0
+
+
+def test_debounce_time_is_not_counted_and_shows_get_ready():
+    states, _ = run([(3.0, OK)])
+    settling = [s for s in states if s.phase is Phase.SETTLING]
+    assert settling and all(s.prompt == "Get ready" for s in settling)
+    assert settling[0].countdown_s == pytest.approx(1.0)
+    assert states[-1].phase is Phase.HOLDING and states[-1].prompt == "Hold"
+    assert states[-1].hold_valid_s == pytest.approx(2.0)  # 3 s in position minus 1 s debounce
+
+
+def test_debounce_restarts_after_a_flicker_out():
+    # 0.8 s in, out briefly, 0.8 s in: never 1 s stable, so no hold.
+    states, _ = run([(0.8, OK), (0.2, OUT), (0.8, OK), (0.5, OUT)])
+    assert Phase.HOLDING not in phases(states)
+
+
+def test_zero_debounce_starts_holding_on_first_frame():
+    states, _ = run([(2.0, OK)], debounce_s=0.0)
+    assert states[0].phase is Phase.HOLDING
+    assert states[-1].hold_valid_s == pytest.approx(2.0)
+
+
+# ------------------------------------------------------------------ grace
+def test_short_dropout_inside_grace_keeps_the_hold():
+    states, _ = run([(3.0, OK), (0.3, OUT), (2.0, OK)])
+    last = states[-1]
+    assert last.phase is Phase.HOLDING and last.holds == ()
+    assert last.hold_valid_s == pytest.approx(2.0 + 2.0)  # the dropout counts nothing
+    during = [s for s in states if s.grace_left_s is not None]
+    assert during and all(s.phase is Phase.HOLDING for s in during)
+
+
+def test_long_dropout_ends_the_hold_and_records_it():
+    states, _ = run([(3.0, OK), (2.0, OUT), (1.5, OK)])
+    last = states[-1]
+    assert len(last.holds) == 1
+    hold = last.holds[0]
+    assert hold == Hold(side="left", start_s=1.0, end_s=3.0, valid_s=2.0, completed=False,
+                        in_pose_s=2.0)
+    # Back in position: a fresh debounce and a new hold from zero, not a continuation.
+    assert last.phase is Phase.HOLDING and last.hold_valid_s == pytest.approx(0.5)
+    assert last.valid_s_by_side["left"] == pytest.approx(2.5)
+
+
+def test_grace_ends_while_still_out_shows_waiting():
+    states, _ = run([(3.0, OK), (2.0, OUT)])
+    assert states[-1].phase is Phase.WAITING
+    assert [s.phase for s in states if 3.0 < s.t_ms / 1000 <= 4.0] == [Phase.HOLDING] * 10
+
+
+# ------------------------------------------------------------------ unknown / invalid
+def test_unknown_pauses_without_counting_or_resetting():
+    states, _ = run([(3.0, OK), (2.0, UNK), (2.0, OK)])
+    paused = [s for s in states if s.phase is Phase.PAUSED]
+    assert len(paused) == 20
+    assert len({s.hold_valid_s for s in paused[1:]}) == 1  # frozen while unknown
+    last = states[-1]
+    assert last.holds == () and last.hold_valid_s == pytest.approx(2.0 + 2.0)
+
+
+def test_unknown_longer_than_grace_does_not_end_the_hold():
+    states, _ = run([(2.0, OK), (10.0, UNK), (1.0, OK)], grace_s=0.5)
+    assert states[-1].holds == () and states[-1].hold_valid_s == pytest.approx(2.0)
+
+
+def test_invalid_form_counts_no_time_but_keeps_the_hold():
+    states, _ = run([(3.0, OK), (4.0, BAD), (1.0, OK)], grace_s=0.5)
+    last = states[-1]
+    assert last.holds == () and last.phase is Phase.HOLDING
+    assert last.hold_valid_s == pytest.approx(3.0)
+    assert last.in_pose_s_by_side["left"] == pytest.approx(8.0)
+
+
+def test_max_invalid_s_ends_a_hold_when_set():
+    states, _ = run([(3.0, OK), (4.0, BAD)], max_invalid_s=2.0)
+    assert len(states[-1].holds) == 1 and not states[-1].holds[0].completed
+    assert states[-1].holds[0].valid_s == pytest.approx(2.0)
+
+
+# ------------------------------------------------------------------ completion, reps, sides
+def test_hold_completes_exactly_at_target():
+    states, _ = run([(10.0, OK)], target_s=5.0, reps=2)
+    done = next(s for s in states if s.holds)
+    assert done.t_ms == 6000  # 1 s debounce + 5 s
+    assert done.holds[0].completed and done.holds[0].valid_s == pytest.approx(5.0)
+    assert done.reps_by_side == {"left": 1, "right": 0}
+    assert done.phase is Phase.REST and done.prompt == "Rest"
+    assert done.valid_s_by_side["left"] == pytest.approx(5.0)  # capped at the target
+
+
+def test_target_between_frames_is_reached_on_the_next_frame_and_capped():
+    states, _ = run([(5.0, OK)], target_s=2.05, debounce_s=0.0)
+    done = next(s for s in states if s.holds)
+    assert done.t_ms == 2100  # 10 fps: the first frame at or past the target
+    assert done.holds[0].valid_s == pytest.approx(2.05)
+    assert done.valid_s_by_side["left"] == pytest.approx(2.05)
+
+
+def test_rest_lasts_rest_s_then_next_rep_counts():
+    states, _ = run([(20.0, OK)], target_s=3.0, reps=3, rest_s=2.0)
+    rest = [s for s in states if s.phase is Phase.REST]
+    assert rest[0].countdown_s == pytest.approx(2.0)
+    # Staying in position: rest 2 s, debounce 1 s, hold 3 s, ... per rep.
+    last = states[-1]
+    assert last.reps_by_side["left"] == 3
+    assert [h.completed for h in last.holds] == [True, True, True]
+    assert [h.start_s for h in last.holds] == [1.0, 7.0, 13.0]
+    assert last.phase is Phase.SWITCH and last.side == "right"
+    assert last.remaining == {"left": 0, "right": 3}
+
+
+def test_leaving_the_position_ends_the_rest():
+    states, _ = run([(5.0, OK), (0.5, OUT), (5.0, OK)], target_s=4.0, reps=2, rest_s=30.0)
+    last = states[-1]
+    assert last.reps_by_side["left"] == 2
+
+
+def test_side_switch_prompt_and_sides_in_order():
+    segs = [(5.0, OK, "left"), (1.0, OUT, None), (5.0, OK, "right")]
+    states, _ = run(segs, target_s=3.0)
+    switch = [s for s in states if s.phase is Phase.SWITCH]
+    assert switch and all(s.prompt == "Switch sides" and s.side == "right" for s in switch)
+    assert states[-1].phase is Phase.DONE and states[-1].prompt == "Done"
+    assert [h.side for h in states[-1].holds] == ["left", "right"]
+
+
+def test_other_side_first_is_counted_for_that_side():
+    segs = [(5.0, OK, "right"), (1.0, OUT, None), (5.0, OK, "left")]
+    states, _ = run(segs, target_s=3.0)
+    assert [h.side for h in states[-1].holds] == ["right", "left"]
+    assert states[-1].phase is Phase.DONE
+
+
+def test_finished_side_gets_no_extra_rep_and_waits_for_a_switch():
+    states, _ = run([(12.0, OK, "left")], target_s=3.0)
+    assert states[-1].reps_by_side == {"left": 1, "right": 0}
+    assert states[-1].phase is Phase.SWITCH
+
+
+def test_unreported_side_follows_the_plan_after_leaving():
+    segs = [(5.0, OK, None), (8.0, OK, None), (1.0, OUT, None), (5.0, OK, None)]
+    states, _ = run(segs, target_s=3.0)
+    # Staying in the same pose after the first side finished does not start the second side.
+    assert [h.side for h in states[-1].holds] == ["left", "right"]
+    assert states[-1].holds[1].start_s == pytest.approx(15.0)
+
+
+def test_both_sides_spec_ignores_reported_side():
+    segs = [(5.0, OK, "left"), (1.0, OUT, None), (5.0, OK, "right")]
+    states, _ = run(segs, target_s=3.0, reps=2, sides=("both",), rest_s=0.5)
+    last = states[-1]
+    assert last.phase is Phase.DONE
+    assert last.reps_by_side == {"both": 2} and last.valid_s_by_side == {"both": 6.0}
+    assert Phase.SWITCH not in phases(states)
+
+
+def test_turning_to_the_other_side_mid_hold_ends_it_after_grace():
+    segs = [(3.0, OK, "left"), (4.0, OK, "right")]
+    states, _ = run(segs)
+    last = states[-1]
+    assert [(h.side, h.completed) for h in last.holds] == [("left", False)]
+    assert last.side == "right" and last.phase is Phase.HOLDING
+
+
+# ------------------------------------------------------------------ time
+@pytest.mark.parametrize("segments", [
+    [(3.0, OK), (0.3, OUT), (2.0, OK), (1.0, BAD), (0.7, UNK), (2.0, OK)],
+    [(2.0, OK), (2.0, OUT), (4.0, OK)],
+])
+def test_frame_rate_does_not_change_the_seconds(segments):
+    a, _ = run(segments, fps=10.0)
+    b, _ = run(segments, fps=30.0)
+    assert a[-1].valid_s_by_side == pytest.approx(b[-1].valid_s_by_side)
+    assert a[-1].hold_valid_s == pytest.approx(b[-1].hold_valid_s)
+    assert [(h.start_s, h.valid_s) for h in a[-1].holds] == [
+        (pytest.approx(h.start_s), pytest.approx(h.valid_s)) for h in b[-1].holds]
+
+
+def test_irregular_frame_intervals_sum_to_the_elapsed_time():
+    timer = HoldTimer(HoldTimerSettings(target_s=100.0, debounce_s=0.0))
+    t = 0
+    for step in [33, 17, 50, 100, 8, 92, 200, 40, 60] * 5:
+        state = timer.update(t, in_pose=True, valid=True, side="left")
+        t += step
+    assert state.hold_valid_s == pytest.approx(state.t_ms / 1000.0)
+
+
+def test_long_dropout_adds_no_time():
+    timer = HoldTimer(HoldTimerSettings(target_s=100.0, debounce_s=0.0, max_frame_gap_s=0.5))
+    for t in range(0, 2001, 100):
+        timer.update(t, in_pose=True, valid=True, side="left")
+    state = timer.update(12000, in_pose=True, valid=True, side="left")  # 10 s without frames
+    assert state.hold_valid_s == pytest.approx(2.0)
+    state = timer.update(12100, in_pose=True, valid=True, side="left")
+    assert state.hold_valid_s == pytest.approx(2.1)
+
+
+def test_non_increasing_timestamps_are_ignored():
+    timer = HoldTimer(HoldTimerSettings(debounce_s=0.0))
+    timer.update(0, in_pose=True, valid=True, side="left")
+    before = timer.update(100, in_pose=True, valid=True, side="left")
+    assert timer.update(100, in_pose=False, valid=None, side=None) is before
+    assert timer.update(50, in_pose=False, valid=None, side=None) is before
+    assert timer.ignored_frames == 2
+
+
+# ------------------------------------------------------------------ settings
+def test_settings_from_spec_object_and_mapping():
+    class Spec:  # duck-typed stand-in for specs.HoldSettings
+        target_s, reps, sides = 20.0, 2, ["right", "left"]
+        debounce_s, grace_s, rest_s = 0.5, 1.5, 8.0
+
+    s = HoldTimerSettings.from_spec(Spec())
+    assert (s.target_s, s.reps, s.sides, s.grace_s) == (20.0, 2, ("right", "left"), 1.5)
+    assert s.max_frame_gap_s == HoldTimerSettings().max_frame_gap_s
+    assert HoldTimerSettings.from_spec({"reps": 3}).reps == 3
+    assert HoldTimer(Spec()).settings.sides == ("right", "left")
+
+
+@pytest.mark.parametrize("bad, field", [
+    (dict(target_s=0), "target_s"), (dict(reps=0), "reps"), (dict(sides=()), "sides"),
+    (dict(sides=("left", "both")), "sides"), (dict(sides=("up",)), "sides"),
+    (dict(grace_s=-1), "grace_s"), (dict(max_frame_gap_s=0), "max_frame_gap_s"),
+])
+def test_bad_settings_name_the_field(bad, field):
+    with pytest.raises(ValueError, match=field):
+        HoldTimerSettings(**bad)
+
+
+def test_state_to_dict_is_json_ready():
+    import json
+
+    states, _ = run([(5.0, OK)], target_s=3.0)
+    data = json.loads(json.dumps(states[-1].to_dict()))
+    assert data["phase"] == "switch" and data["holds"][0]["completed"] is True
+    assert states[-1].remaining_text == "1 rep on the right"
+
+
+# ------------------------------------------------------------------ stillness
+# A segment's 4th element is ``still``: False = the body is moving, None = motion unknown.
+MOVING = False
+
+
+def test_moving_in_position_never_starts_a_hold():
+    # reps: in position with good form the whole time, but moving except for short pauses
+    reps = [(0.8, OK, "left", MOVING), (0.6, OK, "left", True)] * 8
+    states, _ = run(reps)
+    assert Phase.HOLDING not in phases(states)
+    assert states[-1].valid_s_by_side["left"] == 0.0
+
+
+def test_moving_restarts_the_debounce():
+    states, _ = run([(0.8, OK), (0.3, OK, "left", MOVING), (0.8, OK), (1.0, OK)])
+    started = next(i for i, s in enumerate(states) if s.phase is Phase.HOLDING)
+    assert started / 10.0 == pytest.approx(0.8 + 0.3 + 1.0, abs=0.11)
+
+
+def test_unknown_motion_freezes_the_debounce():
+    states, _ = run([(0.5, OK), (2.0, OK, "left", None), (0.7, OK)])
+    started = next(i for i, s in enumerate(states) if s.phase is Phase.HOLDING)
+    assert started / 10.0 == pytest.approx(0.5 + 2.0 + 0.5, abs=0.11)
+
+
+def test_moving_in_a_hold_counts_nothing_and_a_short_move_keeps_the_hold():
+    states, _ = run([(3.0, OK), (0.5, OK, "left", MOVING), (2.0, OK)])
+    last = states[-1]
+    assert last.phase is Phase.HOLDING and last.holds == ()
+    assert last.hold_valid_s == pytest.approx(3.0 - 1.0 + 2.0, abs=0.01)
+    assert any(s.grace_left_s is not None for s in states)  # the move ran the grace clock
+
+
+def test_moving_longer_than_grace_ends_the_hold():
+    states, _ = run([(3.0, OK), (2.0, OK, "left", MOVING), (2.5, OK)])
+    last = states[-1]
+    assert len(last.holds) == 1 and not last.holds[0].completed
+    assert last.holds[0].valid_s == pytest.approx(2.0, abs=0.01)
+    assert last.holds[0].end_s == pytest.approx(3.0, abs=0.01)
+    # a new hold after a new debounce
+    assert last.phase is Phase.HOLDING
+    assert last.hold_valid_s == pytest.approx(2.5 - 1.0, abs=0.11)
+
+
+def test_unknown_motion_in_a_hold_pauses():
+    states, _ = run([(3.0, OK), (1.0, OK, "left", None), (1.0, OK)])
+    assert any(s.phase is Phase.PAUSED for s in states)
+    assert states[-1].hold_valid_s == pytest.approx(3.0, abs=0.01)
+
+
+def test_moving_visits_count_as_moving_reps_never_as_hold_time():
+    # bridge-like reps: lift (in position, moving), lower (out of position), 5 times
+    reps = [(1.2, OK, "left", MOVING), (0.8, OUT)] * 5
+    states, _ = run(reps, sides=("both",))
+    last = states[-1]
+    assert last.moving_reps_by_side == {"both": 5}
+    assert last.valid_s_by_side["both"] == 0.0 and last.reps_by_side["both"] == 0
+    assert last.to_dict()["moving_reps_by_side"] == {"both": 5}
+
+
+def test_a_still_hold_is_not_a_moving_rep():
+    states, _ = run([(0.5, OK, "left", MOVING), (3.0, OK), (1.5, OUT)])
+    last = states[-1]
+    assert last.moving_reps_by_side == {"left": 0, "right": 0}
+    assert len(last.holds) == 1 and last.holds[0].valid_s > 0

@@ -1,0 +1,190 @@
+"""Fakes shared by the tests of several packages: a small video, the batch pipeline with its
+model and analysis faked, and a live processor over stub estimator and session."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posecheck import batch
+from posecheck.batch import landmarks, runner, stages
+from posecheck.core.checks import CheckResult, Status
+from posecheck.core.pose import PoseFrame
+from posecheck.live.worker import LiveProcessor
+
+
+# ---------------------------------------------------------------------------- batch
+@dataclass(frozen=True)
+class FakeCheck:
+    id: str
+    metric: str
+    min: float | None
+    max: float | None
+    unit: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class FakeSpec:
+    id: str = "fake_stretch"
+    checks: tuple = (FakeCheck("torso", "torso_lean", -10.0, 15.0, "deg"),
+                     FakeCheck("knee", "front_knee_angle", 80.0, 110.0, "deg"))
+    source_path: str = ""
+
+
+def make_video(path: Path, frames: int = 12, size: tuple[int, int] = (64, 48),
+               fps: float = 10.0) -> Path:
+    import cv2
+
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    assert w.isOpened()
+    for i in range(frames):
+        img = np.full((size[1], size[0], 3), 10 * i % 255, np.uint8)
+        w.write(img)
+    w.release()
+    return path
+
+
+def fake_frames(info, n=None):
+    n = n or info.frame_count
+    lm = np.tile(np.array([[0.5, 0.5, 0.0, 0.9, 0.9]]), (33, 1))
+    return [PoseFrame.from_normalized(lm, t_ms=100 * i, width=info.width, height=info.height,
+                                      index=i) for i in range(n)]
+
+
+def fake_analyze(frames, specs, info, video, auto=False, **options):
+    """A report in the documented JSON shape, computed from the frames (so it varies)."""
+    n = len(frames)
+    timeline = [{"t_s": f.t_ms / 1000, "in_pose": i >= 2, "valid": i >= 4,
+                 "stretched_side": "left", "cue": "hold",
+                 "checks": {"torso": {"status": "pass", "value": 5.0 + i},
+                            "knee": {"status": "fail" if i % 3 else "pass", "value": 95.0}}}
+                for i, f in enumerate(frames)]
+    report = {"stretch": specs[0][0], "video": video, "fps": 10.0, "frames": n,
+              "pose_frames": sum(f.has_pose for f in frames),
+              "sides": {"left": {"valid_hold_s": 0.1 * max(n - 4, 0), "in_pose_s": 0.1 * (n - 2),
+                                 "reps": 1, "holds": [{"start_s": 0.4, "end_s": n / 10,
+                                                       "valid_s": 0.1 * max(n - 4, 0)}]},
+                        "right": {"valid_hold_s": 0.0, "in_pose_s": 0.0, "reps": 0,
+                                  "holds": []}},
+              "checks": {"torso": {"pass_fraction": 1.0, "fail_fraction": 0.0,
+                                   "unknown_fraction": 0.0},
+                         "knee": {"pass_fraction": 0.33, "fail_fraction": 0.67,
+                                  "unknown_fraction": 0.0}},
+              "timeline": timeline}
+    return batch.Outcome(report, specs[0][0], specs[0][1], None, None)
+
+
+@pytest.fixture
+def fake_pipeline(monkeypatch, tmp_path):
+    """Batch with the model, specs and analysis faked; counts model runs."""
+    calls = {"estimate": 0}
+
+    def estimate(video, model_path, info, on_frame=lambda n: None, **options):
+        calls["estimate"] += 1
+        return fake_frames(info), 1.0
+
+    # Each fake goes into the module that looks the name up (not the package's re-export).
+    monkeypatch.setattr(landmarks, "estimate_frames", estimate)
+    monkeypatch.setattr(stages, "analyze_track", fake_analyze)
+    monkeypatch.setattr(stages, "load_specs", lambda stretch: [("fake_stretch", FakeSpec())])
+    monkeypatch.setattr(runner, "_resolve_model", lambda name, quiet: (tmp_path / "m.task",
+                                                                       "lite", "ab" * 32))
+    return calls
+
+
+def run(tmp_path, *paths, extra=()):
+    out = tmp_path / "out"
+    # One worker: the fakes are patched into this process, spawned workers would not see them.
+    argv = [str(p) for p in paths] + ["--out", str(out), "--quiet", "--stretch", "fake_stretch",
+                                      "--cache-dir", str(tmp_path / "cache"), "--workers", "1",
+                                      *extra]
+    return batch.main(argv), out
+
+
+def summary_rows(out: Path) -> list[dict[str, str]]:
+    with (out / "summary.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+
+# ---------------------------------------------------------------------------- live
+class StubEstimator:
+    """Records the timestamps it is fed; finds a 'pose' in every frame."""
+
+    def __init__(self) -> None:
+        self.fed: list[int] = []
+        self.resets = 0
+
+    def process(self, image, t_ms):
+        if self.fed and t_ms <= self.fed[-1]:
+            raise AssertionError(f"timestamps must increase: {t_ms} after {self.fed[-1]}")
+        self.fed.append(int(t_ms))
+        h, w = image.shape[:2]
+        xy = np.tile([[w * 0.25, h / 2]], (33, 1))
+        return PoseFrame(t_ms=int(t_ms), width=w, height=h, xy=xy)
+
+    def reset(self):
+        self.resets += 1
+        self.fed.clear()
+
+
+@dataclass
+class StubHold:
+    phase: str = "holding"
+    side: str = "left"
+    hold_valid_s: float = 0.0
+    target_s: float = 30.0
+    rep: int = 1
+    reps_target: int = 1
+    valid_s_by_side: dict = field(default_factory=dict)
+    reps_by_side: dict = field(default_factory=dict)
+    holds: tuple = ()
+    prompt: str | None = None
+    countdown_s: float | None = None
+
+
+@dataclass
+class StubReport:
+    t_ms: int
+    pose: PoseFrame
+    has_pose: bool
+    in_pose: bool
+    valid: bool
+    checks: dict
+    hold: StubHold
+    cue: Any = None
+
+
+class StubSession:
+    """Valid while the pose's x is left of the middle; counts valid ms like a timer."""
+
+    def __init__(self) -> None:
+        self.valid_ms = 0
+        self.last: int | None = None
+        self.frames: list[PoseFrame] = []
+
+    def update(self, frame: PoseFrame) -> StubReport:
+        self.frames.append(frame)
+        valid = bool(frame.has_pose and frame.xy[0, 0] < frame.width / 2)
+        if self.last is not None and valid:
+            self.valid_ms += frame.t_ms - self.last
+        self.last = frame.t_ms
+        status = Status.PASS if valid else Status.FAIL
+        checks = {"torso": CheckResult(id="torso", status=status, value=0.0, margin=0.0,
+                                       landmarks=(11, 23))}
+        hold = StubHold(hold_valid_s=self.valid_ms / 1000,
+                        valid_s_by_side={"left": self.valid_ms / 1000})
+        return StubReport(frame.t_ms, frame, frame.has_pose, True, valid, checks, hold)
+
+
+def make_processor(**kw) -> tuple[LiveProcessor, StubEstimator]:
+    est = StubEstimator()
+    # Any spec object will do: the stubs do not read it.
+    return LiveProcessor(object(), estimator=est, session=StubSession(),
+                         session_factory=StubSession, **kw), est
