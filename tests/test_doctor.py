@@ -139,14 +139,14 @@ def test_broken_spec_exits_1_naming_file_field_and_fix(capsys, monkeypatch, tmp_
 
 
 def test_history_line_reads_the_database_without_changing_it(capsys, monkeypatch, tmp_path):
-    from posecheck.programme import history
+    from posecheck.programme import database, history
     db = tmp_path / "history.sqlite3"
     _, lines, _ = doctor(capsys)
     assert "not created yet" in lines["history"] and not db.exists()  # doctor creates nothing
     history.History(db).close()
     before = db.read_bytes()
     _, lines, _ = doctor(capsys)
-    assert f"schema v{history.SCHEMA_VERSION}, 0 sessions" in lines["history"]
+    assert f"schema v{database.SCHEMA_VERSION}, 0 sessions" in lines["history"]
     assert db.read_bytes() == before
 
 

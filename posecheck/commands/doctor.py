@@ -198,10 +198,10 @@ def ray_finding() -> Finding:
 def history_finding() -> Finding:
     """The session-history database, looked at read only (docs/HISTORY.md). A broken one is a
     warning: the page runs, it only cannot save sessions."""
-    from posecheck.programme import history
+    from posecheck.programme import database
     try:
-        return Finding("history", OK, history.inspect())
-    except history.HistoryError as exc:
+        return Finding("history", OK, database.inspect())
+    except database.HistoryError as exc:
         return Finding("history", WARN, str(exc).split(". Fix: ")[0],
                        str(exc).split(". Fix: ")[-1])
 

@@ -1,6 +1,6 @@
 """``posecheck history list | show | export | delete | report``: the stored stretching history.
 
-The database is :func:`posecheck.programme.history.default_path` (``POSECHECK_DB`` overrides it, and so
+The database is :func:`posecheck.programme.database.default_path` (``POSECHECK_DB`` overrides it, and so
 does ``--db``). Nothing here touches the network.
 """
 

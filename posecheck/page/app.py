@@ -17,7 +17,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.logger import get_logger
 
-from posecheck.programme import history
+from posecheck.programme import database, history
 
 from posecheck.live import worker as live
 
@@ -674,7 +674,7 @@ def main() -> None:
         st.session_state[kept] = st.toggle(
             "Save this session to my history", key=SAVE_KEY,
             help=f"Each session is stored when it stops (STOP, or the end of a video), on this "
-                 f"computer only: {history.default_path()}. The Progress page shows it; "
+                 f"computer only: {database.default_path()}. The Progress page shows it; "
                  "`posecheck history delete` removes it.")
         st.markdown("**How to place the camera**")
         st.caption(camera_hint(spec))

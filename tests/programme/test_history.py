@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from posecheck.programme import history
-from posecheck.programme.history import (FaultTime, History, HistoryError, HoldEntry, SCHEMA_VERSION,
-                               SessionRecord)
+from posecheck.programme import database, history
+from posecheck.programme.database import SCHEMA_VERSION, HistoryError
+from posecheck.programme.history import FaultTime, History, HoldEntry, SessionRecord
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc)
 
@@ -39,7 +39,7 @@ def test_new_file_gets_the_current_schema_in_wal_mode(tmp_path):
         sid = db.add(record())
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert con.execute("PRAGMA application_id").fetchone()[0] == history.APPLICATION_ID
+    assert con.execute("PRAGMA application_id").fetchone()[0] == database.APPLICATION_ID
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sessions", "holds", "faults"} <= tables
@@ -66,7 +66,7 @@ def test_v1_file_is_migrated_and_keeps_its_rows(tmp_path):
         CREATE INDEX holds_session ON holds(session_id);
         INSERT INTO sessions VALUES (1, '2026-10-01T08:00:00+00:00', 'analyze', 'a.mp4');
         INSERT INTO holds VALUES (1, 1, 'supine_psoas', 'right', 1, 21.5, 20.0);
-        PRAGMA application_id = {history.APPLICATION_ID};
+        PRAGMA application_id = {database.APPLICATION_ID};
         PRAGMA user_version = 1;
     """)
     con.close()
@@ -218,12 +218,12 @@ def test_replace_video_keeps_one_session_per_clip(tmp_path):
 
 
 def test_default_path_env_override_and_user_folder(monkeypatch, tmp_path):
-    monkeypatch.setenv(history.ENV, str(tmp_path / "mine.db"))
-    assert history.default_path() == tmp_path / "mine.db"
-    monkeypatch.delenv(history.ENV)
+    monkeypatch.setenv(database.ENV, str(tmp_path / "mine.db"))
+    assert database.default_path() == tmp_path / "mine.db"
+    monkeypatch.delenv(database.ENV)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setattr(history.sys, "platform", "linux")
-    assert history.default_path() == tmp_path / "data" / "posecheck" / "history.sqlite3"
+    monkeypatch.setattr(database.sys, "platform", "linux")
+    assert database.default_path() == tmp_path / "data" / "posecheck" / "history.sqlite3"
 
 
 def test_value_objects_validate():
