@@ -15,8 +15,9 @@ from typing import Any, Sequence
 
 from posecheck.core.checks import Status
 from posecheck.core.pose import PoseFrame
+from posecheck.core.legs import fix_leg_labels
 from posecheck.core.session import (SIDE_MIN_CONFIDENCE, FrameReport, StretchSession,
-                               fix_leg_labels, side_confidence)
+                                    side_confidence)
 from posecheck.core.smoothing import smooth_track
 from posecheck.specs.model import StretchSpec
 

@@ -1,9 +1,10 @@
 """Form checks: a metric value against a spec's band, with hysteresis -> PASS / FAIL / UNKNOWN.
 
 A check whose metric could not be measured (a landmark hidden or unsure) is UNKNOWN, never
-PASS. Hysteresis (in the metric's unit, from the spec) widens the band of a check that is
-passing and narrows the band of a check that is failing, so a value resting on a threshold
-does not flicker; a check coming from UNKNOWN (or the first frame) uses the plain band.
+PASS. The band and its hysteresis are :func:`posecheck.core.rules.band` (the rule's one home,
+shared with the tuning replay): a passing check keeps passing in the widened band, a failing
+one passes again only in the narrowed band, the first decision uses the plain band, and an
+UNKNOWN frame leaves the last decision as it was.
 
 A check that declares the camera views it can be judged from (``CheckSpec.views``) is
 UNKNOWN in any other view (``view_blocked``): the person gets the setup cue, never a form cue.
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Mapping, Sequence
 
+from posecheck.core import rules
 from posecheck.core.metrics import MetricValue
 from posecheck.specs.model import CheckSpec
 
@@ -24,6 +26,11 @@ class Status(str, Enum):
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
+
+    @property
+    def passed(self) -> bool | None:
+        """The rules' scalar form (:mod:`posecheck.core.rules`): True / False / None."""
+        return None if self is Status.UNKNOWN else self is Status.PASS
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,8 @@ def evaluate_one(check: CheckSpec, mv: MetricValue, previous: Status | None = No
         return CheckResult(status=Status.UNKNOWN, value=math.nan, margin=math.nan,
                            hidden=mv.hidden, **common)
     value = float(mv.value)
-    if previous is Status.PASS:
-        widen = check.hysteresis
-    elif previous is Status.FAIL:
-        widen = -check.hysteresis
-    else:
-        widen = 0.0
-    ok = check.contains(value, widen)
+    ok = rules.band(value, check.min, check.max, check.hysteresis,
+                    None if previous is None else previous.passed)
     cue = ""
     if not ok:
         if check.max is None:
@@ -140,9 +142,4 @@ def evaluate(checks: Sequence[CheckSpec], metrics: Mapping[str, MetricValue]
 def overall(results: Mapping[str, CheckResult]) -> bool | None:
     """Validity of a frame from its required checks: False if one fails, None (unknown) if
     one is unknown and none fails, True if all pass. Advisory checks do not count."""
-    req = [r for r in results.values() if r.required]
-    if any(r.status is Status.FAIL for r in req):
-        return False
-    if any(r.status is Status.UNKNOWN for r in req):
-        return None
-    return True
+    return rules.all_pass(r.status.passed for r in results.values() if r.required)

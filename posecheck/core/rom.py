@@ -29,8 +29,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from posecheck.core.body import BodyContext, near_side
 from posecheck.core.checks import Status
-from posecheck.core.metrics import BodyContext, compute_metrics, near_side
+from posecheck.core.metrics import compute_metrics
 
 
 @dataclass(frozen=True)

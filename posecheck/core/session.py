@@ -4,7 +4,9 @@
 stretched side, near side, camera view; each with hysteresis) -> metrics -> recognition
 ("in position") -> form checks -> body motion (stillness) -> hold timer -> the one cue to show.
 
-Validity of a frame (what the hold timer counts):
+The frame rules (in position and its no-pose grace, validity, band hysteresis) are those of
+:mod:`posecheck.core.rules`, which the tuning replay applies to whole clips. Validity of a frame
+(what the hold timer counts, :func:`~posecheck.core.rules.frame_valid`):
     - not in position -> ``valid = False`` (the timer is not holding anyway);
     - in position but the camera view is wrong for the spec, or a required check is UNKNOWN
       (a landmark not seen) -> ``valid = None``: the timer pauses, nothing resets;
@@ -19,25 +21,25 @@ while the body is still (``[hold] max_motion``); moving in position pauses the c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-import numpy as np
-
+from posecheck.core import rules
+from posecheck.core.body import (BodyContext, SideTracker, clear_leader, facing_vote,
+                                 leg_scores, near_side, part_name)
 from posecheck.core.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.core.feedback import Cue, CueSelector
-from posecheck.core.metrics import (BodyContext, compute_metrics, facing_vote, leg_scores,
-                               near_side, part_name)
+from posecheck.core.legs import LegLabelFixer
+from posecheck.core.metrics import compute_metrics
 from posecheck.core.motion import BodyMotion, StillnessSettings, still_code, still_flag
-from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
 from posecheck.core.smoothing import PoseSmoother
-from posecheck.specs.model import StretchSpec
 from posecheck.core.timer import HoldState, HoldTimer, Phase
+from posecheck.specs.model import StretchSpec
 
 SMOOTHING_MODES = ("live", "none")
 VIEW_METRIC = "view_width_ratio"
-# Facing hysteresis: a vote (see metrics.facing_vote; about 1 per clear piece of evidence)
+# Facing hysteresis: a vote (see body.facing_vote; about 1 per clear piece of evidence)
 # must reach this to set the facing, and its opposite to flip it.
 FACING_SET_VOTE = 0.3
 FACING_FLIP_VOTE = 0.8
@@ -150,182 +152,6 @@ def pause_reason(phase: Phase, in_pose: bool, valid: bool | None, still: bool | 
     return "form" if valid is False else None
 
 
-# Lower-leg landmarks whose left/right labels MediaPipe sometimes exchanges in a side view
-# (the hips keep their labels; the knees, ankles and feet jump to the other leg).
-_LEG_PAIRS = ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE),
-              (L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX))
-# Swap when the crossed assignment is this much closer to the reference than the straight one.
-SWAP_COST_RATIO = 0.5
-# ... and only when the reference legs are apart by at least this fraction of the torso length
-# (legs side by side cannot be told apart by position, and swapping them changes nothing).
-SWAP_MIN_SEPARATION = 0.25
-# A frame agrees with the reference when its legs moved at most this far (torso lengths,
-# mean over the leg landmarks) plus the speed allowance times the reference's age.
-CONSISTENT_DIST = 0.2
-CONSISTENT_SPEED = 2.0   # torso lengths per second
-# Legs that match neither labelling of a reference this fresh are a garbled estimate (seen
-# mid-movement: both ankles drawn between the feet); they are marked not seen.
-GARBLED_DIST = 0.5       # torso lengths, mean over the leg landmarks
-GARBLED_MAX_AGE_S = 0.2  # s
-GARBLED_VISIBILITY = 0.2
-# The reference is replaced by the current frame when it is older than this (the person
-# really moved, e.g. stepped the feet together and apart again).
-REF_MAX_AGE_S = 1.0
-# Live form of the batch's majority vote: follow the labelling MediaPipe gave most often so
-# far once its share passes one half by this margin (fraction of pose frames), and go back
-# only when it falls below one half by the same margin, so the choice does not flicker.
-MAJORITY_MARGIN = 0.1
-
-
-def swap_legs(frame: PoseFrame) -> PoseFrame:
-    """The frame with the lower-leg labels (knee, ankle, heel, foot index) exchanged."""
-    perm = np.arange(frame.xy.shape[0])
-    for a, b in _LEG_PAIRS:
-        perm[a], perm[b] = b, a
-    return replace(frame, xy=frame.xy[perm].copy(), z=frame.z[perm].copy(),
-                   visibility=frame.visibility[perm].copy(),
-                   presence=frame.presence[perm].copy(),
-                   world=None if frame.world is None else frame.world[perm].copy())
-
-
-class LegLabelFixer:
-    """Keeps leg labels continuous over time.
-
-    In a side view MediaPipe often swaps which leg it calls left and right (seen on the real
-    lunge clips: knees, ankles and feet jump to the other leg while the hips stay), and in
-    fast transitions it sometimes draws both lower legs between the feet. A real leg cannot
-    jump across the body in 1/30 s, so each frame is compared with a reference (the last
-    frame that agreed with its predecessor): when the crossed labelling is much closer, the
-    labels are exchanged back; when neither labelling is close to a fresh reference, the legs
-    are marked not seen (visibility lowered) instead of being measured. The first frame's
-    labels are taken as they come; a reference older than ``max_gap_s`` is replaced.
-
-    With ``follow_majority`` (the live page's choice) the output follows the labelling
-    MediaPipe has given most often so far, with hysteresis (:data:`MAJORITY_MARGIN`): the
-    causal form of :func:`fix_leg_labels`, so a live session converges to the batch's sides.
-    """
-
-    def __init__(self, max_age_s: float = REF_MAX_AGE_S, follow_majority: bool = False):
-        self.max_age_ms = int(round(max_age_s * 1000))
-        self.follow_majority = follow_majority
-        self.reset()
-
-    def reset(self) -> None:
-        self._ref: np.ndarray | None = None
-        self._ref_ms = 0
-        self.swapped_frames = 0
-        self.garbled_frames = 0
-        self.posed_frames = 0
-        self.majority_flipped = False
-
-    def update(self, frame: PoseFrame) -> PoseFrame:
-        frame = self._continuous(frame)
-        if not (self.follow_majority and frame.has_pose):
-            return frame
-        self.posed_frames += 1
-        share = self.swapped_frames / self.posed_frames
-        if share > 0.5 + MAJORITY_MARGIN:
-            self.majority_flipped = True
-        elif share < 0.5 - MAJORITY_MARGIN:
-            self.majority_flipped = False
-        return swap_legs(frame) if self.majority_flipped else frame
-
-    def _continuous(self, frame: PoseFrame) -> PoseFrame:
-        """The frame with leg labels consistent with the first frame's (or marked unseen)."""
-        if frame.xy is None:
-            return frame
-        xy = frame.xy
-        torso = float(np.linalg.norm((xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
-                                     - (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2))
-        age_ms = frame.t_ms - self._ref_ms
-        if self._ref is None or age_ms > self.max_age_ms or not torso > 0:
-            self._ref, self._ref_ms = xy.copy(), frame.t_ms
-            return frame
-        left = [a for a, _ in _LEG_PAIRS]
-        right = [b for _, b in _LEG_PAIRS]
-        ref = self._ref
-        same = np.nanmean(np.concatenate([np.linalg.norm(xy[left] - ref[left], axis=1),
-                                          np.linalg.norm(xy[right] - ref[right], axis=1)]))
-        cross = np.nanmean(np.concatenate([np.linalg.norm(xy[right] - ref[left], axis=1),
-                                           np.linalg.norm(xy[left] - ref[right], axis=1)]))
-        min_sep = SWAP_MIN_SEPARATION * torso
-        apart = float(np.nanmean(np.linalg.norm(ref[left] - ref[right], axis=1)))
-        now_apart = float(np.nanmean(np.linalg.norm(xy[left] - xy[right], axis=1)))
-        if cross < SWAP_COST_RATIO * same and apart >= min_sep:
-            frame = swap_legs(frame)
-            self.swapped_frames += 1
-        best = min(same, cross) / torso
-        fresh = age_ms <= GARBLED_MAX_AGE_S * 1000
-        # Legs that collapse onto each other from a clear split within a blink are an
-        # estimation glitch; they must not become the reference either.
-        collapsed = apart >= 2 * min_sep and now_apart < min_sep
-        if best <= CONSISTENT_DIST + CONSISTENT_SPEED * age_ms / 1000.0 and not collapsed:
-            self._ref, self._ref_ms = frame.xy.copy(), frame.t_ms
-        elif fresh and apart >= min_sep and (best > GARBLED_DIST or collapsed):
-            vis = frame.visibility.copy()
-            idx = left + right
-            vis[idx] = np.minimum(vis[idx], GARBLED_VISIBILITY)
-            frame = replace(frame, visibility=vis)
-            self.garbled_frames += 1
-        return frame
-
-
-def fix_leg_labels(frames: list[PoseFrame]) -> tuple[list[PoseFrame], int, int]:
-    """Batch form of :class:`LegLabelFixer` over a whole track.
-
-    Continuity makes the labels consistent with the first frame's; if most frames had to be
-    swapped to get there, the first frame was the odd one out, so every frame is swapped
-    back: the labelling MediaPipe gave most often wins. Returns (frames, swapped, garbled).
-    """
-    fixer = LegLabelFixer()
-    out = [fixer.update(f) for f in frames]
-    swapped = fixer.swapped_frames
-    posed = sum(1 for f in out if f.has_pose)
-    if posed and swapped > posed / 2:
-        out = [swap_legs(f) if f.has_pose else f for f in out]
-        swapped = posed - swapped
-    return out, swapped, fixer.garbled_frames
-
-
-class _SideTracker:
-    """Which side is the stretched one, switching only on a clear, lasting lead."""
-
-    def __init__(self, margin: float, debounce_s: float):
-        self.margin, self.debounce_ms = margin, int(round(debounce_s * 1000))
-        self.reset()
-
-    def reset(self) -> None:
-        self.side: str | None = None
-        self._cand: str | None = None
-        self._since = 0
-
-    def update(self, t_ms: int, scores: Mapping[str, float]) -> str | None:
-        lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
-        if not (math.isfinite(lv) and math.isfinite(rv)):
-            return self.side  # one leg unseen: no comparison, keep what we had
-        best = "left" if lv > rv else "right"
-        lead = abs(lv - rv)
-        if self.side is None:
-            if lead >= self.margin:
-                self.side = best
-            return self.side
-        if best != self.side and lead >= self.margin:
-            if self._cand != best:
-                self._cand, self._since = best, t_ms
-            if t_ms - self._since >= self.debounce_ms:
-                self.side, self._cand = best, None
-        else:
-            self._cand = None
-        return self.side
-
-
-def _clear_leader(scores: Mapping[str, float], margin: float) -> str | None:
-    lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
-    if math.isfinite(lv) and math.isfinite(rv) and abs(lv - rv) >= margin:
-        return "left" if lv > rv else "right"
-    return None
-
-
 class StretchSession:
     """Per-frame stretch checking for one spec; one :meth:`update` per frame."""
 
@@ -340,8 +166,8 @@ class StretchSession:
         self._legs = LegLabelFixer(follow_majority=True)
         self._conditions = CheckEvaluator(spec.pose)
         self._checks = CheckEvaluator(spec.checks)
-        self._sides = _SideTracker(spec.side_detect.switch_margin,
-                                   spec.side_detect.switch_debounce_s)
+        self._sides = SideTracker(spec.side_detect.switch_margin,
+                                  spec.side_detect.switch_debounce_s)
         self._timer = HoldTimer(spec.hold)
         self._stillness = StillnessSettings.from_spec(spec.hold)
         self._motion = BodyMotion(self._stillness, min_visibility=spec.visibility.min_visibility,
@@ -363,8 +189,7 @@ class StretchSession:
         self._facing = 0
         self._view: str | None = None
         self._check_view: str | None = None
-        self._in_pose = False
-        self._last_pose_ms: int | None = None
+        self._presence = rules.Presence()
         self._index = 0
 
     # ------------------------------------------------------------------ context trackers
@@ -377,29 +202,23 @@ class StretchSession:
         return self._facing
 
     def _update_view(self, ratio: float) -> str | None:
+        """"side" passes the band ``ratio <= side_max_ratio`` (with hysteresis)."""
         vd = self.spec.view_detect
-        if not math.isfinite(ratio):
-            return self._view
-        limit = vd.side_max_ratio
-        if self._view == "side":
-            limit += vd.hysteresis
-        elif self._view == "front":
-            limit -= vd.hysteresis
-        self._view = "side" if ratio <= limit else "front"
+        side = rules.band(ratio, None, vd.side_max_ratio, vd.hysteresis,
+                          None if self._view is None else self._view == "side")
+        if side is not None:
+            self._view = "side" if side else "front"
         return self._view
 
     def _update_check_view(self, view: str | None, ratio: float) -> str | None:
         """"side" / "oblique" / "front" for the checks' declared views (with hysteresis)."""
         vd = self.spec.view_detect
-        if view != "side" or not math.isfinite(ratio):
+        previous = {"side": True, "oblique": False}.get(self._check_view or "")
+        side = rules.band(ratio, None, vd.oblique_min_ratio, vd.hysteresis, previous)
+        if view != "side" or side is None:
             self._check_view = view
-            return view
-        limit = vd.oblique_min_ratio
-        if self._check_view == "side":
-            limit += vd.hysteresis
-        elif self._check_view == "oblique":
-            limit -= vd.hysteresis
-        self._check_view = "side" if ratio <= limit else "oblique"
+        else:
+            self._check_view = "side" if side else "oblique"
         return self._check_view
 
     # ------------------------------------------------------------------ the frame
@@ -418,7 +237,6 @@ class StretchSession:
 
         if not frame.has_pose:
             return self._no_pose(frame, t_ms, index)
-        self._last_pose_ms = t_ms
 
         near = near_side(frame)
         facing = self._update_facing(facing_vote(frame, vis.min_visibility))
@@ -429,7 +247,7 @@ class StretchSession:
         # Metrics take the roles from this frame's geometry when it is clear (so a leg-label
         # glitch cannot turn the back leg into the "front" one); the reported side keeps the
         # tracker's hysteresis.
-        evidence = _clear_leader(scores, spec.side_detect.switch_margin)
+        evidence = clear_leader(scores, spec.side_detect.switch_margin)
         role_side = evidence or side
         ctx = BodyContext(spec.posture, facing, role_side, near)
         mvals = compute_metrics(frame, ctx, self._metric_names,
@@ -438,34 +256,21 @@ class StretchSession:
         view_ok = None if view is None else (spec.view == "any" or view == spec.view)
 
         conds = self._conditions.update(mvals)
-        cond_status = [r.status for r in conds.values()]
-        if any(s is Status.FAIL for s in cond_status):
-            in_pose_now: bool | None = False
-        elif all(s is Status.PASS for s in cond_status):
-            in_pose_now = True
-        else:
-            in_pose_now = None  # something unseen: keep the last decision
-        if in_pose_now is not None:
-            self._in_pose = in_pose_now
-        in_pose = self._in_pose
+        # None (a condition unseen) keeps the last decision
+        in_pose_now = rules.all_pass(r.status.passed for r in conds.values())
+        self._presence = rules.presence(self._presence, t_ms, True, in_pose_now,
+                                        spec.hold.grace_s)
+        in_pose = self._presence.in_pose
 
         check_view = self._update_check_view(view, mvals[VIEW_METRIC].value)
         checks = self._checks.update(mvals, check_view)
-        if not in_pose:
-            valid: bool | None = False
-        elif spec.timer_only:
-            valid = True if in_pose_now else None
-        elif view_ok is not True:
-            valid = None
-        else:
-            valid = overall(checks)
-            if valid is True and in_pose_now is None:
-                valid = None
+        valid = rules.frame_valid(in_pose, True, in_pose_now, view_ok, overall(checks),
+                                  spec.timer_only)
 
         stretched = "both" if spec.stretched_leg in ("both", "none") else side
         timer_side = None if stretched == "both" else stretched
         still = still_flag(still_code(motion, self._stillness.max_motion))
-        hold = self._timer.update(t_ms, in_pose=in_pose if in_pose_now is not None else None,
+        hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
                                   valid=valid, side=timer_side, still=still)
 
         hidden = self._hidden_parts(ctx, conds, checks, in_pose)
@@ -488,13 +293,10 @@ class StretchSession:
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
         # A short loss of the person pauses the hold; a longer one means they left.
-        lost_ms = None if self._last_pose_ms is None else t_ms - self._last_pose_ms
-        if lost_ms is None or lost_ms > spec.hold.grace_s * 1000:
-            self._in_pose = False
-            timer_in_pose: bool | None = False
-        else:
-            timer_in_pose = None
-        hold = self._timer.update(t_ms, in_pose=timer_in_pose, valid=None, side=None)
+        presence = self._presence = rules.presence(self._presence, t_ms, False, None,
+                                                   spec.hold.grace_s)
+        valid = rules.frame_valid(presence.in_pose, False, None, None, None, spec.timer_only)
+        hold = self._timer.update(t_ms, in_pose=presence.timer_in_pose, valid=None, side=None)
         checks = self._checks.update({})
         conds = self._conditions.update({})
         cands = [Cue("no_pose", spec.cues.step_into_view, "visibility", 0, 0.0)]
@@ -505,7 +307,7 @@ class StretchSession:
         stretched = "both" if spec.stretched_leg in ("both", "none") else self._sides.side
         return FrameReport(
             t_ms=t_ms, index=index, pose=frame, has_pose=False, view=self._view,
-            in_pose=self._in_pose, valid=None if self._in_pose else False,
+            in_pose=presence.in_pose, valid=valid,
             stretched_side=stretched, checks=checks, metrics=nan, hold=hold, cue=cue,
             conditions=conds, view_ok=None, facing=self._facing, spec_id=spec.id)
 
@@ -563,5 +365,5 @@ class StretchSession:
         return out
 
 
-__all__ = ["FrameReport", "LegLabelFixer", "REASONS", "SIDE_MIN_CONFIDENCE", "StretchSession",
-           "fix_leg_labels", "pause_reason", "side_confidence", "swap_legs"]
+__all__ = ["FrameReport", "REASONS", "SIDE_MIN_CONFIDENCE", "StretchSession", "pause_reason",
+           "side_confidence"]

@@ -43,7 +43,7 @@ VIEWS = ("side", "front", "any")
 # The camera views a check may declare it can be judged from (CheckSpec.views).
 CHECK_VIEWS = ("side", "oblique", "front")
 POSTURES = ("standing", "kneeling", "seated", "supine", "prone", "side_lying", "lying")
-# How the stretched leg is told apart from the other one (see metrics.leg_scores).
+# How the stretched leg is told apart from the other one (see body.leg_scores).
 STRETCHED_LEG_RULES = ("back", "kneeling", "straight", "hanging", "top", "both", "none")
 SIDE_NAMES = ("left", "right", "both")
 UNITS = ("deg", "ratio")
@@ -269,11 +269,6 @@ class CheckSpec:
     def judged_in(self, view: str | None) -> bool:
         """The check can be judged from this view (None = unknown view: not blocked)."""
         return not self.views or view is None or view in self.views
-
-    def contains(self, value: float, widen: float = 0.0) -> bool:
-        lo = -math.inf if self.min is None else self.min - widen
-        hi = math.inf if self.max is None else self.max + widen
-        return lo <= value <= hi
 
     def margin(self, value: float) -> float:
         """Signed distance (in ``unit``) to the nearest threshold; > 0 inside the band."""

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from posecheck.core.metrics import (METRICS, BodyContext, compute_metrics, facing_vote, leg_scores,
-                               near_side, part_name)
+from posecheck.core.body import BodyContext, facing_vote, leg_scores, near_side, part_name
+from posecheck.core.metrics import METRICS, compute_metrics
 from posecheck.core.pose import Landmark as L
 from factories import make_pose
 

@@ -52,7 +52,8 @@ def test_edges_shape_and_unknowns():
 
 @pytest.mark.parametrize("arch_deg", [0.0, 20.0, 45.0])
 def test_metric_reads_the_back_side_and_names_no_hidden_landmark(arch_deg):
-    from posecheck.core.metrics import BodyContext, compute_metrics
+    from posecheck.core.body import BodyContext
+    from posecheck.core.metrics import compute_metrics
 
     for facing in (1, -1):
         ctx = BodyContext("kneeling", facing, "left", "left")
@@ -63,7 +64,8 @@ def test_metric_reads_the_back_side_and_names_no_hidden_landmark(arch_deg):
 
 
 def test_metric_unknown_without_outline_or_facing():
-    from posecheck.core.metrics import BodyContext, compute_metrics
+    from posecheck.core.body import BodyContext
+    from posecheck.core.metrics import compute_metrics
 
     ctx = BodyContext("kneeling", 1, "left", "left")
     assert not compute_metrics(pose_on_back_mask(20, with_outline=False), ctx,
@@ -75,7 +77,8 @@ def test_metric_unknown_without_outline_or_facing():
 @pytest.mark.parametrize("arch_deg, verdict", [(0.0, "pass"), (20.0, "pass"), (60.0, "fail")])
 def test_verdict_of_the_half_kneeling_spec(arch_deg, verdict):
     from posecheck.core.checks import evaluate
-    from posecheck.core.metrics import BodyContext, compute_metrics
+    from posecheck.core.body import BodyContext
+    from posecheck.core.metrics import compute_metrics
     from posecheck.specs.model import load_spec
 
     check = load_spec("half_kneeling_hip_flexor").check("back_not_arched")
@@ -95,7 +98,8 @@ def test_an_arm_against_the_back_hides_the_outline():
 
 def test_convention_mirroring_swaps_the_outline_sides():
     pose = pose_on_back_mask(45.0)
-    from posecheck.core.metrics import BodyContext, compute_metrics
+    from posecheck.core.body import BodyContext
+    from posecheck.core.metrics import compute_metrics
 
     m = pose.mirrored()
     np.testing.assert_allclose(m.outline[1][:, 0], pose.width - pose.outline[0][:, 0])

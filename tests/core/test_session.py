@@ -12,7 +12,8 @@ from posecheck.core.checks import Status
 from posecheck.core.motion import MIN_SPAN_FRACTION
 from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
-from posecheck.core.session import LegLabelFixer, StretchSession, fix_leg_labels, swap_legs
+from posecheck.core.legs import LegLabelFixer, fix_leg_labels, swap_legs
+from posecheck.core.session import StretchSession
 from posecheck.specs.model import load_spec
 from posecheck.core.timer import Phase
 

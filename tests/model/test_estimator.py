@@ -183,7 +183,7 @@ def test_mask_gives_a_back_outline_on_a_real_side_view_photo(footage_dir):
     landmarker is closed the mask is still readable (a copy, not a view into its buffer)."""
     import cv2
 
-    from posecheck.core.metrics import facing_vote
+    from posecheck.core.body import facing_vote
     from posecheck.core.outline import STATIONS, BackArch
     from posecheck.core.pose import Landmark as L
 
