@@ -74,7 +74,7 @@ def band(value: float, lo: float | None, hi: float | None, hysteresis: float,
     widen = 0.0 if previous is None else (hysteresis if previous else -hysteresis)
     low = -math.inf if lo is None else lo - widen
     high = math.inf if hi is None else hi + widen
-    return low <= value <= high
+    return bool(low <= value <= high)
 
 
 def band_array(values: np.ndarray, lo: float | None, hi: float | None,
