@@ -154,9 +154,9 @@ def clip_duration_s(track: Any) -> float:
 def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model: str = DEFAULT_MODEL,
                 progress: Callable[[str], None] | None = None, smoothing: str = "batch"
                 ) -> list[Any]:
-    """One :class:`~posecheck.tuning.replay.ClipTrace` per clip, from cached landmarks."""
+    """One :class:`~posecheck.tuning.trace.ClipTrace` per clip, from cached landmarks."""
     from posecheck.core.analysis import analyze_frames
-    from posecheck.tuning.replay import ClipTrace
+    from posecheck.tuning.trace import ClipTrace
 
     tracks = load_tracks(labels, clips, model, progress)
     out = []
@@ -178,7 +178,8 @@ def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str
     from posecheck.batch.track import analyze_track
     from posecheck.tuning.labels import TRUE
     from posecheck.tuning.scorecard import PHOTO_WEIGHT_S, ClipResult, majority_side, scaled
-    from posecheck.tuning.replay import ClipTrace, score_clip
+    from posecheck.tuning.score import score_clip
+    from posecheck.tuning.trace import ClipTrace
 
     photo = bool(track.info.is_image)
     fields: dict[str, Any] = {}
@@ -358,7 +359,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
 
 def run_one(args: argparse.Namespace, labels: Any) -> int:
     """The detailed per-check report of one label file."""
-    from posecheck.tuning.replay import Summary, format_summary, score_clip
+    from posecheck.tuning.score import Summary, format_summary, score_clip
 
     specs, clips = resolve_specs(labels, args.spec,
                                  warn=lambda m: print(f"posecheck score: {m}", file=sys.stderr))

@@ -89,7 +89,7 @@ def before_after_table(rows: Sequence[tuple[str, Sequence[float]]], n_train: int
 
 
 def table_rows(spec: Any, sb: Any, sa: Any, tb: Any, ta: Any) -> list[tuple[str, list[float]]]:
-    """Before/after rows from four :class:`~posecheck.tuning.replay.Summary` objects."""
+    """Before/after rows from four :class:`~posecheck.tuning.score.Summary` objects."""
     rows: list[tuple[str, list[float]]] = []
     ids = [c.id for c in spec.checks]
     for cid in ids:
@@ -110,7 +110,8 @@ def table_rows(spec: Any, sb: Any, sa: Any, tb: Any, ta: Any) -> list[tuple[str,
 def repeated_splits(traces: Sequence[Any], by_video: dict, spec: Any, videos: Sequence[str],
                     args: argparse.Namespace) -> dict[str, Any]:
     """Tune on ``args.repeat`` different splits; held-out agreement before/after of each."""
-    from posecheck.tuning.replay import score, split_clips, tune
+    from posecheck.tuning.score import score, split_clips
+    from posecheck.tuning.sweep import tune
 
     runs = []
     for seed in range(args.seed, args.seed + args.repeat):
@@ -148,7 +149,7 @@ def refuse_without_evidence(traces: Sequence[Any], by_video: dict, train: Sequen
                             labels_path: Any, spec_id: str) -> None:
     """Stop before tuning when the training clips hold no labelled time at all (a tuned spec
     fitted to nothing would look like evidence)."""
-    from posecheck.tuning.replay import score_clip
+    from posecheck.tuning.score import score_clip
 
     seconds = sum(score_clip(t, by_video[t.video]).labelled_s for t in traces
                   if t.video in set(train))
@@ -172,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
     from posecheck.commands.score import load_traces, resolve_specs, unknown_check_warnings
     from posecheck.tuning.labels import load_labels
     from posecheck.specs.write import default_tuned_path, provenance_lines, save_tuned_spec
-    from posecheck.tuning.replay import score, split_clips, tune
+    from posecheck.tuning.score import score, split_clips
+    from posecheck.tuning.sweep import tune
 
     if not 0.0 < args.split < 1.0:
         raise PosecheckError(f"--split must be between 0 and 1, got {args.split}. Fix: use "

@@ -48,7 +48,7 @@ def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
                  stamp: float = 0.0) -> dict:
     """Per-frame metric values and decisions of one clip (plain arrays, cached)."""
     from posecheck.specs.model import load_spec
-    from posecheck.tuning.replay import ClipTrace
+    from posecheck.tuning.trace import ClipTrace
 
     spec = load_spec(spec_path)
     tr = ClipTrace.from_report(analysis(video, spec_path, model, stamp), label_video, spec)
@@ -58,7 +58,7 @@ def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
 
 
 def make_trace(arrays: dict, label_video: str, spec):
-    from posecheck.tuning.replay import ClipTrace
+    from posecheck.tuning.trace import ClipTrace
 
     return ClipTrace(video=label_video, stretch=spec.id, checks=spec.checks,
                      conditions=spec.pose, hold=spec.hold, timer_only=spec.timer_only,
@@ -222,7 +222,8 @@ def _b(x) -> str:
 def main() -> None:
     from posecheck.tuning.labels import load_labels
     from posecheck.specs.model import load_spec
-    from posecheck.tuning.replay import Summary, replay, score_clip
+    from posecheck.tuning.replay import replay
+    from posecheck.tuning.score import Summary, score_clip
 
     st.title("Tune the checks against labelled footage")
     st.caption("Pick a labelled clip and a spec, scrub through it, move thresholds and watch "

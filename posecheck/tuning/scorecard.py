@@ -1,8 +1,8 @@
 """The accuracy table: per stretch, how posecheck's decisions on labelled clips compare with
 what a person saw. Pure numpy; ``posecheck score`` fills it (docs/ACCURACY.md shows it).
 
-Built on :mod:`posecheck.tuning.replay` (the per-clip confusion counts and hold seconds of
-:func:`~posecheck.tuning.replay.score_clip`); this module adds what is judged per *clip* rather than
+Built on :mod:`posecheck.tuning.score` (the per-clip confusion counts and hold seconds of
+:func:`~posecheck.tuning.score.score_clip`); this module adds what is judged per *clip* rather than
 per second:
 
 - **side**: the side posecheck reported on the labelled in-position time where it was in
@@ -29,7 +29,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from posecheck.tuning.labels import NEGATIVE, TRUE, ClipLabels
-from posecheck.tuning.replay import Counts
+from posecheck.tuning.score import Counts
 
 PHOTO_WEIGHT_S = 0.5  # s: a still image counts as one half-second sample
 FALSE_HOLD_MIN_S = 0.05  # s: booked hold above this on a no-hold clip is a false hold

@@ -16,7 +16,8 @@ from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
 from posecheck.core.session import StretchSession
 from posecheck.specs.model import load_spec
-from posecheck.tuning.replay import ClipTrace, replay
+from posecheck.tuning.replay import replay
+from posecheck.tuning.trace import ClipTrace
 
 FPS = 30.0
 TORSO_PX = 150.0  # make_pose scale: pixels per torso length

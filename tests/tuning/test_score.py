@@ -11,7 +11,7 @@ import pytest
 
 from posecheck.tuning.labels import ClipLabels, Interval
 from posecheck.tuning.scorecard import ClipResult, Row, majority_side, markdown_table, rows
-from posecheck.tuning.replay import Counts
+from posecheck.tuning.score import Counts
 
 
 # ---------------------------------------------------------------------------- fake clips

@@ -10,9 +10,11 @@ import pytest
 
 from posecheck.tuning.labels import ClipLabels, Interval
 from posecheck.specs.model import CheckSpec, HoldSettings
-from posecheck.tuning.replay import (FAIL, PASS, UNKNOWN, ClipTrace, Counts, check_status,
-                              frame_weights, replay, run_timer, score, score_clip,
-                              split_by_stretch, split_clips, sweep_check, tune)
+from posecheck.core.rules import FAIL, PASS, UNKNOWN, band_array
+from posecheck.tuning.replay import replay, run_timer
+from posecheck.tuning.score import Counts, score, score_clip, split_by_stretch, split_clips
+from posecheck.tuning.sweep import sweep_check, tune
+from posecheck.tuning.trace import ClipTrace, frame_weights
 
 P, F, U = PASS, FAIL, UNKNOWN
 
@@ -80,37 +82,6 @@ def test_empty_counts_are_nan_not_errors() -> None:
 def test_frame_weights_treat_dropouts_as_one_frame() -> None:
     w = frame_weights(np.array([0, 100, 200, 5000, 5100]))
     assert w.tolist() == pytest.approx([0.1, 0.1, 0.1, 0.1, 0.1])
-
-
-# ---------------------------------------------------------------------------- check rule
-def test_check_status_hysteresis_by_hand() -> None:
-    # band max=10, hysteresis 1: passing keeps passing up to 11; failing needs <= 9 again.
-    v = np.array([0, 10.5, 9, 11, 12, 10.5, 9.5, np.nan, 8.9, 10.5, 11.5])
-    # 0 first frame plain band: P; 10.5, 9, 11 within the widened band (<= 11): P;
-    # 12 > 11: F; 10.5, 9.5 above the narrowed band (<= 9): F; NaN: U (state kept F);
-    # 8.9 <= 9: P; 10.5 <= 11: P; 11.5 > 11: F.
-    exp = [P, P, P, P, F, F, F, U, P, P, F]
-    assert check_status(v, None, 10.0, 1.0).tolist() == exp
-
-
-def test_check_status_without_hysteresis_is_plain_band() -> None:
-    v = np.array([-1.0, 0.0, 5.0, 10.0, 10.1, np.nan])
-    assert check_status(v, 0.0, 10.0).tolist() == [F, P, P, P, F, U]
-
-
-def test_check_status_agrees_with_checks_module() -> None:
-    from posecheck.core.checks import CheckEvaluator, Status
-    from posecheck.core.metrics import MetricValue
-
-    rng = np.random.default_rng(3)
-    v = rng.normal(10, 3, 300)
-    v[rng.random(300) < 0.1] = np.nan
-    spec = CheckSpec(id="c", metric="torso_lean_deg", min=5.0, max=12.0, unit="deg",
-                     hysteresis=1.0, cue_low="x", cue_high="y")
-    ev = CheckEvaluator([spec])
-    codes = {Status.PASS: P, Status.FAIL: F, Status.UNKNOWN: U}
-    ref = [codes[ev.update({"torso_lean_deg": MetricValue(x)})["c"].status] for x in v]
-    assert check_status(v, 5.0, 12.0, 1.0).tolist() == ref
 
 
 # ---------------------------------------------------------------------------- timer replay
@@ -187,7 +158,8 @@ def _planted(n_clips: int = 4, cut: float = 37.0, seed: int = 0):
         t = np.arange(n) * 50
         v = np.sort(rng.uniform(0, 100, n))
         vid = f"c{k}.mp4"
-        traces.append(trace(vid, t, status={"c": check_status(v, None, 60.0)}, values={"c": v}))
+        traces.append(trace(vid, t, status={"c": band_array(v, None, 60.0, 0.0)},
+                            values={"c": v}))
         ivs = []
         for i in range(n):
             ivs.append(Interval(t[i] / 1000, (t[i] + 50) / 1000, in_position=True,
@@ -297,7 +269,8 @@ def test_score_summary_across_clips() -> None:
     labels = {}
     traces = []
     for name in ("a.mp4", "b.mp4"):
-        traces.append(trace(name, t, status={"c": check_status(v, None, 60.0)}, values={"c": v}))
+        traces.append(trace(name, t, status={"c": band_array(v, None, 60.0, 0.0)},
+                            values={"c": v}))
         labels[name] = ClipLabels(name, "s", (Interval(0.0, 1.0, in_position=True,
                                                        checks={"c": True}),))
     s = score(traces, labels)
