@@ -22,6 +22,7 @@ from posecheck.core.pose import PoseFrame
 
 SIDES = ("left", "right")
 
+# The landmark of each joint, per side (the subject's left and right).
 LIMB = {
     "left": {"shoulder": L.LEFT_SHOULDER, "elbow": L.LEFT_ELBOW, "wrist": L.LEFT_WRIST,
              "hip": L.LEFT_HIP, "knee": L.LEFT_KNEE, "ankle": L.LEFT_ANKLE,
@@ -319,7 +320,6 @@ def part_name(lm: int, ctx: BodyContext, parts: Mapping[str, str]) -> str:
         return f"{side} {word}"
     role = "stretched" if side == ctx.stretched else "other"
     return f"{parts.get(role, side)} {word}".strip()
-
 
 
 # ---------------------------------------------------------------------------- side

@@ -1,8 +1,8 @@
 """Named body metrics measured on one pose, in pixels, for one stretch's point of view.
 
 A metric is a number with a unit ("deg" or "ratio") computed from a :class:`PoseFrame` and a
-:class:`BodyContext` (which way the person faces, which leg is the stretched one, which side
-is nearer the camera). Specs refer to metrics by name (:data:`METRICS`); docs/CHECKS.md says
+:class:`~posecheck.core.body.BodyContext` (which way the person faces, which leg is the
+stretched one, which side is nearer the camera). Specs refer to metrics by name (:data:`METRICS`); docs/CHECKS.md says
 what each one sees and cannot see.
 
 Conventions:
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable
 
 import numpy as np
 

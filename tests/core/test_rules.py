@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 from posecheck.core import rules
+from posecheck.core.checks import CheckEvaluator
+from posecheck.core.metrics import MetricValue
 from posecheck.core.rules import FAIL, PASS, UNKNOWN, Presence
+from posecheck.specs.model import CheckSpec
 
 P, F, U = PASS, FAIL, UNKNOWN
 NAN = math.nan
@@ -118,10 +121,6 @@ def test_band_array_refuses_negative_hysteresis() -> None:
 
 
 def test_check_evaluator_follows_the_band_rule() -> None:
-    from posecheck.core.checks import CheckEvaluator
-    from posecheck.core.metrics import MetricValue
-    from posecheck.specs.model import CheckSpec
-
     rng = np.random.default_rng(3)
     v = rng.normal(10, 3, 300)
     v[rng.random(300) < 0.1] = np.nan
