@@ -59,7 +59,7 @@ Where things are (each module imports only those listed before it; start reading
 
 from posecheck.batch.cli import (DEFAULT_OUT, EXIT_STATUSES, build_parser, main,
                                  register_arguments, workers_arg)
-from posecheck.batch.files import atomic_write_bytes, atomic_write_text, dump_json
+from posecheck.batch.files import dump_json
 from posecheck.batch.inputs import MEDIA_EXTENSIONS, expand_paths, make_slugs
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, REPORT_VERSION, Job, VideoResult
 from posecheck.batch.landmarks import _to_size, as_cached, estimate_frames
@@ -72,7 +72,7 @@ __all__ = [
     "CRASH_STAGE_ENV", "CRASH_TEST_ENV", "DEFAULT_MAX_FRAMES", "DEFAULT_OUT", "EXIT_STATUSES",
     "MAX_AUTO_WORKERS",
     "MEDIA_EXTENSIONS", "REPORT_VERSION", "Job", "Outcome", "VideoResult", "_to_size",
-    "analyze_track", "analyze_video", "as_cached", "atomic_write_bytes", "atomic_write_text",
+    "analyze_track", "analyze_video", "as_cached",
     "build_parser", "dump_json", "estimate_frames", "expand_paths", "identity_jumps",
     "load_specs", "main", "make_slugs", "register_arguments", "run", "segment_hold",
     "worker_count", "workers_arg",

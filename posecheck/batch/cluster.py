@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from posecheck.batch.files import atomic_write_bytes
+from posecheck.io.files import atomic_write_bytes
 from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.parallel import limit_threads
 from posecheck.batch.progress import Progress

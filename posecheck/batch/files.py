@@ -1,8 +1,7 @@
-"""Writing the batch's files: atomically (readers see the old file or the whole new one) and,
-for JSON, in one form (sorted keys, 2-space indent, no NaN); and the output folder itself:
-checked before any work (``check_output_dir``), locked against a second run
-(``output_lock``), its temporary files tracked so a stopped process removes them
-(``remove_own_temps``) and a later run removes what a killed one left (``sweep_temps``).
+"""The batch's output folder and the one JSON form of its files (sorted keys, 2-space indent,
+no NaN). The folder is checked before any work (``check_output_dir``), locked against a
+second run (``output_lock``), and a run removes the temporary files a killed one left there
+(``sweep_temps``). Files are written with :mod:`posecheck.io.files` (atomic).
 """
 
 from __future__ import annotations
@@ -12,50 +11,15 @@ import errno
 import json
 import os
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
 from posecheck.core.errors import OutputError
+from posecheck.io.files import is_temp_name, unlink_quietly
 
-FILE_MODE = 0o644  # permissions of written files (temporary files start private)
 LOCK_NAME = ".posecheck.lock"  # in the output folder while a run writes there
 # errno values that mean "the output folder cannot take more", not "this video is bad".
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
-
-_TEMPS: set[str] = set()  # this process's temporary files not yet moved into place
-_TEMPS_LOCK = threading.Lock()
-
-
-def make_temp(path: Path, prefix: str | None = None, suffix: str = ".tmp") -> str:
-    """A new temporary file beside ``path`` (hidden: its name starts with a dot), tracked
-    until ``forget_temp`` so that ``remove_own_temps`` can delete it."""
-    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{path.name}.", suffix=suffix,
-                               dir=path.parent)
-    os.close(fd)
-    with _TEMPS_LOCK:
-        _TEMPS.add(tmp)
-    return tmp
-
-
-def forget_temp(tmp: str) -> None:
-    """``tmp`` was moved into place or deleted: no longer ours to clean up."""
-    with _TEMPS_LOCK:
-        _TEMPS.discard(tmp)
-
-
-def remove_own_temps() -> None:
-    """Delete this process's temporary files (a worker told to stop calls this, from a
-    signal handler: no locks, a copy of the set)."""
-    for tmp in list(_TEMPS):
-        unlink_quietly(tmp)
-
-
-def is_temp_name(name: str) -> bool:
-    """A name only the batch's temporary files have: ``.<file>.<random>.tmp`` or
-    ``.annotated.<random>.mp4``."""
-    return name.startswith(".") and name != LOCK_NAME and (
-        name.endswith(".tmp") or (name.startswith(".annotated.") and name.endswith(".mp4")))
 
 
 def sweep_temps(out: Path) -> None:
@@ -120,29 +84,6 @@ def output_lock(out: Path, option: str) -> Iterator[None]:
         fh.close()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one, never a
-    part: a temporary file in the same folder, flushed, then moved into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600 files; reports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
-    finally:
-        forget_temp(tmp)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def dump_json(obj: Any) -> str:
     """The one JSON form of reports: sorted keys, 2-space indent, no NaN (null instead)."""
     return json.dumps(_finite(obj), indent=2, sort_keys=True, ensure_ascii=False,
@@ -162,10 +103,3 @@ def _finite(obj: Any) -> Any:
     if hasattr(obj, "tolist"):
         return _finite(obj.tolist())
     return obj
-
-
-def unlink_quietly(path: str | Path) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

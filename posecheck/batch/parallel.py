@@ -16,9 +16,9 @@ import sys
 import time
 from typing import Any, Sequence
 
-from posecheck.batch.files import remove_own_temps
 from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.progress import Progress
+from posecheck.io.files import remove_own_temps
 from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, error_result,
                                     guarded, prepare_video)
 from posecheck.core.errors import OutputError

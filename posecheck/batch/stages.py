@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from posecheck.batch.annotate import write_annotated
-from posecheck.batch.files import (OUTPUT_ERRNOS, atomic_write_bytes, atomic_write_text,
-                                   dump_json, output_full)
+from posecheck.batch.files import OUTPUT_ERRNOS, dump_json, output_full
 from posecheck.batch.jobs import REPORT_VERSION, Job, ProgressFn, VideoResult
 from posecheck.batch.landmarks import as_cached, cache_put, landmark_frames
 from posecheck.batch.summary import row_from_report
 from posecheck.batch.track import analyze_track, warnings_for
 from posecheck.core.errors import OutputError, PosecheckError, VideoError
+from posecheck.io.files import atomic_write_bytes, atomic_write_text
 from posecheck.model.provision import sha256_file
 
 # Seconds a thread may hold the GIL before another waiting thread gets it (CPython's default

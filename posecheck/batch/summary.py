@@ -9,7 +9,8 @@ import io
 from pathlib import Path
 from typing import Any, Sequence
 
-from posecheck.batch.files import atomic_write_text, dump_json
+from posecheck.batch.files import dump_json
+from posecheck.io.files import atomic_write_text
 from posecheck.batch.jobs import Job, VideoResult
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.

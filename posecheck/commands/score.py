@@ -253,7 +253,7 @@ def markdown_report(results: Sequence[Any], command: str, model: str, smoothing:
 
 def write_markdown(path: Path, block: str) -> None:
     """Replace the block between the markers of an existing file, or write a new file."""
-    from posecheck.batch import atomic_write_text
+    from posecheck.io.files import atomic_write_text
 
     if path.is_file():
         text = path.read_text(encoding="utf-8")
@@ -328,7 +328,8 @@ def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> in
                                                             args.model, args.smoothing))
         print(f"\nwrote {args.markdown}")
     if args.json:
-        from posecheck.batch import atomic_write_text, dump_json
+        from posecheck.batch.files import dump_json
+        from posecheck.io.files import atomic_write_text
         payload = {"model": args.model, "smoothing": args.smoothing,
                    "clips": [r.to_dict() for r in results]}
         atomic_write_text(Path(args.json), dump_json(payload))
@@ -392,7 +393,8 @@ def run_one(args: argparse.Namespace, labels: Any) -> int:
                 print()
                 print(format_summary(Summary((c,)), title=f"-- {c.video}"))
     if args.json:
-        from posecheck.batch import atomic_write_text, dump_json
+        from posecheck.batch.files import dump_json
+        from posecheck.io.files import atomic_write_text
         atomic_write_text(Path(args.json), dump_json(result))
         print(f"\nwrote {args.json}")
     return 0

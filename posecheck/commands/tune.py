@@ -271,7 +271,8 @@ def run(args: argparse.Namespace) -> int:
         payload["written"] = str(path)
         print(f"\nwrote {path} (the original {spec.source_path} is unchanged)")
     if args.json:
-        from posecheck.batch import atomic_write_text, dump_json
+        from posecheck.batch.files import dump_json
+        from posecheck.io.files import atomic_write_text
         atomic_write_text(Path(args.json), dump_json(payload))
         print(f"wrote {args.json}")
     return 0

@@ -1,24 +1,23 @@
 """The synthetic sample set: clip definitions, rendering to video, and truth files.
 
 ``posecheck synth samples`` writes every clip of :func:`sample_clips` into ``sample_videos/``
-as ``<id>.mp4`` (H.264 via PyAV: YUV made by exact integer arithmetic here, libx264 with one
-thread, fixed options and pinned CPU features, see :func:`_encode`) plus
+as ``<id>.mp4`` (H.264 in the sink's exact encoding, :data:`posecheck.io.sink.EXACT`: the
+same bytes on every machine) plus
 ``<id>.truth.json.gz``. Everything is seeded, so a re-run gives identical files.
 """
 
 from __future__ import annotations
 
 import os
-import platform
-import tempfile
 from dataclasses import dataclass, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from posecheck.core.errors import PosecheckError
+from posecheck.io.files import atomic_write_bytes
+from posecheck.io.sink import EXACT, write_video
 from posecheck.synth.body import BodyShape, pose_skeleton
 from posecheck.synth.camera import Camera, framing_camera
 from posecheck.synth.scripts import (CHAIR_SEAT, POSTURE, Key, Segment, Track, hold_keys,
@@ -162,113 +161,12 @@ def iter_clip(clip: Clip) -> Iterator[tuple[int, int, np.ndarray, TrueFrame]]:
         yield i, tf.t_ms, render_frame(scene, bodies, i), tf
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
-# ---------------------------------------------------------------------------- encoding
-# Why the encoder is fed YUV made here: handing PyAV BGR frames made libswscale convert them
-# (its unscaled BGR24 -> YUV420P path, default flags: not bit-exact, CPU-dispatched), and two
-# encodes of the same frames in one process came out different on another machine. The
-# conversion below is exact integer arithmetic, so the same frames give the same planes on
-# every machine and libswscale is never involved (the frames already have the stream's format).
-# BT.601 limited range ("studio swing", what these files have always held), chroma as the mean
-# of each 2x2 block; the stream is tagged with that matrix and range.
-_FIX = 16  # fixed-point fraction bits of the coefficients
-
-
-def _bt601_row(wr: float, wg: float, wb: float, levels: float) -> np.ndarray:
-    """(kB, kG, kR) in 1/2**_FIX output levels per input level, for ``levels`` * (wr R + ...)."""
-    return np.array([round(w * levels / 255.0 * (1 << _FIX)) for w in (wb, wg, wr)], np.int64)
-
-
-_KR, _KB = 0.299, 0.114
-_Y_ROW = _bt601_row(_KR, 1.0 - _KR - _KB, _KB, 219.0)
-_U_ROW = _bt601_row(-_KR / (2 * (1 - _KB)), -(1 - _KR - _KB) / (2 * (1 - _KB)), 0.5, 224.0)
-_V_ROW = _bt601_row(0.5, -(1 - _KR - _KB) / (2 * (1 - _KR)), -_KB / (2 * (1 - _KR)), 224.0)
-# Grey must map to chroma 128 exactly: the green weight takes the rounding remainder.
-_U_ROW[1] = -(_U_ROW[0] + _U_ROW[2])
-_V_ROW[1] = -(_V_ROW[0] + _V_ROW[2])
-
-
-def bgr_to_yuv420(img: np.ndarray) -> np.ndarray:
-    """BT.601 limited-range YUV 4:2:0 of a BGR uint8 image, as PyAV's I420 array layout.
-
-    ``img`` is (H, W, 3) uint8 with even H and W. Returns (H * 3 // 2, W) uint8: the Y plane's
-    H rows, then the U plane (H/2 x W/2) and the V plane, each packed row-major into W-wide
-    rows. Y = round(16 + 219 * (0.299 R + 0.587 G + 0.114 B) / 255) and U, V likewise (224
-    levels around 128) from the 2x2 block sums, all in integers: identical on every machine,
-    within 1 level of the real-valued formula.
-    """
-    h, w = img.shape[:2]
-    if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3 or h % 2 or w % 2:
-        raise ValueError(f"bgr_to_yuv420: need an (H, W, 3) uint8 image with even H and W, "
-                         f"got {img.shape} {img.dtype}")
-    b, g, r = np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.int32)
-    y = _weigh((b, g, r), _Y_ROW, (16 << _FIX) + (1 << (_FIX - 1))) >> _FIX
-    # Sums of each 2x2 block (two more bits; the largest sum, 4 * 255 * 2**16 / 2, fits int32).
-    blocks = [c[0::2, 0::2] + c[0::2, 1::2] + c[1::2, 0::2] + c[1::2, 1::2] for c in (b, g, r)]
-    half = (128 << (_FIX + 2)) + (1 << (_FIX + 1))
-    u = _weigh(blocks, _U_ROW, half) >> (_FIX + 2)
-    v = _weigh(blocks, _V_ROW, half) >> (_FIX + 2)
-    return np.concatenate([y.ravel(), u.ravel(), v.ravel()]).astype(np.uint8).reshape(-1, w)
-
-
-def _weigh(bgr, row: np.ndarray, offset: int) -> np.ndarray:
-    """``offset + row . (B, G, R)`` per pixel, in int32: exact (no float, no overflow)."""
-    return (bgr[0] * np.int32(row[0]) + bgr[1] * np.int32(row[1]) + bgr[2] * np.int32(row[2])
-            + np.int32(offset))
-
-
-# libx264 with one thread and fixed options. x264's bitstream also depends on which SIMD code
-# it picks for the CPU (measured with av 18.1: the same YUV frames gave different bytes with
-# SSSE3..AVX2 than with SSE2 or plain C), so its CPU features are pinned to the x86-64
-# baseline every such machine has (x264 flags MMX|MMX2|SSE|SSE2 = 15; about 1 ms a frame
-# slower at 480x360), and to plain C elsewhere.
-_X264_CPU = "15" if platform.machine().lower() in ("x86_64", "amd64") else "0"
-VIDEO_OPTIONS = {"crf": "23", "preset": "medium", "threads": "1",
-                 "x264-params": f"asm={_X264_CPU}"}
-_BT601_MATRIX, _LIMITED_RANGE = 6, 1  # FFmpeg's AVCOL_SPC_SMPTE170M and AVCOL_RANGE_MPEG
-
-
-def _encode(frames: Iterator[np.ndarray], path: Path, fps: int, width: int, height: int) -> None:
-    import av
-
-    with av.open(str(path), "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = dict(VIDEO_OPTIONS)
-        cc = stream.codec_context
-        cc.thread_count = 1
-        cc.colorspace, cc.color_range = _BT601_MATRIX, _LIMITED_RANGE
-        for i, img in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(bgr_to_yuv420(img), format="yuv420p")
-            frame.colorspace, frame.color_range = _BT601_MATRIX, _LIMITED_RANGE
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-
-
 def write_clip(clip: Clip, out_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
     """Render ``clip`` to ``<out_dir>/<id>.mp4`` and ``<id>.truth.json.gz``; return both paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    video = out / f"{clip.id}.mp4"
-    tmp = out / f".{clip.id}.tmp.mp4"
-    try:
-        _encode((img for _, _, img, _ in iter_clip(clip)), tmp, clip.fps, clip.width,
-                clip.height)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, video)
+    video = write_video((img for _, _, img, _ in iter_clip(clip)), out / f"{clip.id}.mp4",
+                        clip.fps, options=EXACT)
     return video, write_truth(clip, out)
 
 
@@ -278,7 +176,7 @@ def write_truth(clip: Clip, out_dir: str | os.PathLike[str]) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     truth_path = out / f"{clip.id}{TRUTH_SUFFIX}"
-    _atomic_write(truth_path, truth_bytes(clip_truth(clip, f"{clip.id}.mp4")))
+    atomic_write_bytes(truth_path, truth_bytes(clip_truth(clip, f"{clip.id}.mp4")))
     return truth_path
 
 
@@ -446,7 +344,7 @@ def write_samples(out_dir: str | os.PathLike[str], only: list[str] | None = None
             written += list(write_clip(c, out_dir))
     if not only or set(only) == {c.id for c in sample_clips()}:
         readme = Path(out_dir) / "README.md"
-        _atomic_write(readme, samples_readme(sample_clips(), Path(out_dir)).encode())
+        atomic_write_bytes(readme, samples_readme(sample_clips(), Path(out_dir)).encode())
         written.append(readme)
     return written
 
@@ -481,4 +379,4 @@ def samples_readme(clips: list[Clip], out_dir: Path) -> str:
 
 
 __all__ = ["Clip", "sample_clips", "quick_clip", "write_clip", "write_samples", "iter_clip",
-           "clip_camera", "clip_truth", "truth_frames", "bgr_to_yuv420"]
+           "clip_camera", "clip_truth", "truth_frames"]

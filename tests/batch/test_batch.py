@@ -62,21 +62,7 @@ def test_slugs_are_unique_and_readable(tmp_path):
     assert len(set(batch.make_slugs([a, a]))) == 2
 
 
-# ---------------------------------------------------------------------------- atomic files
-def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
-    target = tmp_path / "report.json"
-    batch.atomic_write_text(target, "old\n")
-
-    def boom(src, dst):
-        raise KeyboardInterrupt  # Ctrl-C just before the rename
-
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(KeyboardInterrupt):
-        batch.atomic_write_text(target, "new\n")
-    assert target.read_text() == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
-
-
+# ---------------------------------------------------------------------------- json
 def test_dump_json_has_no_nan_and_is_stable():
     text = batch.dump_json({"b": float("nan"), "a": np.float64(1.5), "c": np.arange(2)})
     assert json.loads(text) == {"a": 1.5, "b": None, "c": [0, 1]}

@@ -19,6 +19,7 @@ import pytest
 
 from posecheck import batch
 from posecheck.batch import files, stages
+from posecheck.io import files as io_files
 
 from fakes import fake_pipeline, make_video, run, summary_rows  # noqa: F401 - fixture
 
@@ -85,14 +86,14 @@ def test_out_equal_to_or_holding_an_input_folder_is_refused(tmp_path, fake_pipel
 def test_a_full_disk_names_the_output_folder_and_stops_the_batch(tmp_path, fake_pipeline,
                                                                  monkeypatch, capsys):
     videos = [make_video(tmp_path / f"v{i}.mp4") for i in range(4)]
-    real = files.atomic_write_bytes
+    real = io_files.atomic_write_bytes
 
     def full(path, data):
         if path.suffix == ".json" and path.name != "summary.json":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path, data)
 
-    monkeypatch.setattr(files, "atomic_write_bytes", full)
+    monkeypatch.setattr(io_files, "atomic_write_bytes", full)
     status, out = run(tmp_path, *videos)
     err = capsys.readouterr().err
     assert status == 2
@@ -117,7 +118,7 @@ def test_two_runs_sharing_an_output_folder_are_refused(tmp_path, fake_pipeline, 
 def test_a_rerun_removes_temporary_files_left_by_a_killed_run(tmp_path, fake_pipeline):
     out = tmp_path / "out"
     out.mkdir()
-    stale = [out / ".annotated.k2j3.mp4", out / ".good.json.x81.tmp"]
+    stale = [out / ".good.annotated.mp4.k2j3.tmp", out / ".good.json.x81.tmp"]
     for p in stale:
         p.write_bytes(b"half")
     status, _ = run(tmp_path, make_video(tmp_path / "good.mp4"))
@@ -227,7 +228,8 @@ def test_ctrl_c_with_workers_leaves_no_hidden_annotated_video(tmp_path):
     deadline = time.monotonic() + 180
     seen = False
     while time.monotonic() < deadline and proc.poll() is None:
-        if out.is_dir() and any(p.name.startswith(".annotated.") for p in out.iterdir()):
+        if out.is_dir() and any(p.name.startswith(".") and ".annotated.mp4." in p.name
+                                 for p in out.iterdir()):
             seen = True
             break
         time.sleep(0.05)

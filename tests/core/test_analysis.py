@@ -11,7 +11,8 @@ from factories import sequence
 from posecheck.core.analysis import analyze_frames
 from posecheck.cli import main
 from posecheck.core.motion import MIN_SPAN_FRACTION
-from posecheck.batch import atomic_write_text, dump_json
+from posecheck.batch.files import dump_json
+from posecheck.io.files import atomic_write_text
 from posecheck.core.pose import PoseFrame
 from posecheck.specs.model import load_spec
 

@@ -1,7 +1,7 @@
 """The renderer: deterministic frames and videos, and the true landmarks on the drawn body.
 
-Layer: pure (rendering, the BGR -> YUV conversion) and, marked slow, the video writer (encodes
-clips, some in fresh subprocesses).
+Layer: pure (rendering) and, marked slow, the written videos (encodes clips, some in fresh
+subprocesses; the encoder itself is tested in tests/io/test_sink.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from posecheck.core.pose import Landmark as L
 from posecheck.synth.body import pose_skeleton
 from posecheck.synth.render import Palette, Scene, background, render_frame
-from posecheck.synth.samples import _scene, bgr_to_yuv420, iter_clip, quick_clip, write_clip
+from posecheck.synth.samples import _scene, iter_clip, quick_clip, write_clip
 from posecheck.synth.scripts import stretch_pose
 
 BODY_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
@@ -156,60 +156,3 @@ def test_video_decodes_close_to_the_rendered_frames(tmp_path) -> None:
     with av.open(str(video)) as container:
         cc = container.streams.video[0].codec_context
         assert (cc.colorspace, cc.color_range, cc.pix_fmt) == (6, 1, "yuv420p")
-
-
-def _yuv420_reference(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 limited range in floating point (the textbook formula), chroma 2x2 means."""
-    b, g, r = (img[..., i].astype(float) for i in range(3))
-    luma = 0.299 * r + 0.587 * g + 0.114 * b
-    y = 16 + 219 / 255 * luma
-    u = 128 + 224 / 255 * (b - luma) / 1.772
-    v = 128 + 224 / 255 * (r - luma) / 1.402
-    h, w = y.shape
-
-    def mean2x2(c: np.ndarray) -> np.ndarray:
-        return c.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
-
-    return y, mean2x2(u), mean2x2(v)
-
-
-def _planes(yuv: np.ndarray, h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    flat = yuv.ravel()
-    n = h * w
-    return (flat[:n].reshape(h, w), flat[n:n * 5 // 4].reshape(h // 2, w // 2),
-            flat[n * 5 // 4:].reshape(h // 2, w // 2))
-
-
-@pytest.mark.parametrize("seed, shape", [(0, (2, 2)), (1, (6, 10)), (2, (120, 160)),
-                                         (3, (36, 48))])
-def test_integer_yuv_conversion_matches_the_float_formula(seed: int, shape) -> None:
-    rng = np.random.default_rng(seed)
-    img = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
-    yuv = bgr_to_yuv420(img)
-    assert yuv.dtype == np.uint8 and yuv.shape == (shape[0] * 3 // 2, shape[1])
-    for got, want in zip(_planes(yuv, *shape), _yuv420_reference(img)):
-        assert np.abs(got - np.round(want)).max() <= 1
-        # Fixed point with 16 fraction bits: rounded, up to the coefficients' 2**-16 error.
-        assert np.abs(got - want).max() < 0.51
-
-
-def test_integer_yuv_conversion_of_the_rgb_cube_corners() -> None:
-    # Black, white and grey land exactly on the limited range's levels; saturated colours
-    # within half a level of the formula (all 8 corners of the cube, each in a 2x2 block).
-    corners = np.array([[b, g, r] for b in (0, 255) for g in (0, 255) for r in (0, 255)],
-                       np.uint8)
-    img = np.repeat(np.repeat(corners[None], 2, axis=0), 2, axis=1)  # (2, 16, 3)
-    y, u, v = _planes(bgr_to_yuv420(img), 2, 16)
-    ry, ru, rv = _yuv420_reference(img)
-    assert (y[0, 0], u[0, 0], v[0, 0]) == (16, 128, 128)     # black
-    assert (y[0, -1], u[0, -1], v[0, -1]) == (235, 128, 128)  # white
-    np.testing.assert_array_equal(y, np.round(ry))
-    np.testing.assert_array_equal(u, np.round(ru))
-    np.testing.assert_array_equal(v, np.round(rv))
-    grey = bgr_to_yuv420(np.full((2, 2, 3), 128, np.uint8)).ravel()
-    assert tuple(grey[[0, 4, 5]]) == (126, 128, 128)
-
-
-def test_integer_yuv_conversion_refuses_odd_sizes() -> None:
-    with pytest.raises(ValueError, match="even"):
-        bgr_to_yuv420(np.zeros((3, 4, 3), np.uint8))
