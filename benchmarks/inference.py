@@ -45,10 +45,10 @@ def time_model(model: str, frames: list[tuple[int, int, np.ndarray]],
     CPU time is the whole process's (all of MediaPipe's threads); on a busy machine it moves
     much less than wall time.
     """
-    from posecheck.model.estimator import PoseEstimator
+    from posecheck.model.estimator import open_estimator
 
     wall, cpu, poses = [], [], 0
-    with PoseEstimator(model) as est:
+    with open_estimator(model) as est:
         for k, (index, t_ms, image) in enumerate(frames):
             w0, c0 = time.perf_counter(), time.process_time()
             frame = est.process(image, t_ms, index=index)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import cv2
 
-from posecheck.model.estimator import PoseEstimator
+from posecheck.model.estimator import open_estimator
 from posecheck.io.video import iter_frames
 
 FOOTAGE = Path(os.environ.get("POSECHECK_FOOTAGE", "../shared/footage"))
@@ -32,7 +32,7 @@ def main() -> None:
         if len(frames) >= args.frames:
             break
     for seg in (False, True, False, True):
-        with PoseEstimator(args.model, output_segmentation=seg) as est:
+        with open_estimator(args.model, segmentation=seg) as est:
             est.process(frames[0][1], 0)  # warm-up, not timed
             est.reset()
             start = time.perf_counter()

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from posecheck.core.analysis import analyze_frames
-from posecheck.model.cache import load_or_estimate
+from posecheck.model.landmarks import load_or_estimate
 from posecheck.model.provision import DEFAULT_MODEL
 from posecheck.core.rom import match_holds, measure_holds, rom_def
 from posecheck.specs.model import load_spec

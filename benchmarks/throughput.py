@@ -143,6 +143,8 @@ def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, floa
     machine, so this says where the work is even on a busy shared box."""
     from posecheck import batch
     from posecheck.model import cache
+    from posecheck.model.cache import as_cached
+    from posecheck.model.landmarks import estimate_frames
     from posecheck.draw import plots
     from posecheck.model.provision import model_label, resolve_model, sha256_file
     from posecheck.io.video import VideoInfo, iter_frames
@@ -161,9 +163,9 @@ def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, floa
     for clip in clips:
         info = VideoInfo.from_path(clip)
         timed("decode only (for reference)", lambda: sum(1 for _ in iter_frames(clip)))
-        frames, _ = timed("decode + model", lambda: batch.estimate_frames(clip, str(model_path),
+        frames, _ = timed("decode + model", lambda: estimate_frames(clip, str(model_path),
                                                                          info))
-        frames = timed("round like the cache", lambda: batch.as_cached(frames))
+        frames = timed("round like the cache", lambda: as_cached(frames))
         with tempfile.TemporaryDirectory() as tmp:
             track = cache.LandmarkTrack(info=info, frames=tuple(frames),
                                         model=model_label(model), video_sha256="0" * 64,

@@ -110,8 +110,8 @@ def test_lunge_clip_end_to_end_and_cached(footage_dir, tmp_path, tmp_path_factor
     assert len(list(cache_env.glob("*.landmarks.jsonl.gz"))) == 1
 
     # Second run: served from the cache (the model is not run: estimate_video is not called).
-    import posecheck.model.estimator as est
-    monkeypatch.setattr(est, "estimate_video",
+    import posecheck.model.landmarks as lm
+    monkeypatch.setattr(lm, "estimate_video",
                         lambda *a, **k: pytest.fail("estimated again despite the cache"))
     assert main(["landmarks", str(footage_path(LUNGE)), "-o", str(out_dir), "--model", "lite",
                  "--quiet"]) == 0
@@ -121,6 +121,7 @@ def test_outputs_sharing_a_file_name_get_their_folder_in_front(tmp_path, monkeyp
     """a/clip.mp4 and b/clip.mp4 used to write the same landmark file; they are named as
     analyze names its reports (posecheck.batch.inputs.make_slugs)."""
     from posecheck.model import cache
+    from posecheck.model import landmarks as lm
     from posecheck.core.pose import PoseFrame
     from posecheck.io.video import VideoInfo
 
@@ -131,7 +132,7 @@ def test_outputs_sharing_a_file_name_get_their_folder_in_front(tmp_path, monkeyp
         return cache.LandmarkTrack(info=info, frames=frames, model="lite",
                                    video_sha256=str(video), model_sha256="ab" * 32)
 
-    monkeypatch.setattr(cache, "load_or_estimate", fake)
+    monkeypatch.setattr(lm, "load_or_estimate", fake)
     videos = []
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()

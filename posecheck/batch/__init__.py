@@ -62,18 +62,18 @@ from posecheck.batch.cli import (DEFAULT_OUT, EXIT_STATUSES, build_parser, main,
 from posecheck.batch.files import dump_json
 from posecheck.batch.inputs import MEDIA_EXTENSIONS, expand_paths, make_slugs
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, REPORT_VERSION, Job, VideoResult
-from posecheck.batch.landmarks import _to_size, as_cached, estimate_frames
 from posecheck.batch.parallel import CRASH_STAGE_ENV, CRASH_TEST_ENV
-from posecheck.batch.runner import MAX_AUTO_WORKERS, run, worker_count
+from posecheck.batch.parallel import MAX_AUTO_WORKERS, worker_count
+from posecheck.batch.runner import run
 from posecheck.batch.stages import analyze_video, load_specs
 from posecheck.batch.track import Outcome, analyze_track, identity_jumps, segment_hold
 
 __all__ = [
     "CRASH_STAGE_ENV", "CRASH_TEST_ENV", "DEFAULT_MAX_FRAMES", "DEFAULT_OUT", "EXIT_STATUSES",
     "MAX_AUTO_WORKERS",
-    "MEDIA_EXTENSIONS", "REPORT_VERSION", "Job", "Outcome", "VideoResult", "_to_size",
-    "analyze_track", "analyze_video", "as_cached",
-    "build_parser", "dump_json", "estimate_frames", "expand_paths", "identity_jumps",
+    "MEDIA_EXTENSIONS", "REPORT_VERSION", "Job", "Outcome", "VideoResult",
+    "analyze_track", "analyze_video",
+    "build_parser", "dump_json", "expand_paths", "identity_jumps",
     "load_specs", "main", "make_slugs", "register_arguments", "run", "segment_hold",
     "worker_count", "workers_arg",
 ]

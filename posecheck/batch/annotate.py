@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from posecheck.draw import html_report
-from posecheck.batch.landmarks import PREFETCH_FRAMES, prefetch
 from posecheck.batch.track import Outcome
 from posecheck.core.errors import VideoError
 from posecheck.io.sink import PREVIEW, VideoSink
-from posecheck.io.video import FALLBACK_FPS, iter_frames
+from posecheck.io.video import FALLBACK_FPS, iter_frames, prefetch
+from posecheck.model.landmarks import PREFETCH_FRAMES
 
 
 def write_annotated(video: Path, outcome: Outcome, path: Path, info: Any, *,

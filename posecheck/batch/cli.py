@@ -10,7 +10,8 @@ import sys
 from typing import Sequence
 
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
-from posecheck.batch.runner import MAX_AUTO_WORKERS, run
+from posecheck.batch.parallel import MAX_AUTO_WORKERS
+from posecheck.batch.runner import run
 from posecheck.core.errors import PosecheckError
 from posecheck.model.provision import DEFAULT_MODEL
 

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 from posecheck.io.files import atomic_write_bytes
 from posecheck.batch.jobs import Job, VideoResult
-from posecheck.batch.parallel import limit_threads
+from posecheck.batch.parallel import limit_threads, worker_count
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import GIL_SWITCH_S, analyze_video, error_result, resume_result
 from posecheck.batch.summary import row_from_report
@@ -58,7 +58,7 @@ class VideoActor:
 
     def __init__(self, model_name: str, model_sha256: str) -> None:
         from posecheck.model import provision as models
-        from posecheck.batch.landmarks import check_model
+        from posecheck.model.landmarks import check_model
 
         limit_threads()
         sys.setswitchinterval(GIL_SWITCH_S)
@@ -139,7 +139,6 @@ def actor_count(requested: int | str, videos: int) -> int:
 def run_ray(args: argparse.Namespace, jobs: Sequence[Job], progress: Progress,
             results: dict[str, VideoResult]) -> None:
     """Run ``jobs`` (largest first) on Ray actors, one per CPU; fill ``results``."""
-    from posecheck.batch.runner import worker_count
 
     ray = _import_ray()
     started = connect(getattr(args, "address", None), worker_count(args.workers, len(jobs)),

@@ -18,10 +18,12 @@ from typing import Any, Sequence
 
 from posecheck.batch.jobs import Job, VideoResult
 from posecheck.batch.progress import Progress
-from posecheck.io.files import remove_own_temps
 from posecheck.batch.stages import (GIL_SWITCH_S, Prepared, complete_video, error_result,
                                     guarded, prepare_video)
 from posecheck.core.errors import OutputError
+from posecheck.io.files import remove_own_temps
+
+MAX_AUTO_WORKERS = 8  # processes; each holds a model and two videos' landmarks (~0.6 GB)
 
 # ============================================================================ in each worker
 # Environment variables that cap the thread pools of numpy's BLAS, OpenMP and TFLite helpers.
@@ -303,3 +305,15 @@ def _crash_result(job: Job) -> VideoResult:
     return error_result(job, f"{job.video}: the worker process crashed while reading or "
                         "analysing this file (a decoder or model failure); re-encode it as "
                         "H.264 MP4 and try again")
+
+
+def worker_count(requested: int | str, videos: int) -> int:
+    """Processes to use: ``auto`` is one per CPU core this process may use, at most one per
+    video and MAX_AUTO_WORKERS; a number is taken as given (but not more than the videos)."""
+    if requested == "auto":
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        requested = min(cores, MAX_AUTO_WORKERS)
+    return max(1, min(int(requested), videos))

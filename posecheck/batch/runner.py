@@ -16,16 +16,16 @@ from typing import Any, Sequence
 from posecheck.batch.files import check_output_dir, output_lock, sweep_temps
 from posecheck.batch.inputs import expand_paths, make_slugs, out_overlaps_input
 from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS, Job, VideoResult
-from posecheck.batch.landmarks import NATIVE_LOG, STOP, native_log
-from posecheck.batch.parallel import run_parallel
+from posecheck.batch.landmarks import NATIVE_LOG, native_log
+from posecheck.batch.parallel import run_parallel, worker_count
 from posecheck.batch.progress import Progress
 from posecheck.batch import stages
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
                                     prepare_video)
 from posecheck.batch.summary import finish_summary
 from posecheck.core.errors import OutputError, PosecheckError
+from posecheck.model.landmarks import STOP, check_model
 
-MAX_AUTO_WORKERS = 8  # processes; each holds a model and two videos' landmarks (~0.6 GB)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -142,18 +142,6 @@ def check_executor(args: argparse.Namespace) -> None:
                              "history database is a file of one machine); run without it")
 
 
-def worker_count(requested: int | str, videos: int) -> int:
-    """Processes to use: ``auto`` is one per CPU core this process may use, at most one per
-    video and MAX_AUTO_WORKERS; a number is taken as given (but not more than the videos)."""
-    if requested == "auto":
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            cores = os.cpu_count() or 1
-        requested = min(cores, MAX_AUTO_WORKERS)
-    return max(1, min(int(requested), videos))
-
-
 def largest_first(jobs: Sequence[Job]) -> list[Job]:
     """The order to work in: biggest files first. Workers then finish together (no long video
     left alone at the end) and the serial runner's unoverlapped last step is the smallest.
@@ -199,7 +187,6 @@ def _run_serial(jobs: Sequence[Job], progress: Progress,
 
 def _resolve_model(name: str, quiet: bool) -> tuple[Path, str, str]:
     from posecheck.model import provision as models
-    from posecheck.batch.landmarks import check_model
 
     path = models.resolve_model(name, progress=not quiet)
     check_model(path)  # a model MediaPipe cannot load is named once, not blamed on each video

@@ -23,11 +23,12 @@ from typing import Any, Callable, Sequence
 from posecheck.batch.annotate import write_annotated
 from posecheck.batch.files import OUTPUT_ERRNOS, dump_json, output_full
 from posecheck.batch.jobs import REPORT_VERSION, Job, ProgressFn, VideoResult
-from posecheck.batch.landmarks import as_cached, cache_put, landmark_frames
+from posecheck.batch.landmarks import cache_put, landmark_frames
 from posecheck.batch.summary import row_from_report
 from posecheck.batch.track import analyze_track, warnings_for
 from posecheck.core.errors import OutputError, PosecheckError, VideoError
 from posecheck.io.files import atomic_write_bytes, atomic_write_text
+from posecheck.model.cache import as_cached
 from posecheck.model.provision import sha256_file
 
 # Seconds a thread may hold the GIL before another waiting thread gets it (CPython's default
@@ -172,7 +173,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
     frames = p.frames
     if p.fresh:
         frames = as_cached(frames)  # the values a cached rerun will see: identical reports
-        cache_put(video, job, p.info, frames, p.video_sha)
+        cache_put(job, p.info, frames, p.video_sha)
     pose_frames = sum(1 for f in frames if f.has_pose)
     if pose_frames == 0:
         raise VideoError(f"{job.video}: no person found in any of its {len(frames)} frames; "

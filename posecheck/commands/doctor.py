@@ -34,7 +34,6 @@ LIBRARIES = (
 # Same rule as the browser tests (tests/browser_harness.py).
 ENV_CHROMIUM = "POSECHECK_CHROMIUM"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-BLANK_SIZE = 256  # px, side of the blank test frame each model is run on
 
 
 @dataclass(frozen=True)
@@ -120,19 +119,17 @@ def model_finding(name: str) -> Finding:
 
 def model_load_problem(path: Path) -> str:
     """Why the bundle does not build a landmarker that runs on a blank frame ("" if it does)."""
-    import numpy as np
-
     from posecheck.core.errors import PosecheckError
-    from posecheck.model.estimator import PoseEstimator
+    from posecheck.model.landmarks import model_load_error
 
-    blank = np.zeros((BLANK_SIZE, BLANK_SIZE, 3), dtype=np.uint8)
     try:
         # A path, not the variant name: a path is checked, never fetched or built.
-        with PoseEstimator(str(path), running_mode="image") as estimator:
-            estimator.process(blank, 0)
-    except (PosecheckError, RuntimeError, ValueError, OSError) as exc:  # MediaPipe's errors
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ""
+        exc = model_load_error(str(path))
+    except PosecheckError as err:
+        exc = err
+    if exc is None:
+        return ""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def spec_findings() -> list[Finding]:

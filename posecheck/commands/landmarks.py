@@ -37,9 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from posecheck.model import cache
+    from posecheck.model.landmarks import check_model, load_or_estimate
     from posecheck.batch.files import OUTPUT_ERRNOS, check_output_dir, output_full
     from posecheck.batch.inputs import make_slugs
-    from posecheck.batch.landmarks import check_model
     from posecheck.core.errors import ModelError, PosecheckError
     from posecheck.model.provision import model_label, resolve_model
     from posecheck.io.video import odd_timestamps
@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for video, name in zip(args.videos, make_slugs(args.videos)):
         try:
-            track = cache.load_or_estimate(video, args.model, use_cache=not args.no_cache,
-                                           progress=progress)
+            track = load_or_estimate(video, args.model, use_cache=not args.no_cache,
+                                     progress=progress)
             out = track.save(args.output / f"{name}.{label}{cache.SUFFIX}")
         except ModelError:
             raise

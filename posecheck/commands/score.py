@@ -126,7 +126,7 @@ def load_tracks(labels: Any, clips: Sequence[Any], model: str = DEFAULT_MODEL,
     Raises :class:`~posecheck.tuning.labels.LabelError` (exit 2) naming the label file, the clip and
     the interval; :class:`PosecheckError` for a clip that is not there.
     """
-    from posecheck.model.cache import load_or_estimate
+    from posecheck.model.landmarks import load_or_estimate
 
     out = {}
     for clip in clips:

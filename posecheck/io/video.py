@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generator, Iterator
+from typing import Any, Generator, Iterator
 
 import numpy as np
 
@@ -195,6 +197,54 @@ def _sampled(cap, clock: "TimestampFixer", period_ms: float, slack_ms: float
                 due += period_ms
         index += 1
     return index
+
+
+def prefetch(source: Iterator[Any], depth: int) -> Iterator[Any]:
+    """Run ``source`` in a thread, ``depth`` items ahead, so decoding overlaps the model.
+
+    OpenCV releases the GIL while decoding, so the two really run at once. Errors raised by
+    the source are re-raised in the consumer; closing the consumer stops the thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in source:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            q.put(end)
+        except BaseException as exc:  # handed to the consumer
+            q.put(("__error__", exc))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="posecheck-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is end:
+                return
+            if isinstance(item, tuple) and len(item) == 2 and item[0] == "__error__":
+                raise item[1]
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
 
 
 class TimestampFixer:

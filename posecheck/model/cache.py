@@ -20,7 +20,6 @@ import gzip
 import io
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 
 from posecheck.core.errors import PosecheckError
 from posecheck.core.pose import NUM_LANDMARKS, PoseFrame
+from posecheck.io.files import atomic_open
 from posecheck.io.video import VideoInfo
 
 FORMAT = "posecheck-landmarks"
@@ -88,20 +88,12 @@ class LandmarkTrack:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the track to ``path`` (gzip JSON Lines), atomically. Returns the path."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as raw, \
-                    gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as gz, \
-                    io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as out:
-                out.write(_dumps(self._header()))
-                for f in self.frames:
-                    out.write(_dumps(_frame_record(f)))
-            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; use normal permissions
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path) as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=6) as gz, \
+                io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as out:
+            out.write(_dumps(self._header()))
+            for f in self.frames:
+                out.write(_dumps(_frame_record(f)))
         return path
 
     @classmethod
@@ -179,43 +171,37 @@ def cache_path(directory: Path, video_sha256: str, model: str, model_sha256: str
     return directory / f"{video_sha256[:20]}.{model}.{model_sha256[:12]}{rate}{SUFFIX}"
 
 
-def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
-                     cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
-                     progress: bool = True) -> LandmarkTrack:
-    """Landmarks of a video: from the cache when the same bytes met the same model before,
-    otherwise estimated (and cached).
+def cache_dir(directory: str | os.PathLike[str] | None = None) -> Path:
+    """``directory`` (``~`` expanded), or the default cache (:func:`default_cache_dir`)."""
+    return Path(directory).expanduser() if directory is not None else default_cache_dir()
 
-    The cache key is the video's content hash plus the model bundle's hash, so a renamed
-    video is still found and a rebuilt model is not confused with the old one. A corrupt
-    cache file is ignored and replaced. ``use_cache=False`` neither reads nor writes it.
-    """
-    from posecheck.model.estimator import estimate_video
-    from posecheck.model.provision import model_label, resolve_model, sha256_file
 
-    video = Path(video)
-    if not use_cache:
-        return estimate_video(video, model, progress=progress)
-    info = VideoInfo.from_path(video)  # clear error for a bad file before any hashing
-    directory = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    video_sha = sha256_file(video)
-    model_sha = sha256_file(resolve_model(model, progress=progress))
-    target = cache_path(directory, video_sha, model_label(model), model_sha)
-    if target.is_file():
-        try:
-            track = LandmarkTrack.load(target)
-            if track.video_sha256 == video_sha and track.model_sha256 == model_sha:
-                return replace(track, info=replace(track.info, path=info.path))
-        except LandmarkFileError:
-            pass  # recomputed and overwritten below
-    track = estimate_video(video, model, progress=progress, video_sha256=video_sha)
-    track.save(target)
+def find(directory: Path, video_sha256: str, model: str, model_sha256: str,
+         sample_fps: float | None = None) -> LandmarkTrack | None:
+    """The cached track of this video content, model bundle and rate, or None (missing,
+    unreadable or of other content: the caller recomputes and overwrites it)."""
+    target = cache_path(directory, video_sha256, model, model_sha256, sample_fps)
+    if not target.is_file():
+        return None
+    try:
+        track = LandmarkTrack.load(target)
+    except LandmarkFileError:
+        return None
+    if track.video_sha256 != video_sha256 or track.model_sha256 != model_sha256:
+        return None
     return track
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def store(track: LandmarkTrack, directory: Path, sample_fps: float | None = None) -> Path:
+    """Save ``track`` in the cache ``directory`` (see :func:`cache_path`)."""
+    return track.save(cache_path(directory, track.video_sha256, track.model,
+                                 track.model_sha256, sample_fps))
+
+
+def as_cached(frames: Sequence[PoseFrame]) -> list[PoseFrame]:
+    """The frames exactly as a landmark file gives them back (values rounded the same way),
+    so a result is byte-identical whether the landmarks were cached or fresh."""
+    return [_parse_frame(_frame_record(f), f.width, f.height) for f in frames]
 
 
 # ---------------------------------------------------------------------------- records

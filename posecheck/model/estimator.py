@@ -1,6 +1,7 @@
 """Pose estimation: MediaPipe Tasks ``PoseLandmarker`` wrapped to return :class:`PoseFrame`.
 
-Only this module (with ``models.py``) runs the model. Images come in as OpenCV BGR arrays;
+Only this module (with ``provision.py``) loads the model; :func:`open_estimator` is the one
+place an estimator is made from a model name (whole videos: :mod:`posecheck.model.landmarks`). Images come in as OpenCV BGR arrays;
 results go out as :class:`posecheck.core.pose.PoseFrame` in pixels of the frame given.
 
 In VIDEO mode MediaPipe tracks the pose from frame to frame and needs strictly increasing
@@ -13,23 +14,31 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from posecheck.core.errors import PosecheckError, VideoError
-from posecheck.model.provision import model_label, resolve_model, sha256_file
+from posecheck.core.errors import PosecheckError
 from posecheck.core.outline import trunk_edges
+from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
-
-if TYPE_CHECKING:
-    from posecheck.model.cache import LandmarkTrack
+from posecheck.model.provision import model_label, resolve_model
 
 RUNNING_MODES = ("video", "image")
 
 
 class TimestampError(PosecheckError, ValueError):
     """Frames reached a VIDEO-mode estimator out of time order."""
+
+
+def open_estimator(model: str | os.PathLike[str] = "lite", *, image: bool = False,
+                   segmentation: bool = False, progress: bool = False) -> "PoseEstimator":
+    """A new estimator for ``model`` (``"lite"``, ``"full"``, ``"heavy"`` or a ``.task``
+    path): VIDEO mode (stateful, one per stream) or, with ``image``, IMAGE mode (each frame
+    on its own); ``segmentation`` also measures the trunk outline on the person mask
+    (``StretchSpec.needs_outline``); ``progress`` shows the model being fetched or built."""
+    return PoseEstimator(model, running_mode="image" if image else "video",
+                         output_segmentation=segmentation, progress=progress)
 
 
 class PoseEstimator:
@@ -156,70 +165,14 @@ def _with_outline(frame: PoseFrame) -> PoseFrame:
     """The frame with its trunk outline measured on its mask (unchanged without a mask)."""
     if frame.mask is None or frame.xy is None:
         return frame
-    from posecheck.core.pose import Landmark as L
     shoulder = (frame.xy[L.LEFT_SHOULDER] + frame.xy[L.RIGHT_SHOULDER]) / 2
     hip = (frame.xy[L.LEFT_HIP] + frame.xy[L.RIGHT_HIP]) / 2
     return replace(frame, outline=trunk_edges(frame.mask, shoulder, hip))
 
 
-# ---------------------------------------------------------------------------- whole files
 def _check_image(image: np.ndarray, order: str) -> np.ndarray:
     image = np.asarray(image)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 {order} image, got shape {image.shape} "
                          f"dtype {image.dtype}")
     return image
-
-
-def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
-                   progress: bool = True, video_sha256: str | None = None,
-                   output_segmentation: bool = False) -> "LandmarkTrack":
-    """Run the model over every decoded frame of a video (or an image) file.
-
-    Frames without a person are kept as ``PoseFrame.empty`` so indices line up with the
-    video. A truncated video gives the frames that decode; ``track.info.frame_count`` still
-    holds what the container announced. ``video_sha256`` saves hashing the file again when
-    the caller already did. ``output_segmentation``: measure the trunk outline on the person
-    mask of every frame (kept as ``PoseFrame.outline``; the masks themselves are dropped).
-
-    Raises:
-        VideoError: the file cannot be read or holds no decodable frame.
-        ModelError: no usable model.
-    """
-    from tqdm import tqdm
-
-    from posecheck.model.cache import LandmarkTrack
-    from posecheck.io.video import VideoInfo, iter_frames
-
-    path = Path(path)
-    info = VideoInfo.from_path(path)
-    frames: list[PoseFrame] = []
-    mode = "image" if info.is_image else "video"
-    with PoseEstimator(model, running_mode=mode, progress=progress,
-                       output_segmentation=output_segmentation) as est, \
-            tqdm(total=info.frame_count or None, unit="frame", disable=not progress,
-                 desc=path.name, leave=False) as bar:
-        for index, t_ms, image in iter_frames(path):
-            frames.append(replace(est.process(image, t_ms, index=index), mask=None))
-            bar.update(1)
-        model_path = est.model_path
-    if not frames:
-        raise VideoError(f"{path}: no frame could be decoded; check the file plays, "
-                         "or re-encode it (e.g. to H.264 MP4)")
-    return LandmarkTrack(info=info, frames=tuple(frames), model=model_label(model),
-                         video_sha256=video_sha256 or sha256_file(path),
-                         model_sha256=sha256_file(model_path))
-
-
-def estimate_image(path: str | os.PathLike[str],
-                   model: str | os.PathLike[str] = "lite") -> PoseFrame:
-    """The pose in one image file (``PoseFrame.empty`` with a reason if there is none)."""
-    from posecheck.io.video import VideoInfo, iter_frames
-
-    info = VideoInfo.from_path(path)
-    if not info.is_image:
-        raise VideoError(f"{path} is a video, not an image; use estimate_video()")
-    with PoseEstimator(model, running_mode="image") as est:
-        for index, t_ms, image in iter_frames(path):
-            return est.process(image, t_ms, index=index)
-    raise VideoError(f"{path}: the image could not be decoded")

@@ -35,7 +35,7 @@ def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
     """The full analysis of one clip with the spec as saved (kept in memory, not copied).
     ``stamp`` (the spec file's mtime) makes an edited spec file a new cache entry."""
     from posecheck.core.analysis import analyze_frames
-    from posecheck.model.cache import load_or_estimate
+    from posecheck.model.landmarks import load_or_estimate
     from posecheck.specs.model import load_spec
 
     spec = load_spec(spec_path)

@@ -155,7 +155,7 @@ def _main_side(sides: dict[str, Any], key: str) -> str | None:
 def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
                   cache_dir: str | Path | None = None, smoothing: str = "batch") -> ClipResult:
     """Run the pipeline on one clip and compare it with its truth."""
-    from posecheck.model.cache import load_or_estimate
+    from posecheck.model.landmarks import load_or_estimate
 
     track = load_or_estimate(video, model, cache_dir=cache_dir, progress=False)
     frames = list(track.frames)

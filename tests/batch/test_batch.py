@@ -18,6 +18,7 @@ import pytest
 from posecheck import batch
 from posecheck.batch import annotate, landmarks, runner, stages
 from posecheck.core.pose import PoseFrame
+from posecheck.model.landmarks import to_size
 
 from conftest import footage_path
 from fakes import (FakeCheck, FakeSpec, fake_analyze, fake_frames, fake_pipeline,  # noqa: F401
@@ -235,7 +236,7 @@ def test_index_html_is_self_contained_with_relative_links(tmp_path, fake_pipelin
 def test_downscaled_landmarks_come_back_in_original_pixels():
     lm = np.tile(np.array([[0.25, 0.75, 0.0, 0.9, 0.9]]), (33, 1))
     small = PoseFrame.from_normalized(lm, t_ms=0, width=640, height=360)
-    big = batch._to_size(small, 3840, 2160)
+    big = to_size(small, 3840, 2160)
     assert big.width == 3840 and np.allclose(big.xy[0], [960.0, 1620.0])
 
 

@@ -53,10 +53,10 @@ def test_an_output_folder_that_cannot_be_written_stops_before_the_model(
 
 def test_landmarks_output_that_cannot_be_written_is_one_line_before_the_model(
         tmp_path, capsys, monkeypatch):
-    from posecheck.model import cache
+    from posecheck.model import landmarks as model_landmarks
     from posecheck.cli import main
 
-    monkeypatch.setattr(cache, "load_or_estimate",
+    monkeypatch.setattr(model_landmarks, "load_or_estimate",
                         lambda *a, **k: pytest.fail("ran the model for an unwritable -o"))
     a_file = tmp_path / "taken"
     a_file.write_text("x")

@@ -107,7 +107,7 @@ def test_analyze_real_bridge_clip(footage_dir, tmp_path):
 
 
 def _analyze_footage(footage_dir, rel: str, stretch: str) -> dict:
-    from posecheck.model.cache import load_or_estimate
+    from posecheck.model.landmarks import load_or_estimate
 
     track = load_or_estimate(footage_dir / rel, "lite", progress=False)
     return analyze_frames(track.frames, load_spec(stretch), fps=track.info.fps).to_json()

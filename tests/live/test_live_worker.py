@@ -456,7 +456,7 @@ def good_lunge(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
     from posecheck.core.analysis import analyze_frames
-    from posecheck.model.estimator import estimate_video
+    from posecheck.model.landmarks import estimate_video
     from posecheck.live.worker import run_on_video
     from posecheck.core.session import StretchSession
     from posecheck.specs.model import load_spec

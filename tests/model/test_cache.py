@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from posecheck.model import cache as cache_mod
-from posecheck.model.cache import LandmarkFileError, LandmarkTrack, frames_summary, load_or_estimate
+from posecheck.model.cache import LandmarkFileError, LandmarkTrack, frames_summary
 from posecheck.core.pose import NUM_LANDMARKS, PoseFrame
 from posecheck.io.video import VideoInfo
 
@@ -162,73 +162,30 @@ def test_out_of_order_frames_are_rejected(tmp_path):
         LandmarkTrack.load(p)
 
 
-# ---------------------------------------------------------------------------- load_or_estimate
-@pytest.fixture
-def still(tmp_path) -> Path:
-    import cv2
-
-    p = tmp_path / "still.png"
-    cv2.imwrite(str(p), np.full((H, W, 3), 90, np.uint8))
-    return p
-
-
-@pytest.fixture
-def fake_estimate(monkeypatch):
-    """Replace the model run with a counter that returns a synthetic track."""
-    import posecheck.model.estimator as est
-
-    calls = []
-
-    def fake(video, model="lite", *, progress=True, video_sha256=None):
-        calls.append(Path(video))
-        from posecheck.model.provision import resolve_model, sha256_file
-        track = make_track(n=3, path=str(video))
-        return LandmarkTrack(info=track.info, frames=track.frames, model="lite",
-                             video_sha256=sha256_file(Path(video)),
-                             model_sha256=sha256_file(resolve_model(model, progress=False)))
-
-    monkeypatch.setattr(est, "estimate_video", fake)
-    return calls
-
-
-def test_second_call_is_served_from_the_cache(still, tmp_path, fake_estimate):
-    first = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    second = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    assert len(fake_estimate) == 1
-    assert len(second.frames) == len(first.frames)
-    assert len(list((tmp_path / "c").glob("*.lite.*.landmarks.jsonl.gz"))) == 1
-
-
-def test_cache_is_keyed_by_content_not_name(still, tmp_path, fake_estimate):
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    renamed = tmp_path / "renamed.png"
-    renamed.write_bytes(still.read_bytes())
-    track = load_or_estimate(renamed, "lite", cache_dir=tmp_path / "c", progress=False)
-    assert len(fake_estimate) == 1
-    assert track.info.path == renamed  # reported under the name asked for
-
-
-def test_changed_content_is_estimated_again(still, tmp_path, fake_estimate):
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    import cv2
-    cv2.imwrite(str(still), np.full((H, W, 3), 200, np.uint8))
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    assert len(fake_estimate) == 2
-
-
-def test_corrupt_cache_entry_is_recomputed(still, tmp_path, fake_estimate):
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    (entry,) = (tmp_path / "c").iterdir()
+# ---------------------------------------------------------------------------- the cache folder
+def test_find_serves_only_the_same_content_and_model(tmp_path):
+    track = make_track(n=3)
+    track = LandmarkTrack(info=track.info, frames=track.frames, model="lite",
+                          video_sha256="a" * 64, model_sha256="b" * 64)
+    cache_mod.store(track, tmp_path, 10.0)
+    found = cache_mod.find(tmp_path, "a" * 64, "lite", "b" * 64, 10.0)
+    assert found is not None and len(found.frames) == 3
+    assert cache_mod.find(tmp_path, "a" * 64, "lite", "b" * 64) is None  # another rate
+    assert cache_mod.find(tmp_path, "c" * 64, "lite", "b" * 64, 10.0) is None
+    (entry,) = tmp_path.iterdir()
     entry.write_bytes(b"garbage")
-    track = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
-    assert len(fake_estimate) == 2 and len(track.frames) == 3
-    LandmarkTrack.load(entry)  # rewritten whole
+    assert cache_mod.find(tmp_path, "a" * 64, "lite", "b" * 64, 10.0) is None
 
 
-def test_no_cache_neither_reads_nor_writes(still, tmp_path, fake_estimate):
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", use_cache=False, progress=False)
-    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", use_cache=False, progress=False)
-    assert len(fake_estimate) == 2 and not (tmp_path / "c").exists()
+def test_as_cached_rounds_like_a_saved_and_loaded_file(tmp_path):
+    track = make_track(n=4)
+    p = track.save(tmp_path / "t.landmarks.jsonl.gz")
+    loaded = LandmarkTrack.load(p).frames
+    for a, b in zip(cache_mod.as_cached(track.frames), loaded):
+        assert a.has_pose == b.has_pose
+        if a.has_pose:
+            np.testing.assert_array_equal(a.xy, b.xy)
+            np.testing.assert_array_equal(a.visibility, b.visibility)
 
 
 def test_env_sets_the_default_cache_dir(monkeypatch, tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posecheck.model.cache import load_or_estimate
+from posecheck.model.landmarks import estimate_image, load_or_estimate
 from posecheck.core.errors import VideoError
-from posecheck.model.estimator import PoseEstimator, TimestampError, estimate_image
+from posecheck.model.estimator import PoseEstimator, TimestampError
 from posecheck.core.pose import Landmark
 from posecheck.io.video import VideoInfo, iter_frames
 from conftest import footage_path, footage_rows

@@ -19,7 +19,7 @@ def clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     import cv2
 
     from factories import make_pose
-    from posecheck.model import cache
+    from posecheck.model import landmarks as model_landmarks
     from posecheck.model.cache import LandmarkTrack
     from posecheck.io.video import VideoInfo
 
@@ -35,7 +35,7 @@ def clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     track = LandmarkTrack(info=VideoInfo(path=video, width=W, height=H, fps=FPS, frame_count=N,
                                          duration_s=N / FPS),
                           frames=tuple(frames), model="lite", video_sha256="0" * 64)
-    monkeypatch.setattr(cache, "load_or_estimate", lambda *a, **k: track)
+    monkeypatch.setattr(model_landmarks, "load_or_estimate", lambda *a, **k: track)
     labels = tmp_path / "labels.toml"
     labels.write_text(
         'format = "posecheck-labels/1"\nroot = "."\n[[clips]]\nvideo = "clip.mp4"\n'

@@ -28,7 +28,7 @@ def _track(path: Path, frames: tuple, fps: float = 10.0):
 @pytest.fixture()
 def fake_cache(tmp_path, monkeypatch):
     """``add(name, frames)`` registers a 10 fps clip whose landmarks come from the cache."""
-    from posecheck.model import cache
+    from posecheck.model import landmarks as model_landmarks
     tracks: dict[str, object] = {}
 
     def add(name: str, frames: tuple) -> str:
@@ -37,7 +37,7 @@ def fake_cache(tmp_path, monkeypatch):
         tracks[str(path.resolve())] = _track(path, frames)
         return name
 
-    monkeypatch.setattr(cache, "load_or_estimate",
+    monkeypatch.setattr(model_landmarks, "load_or_estimate",
                         lambda video, *a, **k: tracks[str(Path(video).resolve())])
     return add
 

@@ -300,7 +300,7 @@ def labelled_set(tmp_path, monkeypatch):
     """Four fake deep-lunge clips (factory landmarks served as the landmark cache) and a
     label file: torso lean labelled a fault above 25 deg."""
     from factories import make_pose
-    from posecheck.model import cache
+    from posecheck.model import landmarks as model_landmarks
     from posecheck.model.cache import LandmarkTrack
     from posecheck.io.video import VideoInfo
 
@@ -324,7 +324,7 @@ def labelled_set(tmp_path, monkeypatch):
                   f"intervals = [ {ivs} ]"]
     path = tmp_path / "labels.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(cache, "load_or_estimate",
+    monkeypatch.setattr(model_landmarks, "load_or_estimate",
                         lambda video, *a, **k: tracks[str(Path(video).resolve())])
     return path
 
