@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from posecheck.batch.jobs import Job
+from posecheck.core import geometry as g
 
 # A hip centre moving more than this many torso lengths between two consecutive pose frames
 # is a jump to another person, not a movement. Torso lengths.
@@ -143,17 +144,13 @@ def identity_jumps(frames: Sequence[Any], max_jump: float | None = None) -> int:
     """
     import numpy as np
 
-    from posecheck.core.pose import Landmark
-
     max_jump = JUMP_TORSO_LENGTHS if max_jump is None else max_jump
-    hips = [int(Landmark.LEFT_HIP), int(Landmark.RIGHT_HIP)]
-    shoulders = [int(Landmark.LEFT_SHOULDER), int(Landmark.RIGHT_SHOULDER)]
     jumps, prev = 0, None
     for f in frames:
         if not f.has_pose:
             continue
-        hip = f.xy[hips].mean(axis=0)
-        torso = float(np.linalg.norm(f.xy[shoulders].mean(axis=0) - hip))
+        shoulder, hip = g.trunk_centres(f.xy)
+        torso = float(g.torso_length(shoulder, hip))
         if prev is not None and torso > 0 and np.linalg.norm(hip - prev) > max_jump * torso:
             jumps += 1
         prev = hip

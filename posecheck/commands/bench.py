@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from posecheck.io.files import atomic_write_text
 from posecheck.model.provision import DEFAULT_MODEL
 
 # In the current folder (a checkout's root, where the samples live), never inside the package.
@@ -57,10 +57,6 @@ def run_accuracy(args: argparse.Namespace) -> int:
     summary["smoothing"] = args.smoothing
     print(format_table(summary))
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=args.json.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(summary, fh, indent=1)
-        os.replace(tmp, args.json)
+        atomic_write_text(args.json, json.dumps(summary, indent=1))
         print(f"[bench] wrote {args.json}")
     return 0

@@ -147,7 +147,7 @@ class PoseReader:
 
     # -- body lengths in this frame (pixels)
     def torso_len(self) -> float:
-        n = float(g.distance(self.pair("hip"), self.pair("shoulder")))
+        n = float(g.torso_length(hip=self.pair("hip"), shoulder=self.pair("shoulder")))
         if not n > 0:
             raise Hidden(())
         return n

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from posecheck.core.pose import Landmark as L
+
 UP = np.array([0.0, -1.0])  # image direction of world up (y points down)
 
 
@@ -30,6 +32,31 @@ def distance(a, b) -> np.ndarray:
 
 def midpoint(a, b) -> np.ndarray:
     return (_arr(a) + _arr(b)) / 2.0
+
+
+def trunk_centres(xy) -> tuple[np.ndarray, np.ndarray]:
+    """Shoulder centre and hip centre (each ``(..., 2)``) of ``(..., 33, 2)`` BlazePose
+    landmarks in pixels: the midpoints of the left and right shoulder, and of the hips."""
+    xy = _arr(xy)
+    return (midpoint(xy[..., L.LEFT_SHOULDER, :], xy[..., L.RIGHT_SHOULDER, :]),
+            midpoint(xy[..., L.LEFT_HIP, :], xy[..., L.RIGHT_HIP, :]))
+
+
+def torso_length(shoulder, hip) -> np.ndarray:
+    """The torso length in pixels: from the shoulder centre to the hip centre (``(..., 2)``
+    each; :func:`trunk_centres` gives both of a whole pose). The body length that motion,
+    jumps and distances between landmarks are measured in, so they do not depend on the
+    camera distance.
+
+    Convention:
+        NaN when a centre is NaN (hidden); 0 when the two coincide (callers treat a
+        length that is not > 0 as unknown).
+
+    Example:
+        >>> float(torso_length([10.0, 20.0], [13.0, 24.0]))
+        5.0
+    """
+    return distance(hip, shoulder)
 
 
 def unit(v) -> np.ndarray:

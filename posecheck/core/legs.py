@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from posecheck.core import geometry as g
 from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
 
@@ -100,8 +101,7 @@ class LegLabelFixer:
         if frame.xy is None:
             return frame
         xy = frame.xy
-        torso = float(np.linalg.norm((xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
-                                     - (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2))
+        torso = float(g.torso_length(*g.trunk_centres(xy)))
         age_ms = frame.t_ms - self._ref_ms
         if self._ref is None or age_ms > self.max_age_ms or not torso > 0:
             self._ref, self._ref_ms = xy.copy(), frame.t_ms

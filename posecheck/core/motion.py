@@ -48,6 +48,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from posecheck.core import geometry as g
 from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
 
@@ -146,13 +147,6 @@ def window_motion(t_ms: np.ndarray, xy: np.ndarray, seen: np.ndarray, torso: np.
     return moved / float(np.median(tor)) / span_s
 
 
-def torso_length(xy: np.ndarray) -> float:
-    """Mid-shoulder to mid-hip distance in pixels."""
-    sh = (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2
-    hp = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
-    return float(np.hypot(*(sh - hp)))
-
-
 class BodyMotion:
     """The body's motion over a trailing window, one :meth:`update` per frame."""
 
@@ -183,7 +177,7 @@ class BodyMotion:
         hips_in = (np.isfinite(hips).all() and bool(np.all(
             frame.presence[[L.LEFT_HIP, L.RIGHT_HIP]] >= self.min_presence)))
         centre = hips.mean(axis=0) if hips_in else np.full(2, np.nan)
-        self._buf.append((t, xy.copy(), seen, torso_length(frame.xy), centre))
+        self._buf.append((t, xy.copy(), seen, float(g.torso_length(*g.trunk_centres(frame.xy))), centre))
         while self._buf and self._buf[0][0] < t - self._window_ms:
             self._buf.popleft()
         return self._last()
@@ -224,4 +218,4 @@ def still_flag(code: int) -> bool | None:
 
 
 __all__ = ["BodyMotion", "MOTION_LANDMARKS", "StillnessSettings", "still_code", "still_flag",
-           "torso_length", "window_motion"]
+           "window_motion"]

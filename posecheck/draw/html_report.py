@@ -10,8 +10,11 @@ from __future__ import annotations
 import html
 import math
 import os
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 from urllib.parse import quote
+
+from posecheck.io.files import atomic_write_bytes
 
 CSS = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.2em; color: #222; background: #fafafa; }
@@ -160,11 +163,7 @@ def write_poster(video: Any, reports: Sequence[Any], fps: float = 30.0) -> None:
             if i >= want:
                 ok, jpg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 80])
                 if ok:
-                    target = poster_name(str(video))
-                    tmp = target + ".part"
-                    with open(tmp, "wb") as fh:
-                        fh.write(jpg.tobytes())
-                    os.replace(tmp, target)
+                    atomic_write_bytes(Path(poster_name(str(video))), jpg.tobytes())
                 return
     except Exception:  # noqa: BLE001 - a poster is a nicety; the video itself is written
         return

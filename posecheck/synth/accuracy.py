@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+
+from posecheck.core import geometry as g
 from posecheck.model.provision import DEFAULT_MODEL
 
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -121,7 +123,7 @@ def landmark_errors(truth_frames: Sequence[dict], est_xy: np.ndarray
         inside = np.ones(33, bool)
         for i in tf.get("outside", []):
             inside[i] = False
-        torso = np.linalg.norm((t[11] + t[12]) / 2 - (t[23] + t[24]) / 2)
+        torso = float(g.torso_length(*g.trunk_centres(t)))
         err = np.linalg.norm(e - t, axis=1)
         for g, idx in LANDMARK_GROUPS.items():
             vals = [err[i] for i in idx if inside[i]]

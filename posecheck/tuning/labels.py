@@ -55,6 +55,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from posecheck.core.errors import PosecheckError
+from posecheck.io.files import atomic_write_text
 
 FORMAT = "posecheck-labels/1"
 SIDES = ("left", "right", "none", "unsure")
@@ -404,10 +405,7 @@ class LabelSet:
         else:
             import tomlkit
             text = tomlkit.dumps(data)
-        tmp = p.with_name(p.name + ".tmp")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
+        atomic_write_text(p, text)
         return p
 
 

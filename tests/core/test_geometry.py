@@ -89,3 +89,40 @@ def test_convention_offset_from_line_positive_above():
 def test_convention_scale_invariance_of_angles():
     a, b, c = np.array([0, 0]), np.array([3, 1]), np.array([5, 7])
     assert float(g.joint_angle(a, b, c)) == pytest.approx(float(g.joint_angle(a * 7, b * 7, c * 7)))
+
+
+# ---------------------------------------------------------------------------- torso length
+def _pose(ls, rs, lh, rh) -> np.ndarray:
+    from posecheck.core.pose import Landmark as L
+
+    xy = np.full((33, 2), 999.0)  # other landmarks must not matter
+    xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER] = ls, rs
+    xy[L.LEFT_HIP], xy[L.RIGHT_HIP] = lh, rh
+    return xy
+
+
+@pytest.mark.parametrize("pts, length", [
+    (([0, 0], [20, 0], [7, 40], [13, 40]), 40.0),    # upright, centres (10, 0) and (10, 40)
+    (([0, 0], [0, 0], [30, 40], [30, 40]), 50.0),    # side view: left and right coincide
+    (([5, 5], [5, 5], [5, 5], [5, 5]), 0.0),          # collapsed: 0, callers treat as unknown
+])
+def test_torso_length_known_values(pts, length):
+    shoulder, hip = g.trunk_centres(_pose(*pts))
+    assert float(g.torso_length(shoulder, hip)) == pytest.approx(length)
+
+
+def test_torso_length_broadcasts_over_frames_and_propagates_nan():
+    frames = np.stack([_pose([0, 0], [20, 0], [10, 30], [10, 30]),
+                       _pose([0, 0], [20, 0], [np.nan, 30], [10, 30])])
+    out = g.torso_length(*g.trunk_centres(frames))
+    assert out.shape == (2,)
+    assert out[0] == pytest.approx(30.0) and math.isnan(out[1])
+
+
+def test_convention_torso_length_is_symmetric_and_in_pixels():
+    # Swapping the two centres changes nothing; scaling the image scales the length.
+    xy = _pose([3, 1], [17, 2], [9, 41], [12, 44])
+    s, h = g.trunk_centres(xy)
+    assert float(g.torso_length(s, h)) == float(g.torso_length(h, s))
+    assert float(g.torso_length(*g.trunk_centres(xy * 2))) == pytest.approx(
+        2 * float(g.torso_length(s, h)))
