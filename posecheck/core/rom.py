@@ -31,6 +31,7 @@ import numpy as np
 
 from posecheck.core.body import BodyContext, near_side
 from posecheck.core.checks import Status
+from posecheck.core.durations import frame_durations
 from posecheck.core.metrics import compute_metrics
 
 
@@ -136,7 +137,7 @@ def measure_holds(report: Any, spec: Any) -> tuple[HoldMeasure, ...]:
     rdef = rom_def(spec.id)
     t = np.array([f.t_ms for f in frames], dtype=float) / 1000.0
     gap = float(spec.hold.max_frame_gap_s) if hasattr(spec.hold, "max_frame_gap_s") else 0.5
-    dt = np.minimum(np.diff(t, append=t[-1] if len(t) else 0.0), gap)
+    dt = frame_durations([f.t_ms for f in frames], gap, last_s=0.0)
     finished = {(h.side, round(h.start_s, 3)): h for h in final.holds}
     out: list[HoldMeasure] = []
     for side, data in report.sides().items():

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from posecheck.core.durations import frame_durations
 from posecheck.core.rules import FAIL, PASS, UNKNOWN
 
 MAX_GAP_S = 0.5  # s; a longer frame interval is a dropout and weighs one typical frame
@@ -141,17 +142,9 @@ class ClipTrace:
 
 
 def frame_weights(t_ms: np.ndarray) -> np.ndarray:
-    """Seconds each frame stands for: the interval to the next frame (the last frame and any
-    dropout longer than ``MAX_GAP_S`` get the median interval)."""
-    t = np.asarray(t_ms, dtype=np.float64) / 1000.0
-    if len(t) == 0:
-        return np.zeros(0)
-    if len(t) == 1:
-        return np.array([1.0 / 30.0])
-    d = np.diff(t)
-    typical = float(np.median(d[d > 0])) if np.any(d > 0) else 1.0 / 30.0
-    d = np.where((d <= 0) | (d > MAX_GAP_S), typical, d)
-    return np.append(d, typical)
+    """Seconds each frame stands for in the scores (the one rule,
+    :func:`posecheck.core.durations.frame_durations`), a dropout (longer than ``MAX_GAP_S``) and the last frame weighing one typical frame."""
+    return frame_durations(t_ms, MAX_GAP_S, dropout="typical", default_s=1.0 / 30.0)
 
 
 __all__ = ["MAX_GAP_S", "ClipTrace", "frame_weights"]
