@@ -74,7 +74,7 @@ def _frame(args: argparse.Namespace) -> int:
     from posecheck.synth.body import pose_skeleton
     from posecheck.synth.camera import framing_camera
     from posecheck.synth.render import Palette, Scene, render_frame
-    from posecheck.synth.scripts import stretch_pose
+    from posecheck.synth.poses import stretch_pose
 
     try:
         pose = stretch_pose(args.stretch, args.side, 1, args.fault)

@@ -20,8 +20,8 @@ from posecheck.io.files import atomic_write_bytes
 from posecheck.io.sink import EXACT, write_video
 from posecheck.synth.body import BodyShape, pose_skeleton
 from posecheck.synth.camera import Camera, framing_camera
-from posecheck.synth.scripts import (CHAIR_SEAT, POSTURE, Key, Segment, Track, hold_keys,
-                                     walk_track)
+from posecheck.synth.poses import CHAIR_SEAT, POSTURE
+from posecheck.synth.scripts import Key, Segment, Track, hold_keys, walk_track
 from posecheck.synth.truth import SUFFIX as TRUTH_SUFFIX
 from posecheck.synth.truth import TrueFrame, build_truth, read_truth, truth_bytes
 

@@ -8,7 +8,8 @@ import pytest
 from posecheck.core.pose import Landmark as L
 from posecheck.synth.body import BodyShape, LimbAngles, Pose, blend, pose_skeleton
 from posecheck.synth.camera import Camera, framing_camera
-from posecheck.synth.scripts import FAULTS, STRETCHES, Key, Track, stretch_pose
+from posecheck.synth.poses import FAULTS, STRETCHES, stretch_pose
+from posecheck.synth.scripts import Key, Track
 
 SHAPE = BodyShape()
 

@@ -19,7 +19,7 @@ from posecheck.core.pose import Landmark as L
 from posecheck.synth.body import pose_skeleton
 from posecheck.synth.render import Palette, Scene, background, render_frame
 from posecheck.synth.samples import _scene, iter_clip, quick_clip, write_clip
-from posecheck.synth.scripts import stretch_pose
+from posecheck.synth.poses import stretch_pose
 
 BODY_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
                L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_ELBOW, L.RIGHT_ELBOW,
