@@ -1,8 +1,8 @@
 """Pose estimation: MediaPipe Tasks ``PoseLandmarker`` wrapped to return :class:`PoseFrame`.
 
 Only this module (with ``provision.py``) loads the model; :func:`open_estimator` is the one
-place an estimator is made from a model name (whole videos: :mod:`posecheck.model.landmarks`). Images come in as OpenCV BGR arrays;
-results go out as :class:`posecheck.core.pose.PoseFrame` in pixels of the frame given.
+place an estimator is made from a model name (whole videos: :mod:`posecheck.model.landmarks`).
+Images come in as OpenCV BGR arrays; results go out as :class:`posecheck.core.pose.PoseFrame` in pixels of the frame given.
 
 In VIDEO mode MediaPipe tracks the pose from frame to frame and needs strictly increasing
 timestamps. A source that repeats a timestamp gets it bumped by 1 ms (so the landmarker

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from posecheck.core.errors import VideoError
-from posecheck.io.sink import EXACT, PREVIEW, VideoSink, bgr_to_yuv420, encoder_options, write_video
+from posecheck.io.sink import (EXACT, PREVIEW, VideoSink, bgr_to_yuv420, encoder_options,
+                               write_video)
 from posecheck.io.video import iter_frames
 
 
