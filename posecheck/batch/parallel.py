@@ -121,7 +121,7 @@ def _worker_progress(slug: str, done: int, total: int) -> None:
 
 
 # Test hook: a worker given a video whose path contains this text dies, like a native crash
-# in a decoder would (tests/batch/test_batch.py checks the batch survives it). With
+# in a decoder would (tests/batch/test_parallel.py checks the batch survives it). With
 # CRASH_STAGE_ENV=complete it dies in the background analysis instead, after its model stage.
 CRASH_TEST_ENV = "POSECHECK_BATCH_CRASH_TEST"
 CRASH_STAGE_ENV = "POSECHECK_BATCH_CRASH_STAGE"

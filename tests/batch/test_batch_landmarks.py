@@ -13,13 +13,15 @@ from posecheck import batch
 
 from conftest import footage_path
 
+LUNGE_CLIP = "footage/lunge/lunge_forward_side_whitebg.mp4"  # short, side-on
+
 
 @pytest.mark.slow
 def test_huge_resolution_is_downscaled_for_the_model(tmp_path, footage_dir):
     """A 4K copy of a real clip: the model sees it shrunk, the report keeps 3840x2160."""
     import cv2
 
-    src = cv2.VideoCapture(str(footage_path(SHORT_CLIPS[1])))
+    src = cv2.VideoCapture(str(footage_path(LUNGE_CLIP)))
     big = tmp_path / "big.mp4"
     writer = cv2.VideoWriter(str(big), cv2.VideoWriter_fourcc(*"mp4v"), 10, (3840, 2160))
     for _ in range(12):
