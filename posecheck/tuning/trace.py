@@ -143,7 +143,8 @@ class ClipTrace:
 
 def frame_weights(t_ms: np.ndarray) -> np.ndarray:
     """Seconds each frame stands for in the scores (the one rule,
-    :func:`posecheck.core.durations.frame_durations`), a dropout (longer than ``MAX_GAP_S``) and the last frame weighing one typical frame."""
+    :func:`posecheck.core.durations.frame_durations`): a dropout (longer than ``MAX_GAP_S``)
+    and the last frame weigh one typical frame."""
     return frame_durations(t_ms, MAX_GAP_S, dropout="typical", default_s=1.0 / 30.0)
 
 
