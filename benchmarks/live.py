@@ -83,7 +83,7 @@ def bench_callback(args: argparse.Namespace) -> None:
     import av
 
     from posecheck.live.worker import LiveProcessor, WebrtcFrameProcessor
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     frames = load_frames(args.clip)
     spec = load_spec(args.spec)

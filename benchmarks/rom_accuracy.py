@@ -23,7 +23,7 @@ from posecheck.core.analysis import analyze_frames
 from posecheck.model.landmarks import load_or_estimate
 from posecheck.model.provision import DEFAULT_MODEL
 from posecheck.core.rom import match_holds, measure_holds, rom_def
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 from posecheck.synth.accuracy import _truth_pose_frames, find_clips
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from factories import make_pose  # noqa: E402
 
 from posecheck.core.analysis import analyze_frames  # noqa: E402
 from posecheck.tuning.labels import ClipLabels, Interval  # noqa: E402
-from posecheck.specs.model import load_spec  # noqa: E402
+from posecheck.specs.parse import load_spec  # noqa: E402
 from posecheck.tuning.replay import replay  # noqa: E402
 from posecheck.tuning.score import score  # noqa: E402
 from posecheck.tuning.sweep import tune  # noqa: E402

@@ -66,7 +66,7 @@ def _add_specs_option(subparsers: argparse._SubParsersAction) -> None:
 def _specs_folder(folder: str | None) -> Iterator[None]:
     """``$POSECHECK_SPECS`` set to ``--specs DIR`` while the command runs (so processes it
     starts use it too), and put back afterwards (``main`` may be called in-process)."""
-    from posecheck.specs.model import ENV_SPECS
+    from posecheck.specs.parse import ENV_SPECS
 
     if folder is None:
         yield

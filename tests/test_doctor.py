@@ -16,7 +16,7 @@ from posecheck import cli
 
 from posecheck.model import provision as models
 from posecheck.model.provision import BUNDLE_MEMBERS, VARIANTS, bundle_path, cached_bundle_ok, sha256_file
-from posecheck.specs.model import bundled_spec_dir
+from posecheck.specs.parse import bundled_spec_dir
 
 ITEMS = ("python", "posecheck", "mediapipe", "opencv", "numpy", "streamlit", "streamlit-webrtc",
          "av", "model cache", "model lite", "model full", "model heavy", "specs", "ray",

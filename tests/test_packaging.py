@@ -26,7 +26,7 @@ from posecheck import __version__, cli, page
 from posecheck.specs import write as spec_io
 from posecheck.commands import page as page_command
 from posecheck.core.errors import SpecError
-from posecheck.specs.model import ENV_SPECS, bundled_spec_dir, list_specs, load_spec, spec_dir
+from posecheck.specs.parse import ENV_SPECS, bundled_spec_dir, list_specs, load_spec, spec_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent

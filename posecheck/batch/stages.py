@@ -251,7 +251,7 @@ def spec_fingerprint(spec: Any) -> str:
 
 def load_specs(stretch: str) -> list[tuple[str, Any]]:
     """``[(id, spec)]``: the one spec asked for, or every bundled spec for ``auto``."""
-    from posecheck.specs import model as specs
+    from posecheck.specs import parse as specs
     if stretch == "auto":
         ids = specs.list_specs()
         if not ids:

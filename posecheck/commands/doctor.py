@@ -134,7 +134,7 @@ def model_load_problem(path: Path) -> str:
 
 def spec_findings() -> list[Finding]:
     """The spec folder in use and whether every spec in it (and in tuned/) validates."""
-    from posecheck.specs import model as specs
+    from posecheck.specs import parse as specs
     from posecheck.core.errors import SpecError
 
     try:

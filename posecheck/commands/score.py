@@ -74,7 +74,7 @@ def add_replay_options(parser: argparse.ArgumentParser) -> None:
 def resolve_specs(labels: Any, spec_arg: str | None, warn: Callable[[str], None] = print
                   ) -> tuple[dict[str, Any], list[Any]]:
     """Specs by stretch id and the clips to score. ``spec_arg`` restricts to one stretch."""
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     if spec_arg:
         spec = load_spec(spec_arg)
@@ -212,7 +212,7 @@ def score_all(label_sets: Sequence[tuple[Any, str]], model: str = DEFAULT_MODEL,
               progress: Callable[[str], None] | None = None) -> list[Any]:
     """:func:`clip_result` for every clip of every ``(LabelSet, source)``."""
     from posecheck.batch.stages import load_specs
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     auto_specs = load_specs("auto") if auto else []
     specs: dict[str, Any] = {}
@@ -236,7 +236,7 @@ def markdown_report(results: Sequence[Any], command: str, model: str, smoothing:
     import datetime
 
     from posecheck.tuning.scorecard import markdown_table, rows
-    from posecheck.specs.model import list_specs
+    from posecheck.specs.parse import list_specs
 
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [MARK_BEGIN, "", f"Made {today} by `{command}` (model {model}, smoothing "
@@ -304,7 +304,7 @@ def _root_for(source: str, root: str | None) -> str | None:
 def run_table(args: argparse.Namespace, label_sets: list[tuple[Any, str]]) -> int:
     """The accuracy table over several label sets (real and synthetic)."""
     from posecheck.tuning.scorecard import rows, text_table
-    from posecheck.specs.model import list_specs
+    from posecheck.specs.parse import list_specs
 
     n = sum(len(ls.clips) for ls, _ in label_sets)
     print(f"Scoring {n} clips (model {args.model}; landmarks from the cache; the model runs "

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from posecheck.specs.model import list_specs, load_spec
+    from posecheck.specs.parse import list_specs, load_spec
 
     for sid in list_specs():
         spec = load_spec(sid)
@@ -43,7 +43,7 @@ def _range(c) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec(args.spec)
     h = spec.hold
@@ -74,7 +74,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     for path in args.files:
         spec = load_spec(path)

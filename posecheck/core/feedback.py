@@ -18,11 +18,10 @@ Time is the frames' ``t_ms``; a non-increasing ``t_ms`` is treated as no time pa
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Sequence
 
-from posecheck.core.errors import SpecError
+from posecheck.core.errors import check_number
 
 KINDS = ("safety", "visibility", "view", "form", "timer", "info")
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
@@ -61,58 +60,25 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class CueSettings:
-    """Hysteresis of the cue selector (the spec's ``[feedback]`` table).
+class FeedbackSettings:
+    """Hysteresis of the cue selector (the spec's ``[feedback]`` table; a key left out keeps
+    the default written here)."""
 
-    Attributes:
-        min_show_s: s a shown cue stays at least (unless a more urgent kind appears).
-        switch_margin: unitless severity difference a same-priority cue must exceed to
-            replace the shown one (severities are normalised, so 0.25 = a quarter of a
-            tolerance further out).
-    """
-
-    min_show_s: float = 1.0
+    min_show_s: float = 1.0  # s a shown cue stays at least (unless a more urgent kind appears)
+    # unitless severity lead a same-priority cue needs to replace the shown one (severities are
+    # normalised, so 0.25 = a quarter of a tolerance further out)
     switch_margin: float = 0.25
 
     def __post_init__(self) -> None:
-        for name in ("min_show_s", "switch_margin"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                    and math.isfinite(value) and value >= 0):
-                raise ValueError(f"feedback.{name} must be a number >= 0, got {value!r}")
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "spec") -> "CueSettings":
-        """Build from a mapping such as a spec's ``[feedback]`` table; missing keys keep the
-        defaults. Raises :class:`SpecError` naming ``source`` and the field on bad values."""
-        if data is None:
-            return cls()
-        names = cls.__dataclass_fields__
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise SpecError(f"{source}: unknown key(s) {unknown} in [feedback]; allowed: "
-                            f"{sorted(names)}")
-        try:
-            return cls(**{k: data[k] for k in names if k in data})
-        except ValueError as exc:
-            raise SpecError(f"{source}: {exc}") from None
-
-    @classmethod
-    def from_spec(cls, settings: Any | None) -> "CueSettings":
-        """Build from a mapping or any object with ``min_show_s`` / ``switch_margin``."""
-        if settings is None or isinstance(settings, cls):
-            return settings or cls()
-        if isinstance(settings, Mapping):
-            return cls.from_mapping(settings)
-        names = cls.__dataclass_fields__
-        return cls(**{k: getattr(settings, k) for k in names if hasattr(settings, k)})
+        check_number("feedback.min_show_s", self.min_show_s, unit="seconds")
+        check_number("feedback.switch_margin", self.switch_margin)
 
 
 class CueSelector:
     """Picks the cue to show each frame; one :meth:`update` per frame."""
 
-    def __init__(self, settings: Any | None = None) -> None:
-        self.settings = CueSettings.from_spec(settings)
+    def __init__(self, settings: FeedbackSettings = FeedbackSettings()) -> None:
+        self.settings = settings
         self._min_show_ms = int(round(self.settings.min_show_s * 1000.0))
         self.reset()
 
@@ -164,4 +130,4 @@ class CueSelector:
         return cue
 
 
-__all__ = ["KINDS", "Cue", "CueSelector", "CueSettings"]
+__all__ = ["KINDS", "Cue", "CueSelector", "FeedbackSettings"]

@@ -44,13 +44,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from posecheck.core import geometry as g
+from posecheck.core.errors import check_number
 from posecheck.core.pose import Landmark as L
-from posecheck.core.pose import PoseFrame
+from posecheck.core.pose import PoseFrame, VisibilitySettings
 
 MOTION_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
                     L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
@@ -64,40 +65,19 @@ STILL, MOVING, UNKNOWN = 1, 0, -1
 
 @dataclass(frozen=True)
 class StillnessSettings:
-    """How still a body must be for its hold to count (the spec's ``[hold]`` table fills it).
+    """How still a body must be for its hold to count (the spec's ``[hold]`` keys
+    ``max_motion`` and ``motion_window_s``; a key left out keeps the default written here)."""
 
-    Attributes:
-        max_motion: body lengths per second (see the module docstring); a window moving more
-            is "moving". ``None`` switches the rule off (every frame is still).
-        window_s: s, the trailing window the motion is measured over.
-    """
-
+    # body lengths per second (see the module docstring); a window moving more is "moving".
+    # None switches the rule off (every frame is still).
     max_motion: float | None = None
-    window_s: float = 1.0
+    window_s: float = 1.0  # s, the trailing window the motion is measured over
 
     def __post_init__(self) -> None:
-        if self.max_motion is not None and not (
-                isinstance(self.max_motion, (int, float)) and math.isfinite(self.max_motion)
-                and self.max_motion > 0):
-            raise ValueError(f"hold.max_motion must be a positive number of body lengths per "
-                             f"second (or absent), got {self.max_motion!r}")
-        if not (isinstance(self.window_s, (int, float)) and math.isfinite(self.window_s)
-                and self.window_s > 0):
-            raise ValueError(f"hold.motion_window_s must be a positive number of seconds, got "
-                             f"{self.window_s!r}")
-
-    @classmethod
-    def from_spec(cls, settings: Any | None = None) -> "StillnessSettings":
-        """From a spec's hold settings (attributes or a mapping named ``max_motion`` and
-        ``motion_window_s``); missing names keep the defaults."""
-        if isinstance(settings, cls):
-            return settings
-        get = (settings.get if isinstance(settings, Mapping)
-               else (lambda k, d: getattr(settings, k, d)))
-        if settings is None:
-            return cls()
-        return cls(max_motion=get("max_motion", cls.max_motion),
-                   window_s=get("motion_window_s", cls.window_s))
+        if self.max_motion is not None:
+            check_number("hold.max_motion", self.max_motion, positive=True,
+                         unit="body lengths per second")
+        check_number("hold.motion_window_s", self.window_s, positive=True, unit="seconds")
 
     @property
     def enabled(self) -> bool:
@@ -150,10 +130,11 @@ def window_motion(t_ms: np.ndarray, xy: np.ndarray, seen: np.ndarray, torso: np.
 class BodyMotion:
     """The body's motion over a trailing window, one :meth:`update` per frame."""
 
-    def __init__(self, settings: StillnessSettings | None = None, *,
-                 min_visibility: float = 0.5, min_presence: float = 0.5):
-        self.settings = settings or StillnessSettings()
-        self.min_visibility, self.min_presence = min_visibility, min_presence
+    def __init__(self, settings: StillnessSettings = StillnessSettings(),
+                 visibility: VisibilitySettings = VisibilitySettings()):
+        self.settings = settings
+        self.min_visibility = visibility.min_visibility
+        self.min_presence = visibility.min_presence
         self._window_ms = int(round(self.settings.window_s * 1000))
         self._idx = np.array(MOTION_LANDMARKS, dtype=int)
         self.reset()

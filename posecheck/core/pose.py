@@ -23,6 +23,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from posecheck.core.errors import SettingError, check_number
+
 NUM_LANDMARKS = 33
 
 
@@ -62,6 +64,24 @@ class Landmark(IntEnum):
     RIGHT_HEEL = 30
     LEFT_FOOT_INDEX = 31
     RIGHT_FOOT_INDEX = 32
+
+
+@dataclass(frozen=True)
+class VisibilitySettings:
+    """When a landmark counts as seen (the spec's ``[visibility]`` table; a key left out keeps
+    the default written here). Below either threshold it is 'not seen': checks using it become
+    UNKNOWN and stillness leaves it out."""
+
+    min_visibility: float = 0.5  # MediaPipe visibility, 0..1
+    min_presence: float = 0.5    # MediaPipe presence (inside the frame), 0..1
+
+    def __post_init__(self) -> None:
+        for name in ("min_visibility", "min_presence"):
+            value = getattr(self, name)
+            check_number(f"visibility.{name}", value)
+            if value > 1:
+                raise SettingError(f"visibility.{name}", f"must be in 0..1, got {value!r}",
+                                   "use e.g. 0.5")
 
 
 def _swap_permutation() -> np.ndarray:

@@ -136,7 +136,7 @@ def measure_holds(report: Any, spec: Any) -> tuple[HoldMeasure, ...]:
         return ()
     rdef = rom_def(spec.id)
     t = np.array([f.t_ms for f in frames], dtype=float) / 1000.0
-    gap = float(spec.hold.max_frame_gap_s) if hasattr(spec.hold, "max_frame_gap_s") else 0.5
+    gap = spec.hold.max_frame_gap_s
     dt = frame_durations([f.t_ms for f in frames], gap, last_s=0.0)
     finished = {(h.side, round(h.start_s, 3)): h for h in final.holds}
     out: list[HoldMeasure] = []

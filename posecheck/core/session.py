@@ -29,12 +29,13 @@ from posecheck.core.body import (BodyContext, SideTracker, clear_leader, facing_
                                  leg_scores, near_side, part_name)
 from posecheck.core.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.core.feedback import Cue, CueSelector
+from posecheck.core.hold import HoldState, Phase
 from posecheck.core.legs import LegLabelFixer
 from posecheck.core.metrics import compute_metrics
-from posecheck.core.motion import BodyMotion, StillnessSettings, still_code, still_flag
+from posecheck.core.motion import BodyMotion, still_code, still_flag
 from posecheck.core.pose import PoseFrame
 from posecheck.core.smoothing import PoseSmoother
-from posecheck.core.timer import HoldState, HoldTimer, Phase
+from posecheck.core.timer import HoldTimer
 from posecheck.specs.model import StretchSpec
 
 SMOOTHING_MODES = ("live", "none")
@@ -169,9 +170,8 @@ class StretchSession:
         self._sides = SideTracker(spec.side_detect.switch_margin,
                                   spec.side_detect.switch_debounce_s)
         self._timer = HoldTimer(spec.hold)
-        self._stillness = StillnessSettings.from_spec(spec.hold)
-        self._motion = BodyMotion(self._stillness, min_visibility=spec.visibility.min_visibility,
-                                  min_presence=spec.visibility.min_presence)
+        self._stillness = spec.hold.stillness
+        self._motion = BodyMotion(self._stillness, spec.visibility)
         self._cues = CueSelector(spec.feedback)
         self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
         self.reset()

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from posecheck.core.errors import check_number
 from posecheck.core.pose import PoseFrame
 
 # Order of the batch Butterworth low-pass; filtering forwards and backwards doubles it
@@ -89,50 +90,23 @@ def filtfilt2(b: np.ndarray, a: np.ndarray, x: np.ndarray, padlen: int) -> np.nd
 
 # --------------------------------------------------------------------------- settings
 @dataclass(frozen=True)
-class SmootherSettings:
-    """Smoothing parameters (the spec's ``[smoothing]`` table converts to this).
+class SmoothingSettings:
+    """Landmark smoothing (the spec's ``[smoothing]`` table; a key left out keeps the default
+    written here). Live: the One Euro filter on pixel xy; batch: the zero-phase low-pass."""
 
-    Attributes:
-        one_euro_min_cutoff_hz: Hz, cutoff when still; lower = steadier, laggier.
-        one_euro_beta: Hz per (frame height / s); how much the cutoff rises with speed.
-        one_euro_d_cutoff_hz: Hz, cutoff of the speed estimate itself.
-        batch_cutoff_hz: Hz, cutoff of the zero-phase batch low-pass.
-        max_gap_s: s, longest run of pose-less frames that is bridged (batch: interpolated;
-            live: the filter carries on). Longer gaps restart the filter / stay empty.
-    """
-
-    one_euro_min_cutoff_hz: float = 1.0
-    one_euro_beta: float = 5.0
-    one_euro_d_cutoff_hz: float = 1.0
-    batch_cutoff_hz: float = 3.0
+    one_euro_min_cutoff_hz: float = 1.0  # Hz, cutoff at rest: lower = steadier, more lag
+    one_euro_beta: float = 5.0           # Hz per (frame heights/s): cutoff opening with speed
+    one_euro_d_cutoff_hz: float = 1.0    # Hz, cutoff of the speed estimate itself
+    batch_cutoff_hz: float = 3.0         # Hz, zero-phase low-pass cutoff over a whole track
+    # s, longest run of pose-less frames that is bridged (batch: interpolated; live: the filter
+    # carries on); longer gaps restart the filter / stay empty
     max_gap_s: float = 0.5
 
     def __post_init__(self) -> None:
         for name in ("one_euro_min_cutoff_hz", "one_euro_d_cutoff_hz", "batch_cutoff_hz"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"smoothing.{name} must be a positive number of Hz, got "
-                                 f"{value!r}; set it in the spec's [smoothing] table")
-        for name in ("one_euro_beta", "max_gap_s"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"smoothing.{name} must be a number >= 0, got {value!r}; "
-                                 f"set it in the spec's [smoothing] table")
-
-    @classmethod
-    def from_spec(cls, settings: Any | None) -> "SmootherSettings":
-        """Build from a spec's smoothing settings (any object with these attribute names, or a
-        mapping); missing names keep the defaults. ``None`` gives the defaults."""
-        if settings is None:
-            return cls()
-        if isinstance(settings, cls):
-            return settings
-        names = cls.__dataclass_fields__
-        if isinstance(settings, dict):
-            values = {k: settings[k] for k in names if k in settings}
-        else:
-            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
-        return cls(**{k: float(v) for k, v in values.items()})
+            check_number(f"smoothing.{name}", getattr(self, name), positive=True, unit="Hz")
+        check_number("smoothing.one_euro_beta", self.one_euro_beta)
+        check_number("smoothing.max_gap_s", self.max_gap_s, unit="seconds")
 
 
 # --------------------------------------------------------------------------- One Euro
@@ -210,8 +184,8 @@ class PoseSmoother:
     the old position.
     """
 
-    def __init__(self, settings: Any | None = None) -> None:
-        self.settings = SmootherSettings.from_spec(settings)
+    def __init__(self, settings: SmoothingSettings = SmoothingSettings()) -> None:
+        self.settings = settings
         s = self.settings
         self._filter = OneEuroFilter(s.one_euro_min_cutoff_hz, s.one_euro_beta,
                                      s.one_euro_d_cutoff_hz)
@@ -311,7 +285,8 @@ def _lowpass_run(t_s: np.ndarray, xy: np.ndarray, cutoff_hz: float, step_s: floa
     return back.reshape(xy.shape)
 
 
-def smooth_track(frames: Sequence[PoseFrame], settings: Any | None = None) -> list[PoseFrame]:
+def smooth_track(frames: Sequence[PoseFrame],
+                 settings: SmoothingSettings = SmoothingSettings()) -> list[PoseFrame]:
     """Zero-phase smoothing of a whole track (batch analysis).
 
     1. Pose-less frames between two pose frames at most ``max_gap_s`` apart get an interpolated
@@ -321,7 +296,7 @@ def smooth_track(frames: Sequence[PoseFrame], settings: Any | None = None) -> li
 
     Returns a new list of the same length; timestamps, indices and empty frames are kept.
     """
-    s = SmootherSettings.from_spec(settings)
+    s = settings
     filled = _fill_gaps(frames, s.max_gap_s)
     step_s = _median_interval_s(filled)
     if step_s is None:

@@ -30,6 +30,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from posecheck.core.pose import VisibilitySettings
+
 STATES = ("framing", "waiting", "get_ready", "counting", "tip", "paused", "rest", "switch",
           "done")
 # Tones and their colours (RGB): green counting, red paused / fault, amber tip, blue timer.
@@ -237,7 +239,7 @@ def _seen_well(report: Any, spec: Any) -> bool:
     if vis is None:
         return False
     vis = np.asarray(vis, dtype=np.float64)
-    limit = float(getattr(getattr(spec, "visibility", None), "min_visibility", 0.5))
+    limit = (spec.visibility if spec is not None else VisibilitySettings()).min_visibility
     hidden = [int(lm) for r in (_get(report, "checks", None) or {}).values()
               if _status(r) == "unknown" for lm in (_get(r, "hidden", ()) or ())]
     hidden += [int(lm) for r in (_get(report, "conditions", None) or {}).values()

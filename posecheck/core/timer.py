@@ -36,177 +36,17 @@ Time is the frames' own ``t_ms`` only, accumulated as whole milliseconds so that
 ``max_frame_gap_s`` (a dropout) adds no time to anything. A non-increasing ``t_ms`` is ignored:
 ``update`` returns the previous state unchanged (counted in ``HoldTimer.ignored_frames``); call
 :meth:`HoldTimer.reset` when a source restarts.
+
+The settings (:class:`~posecheck.core.hold.HoldSettings`), phases and states it reports live in
+:mod:`posecheck.core.hold`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any, Mapping
 
-BOTH = "both"
-SIDES = ("left", "right")
-
-
-class Phase(str, Enum):
-    WAITING = "waiting"
-    SETTLING = "settling"
-    HOLDING = "holding"
-    PAUSED = "paused"
-    REST = "rest"
-    SWITCH = "switch"
-    DONE = "done"
-
-
-# Timer prompts (shown as the lowest-priority cue).
-PROMPT_GET_READY = "Get ready"
-PROMPT_HOLD = "Hold"
-PROMPT_REST = "Rest"
-PROMPT_SWITCH = "Switch sides"
-PROMPT_DONE = "Done"
-
-
-@dataclass(frozen=True)
-class HoldTimerSettings:
-    """Timer settings. The spec's hold table converts with :meth:`from_spec`.
-
-    Attributes:
-        target_s: s of valid form that complete one hold (a rep).
-        reps: holds per side.
-        sides: the order in which sides are done, e.g. ``("left", "right")``, or ``("both",)``
-            for symmetric stretches.
-        debounce_s: s in position before the hold starts (the "Get ready" countdown).
-        grace_s: s out of position a hold survives; longer ends it.
-        rest_s: s of rest after a completed rep (also ends when the person leaves the position).
-        max_frame_gap_s: s; a frame interval longer than this is a dropout and adds no time.
-        max_invalid_s: s of continuous invalid form (still in position) that end a hold;
-            ``None`` (default) = invalid form never ends a hold, it just does not count.
-    """
-
-    target_s: float = 30.0
-    reps: int = 1
-    sides: tuple[str, ...] = SIDES
-    debounce_s: float = 0.5
-    grace_s: float = 1.5
-    rest_s: float = 10.0
-    max_frame_gap_s: float = 0.5
-    max_invalid_s: float | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sides", tuple(str(s).lower() for s in self.sides))
-        if not (isinstance(self.target_s, (int, float)) and math.isfinite(self.target_s)
-                and self.target_s > 0):
-            raise ValueError(f"hold.target_s must be a positive number of seconds, got "
-                             f"{self.target_s!r}")
-        if not (isinstance(self.reps, int) and self.reps >= 1):
-            raise ValueError(f"hold.reps must be a whole number >= 1, got {self.reps!r}")
-        if not self.sides:
-            raise ValueError('hold.sides must list at least one side, e.g. ["left", "right"] '
-                             'or ["both"]')
-        bad = [s for s in self.sides if s not in (*SIDES, BOTH)]
-        if bad or len(set(self.sides)) != len(self.sides) or (
-                BOTH in self.sides and len(self.sides) > 1):
-            raise ValueError(f"hold.sides must be distinct sides from 'left', 'right', or just "
-                             f"['both']; got {list(self.sides)}")
-        for name in ("debounce_s", "grace_s", "rest_s", "max_frame_gap_s", "max_invalid_s"):
-            value = getattr(self, name)
-            if value is None and name == "max_invalid_s":
-                continue
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise ValueError(f"hold.{name} must be a number of seconds >= 0, got {value!r}")
-        if self.max_frame_gap_s <= 0:
-            raise ValueError(f"hold.max_frame_gap_s must be > 0 s, got {self.max_frame_gap_s}")
-
-    @classmethod
-    def from_spec(cls, settings: Any | None = None, **overrides: Any) -> "HoldTimerSettings":
-        """Build from a spec's hold settings: any object with these attribute names or a
-        mapping; missing names keep the defaults; ``overrides`` win."""
-        if isinstance(settings, cls) and not overrides:
-            return settings
-        names = cls.__dataclass_fields__
-        if settings is None:
-            values: dict[str, Any] = {}
-        elif isinstance(settings, Mapping):
-            values = {k: settings[k] for k in names if k in settings}
-        else:
-            values = {k: getattr(settings, k) for k in names if hasattr(settings, k)}
-        values.update(overrides)
-        if "sides" in values:
-            values["sides"] = tuple(values["sides"])
-        return cls(**values)
-
-
-@dataclass(frozen=True)
-class Hold:
-    """One finished hold (completed or broken off)."""
-
-    side: str
-    start_s: float  # when the hold began (after the debounce)
-    end_s: float  # completion time, or the last in-position frame of a broken hold
-    valid_s: float  # seconds of valid form inside it
-    completed: bool
-    in_pose_s: float = 0.0  # seconds in position inside it, whatever the form
-
-
-@dataclass(frozen=True)
-class HoldState:
-    """The timer's state after one frame (what the page, drawing and reports show)."""
-
-    t_ms: int
-    phase: Phase
-    side: str | None  # side of the current hold / debounce, or the side to do next
-    hold_valid_s: float  # valid seconds of the current hold
-    target_s: float
-    rep: int  # 1-based current rep on ``side``
-    reps_target: int
-    valid_s_by_side: dict[str, float]
-    in_pose_s_by_side: dict[str, float]
-    reps_by_side: dict[str, int]
-    holds: tuple[Hold, ...]
-    prompt: str | None
-    countdown_s: float | None  # s to the target (hold), to the start (settling), of rest
-    remaining: dict[str, int]  # reps still to do per planned side
-    grace_left_s: float | None = None  # during a grace period: s before the hold ends
-    session_valid_s: float = 0.0  # valid seconds over all sides
-    moving_reps_by_side: dict[str, int] | None = None  # visits that moved, with no hold
-
-    @property
-    def done(self) -> bool:
-        return self.phase is Phase.DONE
-
-    @property
-    def in_hold(self) -> bool:
-        return self.phase in (Phase.HOLDING, Phase.PAUSED)
-
-    @property
-    def remaining_text(self) -> str:
-        """What is left, e.g. ``"2 reps on the left, 3 reps on the right"``."""
-        parts = []
-        for side, n in self.remaining.items():
-            if n > 0:
-                reps = f"{n} rep{'s' if n != 1 else ''}"
-                parts.append(reps if side == BOTH else f"{reps} on the {side}")
-        return ", ".join(parts) if parts else "all reps done"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "t_ms": self.t_ms, "phase": self.phase.value, "side": self.side,
-            "hold_valid_s": round(self.hold_valid_s, 3), "target_s": self.target_s,
-            "rep": self.rep, "reps_target": self.reps_target,
-            "valid_s_by_side": {k: round(v, 3) for k, v in self.valid_s_by_side.items()},
-            "in_pose_s_by_side": {k: round(v, 3) for k, v in self.in_pose_s_by_side.items()},
-            "reps_by_side": dict(self.reps_by_side),
-            "holds": [{"side": h.side, "start_s": h.start_s, "end_s": h.end_s,
-                       "valid_s": round(h.valid_s, 3), "in_pose_s": round(h.in_pose_s, 3),
-                       "completed": h.completed} for h in self.holds],
-            "prompt": self.prompt,
-            "countdown_s": None if self.countdown_s is None else round(self.countdown_s, 3),
-            "remaining": dict(self.remaining),
-            "grace_left_s": None if self.grace_left_s is None else round(self.grace_left_s, 3),
-            "moving_reps_by_side": dict(self.moving_reps_by_side or {}),
-        }
+from posecheck.core.hold import (BOTH, PROMPT_DONE, PROMPT_GET_READY, PROMPT_HOLD, PROMPT_REST,
+                                 PROMPT_SWITCH, SIDES, Hold, HoldSettings, HoldState, Phase)
 
 
 @dataclass
@@ -227,8 +67,8 @@ def _ms(seconds: float) -> int:
 class HoldTimer:
     """Counts valid hold time, reps and sides from per-frame check outcomes."""
 
-    def __init__(self, settings: Any | None = None) -> None:
-        self.settings = HoldTimerSettings.from_spec(settings)
+    def __init__(self, settings: HoldSettings = HoldSettings()) -> None:
+        self.settings = settings
         s = self.settings
         self._target_ms = _ms(s.target_s)
         self._debounce_ms = _ms(s.debounce_s)
@@ -529,4 +369,4 @@ class HoldTimer:
         )
 
 
-__all__ = ["BOTH", "Hold", "HoldState", "HoldTimer", "HoldTimerSettings", "Phase"]
+__all__ = ["HoldTimer"]

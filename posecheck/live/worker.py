@@ -454,7 +454,7 @@ class LiveProcessor:
     """Pose -> session -> drawing for one stream, with a locked snapshot for the page.
 
     Args:
-        spec: a ``specs.StretchSpec`` (or its name, loaded with ``specs.load_spec``).
+        spec: a ``StretchSpec`` (or its name, loaded with ``posecheck.specs.parse.load_spec``).
         model: ``"lite"`` or ``"full"`` (or a path to a ``.task`` file).
         mirrored: frames given to :meth:`process` are mirror images (selfie view).
         estimator, session: ready-made parts (tests); built from ``model``/``spec`` if omitted.
@@ -479,7 +479,7 @@ class LiveProcessor:
                  framing: bool = False, voice: VoiceRules | None = None,
                  keep_frames: bool = False) -> None:
         if isinstance(spec, str):
-            from posecheck.specs.model import load_spec
+            from posecheck.specs.parse import load_spec
 
             spec = load_spec(spec)
         spec = with_lead_in(spec, lead_in_s)

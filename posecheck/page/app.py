@@ -52,14 +52,14 @@ st.set_page_config(page_title="Stretch - posecheck", layout="wide")
 # Specs are re-read after a minute, so edited thresholds show without a restart.
 @st.cache_resource(show_spinner=False, ttl=60)
 def spec_ids() -> list[str]:
-    from posecheck.specs.model import list_specs
+    from posecheck.specs.parse import list_specs
 
     return list_specs()
 
 
 @st.cache_resource(show_spinner=False, ttl=60)
 def get_spec(spec_id: str):
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     return load_spec(spec_id)
 

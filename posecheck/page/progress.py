@@ -21,7 +21,7 @@ PERIODS = {"2 weeks": 14, "6 weeks": 42, "3 months": 91, "everything": 36500}
 
 
 def _spec_name(sid: str) -> str:
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     try:
         return load_spec(sid).name

@@ -36,7 +36,7 @@ def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
     ``stamp`` (the spec file's mtime) makes an edited spec file a new cache entry."""
     from posecheck.core.analysis import analyze_frames
     from posecheck.model.landmarks import load_or_estimate
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec(spec_path)
     track = load_or_estimate(video, model, progress=False)
@@ -47,7 +47,7 @@ def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
 def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
                  stamp: float = 0.0) -> dict:
     """Per-frame metric values and decisions of one clip (plain arrays, cached)."""
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
     from posecheck.tuning.trace import ClipTrace
 
     spec = load_spec(spec_path)
@@ -79,7 +79,7 @@ def read_frame(video: str, index: int):
 
 def spec_choices() -> dict[str, str]:
     """Label -> path of every bundled spec and every tuned copy."""
-    from posecheck.specs.model import SPEC_DIR, list_specs
+    from posecheck.specs.parse import SPEC_DIR, list_specs
 
     out = {sid: str(SPEC_DIR / f"{sid}.toml") for sid in list_specs()}
     for p in sorted((SPEC_DIR / "tuned").glob("*.toml")):
@@ -221,7 +221,7 @@ def _b(x) -> str:
 # ---------------------------------------------------------------------------- the page
 def main() -> None:
     from posecheck.tuning.labels import load_labels
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
     from posecheck.tuning.replay import replay
     from posecheck.tuning.score import Summary, score_clip
 

@@ -99,7 +99,7 @@ def report_html(sessions: Sequence[Any], *, days: int = 42, name: str = "",
 
 def _spec_names() -> dict[str, str]:
     from posecheck.core.errors import SpecError
-    from posecheck.specs.model import list_specs, load_spec
+    from posecheck.specs.parse import list_specs, load_spec
 
     out = {}
     for sid in list_specs():

@@ -59,7 +59,7 @@ class RoutineStep:
 
     def spec(self) -> Any:
         """The stretch's spec with this step's hold settings."""
-        from posecheck.specs.model import load_spec
+        from posecheck.specs.parse import load_spec
 
         base = load_spec(self.stretch)
         hold = replace(base.hold, target_s=self.target_s, max_s=max(base.hold.max_s,
@@ -98,7 +98,7 @@ class Routine:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<routine>") -> "Routine":
         """Validate a parsed routine table (see the module docstring)."""
-        from posecheck.specs.model import list_specs, load_spec
+        from posecheck.specs.parse import list_specs, load_spec
 
         _keys(data, _TOP_KEYS, source, "")
         rid = _text(data, "id", source, required=True)
@@ -310,7 +310,7 @@ def routine_dir() -> Path:
 
 
 def __getattr__(name: str) -> Any:
-    # ROUTINE_DIR is read when asked for, like posecheck.specs.model.SPEC_DIR.
+    # ROUTINE_DIR is read when asked for, like posecheck.specs.parse.SPEC_DIR.
     if name == "ROUTINE_DIR":
         return routine_dir()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ The original file is edited as a TOML document (tomlkit), so every comment, unit
 key order stays as the author wrote it; only the tuned values change, each keeping its line
 comment with ``(was X)`` appended. A provenance comment block at the top says which labels,
 which split, the scores and the date. The result is written to a NEW file (atomically), never
-over the original, and is loaded back with :func:`posecheck.specs.model.load_spec` before it is
+over the original, and is loaded back with :func:`posecheck.specs.parse.load_spec` before it is
 kept, so a tuned spec that does not validate is never left behind.
 """
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from posecheck.core.errors import SpecError
+from posecheck.specs import parse
 
 TUNED_DIR_NAME = "tuned"
 # Where tuned copies go when the spec folder cannot be written (an installed package).
@@ -32,8 +33,7 @@ def default_tuned_path(spec_id: str, spec_dir: Path | None = None) -> Path:
     """``<spec folder>/tuned/<id>.tuned.toml``, or :func:`user_tuned_dir` when the spec
     folder cannot be written."""
     if spec_dir is None:
-        from posecheck.specs.model import spec_dir as current_spec_dir
-        spec_dir = current_spec_dir()
+        spec_dir = parse.spec_dir()
     folder = Path(spec_dir) / TUNED_DIR_NAME
     if not _writable(folder):
         folder = user_tuned_dir()
@@ -170,14 +170,12 @@ def save_tuned_spec(source: str | os.PathLike[str],
     ``out`` defaults to :func:`default_tuned_path` (``tuned/`` beside the source, or the user
     folder when that cannot be written). The original is never written;
     an existing ``out`` is replaced only with ``overwrite=True``. The new file is validated
-    with :func:`posecheck.specs.model.load_spec` before it replaces anything.
+    with :func:`posecheck.specs.parse.load_spec` before it replaces anything.
     """
-    from posecheck.specs.model import load_spec
-
     src = Path(source)
     if not src.is_file():
         raise SpecError(f"{src}: spec file not found. Fix: give the spec's .toml path or id")
-    spec = load_spec(src)
+    spec = parse.load_spec(src)
     target = Path(out) if out is not None else default_tuned_path(spec.id, src.parent)
     if target.resolve() == src.resolve():
         raise SpecError(f"{target}: refusing to overwrite the original spec. Fix: give another "
@@ -191,7 +189,7 @@ def save_tuned_spec(source: str | os.PathLike[str],
     tmp = target.with_name(f".{target.name}.tmp.toml")
     tmp.write_text(text, encoding="utf-8")
     try:
-        load_spec(tmp)
+        parse.load_spec(tmp)
     except SpecError as exc:
         tmp.unlink(missing_ok=True)
         raise SpecError(f"{target}: the tuned spec does not validate ({exc}). Nothing was "

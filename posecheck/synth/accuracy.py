@@ -228,7 +228,7 @@ def _truth_pose_frames(truth: dict) -> list:
 def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
     from posecheck.core.analysis import analyze_frames
     from posecheck.core.errors import SpecError
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     try:
         spec = load_spec(stretch)

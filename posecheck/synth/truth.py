@@ -100,7 +100,7 @@ def analyze_truth(frames: Sequence[PoseFrame], stretch: str, fps: float) -> dict
     if analysis is None:
         return None
     from posecheck.core.errors import SpecError
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     try:
         spec = load_spec(stretch)

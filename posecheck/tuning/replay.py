@@ -10,16 +10,17 @@ values and motion are computed once per clip; only this cheap part runs per swee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
 
 from posecheck.core import rules
+from posecheck.core.hold import HoldSettings
 from posecheck.core.motion import still_code
 from posecheck.core.rules import UNKNOWN
-from posecheck.core.timer import HoldTimer, HoldTimerSettings
+from posecheck.core.timer import HoldTimer
 from posecheck.tuning.trace import ClipTrace
 
 SIDES = ("left", "right")
@@ -67,13 +68,13 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
     """
     thresholds = thresholds or {}
     timer = dict(timer or {})
-    max_motion = timer.pop("max_motion", setting(trace.hold, "max_motion", None))
+    max_motion = timer.pop("max_motion", trace.hold.stillness.max_motion)
     n = len(trace.t_ms)
     status = dict(trace.status)
     for c in trace.checks:
         if c.id in thresholds and c.id in trace.values:
             status[c.id] = rules.band_array(trace.values[c.id], *_merged(c, thresholds))
-    hold_grace = float(setting(trace.hold, "grace_s", 1.5))
+    hold_grace = trace.hold.grace_s
     if timer and "grace_s" in timer:
         hold_grace = float(timer["grace_s"])
 
@@ -95,17 +96,8 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
                   counted=counted, booked=booked, still=still)
 
 
-def setting(obj: Any, name: str, default: Any) -> Any:
-    """A hold setting from a spec's settings object or a mapping (``default`` when absent)."""
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
 def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
-              hold: Any, still: np.ndarray | None = None, **overrides: Any
+              hold: HoldSettings, still: np.ndarray | None = None, **overrides: Any
               ) -> tuple[np.ndarray, np.ndarray]:
     """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
     the valid seconds the timer added at each frame and the side it booked them to.
@@ -114,7 +106,7 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
     session plan (rest after a completed rep would otherwise stop the count).
     """
-    settings = HoldTimerSettings.from_spec(hold, **{"target_s": 1e9, **overrides})
+    settings = replace(hold, **{"target_s": 1e9, "max_s": 1e9, **overrides})
     timer = HoldTimer(settings)
     n = len(t_ms)
     counted = np.zeros(n)

@@ -16,7 +16,8 @@ import numpy as np
 
 from posecheck.core.rules import FAIL, UNKNOWN, band_array
 from posecheck.tuning.labels import FALSE, UNLABELLED, ClipLabels
-from posecheck.tuning.replay import Thresholds, replay, setting
+from posecheck.core.hold import HoldSettings
+from posecheck.tuning.replay import Thresholds, replay
 from posecheck.tuning.score import Counts, score_clip
 from posecheck.tuning.trace import ClipTrace
 
@@ -245,7 +246,7 @@ GRACE_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)  # s
 
 
 def sweep_timer(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
-                thresholds: Thresholds, hold: Any,
+                thresholds: Thresholds, hold: HoldSettings,
                 debounce: Sequence[float] = DEBOUNCE_GRID, grace: Sequence[float] = GRACE_GRID,
                 ) -> tuple[dict[str, float], float, float]:
     """Grid over ``debounce_s`` x ``grace_s`` maximising the agreement of the timer's
@@ -254,8 +255,8 @@ def sweep_timer(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels],
     Returns ``({"debounce_s", "grace_s"}, train_before, train_after)``; ties go to the
     current setting's neighbourhood.
     """
-    d0 = float(setting(hold, "debounce_s", 0.5))
-    g0 = float(setting(hold, "grace_s", 1.5))
+    d0 = float(hold.debounce_s)
+    g0 = float(hold.grace_s)
 
     def score_fn(d: float, g: float) -> float:
         total = Counts()

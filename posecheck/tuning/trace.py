@@ -21,6 +21,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from posecheck.core.durations import frame_durations
+from posecheck.core.hold import HoldSettings
 from posecheck.core.rules import FAIL, PASS, UNKNOWN
 
 MAX_GAP_S = 0.5  # s; a longer frame interval is a dropout and weighs one typical frame
@@ -59,7 +60,7 @@ class ClipTrace:
     view_ok: np.ndarray | None = None
     checks: tuple[Any, ...] = ()
     conditions: tuple[Any, ...] = ()
-    hold: Any = None
+    hold: HoldSettings = HoldSettings()
     timer_only: bool = False
     motion: np.ndarray | None = None
 

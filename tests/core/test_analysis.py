@@ -14,7 +14,7 @@ from posecheck.core.motion import MIN_SPAN_FRACTION
 from posecheck.batch.files import dump_json
 from posecheck.io.files import atomic_write_text
 from posecheck.core.pose import PoseFrame
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 
 FPS = 30.0
 
@@ -39,7 +39,7 @@ def test_report_shape_and_numbers(smoothing):
     # valid only during the good 3 s after the settle: the stillness window must fill
     # (motion is unknown before) and then the 1 s debounce runs (smoothing may blur the edges)
     hold = load_spec("deep_lunge").hold
-    start = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    start = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
     assert left["valid_hold_s"] == pytest.approx(3.0 - start, abs=0.35)
     assert left["in_pose_s"] >= left["valid_hold_s"]
     assert data["sides"]["right"]["valid_hold_s"] == 0.0

@@ -96,7 +96,7 @@ def test_a_check_outside_its_declared_views_is_unknown_not_a_form_verdict():
 
     from posecheck.core.checks import evaluate_one
     from posecheck.core.metrics import MetricValue
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     knee = next(c for c in load_spec("deep_lunge").checks if c.id == "knee_behind_toes")
     assert knee.views == ("side",)

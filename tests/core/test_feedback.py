@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.core.errors import SpecError
-from posecheck.core.feedback import Cue, CueSelector, CueSettings
+from posecheck.core.errors import SettingError
+from posecheck.core.feedback import Cue, CueSelector, FeedbackSettings
 
 SAFETY = Cue("knee_pain", "Ease off: knee past the toes", kind="safety", priority=0)
 HIDDEN = Cue("visibility", "Step back: feet not visible", kind="visibility", priority=0)
@@ -33,13 +33,13 @@ def test_first_frame_picks_by_kind_then_priority_then_severity(candidates, expec
 
 
 def test_more_urgent_kind_replaces_at_once():
-    sel = CueSelector(CueSettings(min_show_s=2.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=2.0))
     assert sel.update(0, [LEAN, HOLD]) == LEAN
     assert sel.update(33, [LEAN, SAFETY]) == SAFETY
 
 
 def test_shown_cue_stays_min_show_s_after_its_condition_clears():
-    sel = CueSelector(CueSettings(min_show_s=1.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0))
     sel.update(0, [LEAN, HOLD])
     assert sel.update(500, [HOLD]) == LEAN
     assert sel.update(999, [HOLD]) == LEAN
@@ -47,21 +47,21 @@ def test_shown_cue_stays_min_show_s_after_its_condition_clears():
 
 
 def test_cleared_cue_with_nothing_else_disappears_after_min_show_s():
-    sel = CueSelector(CueSettings(min_show_s=1.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0))
     sel.update(0, [LEAN])
     assert sel.update(500, []) == LEAN
     assert sel.update(1500, []) is None
 
 
 def test_more_urgent_form_priority_waits_for_min_show_s():
-    sel = CueSelector(CueSettings(min_show_s=1.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0))
     assert sel.update(0, [PELVIS]) == PELVIS
     assert sel.update(100, [PELVIS, LEAN]) == PELVIS
     assert sel.update(1000, [PELVIS, LEAN]) == LEAN
 
 
 def test_same_priority_needs_the_margin_to_switch():
-    sel = CueSelector(CueSettings(min_show_s=0.5, switch_margin=0.3))
+    sel = CueSelector(FeedbackSettings(min_show_s=0.5, switch_margin=0.3))
     sel.update(0, [form("a", 1.0)])
     assert sel.update(2000, [form("a", 1.0), form("b", 1.2)]).id == "a"
     assert sel.update(2100, [form("a", 1.0), form("b", 1.4)]).id == "b"
@@ -74,7 +74,7 @@ def test_shown_cue_is_refreshed_with_its_latest_text_and_severity():
 
 
 def test_no_flicker_between_two_close_cues_on_alternating_frames():
-    sel = CueSelector(CueSettings(min_show_s=1.0, switch_margin=0.25))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0, switch_margin=0.25))
     shown = []
     for i in range(300):  # 10 s at 30 fps; the worse of the two alternates every frame
         a, b = (1.0, 1.1) if i % 2 else (1.1, 1.0)
@@ -83,7 +83,7 @@ def test_no_flicker_between_two_close_cues_on_alternating_frames():
 
 
 def test_alternating_presence_switches_at_most_once_per_min_show_s():
-    sel = CueSelector(CueSettings(min_show_s=1.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0))
     shown = []
     for i in range(300):  # one cue offered on even frames, the other on odd frames
         cue = form("a", 1.0) if i % 2 else form("b", 1.0, priority=2)
@@ -97,7 +97,7 @@ def test_alternating_presence_switches_at_most_once_per_min_show_s():
 
 
 def test_time_going_backwards_does_not_release_a_cue():
-    sel = CueSelector(CueSettings(min_show_s=1.0))
+    sel = CueSelector(FeedbackSettings(min_show_s=1.0))
     sel.update(5000, [LEAN])
     assert sel.update(100, [HOLD]) == LEAN
 
@@ -109,11 +109,11 @@ def test_cue_validation():
         Cue("x", "x", severity=-1.0)
 
 
-def test_cue_settings_from_mapping():
-    s = CueSettings.from_mapping({"min_show_s": 0.8}, source="pose_specs/x.toml")
-    assert s.min_show_s == 0.8 and s.switch_margin == CueSettings().switch_margin
-    assert CueSettings.from_spec(None) == CueSettings()
-    with pytest.raises(SpecError, match=r"pose_specs/x\.toml.*min_show_s"):
-        CueSettings.from_mapping({"min_show_s": -1}, source="pose_specs/x.toml")
-    with pytest.raises(SpecError, match="unknown key"):
-        CueSettings.from_mapping({"min_show": 1}, source="pose_specs/x.toml")
+@pytest.mark.parametrize("bad, field", [
+    (dict(min_show_s=-1.0), "min_show_s"), (dict(switch_margin=float("nan")), "switch_margin"),
+    (dict(min_show_s=True), "min_show_s"),
+])
+def test_bad_feedback_settings_name_the_field(bad, field):
+    with pytest.raises(SettingError, match=field) as info:
+        FeedbackSettings(**bad)
+    assert info.value.field == f"feedback.{field}"

@@ -10,12 +10,13 @@ import pytest
 
 from factories import make_pose
 from posecheck.core.analysis import analyze_frames
+from posecheck.core.errors import SettingError
 from posecheck.core.motion import (MIN_SPAN_FRACTION, MOTION_LANDMARKS, BodyMotion, StillnessSettings,
                               still_code, still_flag, window_motion)
 from posecheck.core.pose import Landmark as L
-from posecheck.core.pose import PoseFrame
+from posecheck.core.pose import PoseFrame, VisibilitySettings
 from posecheck.core.session import StretchSession
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 from posecheck.tuning.replay import replay
 from posecheck.tuning.trace import ClipTrace
 
@@ -118,9 +119,27 @@ def test_settings_are_validated() -> None:
         StillnessSettings(max_motion=0.0)
     with pytest.raises(ValueError, match="motion_window_s"):
         StillnessSettings(max_motion=0.1, window_s=-1)
-    hold = load_spec("standing_psoas").hold
-    assert StillnessSettings.from_spec(hold) == StillnessSettings(hold.max_motion,
-                                                                  hold.motion_window_s)
+    with pytest.raises(SettingError, match="max_motion"):
+        StillnessSettings(max_motion=float("inf"))
+    assert not StillnessSettings().enabled and StillnessSettings(max_motion=0.2).enabled
+
+
+def test_visibility_thresholds_decide_which_joints_are_measured() -> None:
+    # the knees and ankles drift (0.6 torso lengths/s) but are barely visible: with the default
+    # thresholds they are left out and the body reads still; with looser ones it moves (half
+    # the joints drift, so the median joint reads about half their speed)
+    frames = []
+    for f in _frames(60):
+        xy, vis = f.xy.copy(), f.visibility.copy()
+        legs = [L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]
+        xy[legs, 0] += 0.6 * TORSO_PX * f.t_ms / 1000.0
+        vis[legs] = 0.3
+        frames.append(replace(f, xy=xy, visibility=vis))
+    settings = StillnessSettings(max_motion=0.15, window_s=1.0)
+    strict = BodyMotion(settings, VisibilitySettings())
+    loose = BodyMotion(settings, VisibilitySettings(min_visibility=0.2))
+    assert np.nanmax([strict.update(f) for f in frames]) == pytest.approx(0.0, abs=1e-9)
+    assert np.nanmax([loose.update(f) for f in frames]) > 0.2
 
 
 # ---------------------------------------------------------------------------- through the session
@@ -142,7 +161,7 @@ def test_bouncing_like_reps_adds_no_hold_time() -> None:
     assert moving and all(r.reason == "moving" for r in moving)
     assert any(r.cue is not None and r.cue.id == "hold_still" for r in moving)
     # the same frames without the stillness rule count (the rule is what stops them)
-    loose = replace(spec, hold=replace(spec.hold, max_motion=None))
+    loose = replace(spec, hold=replace(spec.hold, stillness=StillnessSettings()))
     assert _valid_s(frames, spec=loose)[0] > 5.0
 
 
@@ -154,7 +173,7 @@ def test_a_still_pose_with_landmark_jitter_counts() -> None:
     assert 0.01 < np.nanmedian(m) < 0.08
     valid, reports = _valid_s(frames)
     hold = load_spec("deep_lunge").hold
-    settle = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    settle = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
     assert valid == pytest.approx(10.0 - settle, abs=0.2)
     assert reports[-1].reason is None and reports[-1].still is True
 
@@ -165,7 +184,7 @@ def test_moving_into_the_pose_and_settling_starts_the_hold_after_the_settle() ->
         replace(f, t_ms=f.t_ms + 3000, index=f.index + 90) for f in _frames(150)]
     valid, reports = _valid_s(frames)
     hold = load_spec("deep_lunge").hold
-    assert 5.0 - hold.motion_window_s - hold.debounce_s - 0.3 < valid < 5.0 - hold.debounce_s
+    assert 5.0 - hold.stillness.window_s - hold.debounce_s - 0.3 < valid < 5.0 - hold.debounce_s
     holding = [r.t_ms for r in reports if r.hold.in_hold]
     assert holding and holding[0] > 3000 + 1000 * hold.debounce_s
     assert any(r.reason == "settling" for r in reports if r.t_ms > 3000)

@@ -79,7 +79,7 @@ def test_verdict_of_the_half_kneeling_spec(arch_deg, verdict):
     from posecheck.core.checks import evaluate
     from posecheck.core.body import BodyContext
     from posecheck.core.metrics import compute_metrics
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     check = load_spec("half_kneeling_hip_flexor").check("back_not_arched")
     ctx = BodyContext("kneeling", 1, "left", "left")

@@ -14,7 +14,7 @@ import pytest
 from posecheck.core.analysis import analyze_frames
 from posecheck.core.metrics import METRICS
 from posecheck.core.rom import ROM_METRICS, match_holds, measure_holds, rom_def
-from posecheck.specs.model import list_specs, load_spec
+from posecheck.specs.parse import list_specs, load_spec
 from posecheck.synth.accuracy import _truth_pose_frames
 from posecheck.synth.truth import read_truth
 

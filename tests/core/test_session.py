@@ -14,8 +14,8 @@ from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
 from posecheck.core.legs import LegLabelFixer, fix_leg_labels, swap_legs
 from posecheck.core.session import StretchSession
-from posecheck.specs.model import load_spec
-from posecheck.core.timer import Phase
+from posecheck.specs.parse import load_spec
+from posecheck.core.hold import Phase
 
 FPS = 30.0
 
@@ -34,7 +34,7 @@ def test_good_form_becomes_valid_and_counts_time():
     # 3 s of frames, minus the settle before the hold starts: the stillness window fills
     # (motion unknown before), then the 1 s debounce of being in position and still
     hold = load_spec("deep_lunge").hold
-    settle = hold.motion_window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    settle = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
     assert last.hold.hold_valid_s == pytest.approx(3.0 - settle - 1 / FPS, abs=0.1)
     assert last.hold.phase is Phase.HOLDING
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from posecheck.core import smoothing
+from posecheck.core.errors import SettingError
 from posecheck.core.pose import NUM_LANDMARKS, PoseFrame
-from posecheck.core.smoothing import OneEuroFilter, PoseSmoother, SmootherSettings, smooth_track
+from posecheck.core.smoothing import OneEuroFilter, PoseSmoother, SmoothingSettings, smooth_track
 
 W, H = 640, 480
 
@@ -104,7 +105,7 @@ def test_one_euro_rejects_bad_parameters():
 
 # ------------------------------------------------------------------ PoseSmoother
 def test_pose_smoother_passes_empty_frames_and_keeps_metadata():
-    sm = PoseSmoother(SmootherSettings())
+    sm = PoseSmoother(SmoothingSettings())
     e = empty(0)
     assert sm.update(e) is e
     out = sm.update(pose(33, index=4))
@@ -113,7 +114,7 @@ def test_pose_smoother_passes_empty_frames_and_keeps_metadata():
 
 def test_pose_smoother_smooths_jitter():
     rng = np.random.default_rng(1)
-    sm = PoseSmoother(SmootherSettings(one_euro_min_cutoff_hz=1.0, one_euro_beta=0.0))
+    sm = PoseSmoother(SmoothingSettings(one_euro_min_cutoff_hz=1.0, one_euro_beta=0.0))
     raw, out = [], []
     for i in range(150):
         f = pose(i * 33)
@@ -125,7 +126,7 @@ def test_pose_smoother_smooths_jitter():
 
 
 def test_pose_smoother_restarts_after_a_long_gap():
-    sm = PoseSmoother(SmootherSettings(one_euro_min_cutoff_hz=0.5, one_euro_beta=0.0,
+    sm = PoseSmoother(SmoothingSettings(one_euro_min_cutoff_hz=0.5, one_euro_beta=0.0,
                                        max_gap_s=0.5))
     for i in range(30):
         sm.update(pose(i * 33, x=100.0))
@@ -139,16 +140,21 @@ def test_pose_smoother_restarts_after_a_long_gap():
     assert jumped.xy[0, 0] == pytest.approx(300.0)
 
 
-def test_smoother_settings_from_spec_object_and_validation():
-    class Spec:
-        one_euro_min_cutoff_hz, one_euro_beta, one_euro_d_cutoff_hz = 2.0, 1.0, 1.5
-        batch_cutoff_hz, max_gap_s = 4.0, 0.25
+@pytest.mark.parametrize("bad, field", [
+    (dict(batch_cutoff_hz=0.0), "batch_cutoff_hz"), (dict(one_euro_min_cutoff_hz=-1.0),
+                                                     "one_euro_min_cutoff_hz"),
+    (dict(one_euro_d_cutoff_hz=float("inf")), "one_euro_d_cutoff_hz"),
+    (dict(one_euro_beta=-0.1), "one_euro_beta"), (dict(max_gap_s=-0.5), "max_gap_s"),
+])
+def test_bad_smoothing_settings_name_the_field(bad, field):
+    with pytest.raises(SettingError, match=field) as info:
+        SmoothingSettings(**bad)
+    assert info.value.field == f"smoothing.{field}"
 
-    s = SmootherSettings.from_spec(Spec())
-    assert (s.one_euro_min_cutoff_hz, s.batch_cutoff_hz, s.max_gap_s) == (2.0, 4.0, 0.25)
-    assert SmootherSettings.from_spec({"max_gap_s": 1.0}).max_gap_s == 1.0
-    with pytest.raises(ValueError, match="batch_cutoff_hz"):
-        SmootherSettings(batch_cutoff_hz=0.0)
+
+def test_zero_beta_and_zero_gap_are_allowed():
+    s = SmoothingSettings(one_euro_beta=0.0, max_gap_s=0.0)
+    assert PoseSmoother(s).settings is s
 
 
 # ------------------------------------------------------------------ smooth_track
@@ -168,7 +174,7 @@ def _sine_track(fps: float = 30.0, seconds: float = 4.0, freq: float = 0.5, amp:
 
 def test_smooth_track_is_zero_phase_sine_peak_does_not_move():
     frames = _sine_track(noise=2.0)
-    out = smooth_track(frames, SmootherSettings(batch_cutoff_hz=3.0))
+    out = smooth_track(frames, SmoothingSettings(batch_cutoff_hz=3.0))
     x_in = np.array([300.0 + 50 * np.sin(2 * np.pi * 0.5 * f.t_ms / 1000) for f in frames])
     x_out = np.array([f.xy[0, 0] for f in out])
     # Peak of the 0.5 Hz sine at t = 0.5 s (and 2.5 s): the smoothed peak is within a frame.
@@ -189,7 +195,7 @@ def test_smooth_track_fills_short_gaps_by_interpolation():
               for i in range(10)]
     frames[4] = empty(400, index=4)
     frames[5] = empty(500, index=5)
-    out = smooth_track(frames, SmootherSettings(max_gap_s=0.5, batch_cutoff_hz=4.9))
+    out = smooth_track(frames, SmoothingSettings(max_gap_s=0.5, batch_cutoff_hz=4.9))
     assert all(f.has_pose for f in out)
     assert [f.t_ms for f in out] == [f.t_ms for f in frames]
     assert [f.index for f in out] == list(range(10))
@@ -201,7 +207,7 @@ def test_smooth_track_leaves_long_gaps_empty():
     frames = [pose(i * 100) for i in range(5)]
     frames += [empty(500 + i * 100) for i in range(10)]  # 1.1 s between poses
     frames += [pose(1500 + i * 100) for i in range(5)]
-    out = smooth_track(frames, SmootherSettings(max_gap_s=0.5))
+    out = smooth_track(frames, SmoothingSettings(max_gap_s=0.5))
     assert [f.has_pose for f in out] == [f.has_pose for f in frames]
 
 
@@ -222,7 +228,7 @@ def test_smooth_track_irregular_frame_times_are_resampled():
     rng = np.random.default_rng(2)
     t = np.cumsum(rng.integers(20, 60, size=60))
     frames = [pose(int(ti), x=100.0 + 0.05 * ti) for ti in t]
-    out = smooth_track(frames, SmootherSettings(batch_cutoff_hz=2.0))
+    out = smooth_track(frames, SmoothingSettings(batch_cutoff_hz=2.0))
     err = [abs(o.xy[0, 0] - (100.0 + 0.05 * o.t_ms)) for o in out]
     assert max(err[5:-5]) < 0.5
 

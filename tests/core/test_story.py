@@ -13,8 +13,8 @@ from posecheck.core import story
 from posecheck.core.checks import CheckResult, Status
 from posecheck.core.feedback import Cue
 from posecheck.core.pose import PoseFrame
-from posecheck.specs.model import load_spec
-from posecheck.core.timer import Phase
+from posecheck.specs.parse import load_spec
+from posecheck.core.hold import Phase
 
 SPEC = load_spec("half_kneeling_hip_flexor")
 
@@ -143,7 +143,7 @@ def test_fault_names_are_the_fault_not_the_pass_label():
 
 
 def test_every_bundled_check_names_its_fault():
-    from posecheck.specs.model import list_specs
+    from posecheck.specs.parse import list_specs
 
     missing = [(sid, c.id) for sid in list_specs() for c in load_spec(sid).checks if not c.fault]
     assert missing == []

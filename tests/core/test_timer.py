@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.core.timer import Hold, HoldState, HoldTimer, HoldTimerSettings, Phase
+from posecheck.core.errors import SettingError
+from posecheck.core.hold import Hold, HoldSettings, HoldState, Phase
+from posecheck.core.timer import HoldTimer
 
 # A segment: (seconds, in_pose, valid, side). "out" / "ok" / "bad" / "unk" are shorthands.
 OK = (True, True)
@@ -21,7 +23,7 @@ def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
     params = dict(target_s=100.0, reps=1, sides=("left", "right"), debounce_s=1.0,
                   grace_s=1.0, rest_s=5.0)
     params.update(settings)
-    timer = HoldTimer(HoldTimerSettings(**params))
+    timer = HoldTimer(HoldSettings(**params))
     bounds, t = [], 0.0
     for seg in segments:
         t += seg[0]
@@ -229,7 +231,7 @@ def test_frame_rate_does_not_change_the_seconds(segments):
 
 
 def test_irregular_frame_intervals_sum_to_the_elapsed_time():
-    timer = HoldTimer(HoldTimerSettings(target_s=100.0, debounce_s=0.0))
+    timer = HoldTimer(HoldSettings(target_s=100.0, debounce_s=0.0))
     t = 0
     for step in [33, 17, 50, 100, 8, 92, 200, 40, 60] * 5:
         state = timer.update(t, in_pose=True, valid=True, side="left")
@@ -238,7 +240,7 @@ def test_irregular_frame_intervals_sum_to_the_elapsed_time():
 
 
 def test_long_dropout_adds_no_time():
-    timer = HoldTimer(HoldTimerSettings(target_s=100.0, debounce_s=0.0, max_frame_gap_s=0.5))
+    timer = HoldTimer(HoldSettings(target_s=100.0, debounce_s=0.0, max_frame_gap_s=0.5))
     for t in range(0, 2001, 100):
         timer.update(t, in_pose=True, valid=True, side="left")
     state = timer.update(12000, in_pose=True, valid=True, side="left")  # 10 s without frames
@@ -248,7 +250,7 @@ def test_long_dropout_adds_no_time():
 
 
 def test_non_increasing_timestamps_are_ignored():
-    timer = HoldTimer(HoldTimerSettings(debounce_s=0.0))
+    timer = HoldTimer(HoldSettings(debounce_s=0.0))
     timer.update(0, in_pose=True, valid=True, side="left")
     before = timer.update(100, in_pose=True, valid=True, side="left")
     assert timer.update(100, in_pose=False, valid=None, side=None) is before
@@ -257,26 +259,26 @@ def test_non_increasing_timestamps_are_ignored():
 
 
 # ------------------------------------------------------------------ settings
-def test_settings_from_spec_object_and_mapping():
-    class Spec:  # duck-typed stand-in for specs.HoldSettings
-        target_s, reps, sides = 20.0, 2, ["right", "left"]
-        debounce_s, grace_s, rest_s = 0.5, 1.5, 8.0
-
-    s = HoldTimerSettings.from_spec(Spec())
-    assert (s.target_s, s.reps, s.sides, s.grace_s) == (20.0, 2, ("right", "left"), 1.5)
-    assert s.max_frame_gap_s == HoldTimerSettings().max_frame_gap_s
-    assert HoldTimerSettings.from_spec({"reps": 3}).reps == 3
-    assert HoldTimer(Spec()).settings.sides == ("right", "left")
+def test_settings_normalise_sides_and_max_s_follows_the_target():
+    s = HoldSettings(target_s=20.0, reps=2, sides=["Right", "left"])
+    assert (s.sides, s.max_s, s.reps) == (("right", "left"), 20.0, 2)
+    assert HoldSettings(target_s=20.0, max_s=45.0).max_s == 45.0
+    assert HoldTimer(s).settings is s
+    assert HoldTimer(s).state.remaining == {"right": 2, "left": 2}
 
 
 @pytest.mark.parametrize("bad, field", [
     (dict(target_s=0), "target_s"), (dict(reps=0), "reps"), (dict(sides=()), "sides"),
     (dict(sides=("left", "both")), "sides"), (dict(sides=("up",)), "sides"),
     (dict(grace_s=-1), "grace_s"), (dict(max_frame_gap_s=0), "max_frame_gap_s"),
+    (dict(target_s=30.0, max_s=20.0), "max_s"), (dict(reps=3, reps_max=2), "reps_max"),
+    (dict(max_invalid_s=-0.5), "max_invalid_s"), (dict(reps=1.5), "reps"),
+    (dict(per_day=-1), "per_day"), (dict(debounce_s=float("nan")), "debounce_s"),
 ])
 def test_bad_settings_name_the_field(bad, field):
-    with pytest.raises(ValueError, match=field):
-        HoldTimerSettings(**bad)
+    with pytest.raises(SettingError, match=field) as info:
+        HoldSettings(**bad)
+    assert info.value.field == f"hold.{field}" and "Fix:" in str(info.value)
 
 
 def test_state_to_dict_is_json_ready():

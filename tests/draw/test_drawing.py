@@ -13,7 +13,7 @@ from posecheck.draw.overlay import (FAIL_COLOR, PASS_COLOR, STATUS_COLORS, UNKNO
                                ascii_text, segment_statuses, stretch_figure)
 from posecheck.core.feedback import Cue
 from posecheck.core.pose import Landmark, PoseFrame
-from posecheck.core.timer import Phase
+from posecheck.core.hold import Phase
 
 W, H = 640, 480
 L = Landmark
@@ -249,7 +249,7 @@ def test_stretch_figure_shows_the_stretched_leg(posture, leg):
 
 
 def test_every_spec_has_a_drawing_with_its_stretched_leg():
-    from posecheck.specs.model import list_specs, load_spec
+    from posecheck.specs.parse import list_specs, load_spec
 
     for spec_id in list_specs():
         spec = load_spec(spec_id)

@@ -77,7 +77,7 @@ def real_report() -> tuple[dict, object]:
     from factories import sequence
 
     from posecheck.core.analysis import analyze_frames
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     fps = 30.0
     frames = (sequence(150, fps, stretch="deep_lunge")

@@ -23,7 +23,7 @@ from posecheck.core.errors import PosecheckError
 from posecheck.live.worker import (STRIP_LABELS, CueSpeaker, FrameClock, LiveProcessor,
                             TimelinePoint, VoiceRules, WebrtcFrameProcessor, rtc_configuration,
                             strip_state, summarize, timeline_point)
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 from posecheck.core.story import Story
 from posecheck.core.pose import PoseFrame
 
@@ -282,7 +282,7 @@ def test_summary_caps_a_stalled_stream():
 
 
 def test_summary_takes_sides_and_holds_from_the_last_report():
-    from posecheck.core.timer import Hold
+    from posecheck.core.hold import Hold
 
     holds = (Hold("left", 2.0, 33.0, 30.0, True), Hold("right", 50.0, 60.0, 4.5, False),
              Hold("right", 70.0, 80.0, 8.0, False))
@@ -296,7 +296,7 @@ def test_summary_takes_sides_and_holds_from_the_last_report():
 
 
 def test_summary_includes_the_unfinished_hold_and_marks_it():
-    from posecheck.core.timer import Hold
+    from posecheck.core.hold import Hold
 
     done = (Hold("left", 1.0, 21.0, 20.0, True),)
     pts = [point(t, side="left", held=min(t / 1000, 20)) for t in range(0, 21000, 500)]
@@ -459,7 +459,7 @@ def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
     from posecheck.model.landmarks import estimate_video
     from posecheck.live.worker import run_on_video
     from posecheck.core.session import StretchSession
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec("deep_lunge")
     from posecheck.model.provision import DEFAULT_MODEL

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from posecheck.specs.model import list_specs, load_spec
+from posecheck.specs.parse import list_specs, load_spec
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

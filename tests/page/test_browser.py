@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import browser_harness as bh  # noqa: E402
 from conftest import footage_path  # noqa: E402
 
-from posecheck.specs.model import load_spec  # noqa: E402
+from posecheck.specs.parse import load_spec  # noqa: E402
 from posecheck.core.story import TONE_RGB  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -25,7 +25,7 @@ import browser_harness as bh  # noqa: E402
 from conftest import footage_path  # noqa: E402
 
 from posecheck.programme.routines import announcement, load_routine  # noqa: E402
-from posecheck.specs.model import load_spec  # noqa: E402
+from posecheck.specs.parse import load_spec  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -74,7 +74,7 @@ def test_page_renders_and_a_slider_changes_the_score(clip: Path) -> None:
 def test_page_saves_a_new_spec_that_loads(clip: Path, tmp_path: Path) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     at = AppTest.from_file(str(PAGE), default_timeout=60)
     at.run()

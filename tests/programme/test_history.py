@@ -242,7 +242,7 @@ def test_a_live_session_is_stored_from_its_frame_reports(tmp_path):
     from factories import make_pose
 
     from posecheck.core.session import StretchSession
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec("half_kneeling_hip_flexor")
     session = StretchSession(spec)

@@ -23,7 +23,7 @@ from posecheck import cli
 from posecheck.core.analysis import analyze_frames
 from posecheck.batch import landmarks, runner
 from posecheck.core.rom import measure_holds
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 from posecheck.synth.accuracy import _truth_pose_frames
 from posecheck.synth.truth import read_truth
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from posecheck.programme.routines import RoutineError, list_routines, load_routine
-from posecheck.specs.model import list_specs
+from posecheck.specs.parse import list_specs
 
 GOOD = """
 id = "{id}"
@@ -54,7 +54,7 @@ def test_a_good_file_and_its_step_specs(tmp_path):
     assert (spec.hold.target_s, spec.hold.reps, spec.hold.sides, spec.hold.rest_s) == (
         25.0, 2, ("right", "left"), 8.0)
     # left out: the spec's own values
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     base = load_spec("glute_bridge").hold
     assert (bridge.sides, bridge.reps, bridge.target_s) == (tuple(base.sides), base.reps,

@@ -11,7 +11,7 @@ import pytest
 from posecheck.core.errors import SpecError
 from posecheck.specs.write import (default_tuned_path, provenance_lines, save_tuned_spec,
                                tuned_document)
-from posecheck.specs.model import SPEC_DIR, load_spec
+from posecheck.specs.parse import SPEC_DIR, load_spec
 
 
 @pytest.fixture()

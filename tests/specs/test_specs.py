@@ -8,7 +8,7 @@ import pytest
 
 from posecheck.core.errors import SpecError
 from posecheck.core.metrics import METRICS
-from posecheck.specs.model import SPEC_DIR, load_spec, list_specs
+from posecheck.specs.parse import SPEC_DIR, load_spec, list_specs
 
 STRETCHES = ("half_kneeling_hip_flexor", "standing_psoas", "low_lunge_quad", "deep_lunge",
              "supine_psoas", "lying_edge_psoas", "seated_psoas", "side_lying_psoas",
@@ -186,7 +186,7 @@ def test_check_views_are_validated(tmp_path):
     import tomllib
 
     from posecheck.core.errors import SpecError
-    from posecheck.specs.model import SPEC_DIR, spec_from_dict
+    from posecheck.specs.parse import SPEC_DIR, spec_from_dict
 
     data = tomllib.loads((SPEC_DIR / "deep_lunge.toml").read_text())
     data["checks"][0]["views"] = ["sideways"]
@@ -197,7 +197,7 @@ def test_check_views_are_validated(tmp_path):
 @pytest.mark.parametrize("sid", ["deep_lunge", "half_kneeling_hip_flexor", "low_lunge_quad",
                                  "pigeon"])
 def test_back_not_arched_uses_the_outline_with_the_trunk_line_as_fallback(sid):
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec(sid)
     c = spec.check("back_not_arched")
@@ -207,7 +207,7 @@ def test_back_not_arched_uses_the_outline_with_the_trunk_line_as_fallback(sid):
 
 
 def test_a_spec_without_outline_metrics_does_not_ask_for_the_mask():
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     assert not load_spec("supine_psoas").needs_outline
 
@@ -216,7 +216,7 @@ def test_fallback_unit_is_validated():
     import tomllib
 
     from posecheck.core.errors import SpecError
-    from posecheck.specs.model import SPEC_DIR, spec_from_dict
+    from posecheck.specs.parse import SPEC_DIR, spec_from_dict
 
     data = tomllib.loads((SPEC_DIR / "pigeon.toml").read_text())
     check = next(c for c in data["checks"] if c["id"] == "back_not_arched")

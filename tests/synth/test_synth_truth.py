@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from posecheck.core.pose import Landmark as L
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 from posecheck.synth.samples import clip_truth, quick_clip, truth_frames
 from posecheck.synth.truth import FORMAT
 
@@ -40,7 +40,7 @@ def test_good_form_passes_every_check_and_counts_the_hold() -> None:
     right = truth["summary"]["sides"]["right"]["valid_hold_s"]
     # The hold starts once the body is still (a quiet stillness window) and the spec's debounce
     # has passed, and may run into the transitions around it.
-    window = load_spec(STRETCH).hold.motion_window_s
+    window = load_spec(STRETCH).hold.stillness.window_s
     assert hold - 1.5 - window < right < hold + 2.0
     assert truth["summary"]["sides"].get("left", {}).get("valid_hold_s", 0.0) == 0.0
     assert {r["stretched_side"] for r in rows} == {"right"}

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from posecheck.tuning.labels import ClipLabels, Interval
-from posecheck.specs.model import CheckSpec, HoldSettings
+from posecheck.core.hold import HoldSettings
+from posecheck.specs.model import CheckSpec
 from posecheck.core.rules import FAIL, PASS, UNKNOWN, band_array
 from posecheck.tuning.replay import replay, run_timer
 from posecheck.tuning.score import Counts, score, score_clip, split_by_stretch, split_clips
@@ -86,7 +87,9 @@ def test_frame_weights_treat_dropouts_as_one_frame() -> None:
 
 # ---------------------------------------------------------------------------- timer replay
 def test_replay_hold_counts_what_the_timer_counts() -> None:
-    from posecheck.core.timer import HoldTimer, HoldTimerSettings
+    from dataclasses import replace
+
+    from posecheck.core.timer import HoldTimer
 
     n = 40
     t = np.arange(n) * 100
@@ -97,7 +100,7 @@ def test_replay_hold_counts_what_the_timer_counts() -> None:
     side = np.full(n, "left", object)
     hold = HoldSettings(target_s=30, debounce_s=0.5, grace_s=1.0)
     counted, booked = run_timer(t, in_pose, valid, side, hold)
-    timer = HoldTimer(HoldTimerSettings.from_spec(hold, target_s=1e9))
+    timer = HoldTimer(replace(hold, target_s=1e9, max_s=1e9))
     for i in range(n):
         st = timer.update(int(t[i]), in_pose=bool(in_pose[i]), valid=bool(valid[i]), side="left")
     assert counted.sum() == pytest.approx(st.valid_s_by_side["left"])
@@ -238,7 +241,7 @@ def _lunge_clip():
 
 def test_replay_reproduces_the_session_and_retuned_spec() -> None:
     from posecheck.core.analysis import analyze_frames
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec("deep_lunge")
     frames = _lunge_clip()
@@ -349,7 +352,7 @@ def test_cli_tune_splits_by_clip_and_writes_a_loadable_spec(labelled_set, tmp_pa
     import json
 
     from posecheck.cli import main
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     out = tmp_path / "t.toml"
     res = tmp_path / "t.json"
