@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from posecheck.core.checks import Status
+from posecheck.core.mirror import Mirror
 from posecheck.core.pose import PoseFrame
 from posecheck.core.legs import fix_leg_labels
 from posecheck.core.session import (SIDE_MIN_CONFIDENCE, FrameReport, StretchSession,
@@ -138,9 +139,7 @@ def analyze_frames(frames: Sequence[PoseFrame], spec: StretchSpec, *, fps: float
         raise ValueError(f"smoothing must be one of {SMOOTHING}, got {smoothing!r}")
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps >= 0):
         raise ValueError(f"fps must be a number >= 0, got {fps!r}")
-    seq = list(frames)
-    if mirrored:
-        seq = [f.mirrored() for f in seq]
+    seq = [Mirror(mirrored).to_subject(f) for f in frames]
     seq, swaps, garbled = fix_leg_labels(seq)  # leg label swaps out before any smoothing
     if smoothing == "batch" and seq:
         seq = smooth_track(seq, spec.smoothing)

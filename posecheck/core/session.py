@@ -32,6 +32,7 @@ from posecheck.core.feedback import Cue, CueSelector
 from posecheck.core.hold import HoldState, Phase
 from posecheck.core.legs import LegLabelFixer
 from posecheck.core.metrics import compute_metrics
+from posecheck.core.mirror import Mirror
 from posecheck.core.motion import BodyMotion, still_code, still_flag
 from posecheck.core.pose import PoseFrame
 from posecheck.core.smoothing import PoseSmoother
@@ -226,8 +227,7 @@ class StretchSession:
         spec = self.spec
         index = frame.index if frame.index >= 0 else self._index
         self._index = index + 1
-        if self.mirrored:
-            frame = frame.mirrored()
+        frame = Mirror(self.mirrored).to_subject(frame)
         frame = self._legs.update(frame)  # before smoothing, which would blend swapped legs
         if self._smoother is not None:
             frame = self._smoother.update(frame)
