@@ -3,7 +3,7 @@
 Three measurements (each prints its figures; nothing is asserted):
 
   callback   (default) a 30 fps "camera" thread feeds 640x480 frames to the same
-             streamlit-webrtc processor the page uses (``live.WebrtcFrameProcessor``), with
+             streamlit-webrtc processor the page uses (``live.webrtc.WebrtcFrameProcessor``), with
              the page's async rule: a frame arriving while the model is busy replaces the
              waiting one (dropped, never queued). Reports frames/s processed, latency
              median/p90, and RSS + latency per interval to show they stay flat.
@@ -55,7 +55,7 @@ def load_frames(clip: Path, max_frames: int = 300) -> list[np.ndarray]:
     benchmark measures processing, not decoding)."""
     import cv2
 
-    from posecheck.live.worker import iter_video
+    from posecheck.live.replay import iter_video
 
     out = []
     w, h = SIZE
@@ -82,7 +82,8 @@ def rss_mb() -> float:
 def bench_callback(args: argparse.Namespace) -> None:
     import av
 
-    from posecheck.live.worker import LiveProcessor, WebrtcFrameProcessor
+    from posecheck.live.webrtc import WebrtcFrameProcessor
+    from posecheck.live.worker import LiveProcessor
     from posecheck.specs.parse import load_spec
 
     frames = load_frames(args.clip)

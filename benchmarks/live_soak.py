@@ -2,7 +2,7 @@
 clock restarting on the same connection, reconnects and gaps, printing memory (RSS) and
 latency per interval of stream time, so a leak or a slow-down shows as a trend.
 
-Frames go through ``live.WebrtcFrameProcessor.recv`` as fast as the machine allows (no
+Frames go through ``live.webrtc.WebrtcFrameProcessor.recv`` as fast as the machine allows (no
 sleeping: the timestamps carry the stream time), so an hour of frames takes about as long
 as the model needs for 108,000 frames. Nothing is asserted; the figures are printed.
 
@@ -45,7 +45,7 @@ def rss_mb() -> float:
 
 
 def load_frames(clip: Path, limit: int) -> list[np.ndarray]:
-    from posecheck.live.worker import iter_video
+    from posecheck.live.replay import iter_video
 
     frames = []
     for image, _ in iter_video(clip):
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import av
 
-    from posecheck.live import worker as live
+    from posecheck.live.webrtc import WebrtcFrameProcessor
+    from posecheck.live.worker import LiveProcessor
     frames = load_frames(args.clip, args.max_frames)
     h, w = frames[0].shape[:2]
     n_clip = len(frames)
@@ -84,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     del frames  # the av frames hold their own copy
     tb = Fraction(1, TICKS)
 
-    def connect() -> live.WebrtcFrameProcessor:
-        return live.WebrtcFrameProcessor(live.LiveProcessor(args.spec, args.model))
+    def connect() -> WebrtcFrameProcessor:
+        return WebrtcFrameProcessor(LiveProcessor(args.spec, args.model))
 
     adapter = connect()
     print(f"clip {args.clip.name} {w}x{h}, {n_clip} frames looped; model {args.model}; "

@@ -1,8 +1,8 @@
 """The bad-input corpus: files a user (or a failing machine) hands posecheck, built at test
 time with PyAV and OpenCV (no binary blobs in the repository), and a runner that feeds them,
 with good files beside them, to ``posecheck analyze``, ``posecheck landmarks``, the page's
-video path (``posecheck.io.uploads`` + ``live.run_on_video``) and the live worker
-(``live.WebrtcFrameProcessor``).
+video path (``posecheck.io.uploads`` + ``live.replay.run_on_video``) and the live worker
+(``live.webrtc.WebrtcFrameProcessor``).
 
 For every (input, consumer) pair it records one outcome:
 
@@ -352,32 +352,32 @@ class FakeUpload(io.BytesIO):
 
 def _page_path(upload: FakeUpload, processor: Any, out: Path) -> Any:
     """The page's video path: ``posecheck.io.uploads`` if there, else what app.py did before."""
-    from posecheck.live import worker as live
+    from posecheck.live import replay
     try:
         from posecheck.io import uploads
     except ImportError:
         tmp = Path(tempfile.gettempdir()) / f"posecheck-upload-{upload.file_id}"
         tmp.write_bytes(upload.getvalue())
-        return live.run_on_video(processor, tmp, out)
+        return replay.run_on_video(processor, tmp, out)
     with uploads.saved_upload(upload) as path:
-        return live.run_on_video(processor, path, out)
+        return replay.run_on_video(processor, path, out)
 
 
 def run_page(root: Path, cases: list[Case], res: Outcomes) -> None:
-    from posecheck.live import worker as live
+    from posecheck.live import worker
     from posecheck.core.errors import PosecheckError
 
     tmp = root / "page_tmp"
     tmp.mkdir(exist_ok=True)
     old = tempfile.tempdir
     tempfile.tempdir = str(tmp)
-    estimator = live.load_estimator(MODEL)
+    estimator = worker.load_estimator(MODEL)
     try:
         for c in (c for c in cases if c.is_file):
             out = root / "page_out" / f"{Path(c.name).name}.annotated.mp4"
             out.parent.mkdir(exist_ok=True)
             estimator.reset()
-            processor = live.LiveProcessor(STRETCH, MODEL, estimator=estimator,
+            processor = worker.LiveProcessor(STRETCH, MODEL, estimator=estimator,
                                            estimator_factory=lambda: estimator)
             upload = FakeUpload(Path(c.name).name, (root / c.name).read_bytes())
             try:
@@ -417,12 +417,12 @@ def run_live(root: Path, cases: list[Case], res: Outcomes) -> None:
     """The camera worker: frames of every decodable case, then odd frames, timestamp restarts."""
     import av
 
-    from posecheck.live import worker as live
-    estimator = live.load_estimator(MODEL)
+    from posecheck.live import webrtc, worker
+    estimator = worker.load_estimator(MODEL)
 
     def adapter() -> Any:
         estimator.reset()
-        return live.WebrtcFrameProcessor(live.LiveProcessor(
+        return webrtc.WebrtcFrameProcessor(worker.LiveProcessor(
             STRETCH, MODEL, estimator=estimator, estimator_factory=lambda: estimator))
 
     def feed(name: str, frames: list[Any], check: Callable[[Any, int], str] | None = None) -> None:

@@ -4,9 +4,8 @@ model and analysis faked, and a live processor over stub estimator and session."
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +14,10 @@ from posecheck import batch
 from posecheck.batch import landmarks, runner, stages
 from posecheck.core.checks import CheckResult, Status
 from posecheck.core.pose import PoseFrame
+from posecheck.core.session import FrameReport
+from posecheck.core.hold import Hold, HoldState, Phase
 from posecheck.live.worker import LiveProcessor
+from posecheck.specs.parse import load_spec
 
 
 # ---------------------------------------------------------------------------- batch
@@ -121,7 +123,7 @@ class StubEstimator:
         self.fed: list[int] = []
         self.resets = 0
 
-    def process(self, image, t_ms):
+    def process(self, image: np.ndarray, t_ms: float, index: int = -1) -> PoseFrame:
         if self.fed and t_ms <= self.fed[-1]:
             raise AssertionError(f"timestamps must increase: {t_ms} after {self.fed[-1]}")
         self.fed.append(int(t_ms))
@@ -129,47 +131,55 @@ class StubEstimator:
         xy = np.tile([[w * 0.25, h / 2]], (33, 1))
         return PoseFrame(t_ms=int(t_ms), width=w, height=h, xy=xy)
 
-    def reset(self):
+    def reset(self) -> None:
         self.resets += 1
         self.fed.clear()
 
-
-@dataclass
-class StubHold:
-    phase: str = "holding"
-    side: str = "left"
-    hold_valid_s: float = 0.0
-    target_s: float = 30.0
-    rep: int = 1
-    reps_target: int = 1
-    valid_s_by_side: dict = field(default_factory=dict)
-    reps_by_side: dict = field(default_factory=dict)
-    holds: tuple = ()
-    prompt: str | None = None
-    countdown_s: float | None = None
+    def close(self) -> None:
+        self.closed = True
 
 
-@dataclass
-class StubReport:
-    t_ms: int
-    pose: PoseFrame
-    has_pose: bool
-    in_pose: bool
-    valid: bool
-    checks: dict
-    hold: StubHold
-    cue: Any = None
+def hold_state(phase: Phase = Phase.HOLDING, side: str | None = "left", *, t_ms: int = 0,
+               hold_valid_s: float = 0.0, target_s: float = 30.0,
+               valid_s_by_side: dict[str, float] | None = None,
+               reps_by_side: dict[str, int] | None = None, holds: tuple[Hold, ...] = (),
+               **fields) -> HoldState:
+    """A real ``timer.HoldState`` with the fields a test names and plain defaults for the rest
+    (a renamed field breaks the test)."""
+    base = dict(t_ms=t_ms, phase=phase, side=side, hold_valid_s=hold_valid_s, target_s=target_s,
+                rep=1, reps_target=1, valid_s_by_side=dict(valid_s_by_side or {}),
+                in_pose_s_by_side={}, reps_by_side=dict(reps_by_side or {}), holds=holds,
+                prompt=None, countdown_s=None, remaining={})
+    base.update(fields)
+    return HoldState(**base)
+
+
+def frame_report(t_ms: int = 0, pose: PoseFrame | None = None, *,
+                 checks: dict[str, CheckResult] | None = None, hold: HoldState | None = None,
+                 has_pose: bool | None = None, in_pose: bool = True, valid: bool | None = True,
+                 **fields) -> FrameReport:
+    """A real ``session.FrameReport``: the fields a test names, plain defaults for the rest.
+    Without ``pose`` the frame has no landmarks (a 64x48 frame)."""
+    pose = pose if pose is not None else PoseFrame.empty(t_ms, 64, 48)
+    base = dict(t_ms=t_ms, index=0, pose=pose,
+                has_pose=pose.has_pose if has_pose is None else has_pose, view="side",
+                in_pose=in_pose, valid=valid, stretched_side="left", checks=dict(checks or {}),
+                metrics={}, hold=hold if hold is not None else hold_state(t_ms=t_ms), cue=None)
+    base.update(fields)
+    return FrameReport(**base)
 
 
 class StubSession:
-    """Valid while the pose's x is left of the middle; counts valid ms like a timer."""
+    """Stands in for ``StretchSession`` where a test needs a rule it can steer: valid while the
+    pose's x is left of the middle; counts valid ms like a timer. Its reports are real
+    ``FrameReport`` values (:func:`frame_report`)."""
 
     def __init__(self) -> None:
         self.valid_ms = 0
         self.last: int | None = None
         self.frames: list[PoseFrame] = []
 
-    def update(self, frame: PoseFrame) -> StubReport:
+    def update(self, frame: PoseFrame) -> FrameReport:
         self.frames.append(frame)
         valid = bool(frame.has_pose and frame.xy[0, 0] < frame.width / 2)
         if self.last is not None and valid:
@@ -178,13 +188,16 @@ class StubSession:
         status = Status.PASS if valid else Status.FAIL
         checks = {"torso": CheckResult(id="torso", status=status, value=0.0, margin=0.0,
                                        landmarks=(11, 23))}
-        hold = StubHold(hold_valid_s=self.valid_ms / 1000,
-                        valid_s_by_side={"left": self.valid_ms / 1000})
-        return StubReport(frame.t_ms, frame, frame.has_pose, True, valid, checks, hold)
+        hold = hold_state(t_ms=frame.t_ms, hold_valid_s=self.valid_ms / 1000,
+                          valid_s_by_side={"left": self.valid_ms / 1000})
+        return frame_report(frame.t_ms, frame, checks=checks, hold=hold, valid=valid)
+
+
+# The spec the live stubs run under (its texts and hold plan; the stub session decides validity).
+LIVE_SPEC = "half_kneeling_hip_flexor"
 
 
 def make_processor(**kw) -> tuple[LiveProcessor, StubEstimator]:
     est = StubEstimator()
-    # Any spec object will do: the stubs do not read it.
-    return LiveProcessor(object(), estimator=est, session=StubSession(),
+    return LiveProcessor(load_spec(LIVE_SPEC), estimator=est, session=StubSession(),
                          session_factory=StubSession, **kw), est

@@ -1,19 +1,21 @@
-"""drawing.annotate: colours by check status, mirroring, cue banner, hold bar, prompts."""
+"""draw.overlay.annotate on real ``FrameReport`` values (pure drawing layer): colours by check
+status, mirroring, cue banner, hold bar, prompts; the posture figures."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pytest
 
+from fakes import frame_report, hold_state
 from posecheck.core.checks import CheckResult, Status
-from posecheck.draw.overlay import (FAIL_COLOR, PASS_COLOR, STATUS_COLORS, UNKNOWN_COLOR, annotate,
-                               ascii_text, segment_statuses, stretch_figure)
 from posecheck.core.feedback import Cue
 from posecheck.core.pose import Landmark, PoseFrame
-from posecheck.core.hold import Phase
+from posecheck.core.session import FrameReport
+from posecheck.core.hold import HoldState, Phase
+from posecheck.draw.overlay import annotate, draw_back_arch, pad_for_controls
+from posecheck.draw.posture import stretch_figure
+from posecheck.draw.style import (ADVICE_COLOR, FAIL_COLOR, PASS_COLOR, STATUS_COLORS,
+                                  UNKNOWN_COLOR, ascii_text, segment_statuses)
 
 W, H = 640, 480
 L = Landmark
@@ -42,27 +44,19 @@ def check(cid: str, status: Status, *lms: Landmark) -> CheckResult:
                        landmarks=tuple(int(x) for x in lms))
 
 
-@dataclass(frozen=True)
-class FakeHold:
-    phase: Phase = Phase.HOLDING
-    side: str | None = "left"
-    hold_valid_s: float = 0.0
-    target_s: float = 30.0
-    rep: int = 1
-    reps_target: int = 2
-    prompt: str | None = None
-    countdown_s: float | None = None
+def hold(phase: Phase = Phase.HOLDING, **fields) -> HoldState:
+    """A real hold state in the middle of a two-hold plan."""
+    return hold_state(phase, reps_target=2, **fields)
 
 
-@dataclass(frozen=True)
-class FakeReport:
-    """The FrameReport fields annotate reads."""
-
-    pose: PoseFrame | None
-    checks: dict[str, Any] = field(default_factory=dict)
-    hold: Any = None
-    cue: Any = None
-    has_pose: bool = True
+def report(pose: PoseFrame | None, checks: dict[str, CheckResult] | None = None,
+           held: HoldState | None = None, **fields) -> FrameReport:
+    """A real ``FrameReport`` in a hold, in position, with a good view (``has_pose`` stays True
+    without landmarks, so a test can draw only the panels)."""
+    fields.setdefault("has_pose", True)
+    fields.setdefault("view_ok", True)
+    return frame_report(0, pose, checks=checks, hold=held if held is not None else hold(),
+                        **fields)
 
 
 def blank() -> np.ndarray:
@@ -81,9 +75,9 @@ def near(pixel: np.ndarray, color: tuple[int, int, int], tol: int = 40) -> bool:
 @pytest.mark.parametrize("status", [Status.PASS, Status.FAIL, Status.UNKNOWN])
 def test_segment_takes_the_colour_of_its_check(status):
     pose = standing_pose()
-    report = FakeReport(pose, {"knee": check("knee", status, L.LEFT_HIP, L.LEFT_KNEE,
+    rep = report(pose, {"knee": check("knee", status, L.LEFT_HIP, L.LEFT_KNEE,
                                              L.LEFT_ANKLE)})
-    out = annotate(blank(), report)
+    out = annotate(blank(), rep)
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
     assert near(out[y, x], STATUS_COLORS[status.value])
     # A segment no check looks at stays neutral (not a status colour).
@@ -94,7 +88,7 @@ def test_segment_takes_the_colour_of_its_check(status):
 def test_annotate_returns_a_new_image_and_leaves_the_input_alone():
     image = blank()
     before = image.copy()
-    out = annotate(image, FakeReport(standing_pose(), hold=FakeHold(hold_valid_s=3)))
+    out = annotate(image, report(standing_pose(), held=hold(hold_valid_s=3)))
     assert out.shape == image.shape and out.dtype == np.uint8
     assert np.array_equal(image, before)
     assert not np.array_equal(out, before)
@@ -102,8 +96,8 @@ def test_annotate_returns_a_new_image_and_leaves_the_input_alone():
 
 def test_convention_mirrored_draws_the_subjects_left_at_the_reflected_x():
     pose = standing_pose()
-    report = FakeReport(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
-    out = annotate(blank(), report, mirrored=True)
+    rep = report(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), rep, mirrored=True)
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
     assert near(out[y, W - 1 - x], FAIL_COLOR) or near(out[y, W - x], FAIL_COLOR)
     assert not near(out[y, x], FAIL_COLOR)
@@ -111,8 +105,8 @@ def test_convention_mirrored_draws_the_subjects_left_at_the_reflected_x():
 
 def test_pose_of_another_size_is_scaled_to_the_image():
     pose = standing_pose(320, 240)
-    report = FakeReport(pose, {"knee": check("knee", Status.PASS, L.LEFT_HIP, L.LEFT_KNEE)})
-    out = annotate(blank(), report)
+    rep = report(pose, {"knee": check("knee", Status.PASS, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), rep)
     x, y = midpoint(standing_pose(), L.LEFT_HIP, L.LEFT_KNEE)
     assert near(out[y, x], PASS_COLOR)
 
@@ -137,19 +131,10 @@ def test_hidden_landmarks_are_not_drawn():
     vis = np.ones(33)
     vis[L.LEFT_KNEE] = 0.0
     pose = PoseFrame(t_ms=0, width=W, height=H, xy=pose.xy, visibility=vis)
-    report = FakeReport(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
-    out = annotate(blank(), report)
+    rep = report(pose, {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)})
+    out = annotate(blank(), rep)
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
     assert not near(out[y, x], FAIL_COLOR)
-
-
-@dataclass(frozen=True)
-class StoryReport(FakeReport):
-    """A report in a hold, with the fields the story reads."""
-
-    in_pose: bool = True
-    valid: bool | None = True
-    view_ok: bool | None = True
 
 
 def banner_color(img: np.ndarray) -> np.ndarray:
@@ -163,28 +148,28 @@ def test_banner_colour_and_text_come_from_the_story():
                         required=True, cue="Lift your chest")
     tip = CheckResult(id="foot", status=Status.FAIL, value=40.0, margin=-5.0, required=False,
                       cue="Keep the front foot flat")
-    hold = FakeHold(hold_valid_s=3.0)
+    held = hold(hold_valid_s=3.0)
     cases = {
-        "paused": StoryReport(None, {"torso": fault}, hold, valid=False),
-        "tip": StoryReport(None, {"foot": tip}, hold, cue=Cue("foot", tip.cue, "form", 10)),
-        "counting": StoryReport(None, {}, hold),
+        "paused": report(None, {"torso": fault}, held, valid=False),
+        "tip": report(None, {"foot": tip}, held, cue=Cue("foot", tip.cue, "form", 10)),
+        "counting": report(None, {}, held),
     }
-    for state, report in cases.items():
-        told = tell(report)
+    for state, rep in cases.items():
+        told = tell(rep)
         assert told.state == state
-        out = annotate(blank(), report)
+        out = annotate(blank(), rep)
         b, g, r = banner_color(out)
         er, eg, eb = told.rgb
         # The banner is the story's colour over white at 80 %.
         assert abs(r - (0.8 * er + 51)) < 6 and abs(g - (0.8 * eg + 51)) < 6 \
             and abs(b - (0.8 * eb + 51)) < 6, (state, (r, g, b), told.rgb)
-        assert np.array_equal(out, annotate(blank(), report, story=told))
+        assert np.array_equal(out, annotate(blank(), rep, story=told))
     assert tell(cases["paused"]).message == "Lift your chest"
 
 
 @pytest.mark.parametrize("valid_s", [0.0, 7.5, 15.0, 30.0, 45.0])
 def test_hold_bar_fills_in_proportion_to_valid_seconds(valid_s):
-    out = annotate(blank(), StoryReport(None, hold=FakeHold(hold_valid_s=valid_s,
+    out = annotate(blank(), report(None, held=hold(hold_valid_s=valid_s,
                                                             target_s=30.0)))
     top = out[:H // 3]  # the panel (the green banner is at the bottom)
     green = np.all(np.abs(top.astype(int) - np.array(PASS_COLOR)) <= 5, axis=2)
@@ -200,10 +185,10 @@ def test_hold_bar_fills_in_proportion_to_valid_seconds(valid_s):
 
 
 def test_countdown_number_only_while_settling_or_resting_in_the_top_right_corner():
-    settling = FakeHold(phase=Phase.SETTLING, prompt="Get ready", countdown_s=2.2)
-    holding = FakeHold(phase=Phase.HOLDING, prompt="Hold", countdown_s=22.0)
-    a = annotate(blank(), StoryReport(None, hold=settling))
-    b = annotate(blank(), StoryReport(None, hold=holding))
+    settling = hold(phase=Phase.SETTLING, prompt="Get ready", countdown_s=2.2)
+    holding = hold(phase=Phase.HOLDING, prompt="Hold", countdown_s=22.0)
+    a = annotate(blank(), report(None, held=settling))
+    b = annotate(blank(), report(None, held=holding))
     amber = lambda img: np.all(np.abs(img.astype(int) - np.array(UNKNOWN_COLOR)) <= 30, axis=2)
     assert amber(a)[:H // 3, 2 * W // 3:].sum() > 300  # the digits, top right
     assert amber(a)[H // 4:H - 60, W // 4:3 * W // 4].sum() == 0  # not over the body
@@ -211,9 +196,9 @@ def test_countdown_number_only_while_settling_or_resting_in_the_top_right_corner
 
 
 def test_framing_draws_the_target_outline_and_no_hold_panel():
-    report = StoryReport(standing_pose(), hold=FakeHold(hold_valid_s=3.0))
-    out = annotate(blank(), report, framing=True)
-    plain = annotate(blank(), report)
+    rep = report(standing_pose(), held=hold(hold_valid_s=3.0))
+    out = annotate(blank(), rep, framing=True)
+    plain = annotate(blank(), rep)
     assert (out[int(H * 0.5), int(W * 0.06)] != 255).any()  # the outline's left edge
     green = lambda img: np.all(np.abs(img.astype(int) - np.array(PASS_COLOR)) <= 5,
                                axis=2)[:H // 3].sum()
@@ -221,8 +206,6 @@ def test_framing_draws_the_target_outline_and_no_hold_panel():
 
 
 def test_pad_for_controls_adds_a_strip_below():
-    from posecheck.draw.overlay import pad_for_controls
-
     out = pad_for_controls(blank())
     assert out.shape[1] == W and out.shape[0] > H and out.shape[0] % 2 == 0
     assert np.array_equal(out[:H], blank())
@@ -230,7 +213,7 @@ def test_pad_for_controls_adds_a_strip_below():
 
 def test_no_pose_says_why():
     empty = PoseFrame.empty(0, W, H, reason="no person detected")
-    out = annotate(blank(), FakeReport(empty, has_pose=False))
+    out = annotate(blank(), report(empty, has_pose=False))
     assert (out[:40, W // 2:] < 250).any()  # text at the top right
 
 
@@ -262,20 +245,18 @@ def test_no_check_colours_during_the_switch():
     pose = standing_pose()
     checks = {"knee": check("knee", Status.FAIL, L.LEFT_HIP, L.LEFT_KNEE)}
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
-    holding = annotate(blank(), StoryReport(pose, checks, FakeHold(), valid=False))
-    switch = annotate(blank(), StoryReport(pose, checks, FakeHold(phase=Phase.SWITCH),
+    holding = annotate(blank(), report(pose, checks, hold(), valid=False))
+    switch = annotate(blank(), report(pose, checks, hold(phase=Phase.SWITCH),
                                            valid=False))
     assert near(holding[y, x], FAIL_COLOR) and not near(switch[y, x], FAIL_COLOR)
 
 
 def test_a_failing_advisory_check_is_drawn_as_a_tip_not_a_fault():
-    from posecheck.draw.overlay import ADVICE_COLOR
-
     advisory = CheckResult(id="k", status=Status.FAIL, value=1.0, margin=0.0, required=False,
                            landmarks=(int(L.LEFT_HIP), int(L.LEFT_KNEE)))
     assert set(segment_statuses({"k": advisory}).values()) == {"advice"}
     pose = standing_pose()
-    out = annotate(blank(), StoryReport(pose, {"k": advisory}, FakeHold()))
+    out = annotate(blank(), report(pose, {"k": advisory}, hold()))
     x, y = midpoint(pose, L.LEFT_HIP, L.LEFT_KNEE)
     assert near(out[y, x], ADVICE_COLOR) and not near(out[y, x], FAIL_COLOR)
 
@@ -283,7 +264,7 @@ def test_a_failing_advisory_check_is_drawn_as_a_tip_not_a_fault():
 def test_back_arch_is_drawn_along_the_measured_outline_only_when_seen():
     from dataclasses import replace
 
-    from posecheck.draw.overlay import ARCH_COLOR, draw_back_arch
+    from posecheck.draw.overlay import ARCH_COLOR
     from factories import pose_on_back_mask as _pose_on_mask
 
     pose = _pose_on_mask(45.0)

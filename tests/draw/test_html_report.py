@@ -57,7 +57,7 @@ def test_write_poster_takes_a_frame_a_second_into_the_first_counted_hold(tmp_pat
     import numpy as np
 
     from posecheck.draw.html_report import poster_index, poster_name, write_poster
-    from posecheck.live.worker import VideoWriter
+    from posecheck.live.replay import VideoWriter
 
     video = tmp_path / "clip.annotated.mp4"
     writer = VideoWriter(video, 10, 64, 48)

@@ -1,5 +1,5 @@
 """The page's video path without Streamlit: ``posecheck.io.uploads`` (limits, content sniffing,
-the temporary file) and ``live.run_on_video`` on awkward clips (page layer, stub model)."""
+the temporary file) and ``live.replay.run_on_video`` on awkward clips (page layer, stub model)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posecheck.live import worker as live
+from posecheck.live.replay import run_on_video
 
 from posecheck.io import uploads
 from posecheck.core.errors import VideoError
@@ -109,5 +109,5 @@ def test_run_on_video_takes_odd_and_one_pixel_frames(tmp_path, size):
     writer.release()
     proc, _ = make_processor()
     out = tmp_path / "out.mp4"
-    summary = live.run_on_video(proc, src, out)
+    summary = run_on_video(proc, src, out)
     assert summary.frames == 6 and out.is_file()

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 import pytest
 
-from fakes import StubEstimator, StubHold, StubReport, StubSession, make_processor
+from fakes import (LIVE_SPEC, StubEstimator, StubSession, frame_report, hold_state,
+                   make_processor)
 from media import sample_clip
-from posecheck.core.checks import CheckResult, Status
+from posecheck.core.checks import Status
 from posecheck.core.errors import PosecheckError
-from posecheck.live.worker import (STRIP_LABELS, CueSpeaker, FrameClock, LiveProcessor,
-                            TimelinePoint, VoiceRules, WebrtcFrameProcessor, rtc_configuration,
-                            strip_state, summarize, timeline_point)
+from posecheck.core.hold import Hold, Phase
+from posecheck.live.clock import FrameClock
+from posecheck.live.summary import (STRIP_LABELS, TimelinePoint, strip_state, summarize,
+                                    timeline_point)
+from posecheck.live.voice import CueSpeaker, VoiceRules
+from posecheck.live.webrtc import WebrtcFrameProcessor, rtc_configuration
+from posecheck.live.worker import LiveProcessor
 from posecheck.specs.parse import load_spec
 from posecheck.core.story import Story
 from posecheck.core.pose import PoseFrame
@@ -145,10 +149,10 @@ def test_an_error_on_one_frame_keeps_the_stream_going():
     av = pytest.importorskip("av")
 
     class Broken(StubEstimator):
-        def process(self, image, t_ms):
+        def process(self, image, t_ms, index=-1):
             raise RuntimeError("model crashed")
 
-    proc = LiveProcessor(object(), estimator=Broken(), session=StubSession())
+    proc = LiveProcessor(load_spec(LIVE_SPEC), estimator=Broken(), session=StubSession())
     frame = av.VideoFrame.from_ndarray(IMG, format="bgr24")
     frame.pts, frame.time_base = 0, Fraction(1, 90000)
     out = WebrtcFrameProcessor(proc).recv(frame)
@@ -247,7 +251,7 @@ def test_a_frame_that_cannot_be_converted_keeps_the_stream_going():
 @pytest.mark.parametrize("size", [(1, 64), (1, 1), (63, 47)])
 def test_video_writer_takes_any_frame_size(tmp_path, size):
     av = pytest.importorskip("av")
-    from posecheck.live.worker import VideoWriter
+    from posecheck.live.replay import VideoWriter
 
     w, h = size
     writer = VideoWriter(tmp_path / "out.mp4", 15.0, w, h)
@@ -282,13 +286,11 @@ def test_summary_caps_a_stalled_stream():
 
 
 def test_summary_takes_sides_and_holds_from_the_last_report():
-    from posecheck.core.hold import Hold
-
     holds = (Hold("left", 2.0, 33.0, 30.0, True), Hold("right", 50.0, 60.0, 4.5, False),
              Hold("right", 70.0, 80.0, 8.0, False))
-    hold = StubHold(phase="waiting", valid_s_by_side={"left": 30.0, "right": 12.5},
-                    reps_by_side={"left": 1, "right": 0}, holds=holds)
-    s = summarize([point(0)], StubReport(0, None, True, True, True, {}, hold))
+    hold = hold_state(Phase.WAITING, valid_s_by_side={"left": 30.0, "right": 12.5},
+                      reps_by_side={"left": 1, "right": 0}, holds=holds)
+    s = summarize([point(0)], frame_report(0, hold=hold))
     assert s.valid_s_by_side == {"left": 30.0, "right": 12.5} and s.total_valid_s == 42.5
     assert [(h.side, h.rep, h.valid_s, h.completed) for h in s.holds] == [
         ("left", 1, 30.0, True), ("right", 1, 4.5, False), ("right", 2, 8.0, False)]
@@ -296,16 +298,14 @@ def test_summary_takes_sides_and_holds_from_the_last_report():
 
 
 def test_summary_includes_the_unfinished_hold_and_marks_it():
-    from posecheck.core.hold import Hold
-
     done = (Hold("left", 1.0, 21.0, 20.0, True),)
     pts = [point(t, side="left", held=min(t / 1000, 20)) for t in range(0, 21000, 500)]
     pts += [replace(point(t, side="right", held=(t - 30000) / 1000), phase="holding")
             for t in range(30000, 36000, 500)]
-    hold = StubHold(phase="paused", side="right", hold_valid_s=5.5, holds=done,
-                    valid_s_by_side={"left": 20.0, "right": 5.5},
-                    reps_by_side={"left": 1, "right": 0})
-    s = summarize(pts, StubReport(35500, None, True, True, True, {}, hold))
+    hold = hold_state(Phase.PAUSED, side="right", hold_valid_s=5.5, holds=done,
+                      valid_s_by_side={"left": 20.0, "right": 5.5},
+                      reps_by_side={"left": 1, "right": 0})
+    s = summarize(pts, frame_report(35500, hold=hold))
     assert [(h.side, h.valid_s, h.completed, h.unfinished) for h in s.holds] == [
         ("left", 20.0, True, False), ("right", 5.5, False, True)]
     assert s.holds[-1].outcome == "unfinished (stopped)"
@@ -321,9 +321,9 @@ def test_summary_counts_faults_only_in_a_hold_and_in_position():
               for t in range(3000, 8000, 100)]
     out = [replace(point(t, valid=False, failing=("shift_forward",)), in_pose=False,
                    failing_required=("shift_forward",)) for t in range(8000, 9000, 100)]
-    hold = StubHold(phase="waiting", valid_s_by_side={"left": 0.0, "right": 0.0},
-                    reps_by_side={"left": 0, "right": 0})
-    s = summarize(held + switch + out, StubReport(8900, None, True, True, True, {}, hold), spec)
+    hold = hold_state(Phase.WAITING, valid_s_by_side={"left": 0.0, "right": 0.0},
+                      reps_by_side={"left": 0, "right": 0})
+    s = summarize(held + switch + out, frame_report(8900, hold=hold), spec)
     assert dict(s.faults_s) == {"torso_upright": pytest.approx(3.0)}
     left = s.sides[0]
     assert left.faults == (("torso leaning", pytest.approx(3.0)),)
@@ -333,8 +333,7 @@ def test_summary_counts_faults_only_in_a_hold_and_in_position():
 
 def test_unknown_validity_is_kept_and_painted_as_paused_not_as_a_fault():
     # Issue 12: a paused frame (validity unknown) was recorded as False and painted red.
-    hold = StubHold(phase="paused")
-    report = StubReport(0, None, True, True, None, {}, hold)
+    report = frame_report(0, hold=hold_state(Phase.PAUSED), valid=None)
     p = timeline_point(report)
     assert p.valid is None
     assert STRIP_LABELS[strip_state(p)].startswith("paused")
@@ -457,7 +456,7 @@ def good_lunge(tmp_path_factory) -> Path:
 def test_live_hold_matches_the_batch_analysis_of_the_same_clip(good_lunge):
     from posecheck.core.analysis import analyze_frames
     from posecheck.model.landmarks import estimate_video
-    from posecheck.live.worker import run_on_video
+    from posecheck.live.replay import run_on_video
     from posecheck.core.session import StretchSession
     from posecheck.specs.parse import load_spec
 
@@ -500,7 +499,8 @@ def hk_session(footage_dir):
     """The real half-kneeling clip through the camera worker (set-up step, 3 s countdown),
     looped to a minute; every frame's report, story, snapshot and banner pixel kept."""
     from conftest import footage_path
-    from posecheck.live.worker import LEAD_IN_S, iter_video
+    from posecheck.live.replay import iter_video
+    from posecheck.live.worker import LEAD_IN_S
 
     clip = footage_path(HK_CLIP)
     if not clip.is_file():
@@ -610,7 +610,7 @@ def test_set_up_step_ends_after_two_framed_seconds_and_times_nothing():
 class NoFeetEstimator(StubEstimator):
     """A person whose feet are below the picture."""
 
-    def process(self, image, t_ms):
+    def process(self, image, t_ms, index=-1):
         frame = super().process(image, t_ms)
         xy = frame.xy.copy()
         xy[27:33, 1] = frame.height + 20
@@ -618,7 +618,7 @@ class NoFeetEstimator(StubEstimator):
 
 
 def test_set_up_step_asks_for_the_feet_and_can_be_skipped():
-    proc = LiveProcessor(object(), estimator=NoFeetEstimator(), session=StubSession(),
+    proc = LiveProcessor(load_spec(LIVE_SPEC), estimator=NoFeetEstimator(), session=StubSession(),
                          session_factory=StubSession, framing=True)
     for t in range(0, 5000, 100):
         proc.process(IMG, t)

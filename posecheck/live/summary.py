@@ -1,0 +1,182 @@
+"""A live session's record and its summary: one :class:`TimelinePoint` per timed frame,
+:func:`summarize` at the end (valid seconds per side and hold, faults), and the state of the
+timeline strip the page draws (``live.figure``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from posecheck.core import story as storylib
+from posecheck.core.checks import Status
+from posecheck.core.session import FrameReport
+from posecheck.core.story import Story
+from posecheck.specs.model import StretchSpec
+
+# A frame counts toward a timeline duration for at most this long (s): a stalled stream
+# must not turn one frame into minutes of "fault".
+_MAX_FRAME_DT_S = 0.5
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """What one processed frame contributed to the session (for the summary and its plot)."""
+
+    t_ms: int
+    has_pose: bool
+    in_pose: bool
+    valid: bool | None  # None: unknown (the hold is paused, not faulty)
+    side: str
+    phase: str
+    hold_valid_s: float
+    failing: tuple[str, ...]
+    cue: str  # the story's message on this frame (what the banner and panel showed)
+    failing_required: tuple[str, ...] = ()
+    state: str = ""  # story.Story.state
+    reason: str | None = None  # story.Story.reason
+
+
+
+@dataclass(frozen=True)
+class HoldSummary:
+    """One hold of the session (``timer.Hold``), numbered per side."""
+
+    side: str
+    rep: int  # 1-based among the holds on this side
+    valid_s: float
+    start_s: float = 0.0
+    end_s: float = 0.0
+    completed: bool = False
+    unfinished: bool = False  # still open when the session stopped
+
+    @property
+    def outcome(self) -> str:
+        if self.completed:
+            return "completed"
+        return "unfinished (stopped)" if self.unfinished else "ended early"
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """End-of-session figures: valid seconds per side and rep, the most frequent faults."""
+
+    duration_s: float
+    frames: int
+    pose_fraction: float
+    valid_s_by_side: dict[str, float]
+    reps_by_side: dict[str, int]
+    holds: tuple[HoldSummary, ...]
+    faults_s: tuple[tuple[str, float], ...]  # (check id, s failing while in a hold), worst first
+    timeline: tuple[TimelinePoint, ...] = field(repr=False, default=())
+    sides: tuple[storylib.SideSummary, ...] = ()  # per side in plain words (with a spec)
+
+    @property
+    def lines(self) -> list[str]:
+        """The summary per side in plain words."""
+        return storylib.summary_lines(self.sides)
+
+    @property
+    def total_valid_s(self) -> float:
+        return float(sum(self.valid_s_by_side.values()))
+
+
+def frame_durations(ts_ms: np.ndarray) -> np.ndarray:
+    """Seconds each frame stands for: the gap to the next frame, the last one a median gap."""
+    if len(ts_ms) == 0:
+        return np.zeros(0)
+    dt = np.diff(ts_ms.astype(np.float64)) / 1000.0
+    last = float(np.median(dt)) if len(dt) else 0.0
+    return np.minimum(np.append(dt, last), _MAX_FRAME_DT_S)
+
+
+def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None = None,
+              spec: StretchSpec | None = None) -> SessionSummary:
+    """Summary of a session from its timeline and (for the hold counts) its last report.
+
+    Faults are counted only while a hold was open and the person was in position (never
+    during switch, rest or set-up). A hold still open at the end is listed as unfinished,
+    with the valid seconds it had. With ``spec`` the summary has its plain-words lines."""
+    points = tuple(timeline)
+    ts = np.array([p.t_ms for p in points], dtype=np.int64)
+    dur = frame_durations(ts)
+    faults: Counter[str] = Counter()
+    for p, d in zip(points, dur):
+        if p.phase in storylib.HOLD_PHASES and p.in_pose:
+            for check_id in p.failing:
+                faults[check_id] += float(d)
+    hold = last_report.hold if last_report is not None else None
+    by_side = {str(k): float(v) for k, v in hold.valid_s_by_side.items()} if hold else {}
+    reps = {str(k): int(v) for k, v in hold.reps_by_side.items()} if hold else {}
+    holds = []
+    per_side: Counter[str] = Counter()
+    for h in hold.holds if hold else ():
+        per_side[h.side] += 1
+        holds.append(HoldSummary(side=h.side, rep=per_side[h.side], valid_s=float(h.valid_s),
+                                 start_s=float(h.start_s), end_s=float(h.end_s),
+                                 completed=bool(h.completed)))
+    if hold is not None and hold.phase.value in storylib.HOLD_PHASES and hold.side:
+        side = str(hold.side)
+        per_side[side] += 1
+        start = len(points)
+        while start > 0 and points[start - 1].phase in storylib.HOLD_PHASES \
+                and points[start - 1].side == side:
+            start -= 1
+        start_s = points[start].t_ms / 1000.0 if start < len(points) else 0.0
+        holds.append(HoldSummary(side=side, rep=per_side[side],
+                                 valid_s=float(hold.hold_valid_s),
+                                 start_s=start_s, end_s=float(ts[-1]) / 1000.0 if len(ts) else 0.0,
+                                 completed=False, unfinished=True))
+    sides = ()
+    if spec is not None:
+        sides = tuple(storylib.side_summaries(points, spec, by_side, reps, dur))
+    return SessionSummary(
+        duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
+        frames=len(points),
+        pose_fraction=(sum(p.has_pose for p in points) / len(points)) if points else 0.0,
+        valid_s_by_side=by_side,
+        reps_by_side=reps,
+        holds=tuple(holds),
+        faults_s=tuple(sorted(faults.items(), key=lambda kv: -kv[1])),
+        timeline=points,
+        sides=sides,
+    )
+
+
+def timeline_point(report: FrameReport, story: Story | None = None) -> TimelinePoint:
+    """The compact record of one ``FrameReport`` kept for the summary (``story``: what the
+    person was told on that frame; told again from the report when omitted)."""
+    hold = report.hold
+    failing = tuple(cid for cid, r in report.checks.items() if r.status is Status.FAIL)
+    required = tuple(cid for cid in failing if report.checks[cid].required)
+    told = story if story is not None else storylib.tell(report)
+    return TimelinePoint(
+        t_ms=int(report.t_ms),
+        has_pose=bool(report.has_pose),
+        in_pose=bool(report.in_pose),
+        valid=None if report.valid is None else bool(report.valid),
+        side=str(hold.side or report.stretched_side or ""),
+        phase=hold.phase.value,
+        hold_valid_s=float(hold.hold_valid_s),
+        failing=failing,
+        cue=told.message,
+        failing_required=required,
+        state=told.state,
+        reason=told.reason,
+    )
+
+
+STRIP_LABELS = ("no hold or out of position", "paused (not seen, moving)", "fault", "counting")
+
+
+def strip_state(point: TimelinePoint) -> int:
+    """The timeline strip's colour index (:data:`STRIP_LABELS`) of one frame: a paused hold
+    (validity unknown) is not a fault."""
+    if point.phase not in storylib.HOLD_PHASES or not point.in_pose:
+        return 0
+    if point.valid is None:
+        return 1
+    return 3 if point.valid else 2
