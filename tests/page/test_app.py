@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from posecheck.live.texts import samples_for
 from posecheck.specs.parse import list_specs, load_spec
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -78,9 +79,7 @@ def test_landing_page_offers_a_sample_video_and_switches_to_it(app):
     assert widget(app.sidebar.radio, "Source").value == "Video file"
 
 
-def test_samples_are_those_of_the_chosen_stretch(monkeypatch, tmp_path):
-    from posecheck.page import app as page_app
-
+def test_samples_are_those_of_the_chosen_stretch(tmp_path):
     for name, stretch in (("a.mp4", "deep_lunge"), ("b.mp4", "half_kneeling_hip_flexor"),
                           ("deep_lunge_x.mp4", None), (".c.mp4", "deep_lunge")):
         (tmp_path / name).write_bytes(b"")
@@ -90,10 +89,8 @@ def test_samples_are_those_of_the_chosen_stretch(monkeypatch, tmp_path):
 
             with gzip.open(tmp_path / (Path(name).stem + ".truth.json.gz"), "wt") as fh:
                 json.dump({"stretch": stretch}, fh)
-    monkeypatch.setattr(page_app, "SAMPLE_DIR", tmp_path)
-    assert [p.name for p in page_app.samples_for("deep_lunge")] == ["a.mp4",
-                                                                   "deep_lunge_x.mp4"]
-    assert [p.name for p in page_app.samples_for("half_kneeling_hip_flexor")] == ["b.mp4"]
+    assert [p.name for p in samples_for("deep_lunge", tmp_path)] == ["a.mp4", "deep_lunge_x.mp4"]
+    assert [p.name for p in samples_for("half_kneeling_hip_flexor", tmp_path)] == ["b.mp4"]
 
 
 def test_picking_a_stretch_shows_its_plan(app):
