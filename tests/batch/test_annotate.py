@@ -59,11 +59,13 @@ def test_drawing_a_mirrored_report_lands_on_the_mirrored_pixels():
     mirrored=True on the original image, puts the skeleton where the person is."""
     import numpy as np
     from factories import make_pose
+    from fakes import frame_report, hold_state
 
+    from posecheck.core.hold import Phase
     from posecheck.draw import overlay as drawing
     seen_pose = make_pose("deep_lunge", width=320, height=240)  # as the model saw the image
-    report = type("R", (), {"pose": seen_pose.mirrored(), "checks": {}, "cue": None,
-                            "hold": None, "in_pose": False})()
+    report = frame_report(pose=seen_pose.mirrored(), hold=hold_state(Phase.WAITING, None),
+                          in_pose=False, valid=False)
     blank = np.zeros((240, 320, 3), np.uint8)
     drawn = drawing.annotate(blank.copy(), report, mirrored=True)
     ankle = seen_pose.xy[27].astype(int)  # an ankle: far from the middle of the image
