@@ -109,11 +109,13 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
             for check_id in p.failing:
                 faults[check_id] += float(d)
     hold = last_report.hold if last_report is not None else None
-    by_side = {str(k): float(v) for k, v in hold.valid_s_by_side.items()} if hold else {}
-    reps = {str(k): int(v) for k, v in hold.reps_by_side.items()} if hold else {}
+    by_side = {str(k): float(v) for k, v in hold.valid_s_by_side.items()} \
+        if hold is not None else {}
+    reps = {str(k): int(v) for k, v in hold.reps_by_side.items()} \
+        if hold is not None else {}
     holds = []
     per_side: Counter[str] = Counter()
-    for h in hold.holds if hold else ():
+    for h in hold.holds if hold is not None else ():
         per_side[h.side] += 1
         holds.append(HoldSummary(side=h.side, rep=per_side[h.side], valid_s=float(h.valid_s),
                                  start_s=float(h.start_s), end_s=float(h.end_s),
