@@ -23,6 +23,14 @@ from posecheck.specs.model import CheckSpec
 
 
 class Status(str, Enum):
+    """A check's verdict: the one pass / fail / unknown of the project.
+
+    Encodings (one each): in JSON its lowercase value (``Status("pass")`` reads it back); in
+    numpy arrays :attr:`code`, the rules' 1 / 0 / -1 (:meth:`from_code` reads it back); in the
+    rules' scalar form :attr:`passed`; a label file's truth codes map through
+    ``posecheck.tuning.labels.status_of_truth``.
+    """
+
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
@@ -31,6 +39,18 @@ class Status(str, Enum):
     def passed(self) -> bool | None:
         """The rules' scalar form (:mod:`posecheck.core.rules`): True / False / None."""
         return None if self is Status.UNKNOWN else self is Status.PASS
+
+    @property
+    def code(self) -> int:
+        return _CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> "Status":
+        return _STATUS_OF_CODE[int(code)]
+
+
+_CODES = {Status.PASS: rules.PASS, Status.FAIL: rules.FAIL, Status.UNKNOWN: rules.UNKNOWN}
+_STATUS_OF_CODE = {v: k for k, v in _CODES.items()}
 
 
 @dataclass(frozen=True)

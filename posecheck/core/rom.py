@@ -141,17 +141,17 @@ def measure_holds(report: Any, spec: Any) -> tuple[HoldMeasure, ...]:
     finished = {(h.side, round(h.start_s, 3)): h for h in final.holds}
     out: list[HoldMeasure] = []
     for side, data in report.sides().items():
-        for rep, h in enumerate(sorted(data["holds"], key=lambda h: h["start_s"]), start=1):
-            a, b = float(h["start_s"]), float(h["end_s"])
+        for rep, h in enumerate(sorted(data.holds, key=lambda h: h.start_s), start=1):
+            a, b = float(h.start_s), float(h.end_s)
             inside = [k for k, f in enumerate(frames)
                       if a - 1e-3 <= t[k] <= b + 1e-3 and _same_side(f, side)]
             valid = [frames[k] for k in inside if frames[k].valid is True]
             rom, n = (None, 0) if rdef is None else median_rom(valid, spec, rdef.metric)
             hold = finished.get((side, round(a, 3)))
             out.append(HoldMeasure(
-                side=side, rep=rep, start_s=a, end_s=b, valid_s=float(h["valid_s"]),
-                target_s=float(final.target_s), completed=bool(h.get("completed")),
-                open=bool(h.get("open")), in_pose_s=None if hold is None else hold.in_pose_s,
+                side=side, rep=rep, start_s=a, end_s=b, valid_s=float(h.valid_s),
+                target_s=float(final.target_s), completed=h.completed,
+                open=h.open, in_pose_s=None if hold is None else hold.in_pose_s,
                 rom_deg=rom, rom_metric=None if rdef is None else rdef.metric, rom_frames=n,
                 faults=fault_seconds([frames[k] for k in inside], dt[inside])))
     return tuple(sorted(out, key=lambda m: (m.start_s, m.side)))

@@ -9,6 +9,8 @@ import pytest
 
 from factories import sequence
 from posecheck.core.analysis import analyze_frames
+from posecheck.core.checks import Status
+from posecheck.core.report import Report
 from posecheck.cli import main
 from posecheck.core.motion import MIN_SPAN_FRACTION
 from posecheck.batch.files import dump_json
@@ -30,39 +32,43 @@ def lunge_frames():
 @pytest.mark.parametrize("smoothing", ["batch", "live", "none"])
 def test_report_shape_and_numbers(smoothing):
     report = analyze_frames(lunge_frames(), load_spec("deep_lunge"), fps=FPS, video="x.mp4",
-                            smoothing=smoothing)
-    data = json.loads(json.dumps(report.to_json(), allow_nan=False))
-    assert data["stretch"] == "deep_lunge" and data["video"] == "x.mp4" and data["fps"] == FPS
-    assert data["frames"] == 150 and data["pose_frames"] == 120
-    assert set(data["sides"]) == {"left", "right"}
-    left = data["sides"]["left"]
+                            smoothing=smoothing).to_report()
+    assert report.stretch == "deep_lunge" and report.video == "x.mp4" and report.fps == FPS
+    assert report.frames == 150 and report.pose_frames == 120 and report.smoothing == smoothing
+    assert set(report.sides) == {"left", "right"}
+    left = report.sides["left"]
     # valid only during the good 3 s after the settle: the stillness window must fill
     # (motion is unknown before) and then the 1 s debounce runs (smoothing may blur the edges)
     hold = load_spec("deep_lunge").hold
     start = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
-    assert left["valid_hold_s"] == pytest.approx(3.0 - start, abs=0.35)
-    assert left["in_pose_s"] >= left["valid_hold_s"]
-    assert data["sides"]["right"]["valid_hold_s"] == 0.0
-    assert len(left["holds"]) == 1 and left["holds"][0]["start_s"] == pytest.approx(start, abs=0.2)
-    for fractions in data["checks"].values():
-        assert sum(fractions.values()) == pytest.approx(1.0, abs=1e-3)
-    assert data["checks"]["torso_upright"]["fail_fraction"] > 0.1
-    assert len(data["timeline"]) == 150
-    entry = data["timeline"][10]
-    assert {"t_s", "in_pose", "valid", "stretched_side", "cue", "checks"} <= set(entry)
-    assert set(entry["checks"]) == {c.id for c in load_spec("deep_lunge").checks}
+    assert left.valid_hold_s == pytest.approx(3.0 - start, abs=0.35)
+    assert left.in_pose_s >= left.valid_hold_s
+    assert report.sides["right"].valid_hold_s == 0.0
+    assert len(left.holds) == 1 and left.holds[0].start_s == pytest.approx(start, abs=0.2)
+    for f in report.checks.values():
+        assert f.pass_fraction + f.fail_fraction + f.unknown_fraction == pytest.approx(1.0,
+                                                                                      abs=1e-3)
+    assert report.checks["torso_upright"].fail_fraction > 0.1
+    assert len(report.timeline) == 150
+    entry = report.entries[10]
+    assert entry.in_pose and entry.stretched_side == "left"
+    assert set(entry.checks) == {c.id for c in load_spec("deep_lunge").checks}
+    # the person is gone for the last second: unknown checks, no value, no validity
+    gone = report.entries[-1]
+    assert not gone.has_pose and gone.valid is not True
+    assert all(c.status is Status.UNKNOWN and c.value is None for c in gone.checks.values())
 
 
 def test_open_hold_is_reported():
     report = analyze_frames(sequence(90, FPS, stretch="deep_lunge"), load_spec("deep_lunge"),
                             fps=FPS)
-    holds = report.to_json()["sides"]["left"]["holds"]
-    assert holds and holds[-1].get("open") is True
+    holds = report.to_report().sides["left"].holds
+    assert holds and holds[-1].open is True and not holds[-1].completed
 
 
 def test_empty_input():
-    data = analyze_frames([], load_spec("glute_bridge"), fps=FPS).to_json()
-    assert data["frames"] == 0 and data["timeline"] == [] and data["sides"] == {}
+    report = analyze_frames([], load_spec("glute_bridge"), fps=FPS).to_report()
+    assert report.frames == 0 and report.timeline == () and report.sides == {}
 
 
 def test_bad_arguments():
@@ -106,11 +112,11 @@ def test_analyze_real_bridge_clip(footage_dir, tmp_path):
     assert data["checks"]["hip_line"]["pass_fraction"] > 0.5
 
 
-def _analyze_footage(footage_dir, rel: str, stretch: str) -> dict:
+def _analyze_footage(footage_dir, rel: str, stretch: str) -> Report:
     from posecheck.model.landmarks import load_or_estimate
 
     track = load_or_estimate(footage_dir / rel, "lite", progress=False)
-    return analyze_frames(track.frames, load_spec(stretch), fps=track.info.fps).to_json()
+    return analyze_frames(track.frames, load_spec(stretch), fps=track.info.fps).to_report()
 
 
 @pytest.mark.slow
@@ -119,10 +125,10 @@ def test_real_half_kneeling_clip(footage_dir):
     forward and back (so the shift check passes part of the time)."""
     data = _analyze_footage(footage_dir, "hip_flexor/hip_flexor_half_kneeling_oblique_nd.mp4",
                             "half_kneeling_hip_flexor")
-    assert data["sides"]["right"]["in_pose_s"] == 0.0
-    assert data["sides"]["left"]["in_pose_s"] > 8.0
-    assert data["sides"]["left"]["valid_hold_s"] > 3.0
-    assert 0.2 < data["checks"]["shift_forward"]["pass_fraction"] < 0.95
+    assert data.sides["right"].in_pose_s == 0.0
+    assert data.sides["left"].in_pose_s > 8.0
+    assert data.sides["left"].valid_hold_s > 3.0
+    assert 0.2 < data.checks["shift_forward"].pass_fraction < 0.95
 
 
 @pytest.mark.slow
@@ -131,7 +137,7 @@ def test_real_supine_clip_finds_both_sides_and_the_bent_leg(footage_dir):
     with the foot on the table, so the straight-leg check must never pass."""
     data = _analyze_footage(footage_dir, "supine/supine_knee_to_chest_on_table_side.mp4",
                             "supine_psoas")
-    assert data["sides"]["left"]["in_pose_s"] > 5.0
-    assert data["sides"]["right"]["in_pose_s"] > 2.0
-    assert data["checks"]["straight_knee"]["pass_fraction"] == 0.0
-    assert data["checks"]["knee_to_chest"]["pass_fraction"] > 0.7
+    assert data.sides["left"].in_pose_s > 5.0
+    assert data.sides["right"].in_pose_s > 2.0
+    assert data.checks["straight_knee"].pass_fraction == 0.0
+    assert data.checks["knee_to_chest"].pass_fraction > 0.7

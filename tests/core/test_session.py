@@ -271,8 +271,8 @@ def test_a_clear_side_is_reported_with_full_confidence():
 
     report = analyze_frames(sequence(120, FPS, stretch="deep_lunge", side="left"),
                             load_spec("deep_lunge"), fps=FPS, smoothing="none")
-    hold = report.sides()["left"]["holds"][-1]
-    assert hold["side"] == "left" and hold["side_confidence"] == 1.0
+    hold = report.sides()["left"].holds[-1]
+    assert hold.side == "left" and hold.side_confidence == 1.0
 
 
 def test_a_side_the_frames_cannot_tell_is_unknown():
