@@ -14,8 +14,10 @@ from posecheck import batch
 from posecheck.batch import landmarks, runner, stages
 from posecheck.core.checks import CheckResult, Status
 from posecheck.core.pose import PoseFrame
-from posecheck.core.session import FrameReport
 from posecheck.core.hold import Hold, HoldState, Phase
+from posecheck.core.report import (CheckEntry, CheckFractions, HoldSpan, Report, SideTotals,
+                                   TimelineEntry)
+from posecheck.core.session import FrameReport
 from posecheck.live.worker import LiveProcessor
 from posecheck.specs.parse import load_spec
 
@@ -60,25 +62,28 @@ def fake_frames(info, n=None):
 
 
 def fake_analyze(frames, specs, info, video, auto=False, **options):
-    """A report in the documented JSON shape, computed from the frames (so it varies)."""
+    """A typed report computed from the frames (so it varies), as analyze_track returns it."""
     n = len(frames)
-    timeline = [{"t_s": f.t_ms / 1000, "in_pose": i >= 2, "valid": i >= 4,
-                 "stretched_side": "left", "cue": "hold",
-                 "checks": {"torso": {"status": "pass", "value": 5.0 + i},
-                            "knee": {"status": "fail" if i % 3 else "pass", "value": 95.0}}}
-                for i, f in enumerate(frames)]
-    report = {"stretch": specs[0][0], "video": video, "fps": 10.0, "frames": n,
-              "pose_frames": sum(f.has_pose for f in frames),
-              "sides": {"left": {"valid_hold_s": 0.1 * max(n - 4, 0), "in_pose_s": 0.1 * (n - 2),
-                                 "reps": 1, "holds": [{"start_s": 0.4, "end_s": n / 10,
-                                                       "valid_s": 0.1 * max(n - 4, 0)}]},
-                        "right": {"valid_hold_s": 0.0, "in_pose_s": 0.0, "reps": 0,
-                                  "holds": []}},
-              "checks": {"torso": {"pass_fraction": 1.0, "fail_fraction": 0.0,
-                                   "unknown_fraction": 0.0},
-                         "knee": {"pass_fraction": 0.33, "fail_fraction": 0.67,
-                                  "unknown_fraction": 0.0}},
-              "timeline": timeline}
+
+    def entry(i, f):
+        checks = {"torso": CheckEntry(Status.PASS, 5.0 + i),
+                  "knee": CheckEntry(Status.FAIL if i % 3 else Status.PASS, 95.0)}
+        return TimelineEntry(t_s=f.t_ms / 1000, index=i, has_pose=f.has_pose, view="side",
+                             in_pose=i >= 2, valid=i >= 4, stretched_side="left",
+                             phase=Phase.HOLDING if i >= 4 else Phase.WAITING,
+                             hold_valid_s=0.1 * max(i - 4, 0), cue="hold", checks=checks,
+                             motion=0.0, reason=None)
+
+    report = Report(
+        stretch=specs[0][0], video=video, fps=10.0, frames=n,
+        pose_frames=sum(f.has_pose for f in frames),
+        sides={"left": SideTotals(valid_hold_s=0.1 * max(n - 4, 0), in_pose_s=0.1 * (n - 2),
+                                  reps=1, moving_reps=0,
+                                  holds=(HoldSpan(0.4, n / 10, 0.1 * max(n - 4, 0), True),)),
+               "right": SideTotals(0.0, 0.0, 0, 0)},
+        checks={"torso": CheckFractions(1.0, 0.0, 0.0), "knee": CheckFractions(0.33, 0.67, 0.0)},
+        timeline=tuple(entry(i, f) for i, f in enumerate(frames)), smoothing="batch",
+        in_pose_frames=max(n - 2, 0), metrics={}, leg_label_swaps=0, garbled_leg_frames=0)
     return batch.Outcome(report, specs[0][0], specs[0][1], None, None)
 
 

@@ -61,7 +61,7 @@ from posecheck.batch.cli import (DEFAULT_OUT, EXIT_STATUSES, build_parser, main,
                                  register_arguments, workers_arg)
 from posecheck.batch.files import dump_json
 from posecheck.batch.inputs import MEDIA_EXTENSIONS, expand_paths, make_slugs
-from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, REPORT_VERSION, Job, VideoResult
+from posecheck.batch.jobs import DEFAULT_MAX_FRAMES, Job, VideoResult
 from posecheck.batch.parallel import CRASH_STAGE_ENV, CRASH_TEST_ENV
 from posecheck.batch.parallel import MAX_AUTO_WORKERS, worker_count
 from posecheck.batch.runner import run
@@ -71,7 +71,7 @@ from posecheck.batch.track import Outcome, analyze_track, identity_jumps, segmen
 __all__ = [
     "CRASH_STAGE_ENV", "CRASH_TEST_ENV", "DEFAULT_MAX_FRAMES", "DEFAULT_OUT", "EXIT_STATUSES",
     "MAX_AUTO_WORKERS",
-    "MEDIA_EXTENSIONS", "REPORT_VERSION", "Job", "Outcome", "VideoResult",
+    "MEDIA_EXTENSIONS", "Job", "Outcome", "VideoResult",
     "analyze_track", "analyze_video",
     "build_parser", "dump_json", "expand_paths", "identity_jumps",
     "load_specs", "main", "make_slugs", "register_arguments", "run", "segment_hold",

@@ -14,7 +14,6 @@ as with ``--workers``. A replacement actor is started for each one lost.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -31,6 +30,7 @@ from posecheck.batch.parallel import limit_threads, worker_count
 from posecheck.batch.progress import Progress
 from posecheck.batch.stages import GIL_SWITCH_S, analyze_video, error_result, resume_result
 from posecheck.batch.summary import row_from_report
+from posecheck.core import report_json
 from posecheck.core.errors import PosecheckError
 
 POLL_S = 0.25  # s between the driver's looks at the actors' progress
@@ -271,7 +271,7 @@ def _write_outputs(job: Job, result: VideoResult, files: dict[str, bytes]) -> Vi
     if report_name not in files:  # the actor could not even write the error report
         return error_result(job, result.row.get("error") or f"{job.video}: no report")
     atomic_write_bytes(job.report_path, files[report_name])
-    report = json.loads(files[report_name])
+    report = report_json.from_json(files[report_name], source=str(job.report_path))
     return VideoResult(row=row_from_report(report, job), ok=result.ok, frames=result.frames,
                        seconds=result.seconds)
 

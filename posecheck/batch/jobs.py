@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-REPORT_VERSION = 1
-
 DEFAULT_MAX_FRAMES = 36000  # frames; about 2 GB of analysis state at ~55 KB a frame
 # frames/s the model runs at by default (None: every frame); chosen from the table in
 # docs/BATCH.md ("Analysis rate").

@@ -12,21 +12,23 @@ video is done, and a rerun skips a video whose report is up to date (``_up_to_da
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from posecheck.batch.annotate import write_annotated
-from posecheck.batch.files import OUTPUT_ERRNOS, dump_json, output_full
-from posecheck.batch.jobs import REPORT_VERSION, Job, ProgressFn, VideoResult
+from posecheck.batch.files import OUTPUT_ERRNOS, output_full
+from posecheck.batch.jobs import Job, ProgressFn, VideoResult
 from posecheck.batch.landmarks import cache_put, landmark_frames
 from posecheck.batch.summary import row_from_report
 from posecheck.batch.track import analyze_track, warnings_for
+from posecheck.core import report_json
 from posecheck.core.errors import OutputError, PosecheckError, VideoError
+from posecheck.core.report import (BatchInfo, ErrorReport, ModelInput, ModelRef, Options,
+                                   Report, VideoFacts)
 from posecheck.io.files import atomic_write_bytes, atomic_write_text
 from posecheck.model.cache import as_cached
 from posecheck.model.provision import sha256_file
@@ -91,19 +93,19 @@ def guarded(job: Job, t0: float, stage: Callable[[], Any]) -> Any:
 
 def error_result(job: Job, message: str, t0: float | None = None) -> VideoResult:
     """The video's error row; an error report is written too, so the HTML page shows it."""
-    report = {"report_version": REPORT_VERSION, "status": "error", "error": message,
-              "video": job.video, "model": model_json(job), "stretch_requested": job.stretch}
+    report = ErrorReport(video=job.video, error=message, model=model_ref(job),
+                         stretch_requested=job.stretch)
     try:
-        atomic_write_text(job.report_path, dump_json(report))
+        atomic_write_text(job.report_path, report_json.to_json(report))
     except OSError:
         pass  # the row still carries the error
     return VideoResult(row=row_from_report(report, job), ok=False,
                        seconds=0.0 if t0 is None else time.monotonic() - t0)
 
 
-def model_json(job: Job) -> dict[str, str]:
-    return {"label": job.model_label, "sha256": job.model_sha256,
-            "file": Path(job.model_path).name}
+def model_ref(job: Job) -> ModelRef:
+    return ModelRef(label=job.model_label, sha256=job.model_sha256,
+                    file=Path(job.model_path).name)
 
 
 def prepare_video(job: Job, progress: ProgressFn, t0: float) -> Prepared | VideoResult:
@@ -150,7 +152,7 @@ def _skip_result(job: Job, video_sha: str, specs: list[tuple[str, Any]], spec_ha
     if done is None:
         return None
     if job.plots and not job.plot_path.is_file():
-        _write_plot(done, [(sid, s) for sid, s in specs if sid == done.get("stretch")],
+        _write_plot(done, [(sid, s) for sid, s in specs if sid == done.stretch],
                     job.plot_path)
     return VideoResult(row=row_from_report(done, job, skipped=True), ok=True,
                        skipped=True, frames=0, seconds=time.monotonic() - t0)
@@ -182,22 +184,13 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
     outcome = analyze_track(frames, p.specs, p.info, job.video, auto=job.stretch == "auto",
                             smoothing=job.smoothing, mirrored=job.mirrored,
                             sample_fps=job.sample_fps)
-    report = outcome.report
-    report.update({
-        "report_version": REPORT_VERSION,
-        "status": "ok",
-        "error": None,
-        "video": job.video,
-        "video_sha256": p.video_sha,
-        "video_info": info_json(p.info, frames),
-        "model": model_json(job),
-        "model_input": {"scale": p.scale, "coordinates": "original video pixels"},
-        "stretch_requested": job.stretch,
-        "options": job.options_for(p.info),
-        "spec_hash": p.spec_hash,
-        "recognition": outcome.recognition,
-        "warnings": warnings_for(frames, p.info, job),
-    })
+    report = replace(outcome.report, video=job.video, batch=BatchInfo(
+        model=model_ref(job), stretch_requested=job.stretch, video_sha256=p.video_sha,
+        video_info=video_facts(p.info, frames),
+        model_input=ModelInput(scale=p.scale, coordinates="original video pixels"),
+        options=Options(**job.options_for(p.info)), spec_hash=p.spec_hash,
+        recognition=outcome.recognition,
+        warnings=tuple(warnings_for(frames, p.info, job))))
     if job.plots:
         _write_plot(report, [(sid, s) for sid, s in p.specs if sid == outcome.spec_id],
                     job.plot_path)
@@ -207,37 +200,39 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         from posecheck.programme.history import save_analysis
         save_analysis(outcome.analysis, outcome.spec, video=job.video, video_sha256=p.video_sha)
     # The report goes last: its presence means the video is done (resume relies on that).
-    atomic_write_text(job.report_path, dump_json(report))
+    atomic_write_text(job.report_path, report_json.to_json(report))
     return VideoResult(row=row_from_report(report, job), ok=True, frames=len(frames),
                        seconds=time.monotonic() - p.t0)
 
 
-def _write_plot(report: dict[str, Any], specs: list[tuple[str, Any]], path: Path) -> None:
+def _write_plot(report: Report, specs: list[tuple[str, Any]], path: Path) -> None:
     from posecheck.draw import plots
     spec = specs[0][1] if specs else None
     atomic_write_bytes(path, plots.plot_report_png(report, spec))
 
 
 def _up_to_date(path: Path, video_sha: str, job: Job, spec_hash: str,
-                info: Any) -> dict | None:
-    """The existing report if it was made from this very video, model and spec."""
+                info: Any) -> Report | None:
+    """The existing report if it was made from this very video, model and spec (a report
+    of another version, or one that cannot be read, is made again)."""
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        report = report_json.read(path)
+    except report_json.ReportError:
         return None
-    same = (report.get("status") == "ok"
-            and report.get("report_version") == REPORT_VERSION
-            and report.get("video_sha256") == video_sha
-            and (report.get("model") or {}).get("sha256") == job.model_sha256
-            and report.get("spec_hash") == spec_hash
-            and report.get("stretch_requested") == job.stretch
-            and report.get("options") == job.options_for(info))
+    if not isinstance(report, Report) or report.batch is None:
+        return None
+    b = report.batch
+    same = (b.video_sha256 == video_sha
+            and b.model.sha256 == job.model_sha256
+            and b.spec_hash == spec_hash
+            and b.stretch_requested == job.stretch
+            and b.options == Options(**job.options_for(info)))
     if not same:
         return None
     if job.annotate and not job.annotated_path.is_file():
         return None
-    report["video"] = job.video  # the same file may have been reached by another path
-    return report
+    # the same file may have been reached by another path
+    return replace(report, video=job.video)
 
 
 def spec_fingerprint(spec: Any) -> str:
@@ -275,8 +270,8 @@ def video_info(path: Path) -> Any:
     return VideoInfo.from_path(path)
 
 
-def info_json(info: Any, frames: Sequence[Any]) -> dict[str, Any]:
-    return {"width": info.width, "height": info.height, "fps": round(float(info.fps), 4),
-            "frame_count": info.frame_count, "frames_decoded": len(frames),
-            "duration_s": round(float(info.duration_s), 3), "rotation": info.rotation,
-            "is_image": bool(info.is_image)}
+def video_facts(info: Any, frames: Sequence[Any]) -> VideoFacts:
+    return VideoFacts(width=info.width, height=info.height, fps=round(float(info.fps), 4),
+                      frame_count=info.frame_count, frames_decoded=len(frames),
+                      duration_s=round(float(info.duration_s), 3), rotation=info.rotation,
+                      is_image=bool(info.is_image))

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from posecheck.batch.files import dump_json
 from posecheck.io.files import atomic_write_text
 from posecheck.batch.jobs import Job, VideoResult
+from posecheck.core.report import ErrorReport, RecognitionSummary, Report
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
 BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
@@ -19,35 +20,39 @@ BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "
                 "annotated")
 
 
-def row_from_report(report: dict[str, Any], job: Job, skipped: bool = False) -> dict[str, Any]:
-    info = report.get("video_info") or {}
+def row_from_report(report: Report | ErrorReport, job: Job, skipped: bool = False
+                    ) -> dict[str, Any]:
+    ok = isinstance(report, Report)
+    info = report.batch.video_info if ok and report.batch is not None else None
+    warnings = report.batch.warnings if ok and report.batch is not None else ()
     row: dict[str, Any] = {
         "video": job.video,
-        "status": report.get("status", "error"),
-        "error": report.get("error") or "",
-        "warnings": "; ".join(report.get("warnings") or []),
-        "stretch": report.get("stretch", "") if report.get("status") == "ok" else "",
-        "segments": _segments_text(report.get("recognition")),
-        "frames": report.get("frames", ""),
-        "pose_frames": report.get("pose_frames", ""),
-        "duration_s": info.get("duration_s", ""),
-        "width": info.get("width", ""),
-        "height": info.get("height", ""),
-        "fps": info.get("fps", ""),
+        "status": "ok" if ok else "error",
+        "error": "" if ok else report.error,
+        "warnings": "; ".join(warnings),
+        "stretch": report.stretch if ok else "",
+        "segments": _segments_text(report.batch.recognition
+                                   if ok and report.batch is not None else None),
+        "frames": report.frames if ok else "",
+        "pose_frames": report.pose_frames if ok else "",
+        "duration_s": "" if info is None else info.duration_s,
+        "width": "" if info is None else info.width,
+        "height": "" if info is None else info.height,
+        "fps": "" if info is None else info.fps,
         "model": job.model_label,
         "skipped": bool(skipped),
         "report": job.report_path.name,
         "plot": job.plot_path.name if job.plot_path.is_file() else "",
         "annotated": (job.annotated_path.name
-                      if job.annotated_path.is_file() and report.get("status") == "ok"
-                      else ""),
+                      if job.annotated_path.is_file() and ok else ""),
     }
-    for side, s in sorted((report.get("sides") or {}).items()):
-        row[f"{side}_valid_hold_s"] = _r(s.get("valid_hold_s"))
-        row[f"{side}_in_pose_s"] = _r(s.get("in_pose_s"))
-        row[f"{side}_reps"] = s.get("reps", "")
-    for cid, c in sorted((report.get("checks") or {}).items()):
-        row[f"pass_{cid}"] = _r(c.get("pass_fraction"), 3)
+    if ok:
+        for side, s in sorted(report.sides.items()):
+            row[f"{side}_valid_hold_s"] = _r(s.valid_hold_s)
+            row[f"{side}_in_pose_s"] = _r(s.in_pose_s)
+            row[f"{side}_reps"] = s.reps
+        for cid, c in sorted(report.checks.items()):
+            row[f"pass_{cid}"] = _r(c.pass_fraction, 3)
     return row
 
 
@@ -55,12 +60,11 @@ def _r(value: Any, digits: int = 2) -> Any:
     return round(value, digits) if isinstance(value, float) else ("" if value is None else value)
 
 
-def _segments_text(recognition: dict | None) -> str:
+def _segments_text(recognition: RecognitionSummary | None) -> str:
     if not recognition:
         return ""
-    parts = [f"{s['stretch']} {s['start_s']:.1f}-{s['end_s']:.1f}s"
-             + (f" ({s['valid_s']:.1f}s valid)" if "valid_s" in s else "")
-             for s in recognition.get("segments", [])]
+    parts = [f"{s.stretch} {s.start_s:.1f}-{s.end_s:.1f}s ({s.valid_s:.1f}s valid)"
+             for s in recognition.segments]
     return "; ".join(parts)
 
 

@@ -6,10 +6,19 @@ missing, few poses, the model hopping between people).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Sequence
 
 from posecheck.batch.jobs import Job
 from posecheck.core import geometry as g
+from posecheck.core import recognize
+from posecheck.core.analysis import AnalysisReport, analyze_frames
+from posecheck.core.pose import PoseFrame
+from posecheck.core.report import (Presence, RecognitionSummary, Report, SegmentSummary,
+                                   rounded)
+from posecheck.core.session import FrameReport
+from posecheck.io.video import VideoInfo, analysis_rate
+from posecheck.specs.model import StretchSpec
 
 # A hip centre moving more than this many torso lengths between two consecutive pose frames
 # is a jump to another person, not a movement. Torso lengths.
@@ -17,72 +26,75 @@ JUMP_TORSO_LENGTHS = 1.5
 RECOGNITION_FPS = 5.0  # frames/s at which --stretch auto tries every spec
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    """The analysis of one clip: JSON report, the spec used, per-frame reports (for drawing)."""
+    """The analysis of one clip: its typed report, the spec used and the per-frame reports
+    (for drawing and the history; None when no stretch was recognised)."""
 
-    report: dict[str, Any]
+    report: Report
     spec_id: str | None
-    spec: Any
-    analysis: Any
-    recognition: dict[str, Any] | None
+    spec: StretchSpec | None
+    analysis: AnalysisReport | None
+    recognition: RecognitionSummary | None
 
 
-def analyze_track(frames: Sequence[Any], specs: Sequence[tuple[str, Any]], info: Any,
-                  video: str, auto: bool = False, smoothing: str = "batch",
+def analyze_track(frames: Sequence[PoseFrame], specs: Sequence[tuple[str, StretchSpec]],
+                  info: VideoInfo, video: str, auto: bool = False, smoothing: str = "batch",
                   mirrored: bool = False, sample_fps: float | None = None) -> Outcome:
     """Analyse the frames with the one spec, or recognise the spec first (``auto``).
 
     ``sample_fps``: the rate the frames were analysed at (``Job.sample_fps``); the report's
     ``fps`` and recognition's subsampling follow the rate of the frames, not the file's."""
-    from functools import partial
-
-    from posecheck.core.analysis import analyze_frames
-
     run_spec = partial(analyze_frames, smoothing=smoothing, mirrored=mirrored)
-
-    from posecheck.io.video import analysis_rate
-
     fps = float(info.fps) if info.fps and info.fps > 0 else 0.0
     fps = analysis_rate(sample_fps, fps) or fps
     if not auto:
         sid, spec = specs[0]
         analysis = run_spec(frames, spec, fps=fps, video=video)
-        return Outcome(analysis.to_json(), sid, spec, analysis, None)
+        return Outcome(analysis.to_report(), sid, spec, analysis, None)
 
-    from posecheck.core import recognize
     # Recognition runs every spec over a subsampled track (RECOGNITION_FPS is plenty for
     # holds lasting seconds); only the winner is then analysed at the full frame rate.
     step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
     sub = list(frames[::step])
     traces = [recognize.trace_from_frames(
         sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames,
-        n_conditions=len(getattr(spec, "pose", ()) or ()))
+        n_conditions=len(spec.pose))
         for sid, spec in specs]
     rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
-    rec_json = {**rec.to_json(), "sampled_fps": round(fps / step, 3) if fps else 0.0,
-                "specs": [sid for sid, _ in specs]}
     # Each segment gets the valid time of its own spec inside it (the report's totals are
     # the main stretch's over the whole clip).
-    full: dict[str, Any] = {}
-    for seg in rec_json["segments"]:
-        sid = seg["stretch"]
-        if sid not in full:
-            full[sid] = run_spec(frames, dict(specs)[sid], fps=fps, video=video)
-        seg.update(segment_hold(full[sid].frames, seg["start_s"], seg["end_s"]))
+    full: dict[str, AnalysisReport] = {}
+    segments = []
+    for seg in rec.segments:
+        if seg.stretch not in full:
+            full[seg.stretch] = run_spec(frames, dict(specs)[seg.stretch], fps=fps, video=video)
+        start_s, end_s = round(seg.start_s, 3), round(seg.end_s, 3)
+        valid_s, sides = segment_hold(full[seg.stretch].frames, start_s, end_s)
+        segments.append(SegmentSummary(
+            stretch=seg.stretch, start_s=start_s, end_s=end_s,
+            duration_s=round(seg.duration_s, 3),
+            in_pose_fraction=round(seg.in_pose_fraction, 3), score=round(seg.score, 3),
+            ambiguous=bool(seg.ambiguous), pass_fraction=rounded(seg.pass_fraction),
+            candidates=tuple((s, round(v, 3)) for s, v in seg.candidates),
+            valid_s=valid_s, sides=sides))
+    summary = RecognitionSummary(
+        stretch=rec.stretch, confidence=round(rec.confidence, 3), segments=tuple(segments),
+        in_pose_s={k: round(v, 3) for k, v in sorted(rec.in_pose_s.items())},
+        sampled_fps=round(fps / step, 3) if fps else 0.0, specs=tuple(sid for sid, _ in specs))
     if rec.stretch == recognize.NONE:
-        report = {"stretch": recognize.NONE, "video": video, "fps": fps, "frames": len(frames),
-                  "pose_frames": sum(1 for f in frames if f.has_pose), "sides": {},
-                  "checks": {}, "timeline": [{"t_s": round(f.t_ms / 1000.0, 3),
-                                              "has_pose": f.has_pose} for f in frames]}
-        return Outcome(report, None, None, None, rec_json)
+        report = Report(stretch=recognize.NONE, video=video, fps=fps, frames=len(frames),
+                        pose_frames=sum(1 for f in frames if f.has_pose), sides={}, checks={},
+                        timeline=tuple(Presence(round(f.t_ms / 1000.0, 3), bool(f.has_pose))
+                                       for f in frames))
+        return Outcome(report, None, None, None, summary)
     spec = dict(specs)[rec.stretch]
     analysis = full[rec.stretch]
-    return Outcome(analysis.to_json(), rec.stretch, spec, analysis, rec_json)
+    return Outcome(analysis.to_report(), rec.stretch, spec, analysis, summary)
 
 
-def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
-                 ) -> dict[str, Any]:
+def segment_hold(frame_reports: Sequence[FrameReport], start_s: float, end_s: float
+                 ) -> tuple[float, tuple[str, ...]]:
     """Valid seconds inside ``[start_s, end_s)`` and the stretched side(s) seen there.
 
     A frame counts for the time until the next frame (the last one for the median step).
@@ -99,7 +111,7 @@ def segment_hold(frame_reports: Sequence[Any], start_s: float, end_s: float
             valid_s += steps[i] if i < len(steps) else typical
         if r.in_pose and r.stretched_side:
             sides.add(str(r.stretched_side))
-    return {"valid_s": round(valid_s, 3), "sides": sorted(sides)}
+    return round(valid_s, 3), tuple(sorted(sides))
 
 
 def warnings_for(frames: Sequence[Any], info: Any, job: Job) -> list[str]:

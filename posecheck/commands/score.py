@@ -200,10 +200,9 @@ def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str
     if auto_specs and track.frames:
         out = analyze_track(track.frames, auto_specs, track.info, clip.video, auto=True,
                             smoothing=smoothing)
-        rec = out.recognition or {}
-        fields["auto"] = str(rec.get("stretch", "none"))
-        fields["auto_hold_s"] = float(sum(seg.get("valid_s", 0.0)
-                                          for seg in rec.get("segments", [])))
+        rec = out.recognition
+        fields["auto"] = "none" if rec is None else rec.stretch
+        fields["auto_hold_s"] = float(sum(seg.valid_s for seg in rec.segments)) if rec else 0.0
     return ClipResult(clip=clip, source=source, photo=photo, **fields)
 
 
@@ -269,7 +268,7 @@ def write_markdown(path: Path, block: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posecheck.tuning.labels import load_labels
+    from posecheck.tuning.label_files import load_labels
 
     from posecheck.commands.bench import DEFAULT_DIR as SYNTH_DIR
 

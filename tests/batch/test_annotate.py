@@ -5,6 +5,8 @@ Layer: worker (fake model and analysis, videos made with OpenCV).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -16,9 +18,8 @@ from fakes import fake_analyze, fake_pipeline, make_video, run, summary_rows  # 
 def analyze_with_frames(frames, specs, info, video, auto=False, **options):
     """fake_analyze, with one per-frame report (its index only) for the annotated video."""
     outcome = fake_analyze(frames, specs, info, video, auto)
-    outcome.analysis = type("A", (), {"frames": [type("R", (), {"index": f.index})()
-                                                 for f in frames]})()
-    return outcome
+    return dataclasses.replace(outcome, analysis=type("A", (), {"frames": [
+        type("R", (), {"index": f.index})() for f in frames]})())
 
 
 def test_annotated_video_is_h264_with_every_frame(tmp_path, fake_pipeline, monkeypatch):

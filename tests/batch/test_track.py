@@ -50,9 +50,9 @@ def test_segment_hold_counts_valid_time_inside_the_segment():
         stretched_side: str | None
 
     reports = [R(100 * i, i >= 3, i >= 2, "left" if i < 8 else "right") for i in range(10)]
-    got = batch.segment_hold(reports, 0.25, 0.85)  # frames 3..8
-    assert got["valid_s"] == pytest.approx(0.6)   # frames 3-8 valid, 0.1 s each
-    assert got["sides"] == ["left", "right"]
+    valid_s, sides = batch.segment_hold(reports, 0.25, 0.85)  # frames 3..8
+    assert valid_s == pytest.approx(0.6)   # frames 3-8 valid, 0.1 s each
+    assert sides == ("left", "right")
 
 
 def test_identity_jumps_spot_a_switch_to_another_person():
