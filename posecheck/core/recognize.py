@@ -37,9 +37,12 @@ Pure numpy: no model, no video. Thresholds live in :class:`RecognitionSettings` 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
+
+from posecheck.core.checks import Status
+from posecheck.core.session import FrameReport
 
 NONE = "none"
 # A spec recognised by this many conditions (or more) counts as fully specific.
@@ -118,77 +121,23 @@ class SpecTrace:
                                  f"{in_pose.shape}")
             object.__setattr__(self, "still", still)
 
-    @classmethod
-    def from_report_json(cls, spec_id: str, report: Mapping[str, Any]) -> "SpecTrace":
-        """From an analysis report's JSON form (its ``timeline`` and ``checks``)."""
-        timeline = report.get("timeline") or []
-        check_ids = list((report.get("checks") or {}).keys())
-        in_pose = np.array([bool(e.get("in_pose")) for e in timeline], dtype=bool)
-        passes = np.full(len(timeline), np.nan)
-        for i, entry in enumerate(timeline):
-            statuses = [check_status(entry, cid) for cid in check_ids]
-            judged = [s for s in statuses if s in ("pass", "fail")]
-            if judged:
-                passes[i] = sum(s == "pass" for s in judged) / len(judged)
-        return cls(spec_id, in_pose, passes, recognisable=bool(check_ids))
 
-
-def trace_from_frames(spec_id: str, frames: Sequence[Any], n_conditions: int = 1
+def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions: int = 1
                       ) -> SpecTrace:
-    """From per-frame reports (objects with ``in_pose``, ``view_ok``, ``still`` and ``checks``
-    of results with a ``status``), without going through JSON.
+    """From one spec's per-frame reports over the track.
 
     A spec whose frames never carry a form check is timer-only (specs.py allows a spec
     without checks only then): it is marked not recognisable."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
-    still = np.array([np.nan if getattr(f, "still", None) is None else float(f.still)
-                      for f in frames])
+    still = np.array([np.nan if f.still is None else float(f.still) for f in frames])
     recognisable = not frames or any(bool(f.checks) for f in frames)
-    view_ok = np.array([np.nan if getattr(f, "view_ok", None) is None else float(f.view_ok)
-                        for f in frames])
+    view_ok = np.array([np.nan if f.view_ok is None else float(f.view_ok) for f in frames])
     passes = np.full(len(frames), np.nan)
     for i, f in enumerate(frames):
-        statuses = [str(getattr(r.status, "value", r.status)).lower()
-                    for r in (f.checks or {}).values()]
-        judged = [s for s in statuses if s in ("pass", "fail")]
+        judged = [r.status for r in f.checks.values() if r.status is not Status.UNKNOWN]
         if judged:
-            passes[i] = sum(s == "pass" for s in judged) / len(judged)
+            passes[i] = sum(s is Status.PASS for s in judged) / len(judged)
     return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable)
-
-
-def check_status(entry: Mapping[str, Any], check_id: str) -> str:
-    """``"pass" | "fail" | "unknown"`` of one check in one timeline entry.
-
-    Accepts the two layouts a timeline entry may use: nested ``{"checks": {id: {"status"}}}``
-    or flat ``{id: {"status"}}`` / ``{id: "pass"}`` / ``{f"{id}_status": "pass"}``.
-    """
-    for container in (entry.get("checks"), entry):
-        if not isinstance(container, Mapping):
-            continue
-        value = container.get(check_id)
-        if isinstance(value, Mapping):
-            value = value.get("status")
-        if value is None:
-            value = container.get(f"{check_id}_status")
-        if value is not None:
-            text = str(value).lower()
-            return text if text in ("pass", "fail") else "unknown"
-    return "unknown"
-
-
-def check_value(entry: Mapping[str, Any], check_id: str) -> float:
-    """The measured value of one check in one timeline entry (NaN if absent)."""
-    for container in (entry.get("checks"), entry):
-        if not isinstance(container, Mapping):
-            continue
-        value = container.get(check_id)
-        if isinstance(value, Mapping):
-            value = value.get("value")
-        elif not isinstance(value, (int, float)) or isinstance(value, bool):
-            value = container.get(f"{check_id}_value")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return float("nan")
 
 
 @dataclass(frozen=True)
@@ -208,15 +157,6 @@ class Segment:
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
-    def to_json(self) -> dict[str, Any]:
-        return {"stretch": self.stretch, "start_s": round(self.start_s, 3),
-                "end_s": round(self.end_s, 3), "duration_s": round(self.duration_s, 3),
-                "in_pose_fraction": round(self.in_pose_fraction, 3),
-                "score": round(self.score, 3), "ambiguous": self.ambiguous,
-                "pass_fraction": (None if self.pass_fraction != self.pass_fraction
-                                  else round(self.pass_fraction, 3)),
-                "candidates": [{"stretch": s, "score": round(v, 3)} for s, v in self.candidates]}
-
 
 @dataclass(frozen=True)
 class Recognition:
@@ -228,11 +168,6 @@ class Recognition:
     # 0..1: the named stretch's segment scores, duration-weighted, halved when a runner-up
     # came within the ambiguity margin; 0 for "none".
     confidence: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stretch": self.stretch, "confidence": round(self.confidence, 3),
-                "segments": [s.to_json() for s in self.segments],
-                "in_pose_s": {k: round(v, 3) for k, v in sorted(self.in_pose_s.items())}}
 
 
 # ============================================================================ the algorithm
@@ -399,14 +334,3 @@ def _confidence(stretch: str, segments: Sequence[Segment]) -> float:
     w = np.array([max(s.duration_s, 1e-9) for s in mine])
     conf = float(np.average([s.score for s in mine], weights=w))
     return conf * (0.5 if any(s.ambiguous for s in mine) else 1.0)
-
-
-def recognize_reports(reports: Mapping[str, Mapping[str, Any]],
-                      settings: RecognitionSettings = RecognitionSettings()) -> Recognition:
-    """:func:`recognize` over analysis reports in JSON form, one per spec id (same clip)."""
-    if not reports:
-        return Recognition(NONE, ())
-    first = next(iter(reports.values()))
-    t_s = [float(e.get("t_s", 0.0)) for e in first.get("timeline") or []]
-    traces = [SpecTrace.from_report_json(sid, rep) for sid, rep in reports.items()]
-    return recognize(t_s, traces, settings)

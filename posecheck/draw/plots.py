@@ -5,8 +5,8 @@ from the spec's ``min``/``max``), and the time the hold counted as valid (shaded
 per side: only the counted seconds, not the pauses inside a hold), with a legend and units in
 words ("shin lengths", "degrees"). The title gives the stretch and each side's valid hold time and reps.
 
-Works from the report's JSON form (what ``report.json`` holds) and the spec, so a plot can be
-redrawn from a saved report. Uses matplotlib's object API with the Agg canvas: no pyplot
+Works from the typed report (:class:`posecheck.core.report.Report`, what ``report.json``
+holds) and the spec, so a plot can be redrawn from a saved report. Uses matplotlib's object API with the Agg canvas: no pyplot
 global state, no display needed, safe in worker processes.
 """
 
@@ -15,11 +15,13 @@ from __future__ import annotations
 import io
 import math
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from posecheck.core.recognize import check_status, check_value
+from posecheck.core.checks import Status
+from posecheck.core.report import Report
+from posecheck.specs.model import StretchSpec
 
 # Colours (matplotlib names / hex); one per side so both sides' holds can be told apart.
 SIDE_COLORS = {"left": "#2e8b57", "right": "#1f77b4", "both": "#2e8b57"}
@@ -32,43 +34,37 @@ HEADER_HEIGHT_IN = 1.3  # inches for the title and the hold strip
 DPI = 90
 
 
-def check_series(report: Mapping[str, Any], check_id: str) -> tuple[np.ndarray, np.ndarray,
-                                                                    np.ndarray]:
-    """``(t_s, value, failing)`` of one check over the report's timeline (NaN where absent)."""
-    timeline = report.get("timeline") or []
-    t = np.array([float(e.get("t_s", np.nan)) for e in timeline], dtype=np.float64)
-    v = np.array([check_value(e, check_id) for e in timeline], dtype=np.float64)
-    failing = np.array([check_status(e, check_id) == "fail" for e in timeline], dtype=bool)
+def check_series(report: Report, check_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(t_s, value, failing)`` of one check over the report's timeline (NaN where it was
+    not measured)."""
+    entries = report.entries
+    t = np.array([e.t_s for e in entries], dtype=np.float64)
+    results = [e.checks.get(check_id) for e in entries]
+    v = np.array([np.nan if r is None or r.value is None else r.value for r in results],
+                 dtype=np.float64)
+    failing = np.array([r is not None and r.status is Status.FAIL for r in results], dtype=bool)
     return t, v, failing
 
 
-def hold_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
+def hold_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
     """The hold intervals per side, ``{side: [(start_s, end_s), ...]}``: from the first to the
     last frame of each hold, paused time included (see :func:`valid_spans` for the counted
     time)."""
-    out: dict[str, list[tuple[float, float]]] = {}
-    for side, data in sorted((report.get("sides") or {}).items()):
-        spans = []
-        for h in data.get("holds") or []:
-            a, b = h.get("start_s"), h.get("end_s")
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b >= a:
-                spans.append((float(a), float(b)))
-        out[side] = spans
-    return out
+    return {side: [(float(h.start_s), float(h.end_s)) for h in data.holds
+                   if h.end_s >= h.start_s]
+            for side, data in sorted(report.sides.items())}
 
 
-def valid_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]]]:
+def valid_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
     """The time that counted as valid hold, per side: wherever the timeline's running count of
     the current hold (``hold_valid_s``) rises from one frame to the next, the interval between
     the two frames counted. Settling, pauses and switches do not. Sides with holds but no
     counted time map to an empty list, so the plot still shows their row."""
-    out: dict[str, list[tuple[float, float]]] = {side: [] for side in report.get("sides") or {}}
+    out: dict[str, list[tuple[float, float]]] = {side: [] for side in report.sides}
     prev_t, prev_count, prev_side = math.nan, math.nan, None
-    for e in report.get("timeline") or []:
-        t, count, side = e.get("t_s"), e.get("hold_valid_s"), e.get("stretched_side")
-        t = float(t) if isinstance(t, (int, float)) else math.nan
-        count = float(count) if isinstance(count, (int, float)) else math.nan
-        if isinstance(side, str) and side == prev_side and count > prev_count and t > prev_t:
+    for e in report.entries:
+        t, count, side = float(e.t_s), float(e.hold_valid_s), e.stretched_side
+        if side is not None and side == prev_side and count > prev_count and t > prev_t:
             spans = out.setdefault(side, [])
             if spans and abs(spans[-1][1] - prev_t) < 1e-9:
                 spans[-1] = (spans[-1][0], t)
@@ -78,25 +74,19 @@ def valid_spans(report: Mapping[str, Any]) -> dict[str, list[tuple[float, float]
     return out
 
 
-def side_totals_text(report: Mapping[str, Any]) -> str:
-    parts = []
-    for side, data in sorted((report.get("sides") or {}).items()):
-        valid = data.get("valid_hold_s")
-        reps = data.get("reps")
-        valid_txt = f"{valid:.1f} s" if isinstance(valid, (int, float)) else "-"
-        parts.append(f"{side}: {valid_txt} valid, {reps if reps is not None else '-'} reps")
+def side_totals_text(report: Report) -> str:
+    parts = [f"{side}: {data.valid_hold_s:.1f} s valid, {data.reps} reps"
+             for side, data in sorted(report.sides.items())]
     return " | ".join(parts) if parts else "no hold"
 
 
-def _thresholds(spec: Any, check_id: str, report: Mapping[str, Any]
+def _thresholds(spec: StretchSpec | None, check_id: str
                 ) -> tuple[float | None, float | None, str, str]:
-    """``(min, max, unit, label)`` of a check, from the spec or (failing that) the report."""
-    for c in getattr(spec, "checks", ()) or ():
-        if getattr(c, "id", None) == check_id:
-            return (c.min, c.max, getattr(c, "unit", ""),
-                    getattr(c, "label", "") or check_id)
-    info = (report.get("checks") or {}).get(check_id) or {}
-    return info.get("min"), info.get("max"), info.get("unit", ""), info.get("label") or check_id
+    """``(min, max, unit, label)`` of a check, from the spec (without one: no band)."""
+    for c in spec.checks if spec is not None else ():
+        if c.id == check_id:
+            return c.min, c.max, c.unit, c.label or check_id
+    return None, None, "", check_id
 
 
 _PER_LENGTH = re.compile(r"\bover ([a-z+]+) length\b")
@@ -117,19 +107,19 @@ def unit_words(unit: str, metric: str | None) -> str:
     return unit
 
 
-def _metric_of(spec: Any, check_id: str) -> str | None:
-    for c in getattr(spec, "checks", ()) or ():
-        if getattr(c, "id", None) == check_id:
-            return getattr(c, "metric", None)
+def _metric_of(spec: StretchSpec | None, check_id: str) -> str | None:
+    for c in spec.checks if spec is not None else ():
+        if c.id == check_id:
+            return c.metric
     return None
 
 
-def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
+def plot_report(report: Report, spec: StretchSpec | None = None) -> Any:
     """A matplotlib ``Figure`` (Agg canvas) of one video's report."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    check_ids: Sequence[str] = list((report.get("checks") or {}).keys())
+    check_ids: Sequence[str] = list(report.checks)
     n = max(len(check_ids), 1)
     height = HEADER_HEIGHT_IN + PANEL_HEIGHT_IN * n
     fig = Figure(figsize=(FIG_WIDTH_IN, height), dpi=DPI)
@@ -142,13 +132,12 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
         "top": 1 - 0.75 / height, "bottom": 0.5 / height, "hspace": 0.45 * n / (n + 1) + 0.2})
     strip, panels = axes[0], list(axes[1:])
 
-    name = str(report.get("video") or "")
-    stretch = report.get("stretch") or "none"
+    name = report.video
+    stretch = report.stretch or "none"
     fig.suptitle(f"{name.rsplit('/', 1)[-1]}  -  {stretch}\n{side_totals_text(report)}",
                  fontsize=10, x=0.01, ha="left")
 
-    timeline = report.get("timeline") or []
-    t_all = np.array([float(e.get("t_s", np.nan)) for e in timeline], dtype=np.float64)
+    t_all = np.array([e.t_s for e in report.timeline], dtype=np.float64)
     t_end = float(np.nanmax(t_all)) if t_all.size and np.isfinite(t_all).any() else 1.0
     spans = valid_spans(report)
 
@@ -160,7 +149,8 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
         bars = [(a, b - a) for a, b in spans.get(side, [])]
         if bars:
             strip.broken_barh(bars, (row + 0.15, 0.7), facecolors=color, alpha=0.8)
-    in_pose = np.array([bool(e.get("in_pose")) for e in timeline], dtype=bool)
+    in_pose = np.array([e.in_pose for e in report.entries] if report.analysed
+                       else [False] * len(report.timeline), dtype=bool)
     if in_pose.any():
         strip.plot(t_all, np.where(in_pose, len(sides) + 0.3, np.nan), color="#888888",
                    lw=3, solid_capstyle="butt")
@@ -178,9 +168,9 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
 
     if not check_ids:
         ax = panels[0]
-        rec = report.get("recognition") or {}
+        rec = report.batch.recognition if report.batch is not None else None
         text = "no known stretch recognised" if stretch == "none" else "no checks in this spec"
-        held = rec.get("in_pose_s") or {}
+        held = rec.in_pose_s if rec is not None else {}
         if held:
             text += "\nin position per spec: " + ", ".join(
                 f"{k} {v:.1f} s" for k, v in sorted(held.items()))
@@ -189,7 +179,7 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
 
     for ax, cid in zip(panels, check_ids):
         t, v, failing = check_series(report, cid)
-        lo, hi, unit, label = _thresholds(spec, cid, report)
+        lo, hi, unit, label = _thresholds(spec, cid)
         finite = v[np.isfinite(v)]
         ymin = float(finite.min()) if finite.size else 0.0
         ymax = float(finite.max()) if finite.size else 1.0
@@ -211,8 +201,8 @@ def plot_report(report: Mapping[str, Any], spec: Any = None) -> Any:
         if failing.any():
             ax.plot(t, np.where(failing, v, np.nan), color=FAIL_COLOR, lw=1.6)
         ax.set_ylim(ymin, ymax)
-        pf = ((report.get("checks") or {}).get(cid) or {}).get("pass_fraction")
-        pf_txt = f"  pass {pf:.0%}" if isinstance(pf, (int, float)) and math.isfinite(pf) else ""
+        pf = report.checks[cid].pass_fraction
+        pf_txt = f"  pass {pf:.0%}" if math.isfinite(pf) else ""
         rng = ("" if lo is None and hi is None else
                f" [{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}]")
         words = unit_words(unit, _metric_of(spec, cid))
@@ -240,7 +230,7 @@ def _legend(ax: Any, *, has_spans: bool) -> None:
               bbox_to_anchor=(1.0, 1.45))
 
 
-def plot_report_png(report: Mapping[str, Any], spec: Any = None) -> bytes:
+def plot_report_png(report: Report, spec: StretchSpec | None = None) -> bytes:
     """The plot as PNG bytes (the caller writes them atomically)."""
     fig = plot_report(report, spec)
     buf = io.BytesIO()

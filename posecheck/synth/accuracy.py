@@ -23,6 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from posecheck.core import geometry as g
+from posecheck.core.checks import Status
+from posecheck.core.report import Report
 from posecheck.model.provision import DEFAULT_MODEL
 
 LANDMARK_GROUPS: dict[str, tuple[int, ...]] = {
@@ -140,15 +142,10 @@ def landmark_errors(truth_frames: Sequence[dict], est_xy: np.ndarray
     return px, rel, (swaps / det_n if det_n else 0.0), truth_n, det_n
 
 
-def _status(res: Any) -> str:
-    s = res.get("status", "") if isinstance(res, dict) else str(res)
-    return str(s).split(".")[-1].lower()
-
-
-def _main_side(sides: dict[str, Any], key: str) -> str | None:
+def _main_side(in_pose_s: dict[str, float]) -> str | None:
+    """The side with the most in-position time (None when no side has any)."""
     best, best_v = None, 0.0
-    for side, d in (sides or {}).items():
-        v = float(d.get(key, 0.0)) if isinstance(d, dict) else 0.0
+    for side, v in in_pose_s.items():
         if v > best_v + 1e-9:
             best, best_v = side, v
     return best
@@ -174,36 +171,35 @@ def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
     if report is None or truth.get("analysis") != "spec":
         result.analysed = False
         return result
-    timeline = report.get("timeline", [])
+    timeline = report.entries
     for k, tf in enumerate(tframes):
         if k >= len(timeline) or not tf.get("in_position"):
             continue
-        est = timeline[k].get("checks", {})
+        est = timeline[k].checks
         for cid, passes in (tf.get("checks_pass") or {}).items():
             c = result.check_counts.setdefault(cid, {"tp": 0, "fp": 0, "fn": 0, "tn": 0,
                                                      "unknown": 0})
-            st = _status(est.get(cid, {}))
-            if st not in ("pass", "fail"):
+            r = est.get(cid)
+            st = Status.UNKNOWN if r is None else r.status
+            if st is Status.UNKNOWN:
                 c["unknown"] += 1
             truth_fault = not passes
-            pred_fault = st == "fail"
+            pred_fault = st is Status.FAIL
             key = ("tp" if pred_fault else "fn") if truth_fault else ("fp" if pred_fault else "tn")
             c[key] += 1
             tv = (tf.get("metrics") or {}).get(cid)
-            ev = est.get(cid, {}).get("value") if isinstance(est.get(cid), dict) else None
+            ev = None if r is None else r.value
             if tv is not None and ev is not None and math.isfinite(tv) and math.isfinite(ev):
                 result.metric_abs_err.setdefault(cid, []).append(abs(float(ev) - float(tv)))
     tsides = (truth.get("summary") or {}).get("sides", {})
-    esides = report.get("sides", {})
     result.hold_true = {s: float(d.get("valid_hold_s", 0.0)) for s, d in tsides.items()}
-    result.hold_est = {s: float(d.get("valid_hold_s", 0.0)) for s, d in esides.items()}
-    result.side_true = _main_side(tsides, "in_pose_s")
-    result.side_est = _main_side(esides, "in_pose_s")
+    result.hold_est = {s: float(d.valid_hold_s) for s, d in report.sides.items()}
+    result.side_true = _main_side({s: float(d.get("in_pose_s", 0.0)) for s, d in tsides.items()})
+    result.side_est = _main_side({s: float(d.in_pose_s) for s, d in report.sides.items()})
     # The same analysis on the exact landmarks: what smoothing alone costs (no model error).
     exact = _analyse(_truth_pose_frames(truth), truth["stretch"], track.info.fps, smoothing)
     if exact is not None:
-        result.hold_exact = {s: float(d.get("valid_hold_s", 0.0))
-                             for s, d in exact.get("sides", {}).items()}
+        result.hold_exact = {s: float(d.valid_hold_s) for s, d in exact.sides.items()}
     return result
 
 
@@ -225,7 +221,7 @@ def _truth_pose_frames(truth: dict) -> list:
     return out
 
 
-def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
+def _analyse(frames, stretch: str, fps: float, smoothing: str) -> Report | None:
     from posecheck.core.analysis import analyze_frames
     from posecheck.core.errors import SpecError
     from posecheck.specs.parse import load_spec
@@ -234,7 +230,7 @@ def _analyse(frames, stretch: str, fps: float, smoothing: str) -> dict | None:
         spec = load_spec(stretch)
     except SpecError:
         return None
-    return analyze_frames(frames, spec, fps=fps, smoothing=smoothing).to_json()
+    return analyze_frames(frames, spec, fps=fps, smoothing=smoothing).to_report()
 
 
 # ---------------------------------------------------------------------------- a set

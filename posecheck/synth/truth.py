@@ -1,8 +1,8 @@
 """Ground truth of a synthetic clip: the true landmarks and what the spec's rules make of them.
 
 Per frame: the 33 landmark pixel positions of the mannequin's joints (the same projection the
-renderer draws with), the script's labels (phase, intended fault, side), and - when
-:mod:`posecheck.core.analysis` is there - the spec's own verdict on those exact positions
+renderer draws with), the script's labels (phase, intended fault, side), and (when the stretch
+has a spec) the spec's own verdict on those exact positions
 (``analyze_frames(..., smoothing="none")``): metric values, which checks truly pass, whether
 the pose is in position, the stretched side, and the valid hold seconds per side. So the truth
 follows the spec's rules exactly, and a change of threshold changes the truth with it.
@@ -15,7 +15,6 @@ gzip because per-frame landmarks are most of it). Read and write it only through
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from posecheck.core.analysis import analyze_frames
+from posecheck.core.checks import Status
+from posecheck.core.errors import SpecError
 from posecheck.core.pose import NUM_LANDMARKS, PoseFrame
+from posecheck.core.report import Report, TimelineEntry
+from posecheck.core.report_json import sides_to_json
+from posecheck.specs.parse import load_spec
 
 FORMAT = "posecheck-synth-truth/1"
 SUFFIX = ".truth.json.gz"
@@ -54,9 +59,6 @@ def find_truth_files(folder: str | Path) -> list[Path]:
 def truth_stem(path: str | Path) -> str:
     """The clip id of a truth file (``a.truth.json.gz`` -> ``a``)."""
     return Path(path).name[: -len(SUFFIX)]
-_STATUS_PASS = {"pass", "PASS", "Status.PASS"}
-
-
 @dataclass(frozen=True)
 class TrueFrame:
     """One rendered frame's truth before analysis."""
@@ -85,45 +87,22 @@ class TrueFrame:
                          index=self.index)
 
 
-def _analysis_module() -> Any | None:
-    try:
-        return importlib.import_module("posecheck.core.analysis")
-    except ModuleNotFoundError as exc:
-        if exc.name == "posecheck.core.analysis":
-            return None
-        raise
-
-
-def analyze_truth(frames: Sequence[PoseFrame], stretch: str, fps: float) -> dict | None:
-    """The spec's analysis of the exact landmarks (``None`` if analysis is not available)."""
-    analysis = _analysis_module()
-    if analysis is None:
-        return None
-    from posecheck.core.errors import SpecError
-    from posecheck.specs.parse import load_spec
-
+def analyze_truth(frames: Sequence[PoseFrame], stretch: str, fps: float) -> Report | None:
+    """The spec's analysis of the exact landmarks (``None`` when there is no spec for this
+    stretch yet: the script's labels stand in)."""
     try:
         spec = load_spec(stretch)
     except SpecError:
-        return None  # no spec for this stretch yet: the script's labels stand in
-    report = analysis.analyze_frames(list(frames), spec, fps=fps, smoothing="none")
-    return report.to_json()
+        return None
+    return analyze_frames(list(frames), spec, fps=fps, smoothing="none").to_report()
 
 
-def _entry_checks(entry: dict) -> tuple[dict, dict]:
-    """(check id -> passes?, check id -> metric value) from one timeline entry."""
-    passes, values = {}, {}
-    for cid, res in (entry.get("checks") or {}).items():
-        if isinstance(res, dict):
-            status = str(res.get("status", ""))
-            value = res.get("value")
-        else:
-            status, value = str(res), None
-        s = status.split(".")[-1].lower()
-        if s in ("pass", "fail"):
-            passes[cid] = s == "pass"
-        if value is not None:
-            values[cid] = value
+def _entry_checks(entry: TimelineEntry) -> tuple[dict[str, bool], dict[str, float]]:
+    """(check id -> passes?, check id -> metric value) from one timeline entry: checks that
+    were judged, values that were measured."""
+    passes = {cid: r.status is Status.PASS for cid, r in entry.checks.items()
+              if r.status is not Status.UNKNOWN}
+    values = {cid: r.value for cid, r in entry.checks.items() if r.value is not None}
     return passes, values
 
 
@@ -133,10 +112,8 @@ def build_truth(*, clip_id: str, stretch: str, video: str, fps: float, width: in
     """The JSON-ready truth of a clip (see the module docstring)."""
     pose_frames = [f.pose_frame(width, height) for f in frames]
     report = analyze_truth(pose_frames, stretch, fps)
-    timeline = (report or {}).get("timeline") or []
-    by_index = {}
-    for k, entry in enumerate(timeline):
-        by_index[int(entry.get("index", k))] = entry
+    timeline = report.entries if report is not None else ()
+    by_index = {e.index: e for e in timeline}
     out_frames = []
     for k, (tf, pf) in enumerate(zip(frames, pose_frames)):
         row: dict[str, Any] = {
@@ -151,21 +128,17 @@ def build_truth(*, clip_id: str, stretch: str, video: str, fps: float, width: in
             passes, values = _entry_checks(entry)
             row["checks_pass"] = passes
             row["metrics"] = values
-            for src, dst in (("in_pose", "in_position"), ("valid", "valid"),
-                             ("stretched_side", "stretched_side"), ("view", "view"),
-                             ("phase", "hold_phase"), ("hold_valid_s", "hold_valid_s")):
-                if src in entry:
-                    row[dst] = entry[src]
+            row.update(in_position=entry.in_pose, valid=entry.valid,
+                       stretched_side=entry.stretched_side, view=entry.view,
+                       hold_phase=entry.phase.value, hold_valid_s=entry.hold_valid_s)
         else:
             # No analysis: the script's own labels stand in.
             row["stretched_side"] = tf.side or None
             row["in_position"] = tf.phase in ("hold", "fault")
         out_frames.append(row)
-    summary = {}
+    summary: dict[str, Any] = {}
     if report is not None:
-        for key in ("sides", "valid_hold_s", "side"):
-            if key in report:
-                summary[key] = report[key]
+        summary["sides"] = sides_to_json(report.sides)
     else:
         summary["scripted_hold_s"] = scripted_hold(frames, fps)
     return {
