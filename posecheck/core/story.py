@@ -8,7 +8,7 @@ the same attribute names) and says, in plain words:
   seconds rise), ``tip`` (still counting, with advice from an advisory check), ``paused``
   (in a hold but the seconds do not rise, for one ``reason``), ``waiting`` (not in
   position yet), ``get_ready`` (the countdown before a hold), ``rest``, ``switch``, ``done``,
-  ``framing`` (the set-up step before timing, see :func:`framing`);
+  ``framing`` (the set-up step before timing, :func:`posecheck.core.framing.framing`);
 - ``message``: the one thing to show and say;
 - ``tone``: its colour, one of :data:`TONES` (counting green, paused red, tips amber, timer
   prompts blue): a tip is never shown while a required fault is;
@@ -17,7 +17,8 @@ the same attribute names) and says, in plain words:
 
 Why a hold is paused is a :data:`PAUSE_REASONS` key; the mapping from reasons to words is the
 one place a new reason (from ``FrameReport.reason``) is added. :func:`side_summaries` and
-:func:`summary_lines` turn a session's timeline into the end-of-session text per side.
+:func:`~posecheck.core.side_summary.summary_lines` turn a session's timeline into the end-of-session
+text per side; :mod:`posecheck.core.framing` is the set-up step before timing.
 
 Pure: numpy and dataclasses only (no cv2, streamlit or mediapipe).
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -59,12 +60,6 @@ PAUSE_REASONS: dict[str, tuple[str, str]] = {
 }
 # Reasons that describe the picture rather than the body (the voice waits longer for them).
 VISIBILITY_REASONS = ("unseen", "no_person", "view")
-
-# Framing (the set-up step before timing). Fractions of the image size.
-FRAME_MARGIN = 0.02         # a landmark this close to an edge counts as cut off
-FRAME_MIN_VISIBILITY = 0.5  # MediaPipe visibility a foot landmark needs to count as seen
-FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, foot tips (pose.Landmark)
-HEAD = (0,)                      # nose
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,8 @@ def _check_spec(spec: Any, check_id: str) -> Any:
         return None
 
 
-def _cue_text(spec: Any, name: str, default: str) -> str:
+def cue_text(spec: Any, name: str, default: str) -> str:
+    """The spec's cue text ``name`` (``default`` without a spec or when it gives none)."""
     return str(getattr(getattr(spec, "cues", None), name, "") or default)
 
 
@@ -148,9 +144,9 @@ _SESSION_CUE = {"get_in_position": "position", "step_into_view": "no_pose",
 def _text_for(report: Any, spec: Any, name: str, default: str) -> str:
     """A spec cue text; without a spec, the session's cue of that kind when it is shown."""
     if spec is not None:
-        return _cue_text(spec, name, default)
-    cue_id, cue_text = _shown_cue(report)
-    return cue_text if cue_text and cue_id == _SESSION_CUE.get(name) else default
+        return cue_text(spec, name, default)
+    cue_id, shown = _shown_cue(report)
+    return shown if shown and cue_id == _SESSION_CUE.get(name) else default
 
 
 def label(spec: Any, check_id: str) -> str:
@@ -204,10 +200,10 @@ def _pick_fault(report: Any, spec: Any, required: bool) -> tuple[str, str] | Non
     failing = [(cid, r) for cid, r in _failing(report, required) if _get(r, "cue", "")]
     if not failing:
         return None
-    cue_id, cue_text = _shown_cue(report)
+    cue_id, shown = _shown_cue(report)
     for cid, r in failing:
         if cid == cue_id:
-            return cid, cue_text or str(_get(r, "cue", ""))
+            return cid, shown or str(_get(r, "cue", ""))
     cid, r = _worst(spec, failing)
     return cid, str(_get(r, "cue", ""))
 
@@ -339,135 +335,5 @@ def tell(report: Any, spec: Any = None) -> Story:
                  message_id="waiting:position", **common)
 
 
-# ---------------------------------------------------------------------------- framing
-@dataclass(frozen=True)
-class Framing:
-    """The set-up check of one frame: ``ok`` or the one thing to fix."""
-
-    ok: bool
-    message: str
-    message_id: str
-
-
-def framing(report: Any, spec: Any = None) -> Framing:
-    """Is the person framed for timing: in the picture head to feet, and side-on (or facing
-    the camera) as the spec asks?"""
-    pose = _get(report, "pose", None)
-    xy = _get(pose, "xy", None)
-    if report is None or xy is None or not _get(report, "has_pose", False):
-        return Framing(False, _cue_text(spec, "step_into_view",
-                                        "Step into view so I can see your whole body"),
-                       "frame:no_person")
-    xy = np.asarray(xy, dtype=np.float64)
-    w, h = float(_get(pose, "width", 1)), float(_get(pose, "height", 1))
-    vis = _get(pose, "visibility", None)
-    vis = np.ones(len(xy)) if vis is None else np.asarray(vis, dtype=np.float64)
-
-    def inside(i: int) -> bool:
-        x, y = xy[i]
-        return bool(np.isfinite(x) and np.isfinite(y) and FRAME_MARGIN * w <= x
-                    <= (1 - FRAME_MARGIN) * w and FRAME_MARGIN * h <= y
-                    <= (1 - FRAME_MARGIN) * h)
-
-    feet_ok = any(all(inside(i) and vis[i] >= FRAME_MIN_VISIBILITY for i in foot)
-                  for foot in ((27, 29, 31), (28, 30, 32)))
-    if not feet_ok:
-        return Framing(False, "Step back until your feet are in the picture", "frame:feet")
-    if not all(inside(i) for i in HEAD):
-        return Framing(False, "Step back until your head is in the picture", "frame:head")
-    if _get(report, "view_ok", None) is False:
-        return Framing(False, _cue_text(spec, "turn_side_on" if getattr(spec, "view", "side")
-                                        == "side" else "face_camera",
-                                        "Turn side-on to the camera"), "frame:view")
-    return Framing(True, "Good: you are in the picture", "frame:ok")
-
-
-def framing_story(f: Framing, left_s: float | None = None) -> Story:
-    line = "Set-up: " + ("hold that place, timing starts" + (
-        f" in {math.ceil(left_s):d} s" if left_s else "") if f.ok
-        else "fit yourself in the picture (or skip the set-up)")
-    return Story("framing", f.message, "good" if f.ok else "info", line,
-                 message_id=f.message_id)
-
-
-# ---------------------------------------------------------------------------- summary
-@dataclass(frozen=True)
-class SideSummary:
-    """One side's result in plain figures."""
-
-    side: str
-    valid_s: float
-    target_s: float
-    reps_done: int
-    reps_target: int
-    faults: tuple[tuple[str, float], ...]  # (fault name, s), worst first: required checks
-    tips: tuple[tuple[str, float], ...] = ()  # advisory checks, same form
-
-    @property
-    def goal_s(self) -> float:
-        return self.target_s * self.reps_target
-
-    @property
-    def reached(self) -> bool:
-        return self.reps_done >= self.reps_target
-
-    def sentence(self) -> str:
-        name = self.side.capitalize() if self.side != "both" else "Both sides"
-        if self.reached or self.valid_s < self.goal_s:
-            held = f"{self.valid_s:.0f} of {self.goal_s:g} s held well"
-            verdict = "target reached" if self.reached else "target not reached"
-        else:  # enough seconds in all, but in holds that each ended before the target
-            held = f"{self.valid_s:.0f} s held well in all"
-            verdict = (f"target not reached: {self.reps_done} of {self.reps_target} holds "
-                       f"lasted the {self.target_s:g} s")
-        text = f"{name}: {held}, {verdict}"
-        if self.faults:
-            lost = ", ".join(f"{n} ({s:.0f} s)" for n, s in self.faults[:3])
-            text += f"; most time lost to: {lost}"
-        return text + "."
-
-
-def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[str, float],
-                   reps_by_side: Mapping[str, int], durations: np.ndarray | None = None
-                   ) -> list[SideSummary]:
-    """Per side: valid seconds against the target, and the seconds each fault cost, counted
-    only while a hold was open and the person was in position (never in switch or rest).
-
-    ``points`` are ``live.TimelinePoint`` (``t_ms``, ``side``, ``phase``, ``in_pose``,
-    ``failing``, ``failing_required``); ``durations`` the seconds each stands for."""
-    hold = getattr(spec, "hold", None)
-    target = float(getattr(hold, "target_s", 0.0) or 0.0)
-    reps_target = int(getattr(hold, "reps", 1) or 1)
-    sides = [str(s) for s in (getattr(spec, "sides", None) or valid_s_by_side or ())]
-    if durations is None:
-        durations = np.zeros(len(points))
-    lost: dict[str, dict[str, float]] = {s: {} for s in sides}
-    tips: dict[str, dict[str, float]] = {s: {} for s in sides}
-    for p, d in zip(points, durations):
-        if p.phase not in HOLD_PHASES or not p.in_pose or p.side not in lost:
-            continue
-        required = set(getattr(p, "failing_required", ()) or ())
-        for cid in getattr(p, "failing", ()) or ():
-            table = lost if cid in required else tips
-            name = fault_name(spec, cid)
-            table[p.side][name] = table[p.side].get(name, 0.0) + float(d)
-    out = []
-    for s in sides:
-        out.append(SideSummary(
-            side=s, valid_s=float(valid_s_by_side.get(s, 0.0)), target_s=target,
-            reps_done=int(reps_by_side.get(s, 0)), reps_target=reps_target,
-            faults=tuple(sorted(((n, v) for n, v in lost[s].items() if v >= 0.5),
-                                key=lambda kv: -kv[1])),
-            tips=tuple(sorted(((n, v) for n, v in tips[s].items() if v >= 0.5),
-                              key=lambda kv: -kv[1]))))
-    return out
-
-
-def summary_lines(sides: Iterable[SideSummary]) -> list[str]:
-    """The summary per side in plain words, one sentence each."""
-    return [s.sentence() for s in sides]
-
-
-__all__ = ["Framing", "HOLD_PHASES", "PAUSE_REASONS", "STATES", "SideSummary", "Story",
-           "TONES", "TONE_RGB", "fault_name", "framing", "framing_story", "label",
-           "side_summaries", "summary_lines", "tell"]
+__all__ = ["HOLD_PHASES", "PAUSE_REASONS", "STATES", "Story", "TONES", "TONE_RGB", "cue_text",
+           "fault_name", "label", "tell"]

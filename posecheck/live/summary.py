@@ -11,6 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
+from posecheck.core import side_summary
 from posecheck.core import story as storylib
 from posecheck.core.checks import Status
 from posecheck.core.session import FrameReport
@@ -72,12 +73,12 @@ class SessionSummary:
     holds: tuple[HoldSummary, ...]
     faults_s: tuple[tuple[str, float], ...]  # (check id, s failing while in a hold), worst first
     timeline: tuple[TimelinePoint, ...] = field(repr=False, default=())
-    sides: tuple[storylib.SideSummary, ...] = ()  # per side in plain words (with a spec)
+    sides: tuple[side_summary.SideSummary, ...] = ()  # per side in plain words (with a spec)
 
     @property
     def lines(self) -> list[str]:
         """The summary per side in plain words."""
-        return storylib.summary_lines(self.sides)
+        return side_summary.summary_lines(self.sides)
 
     @property
     def total_valid_s(self) -> float:
@@ -134,7 +135,7 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
                                  completed=False, unfinished=True))
     sides = ()
     if spec is not None:
-        sides = tuple(storylib.side_summaries(points, spec, by_side, reps, dur))
+        sides = tuple(side_summary.side_summaries(points, spec, by_side, reps, dur))
     return SessionSummary(
         duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
         frames=len(points),

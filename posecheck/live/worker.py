@@ -35,6 +35,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from posecheck.core import framing as framinglib
 from posecheck.core import story as storylib
 from posecheck.core.mirror import Mirror
 from posecheck.core.pose import PoseFrame
@@ -132,8 +133,8 @@ class LiveProcessor:
         estimator_factory, session_factory: how to build them again when the source restarts.
         keep_timeline: keep one :class:`TimelinePoint` per frame for the summary.
         lead_in_s: count down at least this long before each hold (:func:`with_lead_in`).
-        framing: start with the set-up step (:func:`story.framing`): timing starts once the
-            person is framed for :data:`FRAMING_OK_S`, or when :meth:`skip_framing` is called.
+        framing: start with the set-up step (:func:`posecheck.core.framing.framing`): timing
+            starts once the person is framed for :data:`FRAMING_OK_S`, or when :meth:`skip_framing` is called.
         voice: the rules of the spoken cues (:class:`CueSpeaker`).
         keep_frames: keep every timed frame's ``FrameReport`` (not those of the set-up step)
             for the history (:meth:`frames`, ``history.save_frames``).
@@ -239,7 +240,7 @@ class LiveProcessor:
         """The frame's story; during the set-up step, the framing one (and the step's end)."""
         if not self._framing:
             return storylib.tell(report, self.spec)
-        check = storylib.framing(report, self.spec)
+        check = framinglib.framing(report, self.spec)
         t_ms = report.t_ms
         if check.ok:
             if self._framing_ok_since is None:
@@ -251,9 +252,9 @@ class LiveProcessor:
             # Timing starts now, with a fresh session (nothing of the set-up is counted).
             self._framing = False
             self._session = self._session_factory()
-            return storylib.framing_story(storylib.Framing(True, "Timing starts now",
+            return framinglib.framing_story(framinglib.Framing(True, "Timing starts now",
                                                            "frame:start"))
-        return storylib.framing_story(check, FRAMING_OK_S - held_s if check.ok else None)
+        return framinglib.framing_story(check, FRAMING_OK_S - held_s if check.ok else None)
 
     def skip_framing(self) -> None:
         """End the set-up step now (the person chose to skip it)."""

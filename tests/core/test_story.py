@@ -1,5 +1,5 @@
-"""posecheck.core.story (pure layer): what the person is told on a frame, framing and the summary
-text, from hand-made reports (no model, no Streamlit)."""
+"""posecheck.core.story, .framing and .side_summary (pure layer): what the person is told on a
+frame, framing and the summary text, from hand-made reports (no model, no Streamlit)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from posecheck.core import story
+from posecheck.core import framing, side_summary, story
 from posecheck.core.checks import CheckResult, Status
 from posecheck.core.feedback import Cue
 from posecheck.core.pose import PoseFrame
@@ -150,15 +150,15 @@ def test_every_bundled_check_names_its_fault():
 
 
 def test_summary_never_says_more_than_the_target_and_not_reached():
-    broken = story.SideSummary("left", 26.0, 20.0, 0, 1, ())
-    assert story.summary_lines([broken]) == [
+    broken = side_summary.SideSummary("left", 26.0, 20.0, 0, 1, ())
+    assert side_summary.summary_lines([broken]) == [
         "Left: 26 s held well in all, target not reached: 0 of 1 holds lasted the 20 s."]
 
 
 def test_summary_sentence_per_side_with_target_and_faults():
-    left = story.SideSummary("left", 20.0, 20.0, 1, 1, ())
-    right = story.SideSummary("right", 12.0, 20.0, 0, 1, (("torso leaning", 6.2),))
-    lines = story.summary_lines([left, right])
+    left = side_summary.SideSummary("left", 20.0, 20.0, 1, 1, ())
+    right = side_summary.SideSummary("right", 12.0, 20.0, 0, 1, (("torso leaning", 6.2),))
+    lines = side_summary.summary_lines([left, right])
     assert lines[0] == "Left: 20 of 20 s held well, target reached."
     assert lines[1] == ("Right: 12 of 20 s held well, target not reached; most time lost to: "
                         "torso leaning (6 s).")
@@ -168,19 +168,19 @@ def pose_with_feet(foot_y: float, vis_feet: float = 0.9) -> PoseFrame:
     xy = np.tile([[320.0, 240.0]], (33, 1))
     xy[0] = (320, 60)
     vis = np.ones(33)
-    for i in story.FEET:
+    for i in framing.FEET:
         xy[i] = (300 + i, foot_y)
         vis[i] = vis_feet
     return PoseFrame(t_ms=0, width=640, height=480, xy=xy, visibility=vis)
 
 
 def test_framing_asks_to_step_back_until_the_feet_are_in():
-    cut = story.framing(Report(pose=pose_with_feet(479.0)), SPEC)
+    cut = framing.framing(Report(pose=pose_with_feet(479.0)), SPEC)
     assert not cut.ok and "feet" in cut.message
-    hidden = story.framing(Report(pose=pose_with_feet(400.0, vis_feet=0.1)), SPEC)
+    hidden = framing.framing(Report(pose=pose_with_feet(400.0, vis_feet=0.1)), SPEC)
     assert not hidden.ok and "feet" in hidden.message
-    side = story.framing(Report(pose=pose_with_feet(400.0), view_ok=False), SPEC)
+    side = framing.framing(Report(pose=pose_with_feet(400.0), view_ok=False), SPEC)
     assert not side.ok and side.message == SPEC.cues.turn_side_on
-    ok = story.framing(Report(pose=pose_with_feet(400.0)), SPEC)
+    ok = framing.framing(Report(pose=pose_with_feet(400.0)), SPEC)
     assert ok.ok
-    assert not story.framing(Report(has_pose=False), SPEC).ok
+    assert not framing.framing(Report(has_pose=False), SPEC).ok
