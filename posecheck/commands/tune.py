@@ -171,7 +171,7 @@ def _rel(path: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from posecheck.commands.score import load_traces, resolve_specs, unknown_check_warnings
-    from posecheck.tuning.labels import load_labels
+    from posecheck.tuning.label_files import load_labels
     from posecheck.specs.write import default_tuned_path, provenance_lines, save_tuned_spec
     from posecheck.tuning.score import score, split_clips
     from posecheck.tuning.sweep import tune

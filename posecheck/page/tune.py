@@ -220,7 +220,7 @@ def _b(x) -> str:
 
 # ---------------------------------------------------------------------------- the page
 def main() -> None:
-    from posecheck.tuning.labels import load_labels
+    from posecheck.tuning.label_files import load_labels
     from posecheck.specs.parse import load_spec
     from posecheck.tuning.replay import replay
     from posecheck.tuning.score import Summary, score_clip

@@ -45,17 +45,14 @@ file, the clip and the field.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from posecheck.core.checks import Status
 from posecheck.core.errors import PosecheckError
-from posecheck.io.files import atomic_write_text
 
 FORMAT = "posecheck-labels/1"
 SIDES = ("left", "right", "none", "unsure")
@@ -67,10 +64,23 @@ END_SLACK_S = 0.25
 _INTERVAL_KEYS = {"start_s", "end_s", "in_position", "side", "checks", "valid", "note"}
 _CLIP_KEYS = {"video", "stretch", "notes", "intervals", "view", "motion", "side", "side_how"}
 
-# Per-frame truth codes used in arrays.
+# Per-frame truth codes used in arrays. A check's truth is the status it should have:
+# TRUE pass, FALSE fail, UNLABELLED not judged (status_of_truth / truth_of_status).
 UNLABELLED = -1
 FALSE = 0
 TRUE = 1
+_TRUTH_OF_STATUS = {Status.PASS: TRUE, Status.FAIL: FALSE, Status.UNKNOWN: UNLABELLED}
+_STATUS_OF_TRUTH = {v: k for k, v in _TRUTH_OF_STATUS.items()}
+
+
+def truth_of_status(status: Status) -> int:
+    """The truth code of a status: PASS -> TRUE, FAIL -> FALSE, UNKNOWN -> UNLABELLED."""
+    return _TRUTH_OF_STATUS[status]
+
+
+def status_of_truth(code: int) -> Status:
+    """The status a truth code says a check should have (UNLABELLED -> UNKNOWN)."""
+    return _STATUS_OF_TRUTH[int(code)]
 
 
 class LabelError(PosecheckError):
@@ -312,229 +322,3 @@ class ClipLabels:
             out["notes"] = self.notes
         out["intervals"] = [iv.to_dict() for iv in self.intervals]
         return out
-
-
-@dataclass(frozen=True)
-class LabelSet:
-    """All clips of one label file, with the directory their video paths start from."""
-
-    clips: tuple[ClipLabels, ...]
-    root: Path
-    source_path: Path | None = None
-
-    def __post_init__(self) -> None:
-        videos = [c.video for c in self.clips]
-        dupes = sorted({v for v in videos if videos.count(v) > 1})
-        if dupes:
-            raise ValueError(f"clips listed twice: {dupes}; keep one entry per video")
-
-    def video_path(self, clip: ClipLabels) -> Path:
-        return (self.root / clip.video).resolve()
-
-    def stretches(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(c.stretch for c in self.clips))
-
-    def select(self, stretch: str | None = None) -> "LabelSet":
-        clips = self.clips if stretch is None else tuple(
-            c for c in self.clips if c.stretch == stretch)
-        return LabelSet(clips=clips, root=self.root, source_path=self.source_path)
-
-    def to_dict(self, root: str | None = None) -> dict[str, Any]:
-        return {"format": FORMAT, "root": root if root is not None else str(self.root),
-                "clips": [c.to_dict() for c in self.clips]}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], base_dir: Path,
-                  source: str = "<labels>") -> "LabelSet":
-        fmt = data.get("format", FORMAT)
-        if fmt != FORMAT:
-            raise LabelError(f"{source}: format is {fmt!r}, expected {FORMAT!r}")
-        unknown = set(data) - {"format", "root", "clips", "notes"}
-        if unknown:
-            raise LabelError(f"{source}: unknown top-level keys {sorted(unknown)}; allowed: "
-                             "format, root, notes, clips")
-        root = Path(str(data.get("root", ".")))
-        if not root.is_absolute():
-            root = base_dir / root
-        raw = data.get("clips", [])
-        if not isinstance(raw, Sequence) or not raw:
-            raise LabelError(f"{source}: needs at least one [[clips]] entry")
-        clips = []
-        for i, item in enumerate(raw):
-            name = item.get("video", f"#{i}") if isinstance(item, Mapping) else f"#{i}"
-            try:
-                if not isinstance(item, Mapping):
-                    raise ValueError("must be a table")
-                clips.append(ClipLabels.from_dict(item))
-            except ValueError as exc:
-                raise LabelError(f"{source}: clips[{i}] ({name}): {exc}") from None
-        try:
-            return cls(clips=tuple(clips), root=root.resolve(), source_path=None)
-        except ValueError as exc:
-            raise LabelError(f"{source}: {exc}") from None
-
-    @classmethod
-    def from_file(cls, path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None,
-                  ) -> "LabelSet":
-        """Load and validate a ``.toml`` or ``.json`` label file. ``root`` overrides the file's."""
-        p = Path(path)
-        if not p.is_file():
-            raise LabelError(f"{p}: label file not found; see docs/TUNING.md for the format")
-        try:
-            text = p.read_text(encoding="utf-8")
-            if p.suffix.lower() == ".json":
-                data = json.loads(text)
-            else:
-                import tomllib
-                data = tomllib.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise LabelError(f"{p}: cannot parse ({exc}); fix the syntax") from None
-        if not isinstance(data, Mapping):
-            raise LabelError(f"{p}: top level must be a table")
-        if root is not None:
-            data = {**data, "root": str(Path(root).resolve())}
-        out = cls.from_dict(data, base_dir=p.parent.resolve(), source=str(p))
-        return LabelSet(clips=out.clips, root=out.root, source_path=p.resolve())
-
-    def save(self, path: str | os.PathLike[str], root: str | None = None) -> Path:
-        """Write as JSON (``.json``) or TOML (anything else), atomically."""
-        p = Path(path)
-        data = self.to_dict(root=root)
-        if p.suffix.lower() == ".json":
-            text = json.dumps(data, indent=1) + "\n"
-        else:
-            import tomlkit
-            text = tomlkit.dumps(data)
-        atomic_write_text(p, text)
-        return p
-
-
-def load_labels(path: str | os.PathLike[str],
-                root: str | os.PathLike[str] | None = None) -> LabelSet:
-    """Load a label file (see the module docstring for the format), or a folder of synthetic
-    clips (``*.truth.json.gz`` beside the videos), converted on the fly."""
-    if Path(path).is_dir():
-        return labels_from_synth_dir(path)
-    return LabelSet.from_file(path, root=root)
-
-
-# ---------------------------------------------------------------------------- synthetic truth
-
-def intervals_from_frames(t_s: Sequence[float], rows: Sequence[Mapping[str, Any]],
-                          end_s: float | None = None) -> tuple[Interval, ...]:
-    """Run-length encode per-frame truth rows into intervals.
-
-    Each row is ``{"in_position": bool|None, "side": str|None, "checks": {id: bool},
-    "valid": bool|None}``; consecutive frames with equal rows become one interval, which runs
-    from its first frame's time to the next run's first frame (or ``end_s``).
-    """
-    t = [float(x) for x in t_s]
-    if len(t) != len(rows):
-        raise ValueError(f"{len(t)} times but {len(rows)} truth rows")
-    if not t:
-        return ()
-    if end_s is None:
-        step = float(np.median(np.diff(t))) if len(t) > 1 else 1.0 / 30
-        end_s = t[-1] + step
-
-    def key(row: Mapping[str, Any]) -> str:
-        return json.dumps(row, sort_keys=True)
-
-    out: list[Interval] = []
-    start = 0
-    for i in range(1, len(t) + 1):
-        if i == len(t) or key(rows[i]) != key(rows[start]):
-            stop = t[i] if i < len(t) else end_s
-            row = rows[start]
-            if stop > t[start]:
-                out.append(Interval(start_s=t[start], end_s=stop,
-                                    in_position=row.get("in_position"), side=row.get("side"),
-                                    checks=row.get("checks", {}), valid=row.get("valid")))
-            start = i
-    return tuple(out)
-
-
-def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
-                          stretch: str | None = None) -> ClipLabels:
-    """Convert a synthetic clip's ``<clip>.truth.json.gz`` into :class:`ClipLabels`.
-
-    Reads per-frame entries (``frames``: ``t_s`` or ``t_ms``; which checks truly pass; the
-    stretched side; whether the pose is in position / valid). Key names are read leniently so
-    small changes in the synth writer do not break the conversion.
-    """
-    frames = truth.get("frames")
-    if not isinstance(frames, Sequence) or not frames:
-        raise ValueError("truth has no 'frames' list")
-    stretch = stretch or truth.get("stretch") or truth.get("spec") or truth.get("spec_id")
-    if not stretch:
-        raise ValueError("truth names no stretch/spec; pass stretch=")
-    times, rows = [], []
-    for i, fr in enumerate(frames):
-        if "t_s" in fr:
-            times.append(float(fr["t_s"]))
-        elif "t_ms" in fr:
-            times.append(float(fr["t_ms"]) / 1000.0)
-        else:
-            raise ValueError(f"frames[{i}] has no t_s/t_ms")
-        checks = fr.get("checks_pass", fr.get("checks", {}))
-        if isinstance(checks, Mapping):
-            checks = {str(k): _truthy(v) for k, v in checks.items() if _truthy(v) is not None}
-        else:
-            checks = {}
-        side = fr.get("stretched_side", fr.get("side"))
-        side = str(side).lower() if side else None
-        side = side if side in SIDES else None  # "both" / unknown: no side label
-        row = {"in_position": _truthy(fr.get("in_position", fr.get("in_pose"))),
-               "side": side, "checks": checks, "valid": _truthy(fr.get("valid"))}
-        rows.append(row)
-    end_s = truth.get("duration_s")
-    return ClipLabels(video=video, stretch=str(stretch),
-                      intervals=intervals_from_frames(times, rows,
-                                                      float(end_s) if end_s else None),
-                      notes="converted from synthetic ground truth")
-
-
-def _truthy(value: Any) -> bool | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        v = value.strip().lower()
-        if v in ("pass", "true", "yes"):
-            return True
-        if v in ("fail", "false", "no"):
-            return False
-        return None
-    return bool(value)
-
-
-def labels_from_synth_dir(folder: str | os.PathLike[str], root_rel: str = "..",
-                          ) -> LabelSet:
-    """Labels for every ``*.truth.json.gz`` in ``folder`` (videos named by the truth file)."""
-    from posecheck.synth.truth import find_truth_files, read_truth
-
-    d = Path(folder)
-    clips = []
-    for tp in find_truth_files(d):
-        try:
-            truth = read_truth(tp)
-        except ValueError as exc:
-            raise LabelError(str(exc)) from None
-        video_name = truth.get("video") or _video_beside(tp)
-        try:
-            clips.append(clip_from_synth_truth(truth, video=f"{d.name}/{Path(video_name).name}"))
-        except ValueError as exc:
-            raise LabelError(f"{tp}: {exc}") from None
-    if not clips:
-        raise LabelError(f"{d}: no *.truth.json.gz files; render synthetic clips first "
-                         "(posecheck synth samples)")
-    return LabelSet(clips=tuple(clips), root=d.resolve().parent, source_path=d.resolve())
-
-
-def _video_beside(truth_path: Path) -> str:
-    from posecheck.synth.truth import truth_stem
-
-    stem = truth_stem(truth_path)
-    for ext in (".mp4", ".avi", ".mkv", ".webm", ".mov"):
-        if truth_path.with_name(stem + ext).exists():
-            return stem + ext
-    return stem + ".mp4"

@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posecheck.core.checks import Status
+from posecheck.tuning.label_files import (LabelSet, clip_from_synth_truth, intervals_from_frames,
+                                          load_labels)
 from posecheck.tuning.labels import (FALSE, TRUE, UNLABELLED, ClipLabels, Interval, LabelError,
-                              LabelSet, clip_from_synth_truth, intervals_from_frames,
-                              load_labels)
+                                     status_of_truth, truth_of_status)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -244,3 +246,11 @@ def test_photo_intervals_start_at_zero() -> None:
         0.0, is_image=True)
     with pytest.raises(LabelError, match="still image"):
         ClipLabels("a.jpg", "s", (Interval(1.0, 2.0),)).check_duration(0.0, is_image=True)
+
+
+@pytest.mark.parametrize("status, code", [(Status.PASS, TRUE), (Status.FAIL, FALSE),
+                                          (Status.UNKNOWN, UNLABELLED)])
+def test_a_check_truth_is_the_status_it_should_have(status, code):
+    assert truth_of_status(status) == code and status_of_truth(code) is status
+    with pytest.raises(KeyError):
+        status_of_truth(2)
