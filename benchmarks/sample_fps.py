@@ -26,13 +26,15 @@ what else runs on it; the table says how it was run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from posecheck.core import report_json
+from posecheck.core.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 FOOTAGE = Path(os.environ.get("POSECHECK_FOOTAGE", ROOT.parent / "shared" / "footage"))
@@ -66,43 +68,42 @@ def run_rate(paths: list[Path], rate: str, out: Path, model: str, workers: int) 
     return wall
 
 
-def reports(out: Path) -> dict[str, dict]:
+def reports(out: Path) -> dict[str, Report]:
     found = {}
     for f in out.glob("*.json"):
         if f.name.startswith("summary"):
             continue
-        r = json.loads(f.read_text())
-        if r.get("status") == "ok":
-            found[r["video"]] = r
+        r = report_json.read(f)
+        if isinstance(r, Report):
+            found[r.video] = r
     return found
 
 
-def valid_s(r: dict) -> float:
-    return sum(float(s.get("valid_hold_s") or 0.0) for s in (r.get("sides") or {}).values())
+def valid_s(r: Report) -> float:
+    return sum(float(s.valid_hold_s) for s in r.sides.values())
 
 
-def main_side(r: dict) -> str | None:
-    sides = {k: float(v.get("valid_hold_s") or 0.0) for k, v in (r.get("sides") or {}).items()}
+def main_side(r: Report) -> str | None:
+    sides = {k: float(v.valid_hold_s) for k, v in r.sides.items()}
     best = max(sides, key=sides.get, default=None)
     return best if best is not None and sides[best] > 0 else None
 
 
-def agreement(r: dict, full: dict) -> tuple[float, float]:
+def agreement(r: Report, full: Report) -> tuple[float, float]:
     """(time where statuses agree, time compared), summed over checks, seconds."""
-    by_index = {e.get("index"): e for e in full.get("timeline", [])}
-    line = r.get("timeline", [])
-    steps = [b["t_s"] - a["t_s"] for a, b in zip(line, line[1:])]
+    by_index = {e.index: e for e in full.entries}
+    line = r.entries
+    steps = [b.t_s - a.t_s for a, b in zip(line, line[1:])]
     last = sorted(steps)[len(steps) // 2] if steps else 0.0
     same = total = 0.0
     for e, dt in zip(line, steps + [last]):
-        ref = by_index.get(e.get("index"))
+        ref = by_index.get(e.index)
         if ref is None:
             continue
-        mine, theirs = e.get("checks") or {}, ref.get("checks") or {}
-        for cid in set(mine) | set(theirs):
-            a, b = (mine.get(cid) or {}).get("status"), (theirs.get(cid) or {}).get("status")
+        for cid in set(e.checks) | set(ref.checks):
+            a, b = e.checks.get(cid), ref.checks.get(cid)
             total += dt
-            same += dt if a == b else 0.0
+            same += dt if (a and a.status) == (b and b.status) else 0.0
     return same, total
 
 
@@ -161,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             share = same / total if total else 1.0
             worst = min(worst, share)
             sides += main_side(r) == main_side(ref)
-            stretch += r.get("stretch") == ref.get("stretch")
-            swaps += int(r.get("leg_label_swaps") or 0)
+            stretch += r.stretch == ref.stretch
+            swaps += int(r.leg_label_swaps or 0)
             detail.append((rate, Path(video).name, valid_s(ref), valid_s(r), share,
                            main_side(ref), main_side(r)))
         pooled = same_all / total_all if total_all else 1.0

@@ -39,6 +39,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +143,9 @@ def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, floa
     other (no overlap). CPU time, unlike wall time, barely changes with other load on the
     machine, so this says where the work is even on a busy shared box."""
     from posecheck import batch
+    from posecheck.batch.stages import video_facts
+    from posecheck.core import report_json
+    from posecheck.core.report import BatchInfo, ModelInput, ModelRef, Options
     from posecheck.model import cache
     from posecheck.model.cache import as_cached
     from posecheck.model.landmarks import estimate_frames
@@ -174,7 +178,14 @@ def cpu_breakdown(model: str, clips: list[Path], stretch: str) -> dict[str, floa
         outcome = timed("analysis", lambda: batch.analyze_track(frames, specs, info, str(clip),
                                                                 auto=stretch == "auto"))
         timed("plot", lambda: plots.plot_report_png(outcome.report, outcome.spec))
-        timed("report JSON", lambda: batch.dump_json(outcome.report))
+        run = BatchInfo(model=ModelRef(model_label(model), sha256_file(model_path),
+                                       Path(model_path).name),
+                        stretch_requested=stretch, video_sha256="0" * 64,
+                        video_info=video_facts(info, frames),
+                        model_input=ModelInput(1.0, "original video pixels"),
+                        options=Options("batch", False), spec_hash="0" * 64,
+                        recognition=outcome.recognition, warnings=())
+        timed("report JSON", lambda: report_json.to_json(replace(outcome.report, batch=run)))
         frames_total += len(frames)
     return {k: 1000.0 * v / frames_total for k, v in totals.items()}
 
