@@ -31,6 +31,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from posecheck.core.checks import Status
 from posecheck.core.pose import VisibilitySettings
 
 STATES = ("framing", "waiting", "get_ready", "counting", "tip", "paused", "rest", "switch",
@@ -120,8 +121,9 @@ def _value(x: Any) -> str:
     return str(getattr(x, "value", x) or "").lower()
 
 
-def _status(result: Any) -> str:
-    return _value(_get(result, "status", "unknown"))
+def _status(result: Any) -> Status:
+    """A check result's status (a result without one is UNKNOWN)."""
+    return _get(result, "status", Status.UNKNOWN)
 
 
 def _check_spec(spec: Any, check_id: str) -> Any:
@@ -175,7 +177,7 @@ def fault_name(spec: Any, check_id: str) -> str:
 def _failing(report: Any, required: bool) -> list[tuple[str, Any]]:
     checks = _get(report, "checks", None) or {}
     return [(cid, r) for cid, r in checks.items()
-            if _status(r) == "fail" and bool(_get(r, "required", True)) is required]
+            if _status(r) is Status.FAIL and bool(_get(r, "required", True)) is required]
 
 
 def _worst(spec: Any, failing: list[tuple[str, Any]]) -> tuple[str, Any] | None:
@@ -237,9 +239,9 @@ def _seen_well(report: Any, spec: Any) -> bool:
     vis = np.asarray(vis, dtype=np.float64)
     limit = (spec.visibility if spec is not None else VisibilitySettings()).min_visibility
     hidden = [int(lm) for r in (_get(report, "checks", None) or {}).values()
-              if _status(r) == "unknown" for lm in (_get(r, "hidden", ()) or ())]
+              if _status(r) is Status.UNKNOWN for lm in (_get(r, "hidden", ()) or ())]
     hidden += [int(lm) for r in (_get(report, "conditions", None) or {}).values()
-               if _status(r) == "unknown" for lm in (_get(r, "hidden", ()) or ())]
+               if _status(r) is Status.UNKNOWN for lm in (_get(r, "hidden", ()) or ())]
     return bool(hidden) and all(0 <= lm < len(vis) and vis[lm] >= limit for lm in hidden)
 
 

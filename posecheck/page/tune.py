@@ -291,8 +291,7 @@ def main() -> None:
             from posecheck.core.checks import Status
             from posecheck.draw.overlay import annotate
 
-            codes = {1: Status.PASS, 0: Status.FAIL, -1: Status.UNKNOWN}
-            checks = {cid: dataclasses.replace(r, status=codes[int(rp.status[cid][idx])])
+            checks = {cid: dataclasses.replace(r, status=Status.from_code(rp.status[cid][idx]))
                       if cid in rp.status else r for cid, r in report.checks.items()}
             shown = dataclasses.replace(report, checks=checks, in_pose=bool(rp.in_pose[idx]))
             st.image(annotate(image, shown)[:, :, ::-1], caption=f"t = {t_now:.2f} s",
