@@ -37,7 +37,8 @@ them, so ``posecheck --help`` stays fast and spawned workers import only what th
 Where things are (each module imports only those listed before it; start reading at
 ``runner.run`` and follow the calls down):
 
-- ``files``: atomic writes and the one JSON form of reports
+- ``files``: the output folder and its lock, the JSON form of summary.json (a report's is
+  ``posecheck.core.report_json``)
 - ``inputs``: paths, folders and globs -> media files; the output name of each
 - ``jobs``: ``Job`` (one video's work, plain data sent to worker processes), ``VideoResult``
 - ``landmarks``: a video's pose landmarks: the landmark cache or the model, with decoding in
