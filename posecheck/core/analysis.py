@@ -24,7 +24,7 @@ from posecheck.core.report import (CheckEntry, CheckFractions, HoldSpan, MetricS
 from posecheck.core.session import (SIDE_MIN_CONFIDENCE, FrameReport, StretchSession,
                                     side_confidence)
 from posecheck.core.smoothing import smooth_track
-from posecheck.core.timer import HoldState
+from posecheck.core.hold import HoldState
 from posecheck.specs.model import StretchSpec
 
 SMOOTHING = ("batch", "live", "none")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from posecheck.core.checks import Status
-from posecheck.core.timer import Phase
+from posecheck.core.hold import Phase
 
 # ---------------------------------------------------------------------------- the analysis
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from posecheck.core.report import (BatchInfo, CheckEntry, CheckFractions, ErrorR
                                    HoldSpan, MetricSpread, ModelInput, ModelRef, Options,
                                    Presence, RecognitionSummary, Report, SegmentSummary,
                                    SideTotals, TimelineEntry, VideoFacts)
-from posecheck.core.timer import Phase
+from posecheck.core.hold import Phase
 
 REPORT_VERSION = 1
 STATUSES = ("ok", "error")

@@ -44,7 +44,7 @@ def test_a_trace_from_real_frame_reports():
     from factories import sequence
 
     from posecheck.core.analysis import analyze_frames
-    from posecheck.specs.model import load_spec
+    from posecheck.specs.parse import load_spec
 
     spec = load_spec("deep_lunge")
     frames = (sequence(150, 30.0, stretch="deep_lunge")

@@ -19,7 +19,7 @@ from posecheck.core.pose import PoseFrame
 from posecheck.core.report import (BatchInfo, ErrorReport, ModelInput, ModelRef, Options,
                                    Presence, Report, TimelineEntry, VideoFacts)
 from posecheck.core.report_json import REPORT_VERSION, ReportError, from_json, to_json
-from posecheck.specs.model import load_spec
+from posecheck.specs.parse import load_spec
 
 FPS = 30.0
 MODEL = ModelRef(label="full", sha256="ab" * 32, file="pose_landmarker_full.task")
