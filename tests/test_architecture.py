@@ -135,3 +135,12 @@ def test_tests_mirror_the_package():
         assert (PACKAGE / folder.name / "__init__.py").is_file(), f"tests/{folder.name}/ mirrors no package"
         stray = [f.name for f in folder.glob("*.py") if not f.name.startswith("test_")]
         assert not stray, f"tests/{folder.name}/ holds helpers {stray}: put them in tests/"
+
+
+def test_architecture_page_names_every_module():
+    """docs/ARCHITECTURE.md is the map: a module missing from it is a module nobody finds."""
+    page = (PACKAGE.parent / "docs" / "ARCHITECTURE.md").read_text()
+    missing = [str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py"))
+               if p.name != "__init__.py" and f"`{p.relative_to(PACKAGE)}" not in page
+               and f"{p.relative_to(PACKAGE)}`" not in page]
+    assert not missing, f"docs/ARCHITECTURE.md does not name {missing}"
