@@ -268,3 +268,34 @@ def pose_on_back_mask(arch_deg: float, facing: int = 1, with_outline: bool = Tru
     pose = pose.with_xy(xy)
     edges = trunk_edges(make_back_mask(arch_deg, facing), SHOULDER, HIP) if with_outline else None
     return replace(pose, outline=edges)
+
+
+# ---------------------------------------------------------------------------- specs
+# The smallest valid spec file (one pose condition, one check), for parser tests to edit.
+TINY_SPEC = '''
+id = "tiny"
+name = "Tiny"
+description = "A test spec."
+view = "side"
+posture = "standing"
+stretched_leg = "back"
+sides = ["left", "right"]
+cautions = ["never pain"]
+
+[hold]
+target_s = 20.0
+
+[[pose]]
+id = "upright"
+metric = "torso_incline_deg"
+min = 40.0
+unit = "deg"
+
+[[checks]]
+id = "lean"
+metric = "torso_lean_deg"
+max = 20.0
+unit = "deg"
+hysteresis = 2.0
+cue_high = "Lift your chest"
+'''

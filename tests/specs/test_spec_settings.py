@@ -12,6 +12,7 @@ import pytest
 
 from posecheck.core.errors import SpecError
 from posecheck.core.feedback import FeedbackSettings
+from factories import TINY_SPEC
 from posecheck.core.hold import HoldSettings
 from posecheck.core.motion import StillnessSettings
 from posecheck.core.pose import VisibilitySettings
@@ -21,32 +22,8 @@ from posecheck.specs.model import CueTexts, SideDetectSettings, ViewSettings
 from posecheck.specs.parse import spec_from_dict
 
 # A spec with no settings table but the one required key, [hold] target_s.
-BARE = '''
-id = "bare"
-name = "Bare"
-description = "A test spec without settings tables."
-view = "side"
-posture = "standing"
-stretched_leg = "back"
-sides = ["left", "right"]
-cautions = ["never pain"]
-
-[hold]
-target_s = 20.0
-
-[[pose]]
-id = "upright"
-metric = "torso_incline_deg"
-min = 40.0
-unit = "deg"
-
-[[checks]]
-id = "lean"
-metric = "torso_lean_deg"
-max = 20.0
-unit = "deg"
-cue_high = "Lift your chest"
-'''
+BARE = (TINY_SPEC.replace('id = "tiny"', 'id = "bare"').replace('name = "Tiny"', 'name = "Bare"')
+        .replace("hysteresis = 2.0\n", ""))
 
 # (the class, where the parsed spec holds it)
 SETTINGS = [

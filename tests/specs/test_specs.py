@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.core.errors import SpecError
+from factories import TINY_SPEC
 from posecheck.core.metrics import METRICS
 from posecheck.specs.parse import SPEC_DIR, load_spec, list_specs
 
@@ -14,33 +15,7 @@ STRETCHES = ("half_kneeling_hip_flexor", "standing_psoas", "low_lunge_quad", "de
              "supine_psoas", "lying_edge_psoas", "seated_psoas", "side_lying_psoas",
              "glute_bridge", "camel", "cobra", "pigeon", "foam_roller_psoas")
 
-GOOD = '''
-id = "tiny"
-name = "Tiny"
-description = "A test spec."
-view = "side"
-posture = "standing"
-stretched_leg = "back"
-sides = ["left", "right"]
-cautions = ["never pain"]
-
-[hold]
-target_s = 20.0
-
-[[pose]]
-id = "upright"
-metric = "torso_incline_deg"
-min = 40.0
-unit = "deg"
-
-[[checks]]
-id = "lean"
-metric = "torso_lean_deg"
-max = 20.0
-unit = "deg"
-hysteresis = 2.0
-cue_high = "Lift your chest"
-'''
+GOOD = TINY_SPEC
 
 
 def write(tmp_path: Path, text: str, name: str = "tiny.toml") -> Path:
