@@ -127,10 +127,10 @@ def landmark_errors(truth_frames: Sequence[dict], est_xy: np.ndarray
             inside[i] = False
         torso = float(g.torso_length(*g.trunk_centres(t)))
         err = np.linalg.norm(e - t, axis=1)
-        for g, idx in LANDMARK_GROUPS.items():
+        for group, idx in LANDMARK_GROUPS.items():
             vals = [err[i] for i in idx if inside[i]]
-            per_group[g].extend(vals)
-            per_group_rel[g].extend(v / max(torso, 1.0) for v in vals)
+            per_group[group].extend(vals)
+            per_group_rel[group].extend(v / max(torso, 1.0) for v in vals)
         straight = sum(err[a] + err[b] for a, b in _LEG_SWAP)
         crossed = sum(np.linalg.norm(e[a] - t[b]) + np.linalg.norm(e[b] - t[a])
                       for a, b in _LEG_SWAP)

@@ -191,7 +191,10 @@ def _start_batch(tmp_path: Path, extra: list[str]) -> tuple[subprocess.Popen, Pa
         [sys.executable, "-m", "posecheck", "analyze", *map(str, clips), "--out", str(out),
          "--workers", "2", "--quiet", "--model", "lite", "--no-cache", "--stretch", "auto",
          *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, POSECHECK_CACHE_DIR=str(tmp_path / "cache")))
+        env=dict(os.environ, POSECHECK_CACHE_DIR=str(tmp_path / "cache")),
+        # A test run started in the background by a shell (`cmd &`) ignores Ctrl-C, and an
+        # ignored signal stays ignored in children: give the batch the terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     return proc, out
 
 
