@@ -16,7 +16,8 @@ import numpy as np
 from posecheck.synth.body import Pose, blend
 from posecheck.synth.poses import rest_pose, standing, stretch_pose
 
-PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", "transition")
+MOVING_PHASE = "transition"  # the label of a body moving between two key poses: never a hold
+PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", MOVING_PHASE)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Track:
                 moving = a.pose != b.pose
                 pose = blend(a.pose, b.pose, _smoothstep(w)) if moving else a.pose
                 phase = a.phase if (a.phase == b.phase and not moving) else (
-                    "transition" if moving else a.phase)
+                    MOVING_PHASE if moving else a.phase)
                 return pose, Labels(phase, a.fault, a.side)
         k = keys[-1]
         return k.pose, Labels(k.phase, k.fault, k.side)

@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from posecheck.io.files import atomic_write_text
+from posecheck.synth.scripts import MOVING_PHASE
 from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
 from posecheck.tuning.labels import FORMAT, SIDES, ClipLabels, Interval, LabelError
 
@@ -163,7 +164,10 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
     """Convert a synthetic clip's ``<clip>.truth.json.gz`` into :class:`ClipLabels`.
 
     Reads per-frame entries (``frames``: ``t_s`` or ``t_ms``; which checks truly pass; the
-    stretched side; whether the pose is in position / valid). Key names are read leniently so
+    stretched side; whether the pose is in position / valid). A frame whose ``phase`` is
+    ``"transition"`` (the mannequin moving between two key poses) is never valid hold time,
+    even where its geometry passes: a person labelling the clip would not count the seconds
+    spent getting into or out of the position, and neither may the hold timer. Key names are read leniently so
     small changes in the synth writer do not break the conversion.
     """
     frames = truth.get("frames")
@@ -188,8 +192,11 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
         side = fr.get("stretched_side", fr.get("side"))
         side = str(side).lower() if side else None
         side = side if side in SIDES else None  # "both" / unknown: no side label
+        valid = _truthy(fr.get("valid"))
+        if fr.get("phase") == MOVING_PHASE and valid:
+            valid = False  # moving into, out of or between positions: no hold time (issue 13)
         row = {"in_position": _truthy(fr.get("in_position", fr.get("in_pose"))),
-               "side": side, "checks": checks, "valid": _truthy(fr.get("valid"))}
+               "side": side, "checks": checks, "valid": valid}
         rows.append(row)
     end_s = truth.get("duration_s")
     return ClipLabels(video=video, stretch=str(stretch),

@@ -254,3 +254,16 @@ def test_a_check_truth_is_the_status_it_should_have(status, code):
     assert truth_of_status(status) == code and status_of_truth(code) is status
     with pytest.raises(KeyError):
         status_of_truth(2)
+
+
+def test_synth_truth_transition_frames_are_never_valid_hold() -> None:
+    row = {"in_pose": True, "stretched_side": "left", "checks_pass": {"torso_upright": True},
+           "valid": True}
+    truth = {"stretch": "deep_lunge", "duration_s": 0.3, "frames": [
+        {"t_ms": 0, "phase": "transition", **row},
+        {"t_ms": 100, "phase": "hold", **row},
+        {"t_ms": 200, "phase": "transition", **row},
+    ]}
+    clip = clip_from_synth_truth(truth, video="sample_videos/x.mp4")
+    assert [iv.valid for iv in clip.intervals] == [False, True, False]
+    assert all(iv.in_position for iv in clip.intervals)  # still in position, just not held
