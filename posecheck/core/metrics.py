@@ -166,6 +166,24 @@ def _hips_over_knees(r: PoseReader) -> float:
     return float(d) / r.thigh("stretched")
 
 
+@_metric("hip_height_ratio", "ratio",
+         "mid-hip height above the lowest seen foot point (ankle, heel or toe of either leg), "
+         "over torso length: about 0-0.4 with the hips on the floor (prone, supine), more "
+         "standing, kneeling upright or with the hips lifted; assumes a level camera")
+def _hip_height(r: PoseReader) -> float:
+    low, feet = -math.inf, []
+    for side in SIDES:
+        for joint in ("ankle", "heel", "toe"):
+            lm = LIMB[side][joint]
+            feet.append(lm)
+            if r.seen(lm):
+                r.used.append(int(lm))
+                low = max(low, float(r.frame.xy[lm][1]))
+    if not math.isfinite(low):
+        raise Hidden(feet)
+    return (low - float(r.pair("hip")[1])) / r.torso_len()
+
+
 @_metric("hand_to_heel_ratio", "ratio",
          "distance from the nearest seen wrist to the same side's heel, over shin length "
          "(smaller = hand at the heel)")

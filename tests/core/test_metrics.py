@@ -59,6 +59,16 @@ def test_back_knee_on_the_floor_vs_standing():
     assert kneel["stretched_knee_height_ratio"] < 0.25 < stand["stretched_knee_height_ratio"]
 
 
+def test_hip_height_low_when_lying_high_when_standing_or_kneeling():
+    names = ["hip_height_ratio"]
+    cobra = measure(make_pose("cobra"), names, posture="prone")["hip_height_ratio"]
+    supine = measure(make_pose("supine_psoas"), names, posture="supine")["hip_height_ratio"]
+    kneel = measure(make_pose("half_kneeling_hip_flexor"), names, posture="kneeling")
+    stand = measure(make_pose("standing"), names)
+    assert max(cobra, supine) < 0.4
+    assert 0.7 < kneel["hip_height_ratio"] < stand["hip_height_ratio"]
+
+
 def test_thigh_behind_when_hips_shift_forward():
     upright = measure(make_pose("half_kneeling_hip_flexor", s_thigh=0),
                       ["stretched_thigh_behind_deg"])
