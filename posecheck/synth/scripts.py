@@ -16,7 +16,8 @@ import numpy as np
 from posecheck.synth.body import Pose, blend
 from posecheck.synth.poses import rest_pose, standing, stretch_pose
 
-MOVING_PHASE = "transition"  # the label of a body moving between two key poses: never a hold
+MOVING_PHASE = "transition"  # the label of a body moving between two key poses
+HELD_PHASES = ("hold", "fault", "recover")  # in the position (a drift between them is held)
 PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", MOVING_PHASE)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from posecheck.io.files import atomic_write_text
-from posecheck.synth.scripts import MOVING_PHASE
+from posecheck.synth.scripts import HELD_PHASES, MOVING_PHASE
 from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
 from posecheck.tuning.labels import FORMAT, SIDES, ClipLabels, Interval, LabelError
 
@@ -164,8 +164,8 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
     """Convert a synthetic clip's ``<clip>.truth.json.gz`` into :class:`ClipLabels`.
 
     Reads per-frame entries (``frames``: ``t_s`` or ``t_ms``; which checks truly pass; the
-    stretched side; whether the pose is in position / valid). A frame whose ``phase`` is
-    ``"transition"`` (the mannequin moving between two key poses) is never valid hold time,
+    stretched side; whether the pose is in position / valid). A frame moving into or out of
+    the position (a ``"transition"`` not between two held phases) is never valid hold time,
     even where its geometry passes: a person labelling the clip would not count the seconds
     spent getting into or out of the position, and neither may the hold timer. Key names are read leniently so
     small changes in the synth writer do not break the conversion.
@@ -177,6 +177,7 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
     if not stretch:
         raise ValueError("truth names no stretch/spec; pass stretch=")
     times, rows = [], []
+    entering_or_leaving = _moving_between_positions([fr.get("phase") for fr in frames])
     for i, fr in enumerate(frames):
         if "t_s" in fr:
             times.append(float(fr["t_s"]))
@@ -193,8 +194,8 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
         side = str(side).lower() if side else None
         side = side if side in SIDES else None  # "both" / unknown: no side label
         valid = _truthy(fr.get("valid"))
-        if fr.get("phase") == MOVING_PHASE and valid:
-            valid = False  # moving into, out of or between positions: no hold time (issue 13)
+        if entering_or_leaving[i] and valid:
+            valid = False  # moving into or out of the position: no hold time (issue 13)
         row = {"in_position": _truthy(fr.get("in_position", fr.get("in_pose"))),
                "side": side, "checks": checks, "valid": valid}
         rows.append(row)
@@ -203,6 +204,30 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
                       intervals=intervals_from_frames(times, rows,
                                                       float(end_s) if end_s else None),
                       notes="converted from synthetic ground truth")
+
+
+def _moving_between_positions(phases: Sequence[Any]) -> list[bool]:
+    """Per frame: the body is moving into, out of or between positions.
+
+    A run of ``"transition"`` frames counts as such unless both of its neighbours are held
+    (``hold``, ``fault`` or ``recover``): a drift from good form into a fault and back happens
+    *inside* the hold, and its good-form part is hold time as a person would label it.
+    """
+    out = [False] * len(phases)
+    i = 0
+    while i < len(phases):
+        if phases[i] != MOVING_PHASE:
+            i += 1
+            continue
+        j = i
+        while j < len(phases) and phases[j] == MOVING_PHASE:
+            j += 1
+        before = phases[i - 1] if i > 0 else None
+        after = phases[j] if j < len(phases) else None
+        if not (before in HELD_PHASES and after in HELD_PHASES):
+            out[i:j] = [True] * (j - i)
+        i = j
+    return out
 
 
 def _truthy(value: Any) -> bool | None:

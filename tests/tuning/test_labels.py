@@ -256,14 +256,18 @@ def test_a_check_truth_is_the_status_it_should_have(status, code):
         status_of_truth(2)
 
 
-def test_synth_truth_transition_frames_are_never_valid_hold() -> None:
+def test_synth_truth_moving_into_or_out_of_the_position_is_never_valid_hold() -> None:
     row = {"in_pose": True, "stretched_side": "left", "checks_pass": {"torso_upright": True},
-           "valid": True}
-    truth = {"stretch": "deep_lunge", "duration_s": 0.3, "frames": [
+           "valid": True}  # the geometry passes throughout
+    truth = {"stretch": "deep_lunge", "duration_s": 0.6, "frames": [
         {"t_ms": 0, "phase": "transition", **row},
         {"t_ms": 100, "phase": "hold", **row},
-        {"t_ms": 200, "phase": "transition", **row},
+        {"t_ms": 200, "phase": "transition", **row},  # a drift inside the hold: counts
+        {"t_ms": 300, "phase": "fault", **row},
+        {"t_ms": 400, "phase": "transition", **row},
+        {"t_ms": 500, "phase": "exit", "in_pose": False, "valid": False},
     ]}
     clip = clip_from_synth_truth(truth, video="sample_videos/x.mp4")
-    assert [iv.valid for iv in clip.intervals] == [False, True, False]
-    assert all(iv.in_position for iv in clip.intervals)  # still in position, just not held
+    assert [(iv.start_s, iv.valid) for iv in clip.intervals] == [
+        (0.0, False), (0.1, True), (0.4, False), (0.5, False)]
+    assert [iv.in_position for iv in clip.intervals] == [True, True, True, False]
