@@ -27,12 +27,11 @@ def landmark_frames(video: Path, job: Job, info: VideoInfo, progress: ProgressFn
     """
     total = max(sampled_count(int(info.frame_count), job.sample_fps, info.fps), 1)
     if job.use_cache:
+        # cached without the mask: the outline needs the model again (need_outline)
         track = cache.find(cache.cache_dir(job.cache_dir), video_sha, job.model_label,
-                           job.model_sha256, analysis_rate(job.sample_fps, info.fps))
+                           job.model_sha256, analysis_rate(job.sample_fps, info.fps),
+                           need_outline=job.segmentation)
         cached = None if track is None else list(track.frames)
-        if cached is not None and job.segmentation and not any(
-                f.outline is not None for f in cached):
-            cached = None  # cached without the mask: the outline needs the model again
         if cached is not None:
             progress(job.slug, len(cached), len(cached))
             return cached, model_scale(info), False

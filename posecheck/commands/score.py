@@ -5,11 +5,11 @@ real footage and the synthetic set (docs/ACCURACY.md).
 Replays cached landmarks (the pose model runs only for clips never seen before), runs each
 clip's spec over them and compares every decision with the labelled intervals: per check and
 per stretch precision / recall / F1 of the FAIL decision (FAIL is the positive class),
-agreement per labelled second, coverage (UNKNOWN time is left out of the other numbers and
-shown here), the in-position decision, and the valid-hold seconds per side. Then the table
-per stretch (:mod:`posecheck.tuning.scorecard`): in-position agreement, valid-hold error, form-check
-agreement, side, false holds on clips where no hold is right, and what ``--stretch auto``
-names. See docs/TUNING.md for the label format and what each number means.
+agreement per labelled second, coverage (UNKNOWN time is left out of the other numbers),
+the in-position decision, the valid-hold seconds per side. Then the table per stretch
+(:mod:`posecheck.tuning.scorecard`): in-position agreement, valid-hold error, form-check
+agreement, side, false holds where no hold is right, what ``--stretch auto`` names (labels:
+docs/TUNING.md). The landmarks carry the trunk outline where a spec needs it, as analyze's.
 """
 
 from __future__ import annotations
@@ -119,13 +119,11 @@ def unknown_check_warnings(clips: Sequence[Any], specs: dict[str, Any]) -> list[
 
 
 def load_tracks(labels: Any, clips: Sequence[Any], model: str = DEFAULT_MODEL,
-                progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Landmarks of every clip (video -> track, from the cache or the model), after checking
-    that every labelled interval lies inside its clip.
-
-    Raises :class:`~posecheck.tuning.labels.LabelError` (exit 2) naming the label file, the clip and
-    the interval; :class:`PosecheckError` for a clip that is not there.
-    """
+                progress: Callable[[str], None] | None = None,
+                outline: Callable[[Any], bool] = lambda clip: False) -> dict[str, Any]:
+    """Landmarks of every clip (video -> track, cache or model; the trunk outline where
+    ``outline(clip)``), each labelled interval checked to lie inside its clip. Raises :class:`~posecheck.tuning.labels.LabelError` (exit 2) naming the label file, the
+    clip and the interval; :class:`PosecheckError` for a clip that is not there."""
     from posecheck.model.landmarks import load_or_estimate
 
     out = {}
@@ -137,7 +135,7 @@ def load_tracks(labels: Any, clips: Sequence[Any], model: str = DEFAULT_MODEL,
                 "the label file's `root` or pass --root")
         if progress:
             progress(f"  {clip.video}")
-        track = load_or_estimate(path, model, progress=False)
+        track = load_or_estimate(path, model, progress=False, segmentation=outline(clip))
         clip.check_duration(clip_duration_s(track), is_image=bool(track.info.is_image),
                             source=str(labels.source_path))
         out[clip.video] = track
@@ -158,7 +156,8 @@ def load_traces(labels: Any, clips: Sequence[Any], specs: dict[str, Any], model:
     from posecheck.core.analysis import analyze_frames
     from posecheck.tuning.trace import ClipTrace
 
-    tracks = load_tracks(labels, clips, model, progress)
+    tracks = load_tracks(labels, clips, model, progress,
+                         outline=lambda c: specs[c.stretch].needs_outline)
     out = []
     for clip in clips:
         track = tracks[clip.video]
@@ -214,13 +213,15 @@ def score_all(label_sets: Sequence[tuple[Any, str]], model: str = DEFAULT_MODEL,
     from posecheck.specs.parse import load_spec
 
     auto_specs = load_specs("auto") if auto else []
+    auto_outline = any(s.needs_outline for _, s in auto_specs)  # as analyze asks for the mask
     specs: dict[str, Any] = {}
     out = []
     for labels, source in label_sets:
         for clip in labels.clips:
             if not clip.negative and clip.stretch not in specs:
                 specs[clip.stretch] = load_spec(clip.stretch)
-        tracks = load_tracks(labels, labels.clips, model)  # every interval checked first
+        tracks = load_tracks(labels, labels.clips, model, outline=lambda c: auto_outline or (
+            not c.negative and specs[c.stretch].needs_outline))  # intervals checked first
         for clip in labels.clips:
             if progress:
                 progress(f"  {clip.video}")

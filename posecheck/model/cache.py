@@ -177,9 +177,11 @@ def cache_dir(directory: str | os.PathLike[str] | None = None) -> Path:
 
 
 def find(directory: Path, video_sha256: str, model: str, model_sha256: str,
-         sample_fps: float | None = None) -> LandmarkTrack | None:
+         sample_fps: float | None = None, need_outline: bool = False) -> LandmarkTrack | None:
     """The cached track of this video content, model bundle and rate, or None (missing,
-    unreadable or of other content: the caller recomputes and overwrites it)."""
+    unreadable or of other content: the caller recomputes and overwrites it).
+    ``need_outline``: a spec measures on the trunk outline, so a track cached without the
+    person mask (no frame carries outline points) is not served either."""
     target = cache_path(directory, video_sha256, model, model_sha256, sample_fps)
     if not target.is_file():
         return None
@@ -188,6 +190,8 @@ def find(directory: Path, video_sha256: str, model: str, model_sha256: str,
     except LandmarkFileError:
         return None
     if track.video_sha256 != video_sha256 or track.model_sha256 != model_sha256:
+        return None
+    if need_outline and not any(f.outline is not None for f in track.frames):
         return None
     return track
 

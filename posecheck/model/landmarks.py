@@ -45,23 +45,27 @@ STOP = threading.Event()  # set on Ctrl-C: a running estimation stops at its nex
 # ---------------------------------------------------------------------------- the entry
 def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,
                      cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
-                     progress: bool = True) -> LandmarkTrack:
+                     progress: bool = True, segmentation: bool = False) -> LandmarkTrack:
     """Landmarks of a video: from the cache when the same bytes met the same model before,
     otherwise estimated (and cached). A corrupt cache file is ignored and replaced.
-    ``use_cache=False`` neither reads nor writes it.
+    ``use_cache=False`` neither reads nor writes it. ``segmentation``: the trunk outline is
+    needed (``StretchSpec.needs_outline``), as ``posecheck analyze`` asks for it: a cached
+    track without outline points is estimated again with the person mask (and re-cached).
     """
     video = Path(video)
     if not use_cache:
-        return estimate_video(video, model, progress=progress)
+        return estimate_video(video, model, progress=progress,
+                              output_segmentation=segmentation)
     info = VideoInfo.from_path(video)  # clear error for a bad file before any hashing
     directory = cache.cache_dir(cache_dir)
     video_sha = sha256_file(video)
     model_sha = sha256_file(resolve_model(model, progress=progress))
     label = model_label(model)
-    track = cache.find(directory, video_sha, label, model_sha)
+    track = cache.find(directory, video_sha, label, model_sha, need_outline=segmentation)
     if track is not None:
         return replace(track, info=replace(track.info, path=info.path))
-    track = estimate_video(video, model, progress=progress, video_sha256=video_sha)
+    track = estimate_video(video, model, progress=progress, video_sha256=video_sha,
+                           output_segmentation=segmentation)
     cache.store(track, directory)
     return track
 

@@ -6,6 +6,7 @@ Layer: pure (the model run is replaced by a counter; scaling on synthetic poses)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,11 +35,15 @@ def fake_estimate(monkeypatch):
     """Replace the model run with a counter that returns a synthetic track."""
     calls = []
 
-    def fake(video, model="lite", *, progress=True, video_sha256=None):
+    def fake(video, model="lite", *, progress=True, video_sha256=None,
+             output_segmentation=False):
         calls.append(Path(video))
         from posecheck.model.provision import resolve_model, sha256_file
         track = make_track(n=3, path=str(video))
-        return LandmarkTrack(info=track.info, frames=track.frames, model="lite",
+        frames = track.frames
+        if output_segmentation:  # what the mask adds: outline points on every pose frame
+            frames = tuple(replace(f, outline=np.zeros((2, 28, 2))) for f in frames)
+        return LandmarkTrack(info=track.info, frames=frames, model="lite",
                              video_sha256=sha256_file(Path(video)),
                              model_sha256=sha256_file(resolve_model(model, progress=False)))
 
@@ -104,3 +109,17 @@ def test_to_size_keeps_normalized_coordinates_and_empty_frames():
     np.testing.assert_allclose(big.xy, small.xy * 3)
     empty = to_size(PoseFrame.empty(0, 640, 360, reason="no person detected"), 1920, 1080)
     assert not empty.has_pose and empty.reason == "no person detected"
+
+
+def test_a_track_cached_without_the_outline_is_estimated_again_with_it(still, tmp_path,
+                                                                        fake_estimate):
+    plain = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
+    assert all(f.outline is None for f in plain.frames)
+    again = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False,
+                             segmentation=True)
+    assert len(fake_estimate) == 2  # the plain cache entry did not serve an outline spec
+    assert all(f.outline is not None for f in again.frames if f.has_pose)
+    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False,
+                     segmentation=True)
+    load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
+    assert len(fake_estimate) == 2  # the outline track is cached and serves both
