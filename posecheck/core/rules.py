@@ -77,20 +77,24 @@ def band(value: float, lo: float | None, hi: float | None, hysteresis: float,
     return bool(low <= value <= high)
 
 
-def band_array(values: np.ndarray, lo: float | None, hi: float | None,
-               hysteresis: float) -> np.ndarray:
+def band_array(values: np.ndarray, lo: "float | np.ndarray | None",
+               hi: "float | np.ndarray | None", hysteresis: "float | np.ndarray"
+               ) -> np.ndarray:
     """:func:`band` over a clip, each frame's previous decision being the last known one.
 
     A value inside the narrowed band passes whatever came before; one outside the widened
     band fails; one between keeps the previous decision (the first known one: the plain
-    band). Needs ``hysteresis >= 0`` (the specs enforce it).
+    band). Needs ``hysteresis >= 0`` (the specs enforce it). ``lo``, ``hi`` and
+    ``hysteresis`` may also be ``(T,)`` arrays, a band per frame (``-inf`` / ``inf`` open):
+    a check judged on its fallback metric in some frames, the previous decision carried
+    across, as :class:`~posecheck.core.checks.CheckEvaluator` does.
     """
-    if hysteresis < 0:
+    h = np.asarray(hysteresis, dtype=np.float64)
+    if np.any(h < 0):
         raise ValueError(f"hysteresis must be >= 0, got {hysteresis}")
     v = np.asarray(values, dtype=np.float64)
-    low = -math.inf if lo is None else float(lo)
-    high = math.inf if hi is None else float(hi)
-    h = float(hysteresis)
+    low = -math.inf if lo is None else np.asarray(lo, dtype=np.float64)
+    high = math.inf if hi is None else np.asarray(hi, dtype=np.float64)
     known = np.isfinite(v)
     inside = (v >= low) & (v <= high)
     wide = (v >= low - h) & (v <= high + h)

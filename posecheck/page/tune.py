@@ -39,7 +39,7 @@ def analysis(video: str, spec_path: str, model: str, stamp: float = 0.0):
     from posecheck.specs.parse import load_spec
 
     spec = load_spec(spec_path)
-    track = load_or_estimate(video, model, progress=False)
+    track = load_or_estimate(video, model, progress=False, segmentation=spec.needs_outline)
     return analyze_frames(track.frames, spec, fps=track.info.fps, video=video)
 
 
@@ -54,7 +54,7 @@ def trace_arrays(video: str, label_video: str, spec_path: str, model: str,
     tr = ClipTrace.from_report(analysis(video, spec_path, model, stamp), label_video, spec)
     return {"t_ms": tr.t_ms, "values": dict(tr.values), "status": dict(tr.status),
             "in_pose": tr.in_pose, "side": tr.side, "has_pose": tr.has_pose,
-            "view_ok": tr.view_ok}
+            "view_ok": tr.view_ok, "fallback": dict(tr.fallback)}
 
 
 def make_trace(arrays: dict, label_video: str, spec):
@@ -88,36 +88,27 @@ def spec_choices() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------- widgets
-def threshold_widgets(spec, values: dict) -> tuple[dict, dict]:
-    """Sliders for every check / pose condition and the timer; returns (thresholds, timer)
-    holding only what differs from the spec."""
-    thresholds: dict[str, dict[str, float | None]] = {}
+def threshold_widgets(spec, values: dict, fallback: dict | None = None
+                      ) -> tuple[dict, dict]:
+    """Sliders for every check / pose condition (and a check's fallback band, over the
+    frames it was judged on) and the timer; returns (thresholds, timer) holding only what
+    differs from the spec (a fallback's under ``thresholds[id]["fallback"]``)."""
+    fallback = fallback or {}
+    thresholds: dict[str, dict] = {}
     for group, items in (("Form checks", spec.checks), ("In-position conditions", spec.pose)):
         st.sidebar.subheader(group)
         for c in items:
             v = values.get(c.id)
-            finite = v[np.isfinite(v)] if v is not None else np.zeros(0)
-            bounds = [x for x in (c.min, c.max) if x is not None]
-            extent = [float(finite.min()), float(finite.max())] if finite.size else []
-            lo_r, hi_r = min([*bounds, *extent]), max([*bounds, *extent])
-            pad = 0.1 * (hi_r - lo_r) or 1.0
-            lo_r, hi_r = float(lo_r - pad), float(hi_r + pad)
-            step = _step(hi_r - lo_r)
-            lo_r, hi_r = _snap(lo_r, step, math.floor), _snap(hi_r, step, math.ceil)
-            key = f"th::{spec.id}::{c.id}"
-            label = f"{c.id} ({c.metric}, {c.unit})"
-            if c.min is not None and c.max is not None:
-                new = st.sidebar.slider(label, lo_r, hi_r, (float(c.min), float(c.max)),
-                                        step=step, key=key)
-                picked = {"min": new[0], "max": new[1]}
-            elif c.min is not None:
-                picked = {"min": st.sidebar.slider(label + " min", lo_r, hi_r, float(c.min),
-                                                   step=step, key=key)}
-            else:
-                picked = {"max": st.sidebar.slider(label + " max", lo_r, hi_r, float(c.max),
-                                                   step=step, key=key)}
-            changed = {k: float(x) for k, x in picked.items()
-                       if not math.isclose(x, getattr(c, k), abs_tol=step / 2)}
+            used = fallback.get(c.id)
+            own = v if v is None or used is None else np.where(used, np.nan, v)
+            changed = _band_slider(c, own, f"th::{spec.id}::{c.id}",
+                                   f"{c.id} ({c.metric}, {c.unit})")
+            if c.fallback is not None and v is not None:
+                fb = _band_slider(c.fallback, np.where(used, v, np.nan) if used is not None
+                                  else np.zeros(0), f"th::{spec.id}::{c.id}::fallback",
+                                  f"{c.id} fallback ({c.fallback.metric}, {c.fallback.unit})")
+                if fb:
+                    changed["fallback"] = fb
             if changed:
                 thresholds[c.id] = changed
     st.sidebar.subheader("Hold timer")
@@ -129,6 +120,30 @@ def threshold_widgets(spec, values: dict) -> tuple[dict, dict]:
         if not math.isclose(new, old, abs_tol=0.01):
             timer[name] = float(new)
     return thresholds, timer
+
+
+def _band_slider(c, v, key: str, label: str) -> dict:
+    """One band's slider over the range of its values; returns the bounds moved."""
+    finite = v[np.isfinite(v)] if v is not None else np.zeros(0)
+    bounds = [x for x in (c.min, c.max) if x is not None]
+    extent = [float(finite.min()), float(finite.max())] if finite.size else []
+    lo_r, hi_r = min([*bounds, *extent]), max([*bounds, *extent])
+    pad = 0.1 * (hi_r - lo_r) or 1.0
+    lo_r, hi_r = float(lo_r - pad), float(hi_r + pad)
+    step = _step(hi_r - lo_r)
+    lo_r, hi_r = _snap(lo_r, step, math.floor), _snap(hi_r, step, math.ceil)
+    if c.min is not None and c.max is not None:
+        new = st.sidebar.slider(label, lo_r, hi_r, (float(c.min), float(c.max)),
+                                step=step, key=key)
+        picked = {"min": new[0], "max": new[1]}
+    elif c.min is not None:
+        picked = {"min": st.sidebar.slider(label + " min", lo_r, hi_r, float(c.min),
+                                           step=step, key=key)}
+    else:
+        picked = {"max": st.sidebar.slider(label + " max", lo_r, hi_r, float(c.max),
+                                           step=step, key=key)}
+    return {k: float(x) for k, x in picked.items()
+            if not math.isclose(x, getattr(c, k), abs_tol=step / 2)}
 
 
 def _step(span: float) -> float:
@@ -259,7 +274,7 @@ def main() -> None:
         st.error(str(exc))
         return
     tr = make_trace(arrays, clip.video, spec)
-    thresholds, timer = threshold_widgets(spec, tr.values)
+    thresholds, timer = threshold_widgets(spec, tr.values, tr.fallback)
     rp0 = replay(tr)
     rp = replay(tr, thresholds, timer)
     before = Summary((score_clip(tr, clip, rp0),))

@@ -170,7 +170,8 @@ class StretchSpec:
                         ) -> "StretchSpec":
         """A copy with some checks' (or conditions') ``min``/``max``/``hysteresis`` replaced.
 
-        ``thresholds`` maps a check id (or a ``pose`` condition id) to ``{"min": x, "max": y}``;
+        ``thresholds`` maps a check id (or a ``pose`` condition id) to ``{"min": x, "max": y}``
+        (a check with a fallback may add ``"fallback": {"max": z}``, its fallback's band);
         keys left out keep their value. Raises SpecError for unknown ids or ``min > max``.
         """
         src = f"{self.source_path or self.id} (with_thresholds)"
@@ -179,17 +180,30 @@ class StretchSpec:
             if cid not in known:
                 raise SpecError.at(src, cid, "no such check",
                                    f"use one of: {', '.join(sorted(known))}")
-            bad = set(new) - {"min", "max", "hysteresis"}
+            bad = set(new) - {"min", "max", "hysteresis", "fallback"}
+            bad |= {f"fallback.{k}" for k in new.get("fallback", {})
+                    if k not in ("min", "max", "hysteresis")}
             if bad:
                 raise SpecError.at(src, f"{cid}.{sorted(bad)[0]}", "cannot be tuned",
-                                   "give only min, max or hysteresis")
+                                   "give only min, max or hysteresis (and a check's "
+                                   "fallback = {min, max, hysteresis})")
+
+        def band(c: CheckSpec, new: Mapping[str, float | None], where: str) -> CheckSpec:
+            out = replace(c, **{k: (None if v is None else float(v)) for k, v in new.items()})
+            validate_band(out, src, where)
+            return out
 
         def apply(c: CheckSpec) -> CheckSpec:
             if c.id not in thresholds:
                 return c
             new = dict(thresholds[c.id])
-            out = replace(c, **{k: (None if v is None else float(v)) for k, v in new.items()})
-            validate_band(out, src, f"{c.id}.")
+            fb = new.pop("fallback", None)
+            out = band(c, new, f"{c.id}.")
+            if fb:
+                if c.fallback is None:
+                    raise SpecError.at(src, f"{c.id}.fallback", "the check has no fallback",
+                                       "tune a fallback only where the spec gives one")
+                out = replace(out, fallback=band(c.fallback, fb, f"{c.id}.fallback."))
             return out
 
         return replace(self, checks=tuple(apply(c) for c in self.checks),

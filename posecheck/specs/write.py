@@ -78,10 +78,49 @@ def _set_value(table: Any, key: str, value: float | None, *, note: str = "") -> 
     return True
 
 
+FALLBACK = "fallback"  # a check's thresholds key for its fallback's band (tuning.replay)
+
+
+def _set_fallback(entry: Any, cid: str, band: Mapping[str, float | None], source: str
+                  ) -> list[str]:
+    """Tune the band inside a check's ``fallback = { ... }`` inline table. An inline table
+    holds no comments of its own, so what changed goes, as ``(fallback max was X)``, into the
+    comment of the ``fallback`` line (its unit note stays)."""
+    import tomlkit
+
+    table = entry.get(FALLBACK)
+    if table is None:
+        raise SpecError(f"{source}: check {cid!r} has no fallback to tune. Fix: tune its "
+                        "fallback only where the spec gives one")
+    changes, notes = [], []
+    for key, value in band.items():
+        if key not in ("min", "max", "hysteresis"):
+            raise SpecError(f"{source}: {cid}.fallback.{key} cannot be tuned. Fix: give only "
+                            "min, max or hysteresis")
+        old = table.get(key)
+        if value is None:
+            if old is None:
+                continue
+            raise SpecError(f"cannot remove {cid}.fallback.{key}: tuning never opens a bound "
+                            "that was set")
+        if old is not None and abs(float(old) - float(value)) < 1e-12:
+            continue
+        table[key] = tomlkit.item(round(float(value), 6))
+        was = "-" if old is None else _fmt(float(old))
+        changes.append(f"checks.{cid}.fallback.{key}: {was} -> {_fmt(float(value))}")
+        notes.append(f"(fallback {key} was {was})")
+    if notes:
+        base = table.trivia.comment or ""
+        table.trivia.comment_ws = table.trivia.comment_ws or "  "
+        table.trivia.comment = " ".join([base or "#", *notes])
+    return changes
+
+
 def tuned_document(text: str, thresholds: Mapping[str, Mapping[str, float | None]],
                    timer: Mapping[str, float] | None = None,
                    provenance: Sequence[str] = (), source: str = "<spec>") -> tuple[str, list[str]]:
-    """Apply thresholds (check/condition id -> min/max/hysteresis) and timer settings
+    """Apply thresholds (check/condition id -> min/max/hysteresis, and for a check with a
+    fallback ``"fallback": {min/max/hysteresis}``, its fallback's band) and timer settings
     (``debounce_s``/``grace_s``) to a spec's TOML text. Returns ``(new_text, changes)``."""
     import tomlkit
     from tomlkit.exceptions import TOMLKitError
@@ -99,6 +138,9 @@ def tuned_document(text: str, thresholds: Mapping[str, Mapping[str, float | None
                 continue
             seen.add(cid)
             for key, value in thresholds[cid].items():
+                if key == FALLBACK and section == "checks":
+                    changes += _set_fallback(entry, cid, value, source)
+                    continue
                 if key not in ("min", "max", "hysteresis"):
                     raise SpecError(f"{source}: {cid}.{key} cannot be tuned. Fix: give only "
                                     "min, max or hysteresis")

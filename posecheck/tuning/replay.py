@@ -49,9 +49,44 @@ class Replay:
     still: np.ndarray | None = None
 
 
+FALLBACK = "fallback"  # key of a check's thresholds holding its fallback's band
+
+
 def _merged(c: Any, thresholds: Thresholds) -> tuple[float | None, float | None, float]:
-    t = {"min": c.min, "max": c.max, "hysteresis": c.hysteresis, **thresholds.get(c.id, {})}
+    return _band_of(c, thresholds.get(c.id, {}))
+
+
+def _band_of(c: Any, override: Mapping[str, Any]) -> tuple[float | None, float | None, float]:
+    t = {"min": c.min, "max": c.max, "hysteresis": c.hysteresis,
+         **{k: v for k, v in override.items() if k != FALLBACK}}
     return t["min"], t["max"], float(t["hysteresis"] or 0.0)
+
+
+def fallback_band(check: Any, thresholds: Thresholds
+                  ) -> tuple[float | None, float | None, float] | None:
+    """The band of a check's ``fallback`` under ``thresholds`` (``thresholds[id]["fallback"]``
+    = ``{"min", "max", "hysteresis"}``, keys left out keep the spec's), or None."""
+    if getattr(check, "fallback", None) is None:
+        return None
+    return _band_of(check.fallback, thresholds.get(check.id, {}).get(FALLBACK, {}))
+
+
+def check_status(trace: ClipTrace, check: Any, thresholds: Thresholds) -> np.ndarray:
+    """``(T,)`` statuses of one check under ``thresholds``: its own band, and on the frames
+    where its fallback was judged (``trace.fallback``) the fallback's band, one hysteresis
+    state across both (:func:`posecheck.core.rules.band_array` with a band per frame)."""
+    lo, hi, h = _merged(check, thresholds)
+    used = trace.fallback.get(check.id)
+    fb = fallback_band(check, thresholds)
+    if fb is None or used is None or not used.any():
+        return rules.band_array(trace.values[check.id], lo, hi, h)
+
+    def per_frame(main: float | None, other: float | None, open_: float) -> np.ndarray:
+        return np.where(used, open_ if other is None else other,
+                        open_ if main is None else main)
+
+    return rules.band_array(trace.values[check.id], per_frame(lo, fb[0], -np.inf),
+                            per_frame(hi, fb[1], np.inf), per_frame(h, fb[2], 0.0))
 
 
 def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
@@ -73,7 +108,7 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
     status = dict(trace.status)
     for c in trace.checks:
         if c.id in thresholds and c.id in trace.values:
-            status[c.id] = rules.band_array(trace.values[c.id], *_merged(c, thresholds))
+            status[c.id] = check_status(trace, c, thresholds)
     hold_grace = trace.hold.grace_s
     if timer and "grace_s" in timer:
         hold_grace = float(timer["grace_s"])
@@ -126,4 +161,5 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
     return counted, booked
 
 
-__all__ = ["SIDES", "Replay", "Thresholds", "replay", "run_timer", "setting"]
+__all__ = ["FALLBACK", "SIDES", "Replay", "Thresholds", "check_status", "fallback_band",
+           "replay", "run_timer"]

@@ -14,10 +14,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from posecheck.core.rules import FAIL, UNKNOWN, band_array
+from posecheck.core.rules import FAIL, UNKNOWN
 from posecheck.tuning.labels import FALSE, UNLABELLED, ClipLabels
 from posecheck.core.hold import HoldSettings
-from posecheck.tuning.replay import Thresholds, replay
+from posecheck.tuning.replay import FALLBACK, Thresholds, check_status, replay
 from posecheck.tuning.score import Counts, score_clip
 from posecheck.tuning.trace import ClipTrace
 
@@ -163,7 +163,8 @@ def _centre(score_fn: Callable[[float | None, float | None], float], lo: float |
 
 def sweep_check(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], check: Any,
                 objective: str = "agreement", grid: int = 41, rounds: int = 3,
-                min_gain: float = MIN_GAIN) -> SweepResult:
+                min_gain: float = MIN_GAIN, part: str = "check",
+                current: Thresholds | None = None) -> SweepResult:
     """Coordinate search of one check's ``min``/``max`` on ``traces`` (the training clips).
 
     The objective is computed on the check's own labels (check statuses do not depend on
@@ -171,36 +172,56 @@ def sweep_check(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], c
     frames (plus the current value); ``min`` and ``max`` are searched in turn, ``rounds``
     times. Ties go to the setting closest to the current one, so a check changes only when
     the labels say so. A bound that is absent (open) stays absent.
+
+    ``part``: ``"check"`` searches the check's own band on the frames its own metric was
+    judged; ``"fallback"`` its fallback's band on the frames the fallback was judged
+    (``ClipTrace.fallback``), the own band held at ``current`` (the thresholds found so far).
+    The result's ``kind`` is ``part``.
     """
+    if part not in ("check", FALLBACK):
+        raise ValueError(f"part must be 'check' or {FALLBACK!r}, got {part!r}")
+    current = current or {}
+    target = check if part == "check" else check.fallback
+    if target is None:
+        raise ValueError(f"check {check.id!r} has no fallback to sweep")
     data = []
     for tr in traces:
         if check.id not in tr.values:
             continue
         truth = labels[tr.video].at_times(tr.t_s).checks.get(check.id)
-        if truth is None or not np.any(truth != UNLABELLED):
+        if truth is None:
             continue
-        truth_fail = np.where(truth == UNLABELLED, UNLABELLED, truth == FALSE).astype(np.int8)
-        data.append((tr.values[check.id], truth_fail, tr.weights, truth != UNLABELLED))
-    before = {"min": check.min, "max": check.max}
+        used = tr.fallback.get(check.id, np.zeros(len(tr.t_ms), bool))
+        lab = (truth != UNLABELLED) & (used if part == FALLBACK else ~used)
+        if not lab.any():
+            continue
+        truth_fail = np.where(lab, truth == FALSE, UNLABELLED).astype(np.int8)
+        data.append((tr, truth_fail, tr.weights, lab))
+    before = {"min": target.min, "max": target.max}
     if not data:
-        return SweepResult(check.id, before, dict(before), math.nan, math.nan, 0)
-    all_vals = np.concatenate([d[0][d[3]] for d in data])
+        return SweepResult(check.id, before, dict(before), math.nan, math.nan, 0, part)
+    all_vals = np.concatenate([tr.values[check.id][lab] for tr, _, _, lab in data])
 
     def score_fn(lo: float | None, hi: float | None) -> float:
+        own = dict(current.get(check.id, {}))
+        if part == FALLBACK:
+            own[FALLBACK] = {**own.get(FALLBACK, {}), "min": lo, "max": hi}
+        else:
+            own.update({"min": lo, "max": hi})
         total = Counts()
-        for vals, truth_fail, w, _ in data:
-            st = band_array(vals, lo, hi, check.hysteresis)
+        for tr, truth_fail, w, _ in data:
+            st = check_status(tr, check, {check.id: own})
             pred_fail = np.where(st == UNKNOWN, UNKNOWN, (st == FAIL).astype(np.int8))
             total = total + Counts.from_arrays(pred_fail, truth_fail, w)
         return _objective(total, objective)
 
-    lo, hi, base, best, n = _search(score_fn, check.min, check.max,
-                                    _candidates(all_vals, check.min, grid),
-                                    _candidates(all_vals, check.max, grid),
-                                    check.hysteresis, rounds, min_gain)
+    lo, hi, base, best, n = _search(score_fn, target.min, target.max,
+                                    _candidates(all_vals, target.min, grid),
+                                    _candidates(all_vals, target.max, grid),
+                                    target.hysteresis, rounds, min_gain)
     fail_s = float(sum(w[t == 1].sum() for _, t, w, _ in data))
     pass_s = float(sum(w[t == 0].sum() for _, t, w, _ in data))
-    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, n,
+    return SweepResult(check.id, before, {"min": lo, "max": hi}, base, best, n, part,
                        pass_s=pass_s, fail_s=fail_s)
 
 
@@ -306,8 +327,10 @@ def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: An
          min_gain: float = MIN_GAIN, one_class: bool = False) -> TuneResult:
     """Tune ``spec`` on the clips named in ``train`` only (test clips are never looked at).
 
-    Order: pose conditions (on ``in_position`` labels), then each check (on its own labels),
-    then, if asked, debounce/grace (on valid-hold labels).
+    Order: pose conditions (on ``in_position`` labels), then each check (on its own labels;
+    a check with a ``fallback`` then its fallback's band, on the frames the fallback was
+    judged: ``thresholds[id]["fallback"]``), then, if asked, debounce/grace (on valid-hold
+    labels).
 
     A check whose training labels hold one class only (say, good form throughout) can only
     be relaxed, and nothing says how far is safe; such moves are reported as suggestions and
@@ -345,6 +368,15 @@ def tune(traces: Sequence[ClipTrace], labels: Mapping[str, ClipLabels], spec: An
         sweeps.append(r)
         if r.changed and r.applied:
             thresholds[check.id] = dict(r.after)
+        if check.fallback is None:
+            continue
+        # the fallback's band, on the frames it was judged (the own band as just tuned)
+        r = sweep_check(tr_traces, labels, check, objective=objective, min_gain=min_gain,
+                        part=FALLBACK, current=thresholds)
+        r = replace(r, applied=one_class or not r.one_class)
+        sweeps.append(r)
+        if r.changed and r.applied:
+            thresholds.setdefault(check.id, {})[FALLBACK] = dict(r.after)
     timer = {"debounce_s": float(spec.hold.debounce_s), "grace_s": float(spec.hold.grace_s)}
     timer_train = (math.nan, math.nan)
     if tune_timer and tr_traces:

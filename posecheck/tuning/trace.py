@@ -14,7 +14,7 @@ seconds; a gap longer than ``MAX_GAP_S`` (a dropout) counts as one typical frame
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -47,6 +47,10 @@ class ClipTrace:
         hold: the spec's hold settings; timer_only: the spec has no form checks.
         motion: ``(T,)`` float body motion (body lengths per second, NaN unknown), or None
             when not recorded (then every frame counts as still).
+        fallback: check id -> ``(T,)`` bool, True where the check's main metric was not
+            measured and its ``fallback`` was judged (``values`` then holds the fallback's
+            value, to be judged against the fallback's band); checks without a fallback
+            may be left out (all False).
     """
 
     video: str
@@ -63,16 +67,18 @@ class ClipTrace:
     hold: HoldSettings = HoldSettings()
     timer_only: bool = False
     motion: np.ndarray | None = None
+    fallback: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_ms, dtype=np.int64)
         n = len(t)
         object.__setattr__(self, "t_ms", t)
-        for name in ("values", "status"):
+        dtypes = {"values": np.float64, "status": np.int8, "fallback": bool}
+        for name, dtype in dtypes.items():
             table = getattr(self, name)
             fixed = {}
             for k, v in table.items():
-                arr = np.asarray(v, dtype=np.float64 if name == "values" else np.int8)
+                arr = np.asarray(v, dtype=dtype)
                 if arr.shape != (n,):
                     raise ValueError(f"ClipTrace.{name}[{k!r}] has shape {arr.shape}, "
                                      f"expected ({n},)")
@@ -116,6 +122,7 @@ class ClipTrace:
         cids = [c.id for c in spec.pose]
         values = {k: np.full(n, np.nan) for k in (*ids, *cids)}
         status = {k: np.full(n, UNKNOWN, np.int8) for k in ids}
+        fallback = {c.id: np.zeros(n, bool) for c in spec.checks if c.fallback is not None}
         t_ms = np.zeros(n, np.int64)
         in_pose = np.zeros(n, np.int8)
         has_pose = np.zeros(n, bool)
@@ -133,13 +140,16 @@ class ClipTrace:
                 if cid in status:
                     status[cid][i] = codes[r.status.value]
                     values[cid][i] = r.value
+                    if cid in fallback:
+                        fallback[cid][i] = bool(r.fallback_used)
             for cid, r in f.conditions.items():
                 if cid in values:
                     values[cid][i] = r.value
         return cls(video=video, stretch=spec.id, t_ms=t_ms, values=values, status=status,
                    in_pose=in_pose, side=side, has_pose=has_pose, view_ok=view_ok,
                    checks=tuple(spec.checks), conditions=tuple(spec.pose), hold=spec.hold,
-                   timer_only=bool(getattr(spec, "timer_only", False)), motion=motion)
+                   timer_only=bool(getattr(spec, "timer_only", False)), motion=motion,
+                   fallback=fallback)
 
 
 def frame_weights(t_ms: np.ndarray) -> np.ndarray:
