@@ -107,6 +107,11 @@ def unit_words(unit: str, metric: str | None) -> str:
     return unit
 
 
+def _is_measure(spec: StretchSpec | None, check_id: str) -> bool:
+    return any(c.id == check_id and getattr(c, "measure", False)
+               for c in (spec.checks if spec else ()))
+
+
 def _metric_of(spec: StretchSpec | None, check_id: str) -> str | None:
     for c in spec.checks if spec is not None else ():
         if c.id == check_id:
@@ -190,7 +195,9 @@ def plot_report(report: Report, spec: StretchSpec | None = None) -> Any:
         ymin, ymax = ymin - pad, ymax + pad
         band_lo = lo if lo is not None else ymin
         band_hi = hi if hi is not None else ymax
-        ax.axhspan(band_lo, band_hi, color=BAND_COLOR, alpha=0.25, lw=0)
+        measure = _is_measure(spec, cid)  # reported, never judged: no band to draw
+        if not measure:
+            ax.axhspan(band_lo, band_hi, color=BAND_COLOR, alpha=0.25, lw=0)
         for bound in (lo, hi):
             if bound is not None:
                 ax.axhline(bound, color=BAND_COLOR, lw=0.8)
@@ -202,7 +209,7 @@ def plot_report(report: Report, spec: StretchSpec | None = None) -> Any:
             ax.plot(t, np.where(failing, v, np.nan), color=FAIL_COLOR, lw=1.6)
         ax.set_ylim(ymin, ymax)
         pf = report.checks[cid].pass_fraction
-        pf_txt = f"  pass {pf:.0%}" if math.isfinite(pf) else ""
+        pf_txt = "  (measured)" if measure else f"  pass {pf:.0%}" if math.isfinite(pf) else ""
         rng = ("" if lo is None and hi is None else
                f" [{'' if lo is None else f'{lo:g}'} .. {'' if hi is None else f'{hi:g}'}]")
         words = unit_words(unit, _metric_of(spec, cid))

@@ -123,7 +123,10 @@ def threshold_widgets(spec, values: dict, fallback: dict | None = None
 
 
 def _band_slider(c, v, key: str, label: str) -> dict:
-    """One band's slider over the range of its values; returns the bounds moved."""
+    """One band's slider over the range of its values; returns the bounds moved (a
+    measure has no band: no slider)."""
+    if c.min is None and c.max is None:
+        return {}
     finite = v[np.isfinite(v)] if v is not None else np.zeros(0)
     bounds = [x for x in (c.min, c.max) if x is not None]
     extent = [float(finite.min()), float(finite.max())] if finite.size else []

@@ -72,6 +72,9 @@ class CheckSpec:
     can be judged from; in any other view it is UNKNOWN with the setup cue, never a form cue
     (empty: any view the spec accepts). ``fault``: what a failing check means in words
     ("torso leaning"), used where time lost is summed up; ``label`` is the pass wording.
+    ``measure``: the metric is reported and plotted, never judged (no band: it passes
+    whenever measured, UNKNOWN when not; never required, never a cue), for a value that is
+    the pose itself (the arch of camel and cobra).
     """
 
     id: str
@@ -92,6 +95,7 @@ class CheckSpec:
     # Judged instead when ``metric`` cannot be measured (e.g. the outline arch without a
     # mask): same id and cues, its own metric, band and hysteresis.
     fallback: "CheckSpec | None" = None
+    measure: bool = False
 
     def judged_in(self, view: str | None) -> bool:
         """The check can be judged from this view (None = unknown view: not blocked)."""

@@ -1,9 +1,8 @@
 """Reading stretch specs: ``pose_specs/<id>.toml`` -> :class:`~posecheck.specs.model.StretchSpec`.
 
-One TOML file per stretch. Loading checks everything a person can get wrong when editing one
-(unknown keys, unknown metric names, a unit that does not match the metric, ``min > max``,
-negative times, ...) and raises :class:`~posecheck.core.errors.SpecError` naming the file, the
-field and the fix.
+One TOML file per stretch. Loading checks what a person can get wrong editing one (unknown
+keys or metrics, a unit unlike the metric's, ``min > max``, negative times, ...) and raises
+:class:`~posecheck.core.errors.SpecError` naming the file, the field and the fix.
 
 File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
 ``docs/CHECKS.md`` for what each metric measures)::
@@ -19,12 +18,12 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [feedback]     cue hysteresis                                     -> FeedbackSettings
     [cues]         position / view / hold texts                       -> CueTexts
     [[pose]]       recognition conditions ("in position"): metric ranges, all must hold
-    [[checks]]     form checks: metric range, hysteresis, required/advisory, priority, cues
+    [[checks]]     form checks: metric range, hysteresis, required/advisory, priority, cues;
+                   or ``measure = true`` (the metric reported, never judged: no band, no cue)
 
 A settings table is read into its owning dataclass by :func:`_settings`: a key the file gives
-is read as the field's type, a key it leaves out is not passed at all, so the default is the
-one the dataclass writes (no default is restated here); the dataclass checks the ranges and
-its :class:`~posecheck.core.errors.SettingError` is reported with the file.
+is read as the field's type, a key left out is not passed, so the default is the dataclass's
+(none restated here); its :class:`~posecheck.core.errors.SettingError` names the file.
 """
 
 from __future__ import annotations
@@ -48,8 +47,7 @@ from posecheck.specs.model import (CHECK_VIEWS, POSTURES, SIDE_NAMES, STRETCHED_
                                    UNITS, VIEWS, CheckSpec, CueTexts, SideDetectSettings,
                                    StretchSpec, ViewSettings, validate_band)
 
-# A folder of the user's own specs, used instead of the bundled ones (``posecheck --specs DIR``
-# sets it, so batch workers and the page see it too).
+# The user's own specs instead of the bundled ones (set by --specs DIR, so workers see it).
 ENV_SPECS = "POSECHECK_SPECS"
 
 _fail = SpecError.at
@@ -57,11 +55,12 @@ T = TypeVar("T")
 
 _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "sides",
              "timer_only", "cautions", "parts", "view_detect", "side_detect", "visibility",
-             "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of",
-             "notes"}
+             "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of", "notes"}
 _FALLBACK_KEYS = {"metric", "min", "max", "unit", "hysteresis"}
-_CHECK_KEYS = {"fallback", "id", "metric", "min", "max", "unit", "hysteresis", "required",
-               "priority", "safety", "cue_low", "cue_high", "label", "why", "views", "fault"}
+_NOT_IN_MEASURE = ("min", "max", "hysteresis", "fallback", "required", "safety", "cue_low",
+                   "cue_high", "fault")  # a measure (reported, never judged) has none of these
+_CHECK_KEYS = {"id", "metric", "unit", "priority", "label", "why", "views", "measure",
+               *_NOT_IN_MEASURE}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
               "cue_high"}
 # [hold] keys -> HoldSettings fields (its sides come from the top level) and StillnessSettings.
@@ -204,9 +203,13 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
     cid = _str(raw, "id", source, where)
     where = f"{where.rstrip('.')}({cid})."
     metric, unit = _metric_and_unit(raw, source, where)
+    measure = is_check and _bool(raw, "measure", source, where, CheckSpec.measure)
+    if measure and (bad := next((k for k in _NOT_IN_MEASURE if k in raw), None)):
+        raise _fail(source, f"{where}{bad}", "a measure is never judged",
+                    f"remove {bad} (or drop measure = true to make it a check)")
     c = CheckSpec(
-        id=cid, metric=metric, unit=unit, **_band(raw, source, where),
-        required=_bool(raw, "required", source, where, CheckSpec.required) if is_check else True,
+        id=cid, metric=metric, unit=unit, **_band(raw, source, where), measure=measure,
+        required=_bool(raw, "required", source, where, not measure) if is_check else True,
         priority=_int(raw, "priority", source, where, CheckSpec.priority, minimum=1)
         if is_check else 0,
         safety=_bool(raw, "safety", source, where, CheckSpec.safety) if is_check else False,
@@ -223,7 +226,8 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
     if bad:
         raise _fail(source, f"{where}views", f"unknown view {bad[0]!r}",
                     f"use some of {list(CHECK_VIEWS)}")
-    validate_band(c, source, where)
+    if not measure:
+        validate_band(c, source, where)
     if is_check and c.min is not None and not c.cue_low:
         raise _fail(source, f"{where}cue_low", "missing (the check has a min)",
                     "add the cue to say when the value is too low")

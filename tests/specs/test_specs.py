@@ -39,7 +39,7 @@ def test_bundled_spec_loads_and_is_consistent(sid):
     assert spec.hold.sides == spec.sides
     for c in (*spec.pose, *spec.checks):
         assert c.unit == METRICS[c.metric].unit
-        assert c.min is not None or c.max is not None
+        assert c.min is not None or c.max is not None or getattr(c, "measure", False)
     if spec.timer_only:
         assert not spec.checks
     else:
@@ -198,3 +198,40 @@ def test_fallback_unit_is_validated():
     check["fallback"]["unit"] = "ratio"
     with pytest.raises(SpecError, match="fallback"):
         spec_from_dict(data, "x.toml")
+
+
+@pytest.mark.parametrize("sid", ["camel", "cobra"])
+def test_camel_and_cobra_measure_the_arch_without_judging_it(sid):
+    """Arching is the pose: the outline arch is a measure (reported, never judged)."""
+    import math
+
+    from posecheck.core.checks import CheckEvaluator, Status, overall
+    from posecheck.core.metrics import MetricValue
+
+    spec = load_spec(sid)
+    c = spec.check("back_arch")
+    assert c.measure and not c.required and c.metric == "lumbar_lordosis_deg"
+    assert (c.min, c.max, c.fallback, c.cue_low, c.cue_high) == (None, None, None, "", "")
+    assert spec.needs_outline  # the estimator is asked for the mask
+    ev = CheckEvaluator([c])
+    for value in (-30.0, 0.0, 75.0, 170.0):
+        r = ev.update({c.metric: MetricValue(value)})[c.id]
+        assert (r.status, r.value, r.cue) == (Status.PASS, value, "")
+    r = ev.update({c.metric: MetricValue(math.nan)})[c.id]
+    assert r.status is Status.UNKNOWN
+    assert overall({c.id: r}) is True  # never required: an unseen arch pauses nothing
+
+
+@pytest.mark.parametrize("extra", ['max = 40.0', 'hysteresis = 2.0', 'cue_high = "x"',
+                                   'required = true', 'safety = true',
+                                   'fallback = { metric = "torso_lean_deg", max = 1.0, '
+                                   'unit = "deg" }'])
+def test_a_measure_refuses_what_would_judge_it(tmp_path, extra):
+    text = GOOD + ('\n[[checks]]\nid = "arch"\nmetric = "lumbar_lordosis_deg"\nunit = "deg"\n'
+                   f'measure = true\n{extra}\n')
+    p = tmp_path / "tiny.toml"
+    p.write_text(text)
+    with pytest.raises(SpecError, match=r"checks\(arch\)\..*a measure is never judged"):
+        load_spec(p)
+    p.write_text(text.replace(extra, ""))
+    assert load_spec(p).check("arch").measure
