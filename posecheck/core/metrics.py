@@ -9,8 +9,15 @@ Conventions:
     - Pixels, never normalized coordinates (normalized x and y have different scales).
     - Image y points down; "up" is -y. "Forward" is the body's front: for upright postures
       (standing, kneeling, seated) the horizontal direction the person faces (``facing`` = +1
-      toward image right, -1 toward image left); supine: up; prone: down. Signed values are
-      therefore the same whether the person faces left or right.
+      toward image right, -1 toward image left); prone: down. Supine: in the body's own frame,
+      the normal of the trunk axis on the side the face points to (:func:`body_front`), so a
+      supine metric reads the same whichever way the body lies in the image (across, along,
+      upside down); image up only where the face does not say. Signed values are therefore
+      the same whether the person faces left or right.
+    - Measured in the body's frame (the same for the pose turned by any angle in the image):
+      joint angles, hip flexion / extension (from the trunk axis), lengths and their ratios.
+      Measured against the image (a level camera's gravity): ``torso_incline_deg``,
+      ``torso_lean_deg``, tilts from horizontal, ``toes_up``, knee drops and heights.
     - Left/right are the subject's (MediaPipe's). Roles: the "stretched" leg (back / kneeling /
       straight / hanging / top, per the spec's ``stretched_leg`` rule) and the "other" leg.
       For symmetric stretches ("both") the stretched role is the leg nearer the camera.
@@ -219,6 +226,55 @@ def _hip_line(r: PoseReader) -> float:
     return dev if above >= 0 else -dev
 
 
+# A lying body's front from its face: the nose at least this far off the trunk axis (torso
+# lengths) says which side of the axis is the front (ratio; the synthetic and real supine
+# bodies read 0.2-0.3). Nearer the axis (the head turned to the camera) the image direction
+# of the posture decides.
+FACE_FRONT_MIN_RATIO = 0.08
+# Postures whose front is found from the face: lying on the back (front up when filmed from the
+# side) and on the side (front toward the facing); prone keeps image down (cobra's raised head
+# looks ahead along the trunk, not to the floor).
+LYING_FRONT_FROM_FACE = frozenset({"supine", "side_lying"})
+
+
+def body_front(r: PoseReader, down: np.ndarray) -> np.ndarray:
+    """Unit image vector perpendicular to the trunk axis ``down`` (shoulder -> hip), on the
+    body's front.
+
+    Convention: lying on the back or the side (:data:`LYING_FRONT_FROM_FACE`), the side of
+    the axis the nose lies on (the face points to the body's front, whichever way the body
+    lies in the image), when the nose is seen at least :data:`FACE_FRONT_MIN_RATIO` torso
+    lengths off the axis; otherwise the side of :attr:`BodyContext.forward` (image up for
+    supine, the facing for side-lying) if the trunk lies across it (more than 45 deg from
+    it), else Hidden: the front is not known. Other postures: the side of ``forward``.
+
+    Example:
+        >>> from posecheck.core.body import BodyContext, PoseReader
+        >>> xy = np.zeros((33, 2)); xy[11:13] = [0.0, 100.0]; xy[23:25] = [0.0, 0.0]
+        >>> xy[0] = [30.0, 120.0]   # body along the image, head down, face to the right
+        >>> r = PoseReader(PoseFrame(t_ms=0, width=200, height=200, xy=xy),
+        ...                BodyContext("supine", 0, "left", "left"))
+        >>> body_front(r, xy[23] - xy[11]).round(3).tolist()
+        [1.0, 0.0]
+    """
+    if r.ctx.posture not in LYING_FRONT_FROM_FACE:
+        return g.perpendicular_toward(down, r.forward())
+    axis = g.unit(down)
+    if not np.all(np.isfinite(axis)):
+        raise Hidden(())
+    normal = np.array([-axis[1], axis[0]])
+    if r.seen(L.NOSE):
+        side = float(np.dot(r.frame.xy[L.NOSE] - r.pair("shoulder"), normal))
+        if abs(side) >= FACE_FRONT_MIN_RATIO * float(g.norm(down)):
+            r.used.append(int(L.NOSE))
+            return normal if side > 0 else -normal
+    fwd = r.forward()
+    along = float(np.dot(normal, g.unit(fwd)))
+    if abs(along) < math.sqrt(0.5):  # the trunk within 45 deg of the posture's image front
+        raise Hidden([L.NOSE])       # (along the image): which side is the front is not known
+    return normal if along > 0 else -normal
+
+
 # ---------------------------------------------------------------------------- per leg
 def _leg_metrics(role: str) -> None:
     word = "stretched" if role == "stretched" else "other"
@@ -236,7 +292,7 @@ def _leg_metrics(role: str) -> None:
 
     def flexion(r: PoseReader) -> float:
         down = r.pair("hip") - r.pair("shoulder")  # torso axis, toward the feet
-        n = g.perpendicular_toward(down, r.forward())
+        n = body_front(r, down)
         t = r.j(role, "knee") - r.j(role, "hip")
         val = float(np.degrees(np.arctan2(np.dot(t, n), np.dot(t, g.unit(down)))))
         if not math.isfinite(val):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -219,3 +220,64 @@ def test_no_pose_frame_gives_nan():
     ctx = BodyContext("standing", 1, "left", "right")
     out = compute_metrics(PoseFrame.empty(0, 100, 100), ctx, ["torso_lean_deg"])
     assert math.isnan(out["torso_lean_deg"].value)
+
+
+# ---------------------------------------------------------------- body frame (orientation-free)
+BODY_FRAME_METRICS = ["other_hip_flexion_deg", "stretched_hip_flexion_deg",
+                      "stretched_hip_extension_deg", "other_hip_extension_deg",
+                      "stretched_knee_angle_deg", "other_knee_angle_deg",
+                      "stretched_hip_angle_deg", "stretched_heel_to_glute_ratio",
+                      "other_heel_to_glute_ratio"]
+
+
+def turned(frame, quarter_turns: int):
+    """The same frame as a camera rolled by ``quarter_turns`` x 90 deg (counter-clockwise on
+    screen) would give it: a body lying across the image becomes one lying along it, or
+    upside down. The image keeps its centre; width and height swap on odd turns."""
+    k = quarter_turns % 4
+    w, h = frame.width, frame.height
+    x, y = frame.xy[:, 0], frame.xy[:, 1]
+    xy, size = {0: ((x, y), (w, h)), 1: ((y, w - x), (h, w)), 2: ((w - x, h - y), (w, h)),
+                3: ((h - y, x), (h, w))}[k]
+    return dataclasses.replace(frame, xy=np.column_stack(xy), width=size[0], height=size[1])
+
+
+@pytest.mark.parametrize("preset, posture, angles", [
+    ("supine_psoas", "supine", {}),                        # knee hugged, other leg long
+    ("supine_psoas", "supine", {"s_thigh": 30}),           # the long leg lifted
+    ("supine_psoas", "supine", {"s_knee": 120}),           # the long leg bent
+    ("lying_edge_psoas", "supine", {}),                    # a leg hanging off the edge
+    ("standing", "side_lying", {"body_deg": 90, "s_thigh": -20, "s_knee": 40}),  # top heel pulled
+])
+@pytest.mark.parametrize("facing", ["right", "left"])
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
+def test_convention_lying_metrics_are_the_same_however_the_body_lies_in_the_image(
+        preset, posture, angles, facing, quarter_turns):
+    # A lying body filmed across the image, along it (camera above, or rolled) or upside
+    # down: metrics in the body's own frame must not change. A side-lying body seen from
+    # above shows its legs' plane as a side view does, so the same 2-D pose stands for it.
+    frame = make_pose(preset, facing=facing, **angles)
+    base = measure(frame, BODY_FRAME_METRICS, posture=posture, facing=FACING[facing])
+    other = measure(turned(frame, quarter_turns), BODY_FRAME_METRICS, posture=posture,
+                    facing=FACING[facing])
+    for name in BODY_FRAME_METRICS:
+        assert math.isfinite(base[name]), name
+        assert other[name] == pytest.approx(base[name], abs=1e-6), name
+
+
+def test_supine_front_is_the_face_side_even_with_the_head_down_in_the_image():
+    # Upside down (180 deg), image "up" points to the floor; the face still marks the front,
+    # so the hugged knee reads as flexion (+), not extension.
+    frame = turned(make_pose("supine_psoas", o_thigh=120), 2)
+    assert measure(frame, ["other_hip_flexion_deg"], posture="supine")[
+        "other_hip_flexion_deg"] == pytest.approx(120, abs=1)
+
+
+def test_supine_front_falls_back_to_image_up_when_the_face_is_not_seen():
+    frame = make_pose("supine_psoas", o_thigh=120, hidden=(L.NOSE,))
+    assert measure(frame, ["other_hip_flexion_deg"], posture="supine")[
+        "other_hip_flexion_deg"] == pytest.approx(120, abs=1)
+    # ... and, along the image with no face, the front cannot be told: unknown, not a guess
+    along = turned(frame, 1)
+    assert math.isnan(measure(along, ["other_hip_flexion_deg"], posture="supine")[
+        "other_hip_flexion_deg"])
