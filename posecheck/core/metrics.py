@@ -9,15 +9,13 @@ Conventions:
     - Pixels, never normalized coordinates (normalized x and y have different scales).
     - Image y points down; "up" is -y. "Forward" is the body's front: for upright postures
       (standing, kneeling, seated) the horizontal direction the person faces (``facing`` = +1
-      toward image right, -1 toward image left); prone: down. Supine: in the body's own frame,
-      the normal of the trunk axis on the side the face points to (:func:`body_front`), so a
-      supine metric reads the same whichever way the body lies in the image (across, along,
-      upside down); image up only where the face does not say. Signed values are therefore
-      the same whether the person faces left or right.
-    - Measured in the body's frame (the same for the pose turned by any angle in the image):
-      joint angles, hip flexion / extension (from the trunk axis), lengths and their ratios.
-      Measured against the image (a level camera's gravity): ``torso_incline_deg``,
-      ``torso_lean_deg``, tilts from horizontal, ``toes_up``, knee drops and heights.
+      toward image right, -1 toward image left); prone: down; on the back or side: in the
+      body's own frame, the trunk axis' normal on the side the face points to
+      (:func:`body_front`), the same whichever way the body lies in the image (across,
+      along, upside down); the image only where the face does not say. Signed values are therefore
+      the same whether the person faces left or right. In the body's frame (unchanged by
+      turning the image): joint angles, hip flexion / extension, length ratios; against a
+      level camera's gravity: torso incline and lean, tilts, ``toes_up``, knee drops, heights.
     - Left/right are the subject's (MediaPipe's). Roles: the "stretched" leg (back / kneeling /
       straight / hanging / top, per the spec's ``stretched_leg`` rule) and the "other" leg.
       For symmetric stretches ("both") the stretched role is the leg nearer the camera.
@@ -226,13 +224,10 @@ def _hip_line(r: PoseReader) -> float:
     return dev if above >= 0 else -dev
 
 
-# A lying body's front from its face: the nose at least this far off the trunk axis (torso
-# lengths) says which side of the axis is the front (ratio; the synthetic and real supine
-# bodies read 0.2-0.3). Nearer the axis (the head turned to the camera) the image direction
-# of the posture decides.
+# Torso lengths the nose must lie off the trunk axis to say which side is the front (ratio;
+# real supine clips read 0.18-0.35 with the full model, the synthetic one 0.28).
 FACE_FRONT_MIN_RATIO = 0.08
-# Postures whose front is found from the face: lying on the back (front up when filmed from the
-# side) and on the side (front toward the facing); prone keeps image down (cobra's raised head
+# Postures whose front is found from the face; prone keeps image down (cobra's raised head
 # looks ahead along the trunk, not to the floor).
 LYING_FRONT_FROM_FACE = frozenset({"supine", "side_lying"})
 
@@ -241,12 +236,10 @@ def body_front(r: PoseReader, down: np.ndarray) -> np.ndarray:
     """Unit image vector perpendicular to the trunk axis ``down`` (shoulder -> hip), on the
     body's front.
 
-    Convention: lying on the back or the side (:data:`LYING_FRONT_FROM_FACE`), the side of
-    the axis the nose lies on (the face points to the body's front, whichever way the body
-    lies in the image), when the nose is seen at least :data:`FACE_FRONT_MIN_RATIO` torso
-    lengths off the axis; otherwise the side of :attr:`BodyContext.forward` (image up for
-    supine, the facing for side-lying) if the trunk lies across it (more than 45 deg from
-    it), else Hidden: the front is not known. Other postures: the side of ``forward``.
+    Convention: lying (:data:`LYING_FRONT_FROM_FACE`), the nose's side of the axis when the
+    nose is seen :data:`FACE_FRONT_MIN_RATIO` torso lengths or more off it, however the body
+    lies in the image; else the side of ``BodyContext.forward`` if the trunk lies across it
+    (over 45 deg from it), else Hidden (not known). Other postures: the side of ``forward``.
 
     Example:
         >>> from posecheck.core.body import BodyContext, PoseReader
