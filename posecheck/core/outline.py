@@ -59,14 +59,12 @@ def trunk_edges(mask: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
     None when the axis is degenerate or a point is not finite.
     """
     mask = np.asarray(mask)
-    frame = _trunk_axis(shoulder, hip)
-    if mask.ndim != 2 or frame is None:
+    stations = station_points(shoulder, hip)
+    if mask.ndim != 2 or stations is None:
         return None
-    sh, hp, torso, normal = frame
+    base, normal, torso = stations                                  # (S, 2), (2,), px
     h, w = mask.shape
     inside = mask >= threshold
-    s = station_s()
-    base = sh[None, :] + s[:, None] * (hp - sh)[None, :]          # (S, 2)
     steps = np.arange(0.0, MAX_REACH * torso, 1.0)                  # 1-px steps
     out = np.full((2, STATIONS, 2), np.nan)
     for k, sign in enumerate((1.0, -1.0)):
@@ -87,6 +85,19 @@ def trunk_edges(mask: np.ndarray, shoulder: np.ndarray, hip: np.ndarray,
                 continue                                            # ran off the image
             out[k, i] = base[i] + sign * steps[last] * normal
     return out
+
+
+def station_points(shoulder: np.ndarray, hip: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The stations' points on the trunk axis ``(STATIONS, 2)``, the unit normal ``n`` (the
+    side of ``edges[0]``) and the torso length in pixels; None when the axis is degenerate.
+    Whatever finds the outline (the mask here, the synthetic mannequin's exact silhouette in
+    ``posecheck.synth.silhouette``) marches out from these points along +/- ``n``."""
+    frame = _trunk_axis(shoulder, hip)
+    if frame is None:
+        return None
+    sh, hp, torso, normal = frame
+    return sh[None, :] + station_s()[:, None] * (hp - sh)[None, :], normal, torso
 
 
 def _trunk_axis(shoulder: np.ndarray, hip: np.ndarray
