@@ -156,7 +156,8 @@ def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
     """Run the pipeline on one clip and compare it with its truth."""
     from posecheck.model.landmarks import load_or_estimate
 
-    track = load_or_estimate(video, model, cache_dir=cache_dir, progress=False)
+    track = load_or_estimate(video, model, cache_dir=cache_dir, progress=False,
+                             segmentation=_needs_outline(truth["stretch"]))
     frames = list(track.frames)
     est_xy = np.full((len(frames), 33, 2), np.nan)
     for k, f in enumerate(frames):
@@ -201,6 +202,17 @@ def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
     if exact is not None:
         result.hold_exact = {s: float(d.valid_hold_s) for s, d in exact.sides.items()}
     return result
+
+
+def _needs_outline(stretch: str) -> bool:
+    """The stretch's spec measures the back outline (batch asks the model for the mask)."""
+    from posecheck.core.errors import SpecError
+    from posecheck.specs.parse import load_spec
+
+    try:
+        return load_spec(stretch).needs_outline
+    except SpecError:
+        return False
 
 
 def _truth_pose_frames(truth: dict) -> list:
