@@ -20,6 +20,13 @@ Conventions:
       neutral ankle).
     ``*_abd`` tilts a limb sideways out of the sagittal plane (degrees, away from the midline).
     ``roll`` turns the whole body about its forward axis (90 = lying on the right side).
+
+    Spine: ``lumbar`` bends the lower trunk (pelvis -> mid trunk) into a circular arc whose
+    tangent turns by ``lumbar`` degrees between its two ends, + bowing **forward** (a lordosis:
+    the back surface over it is concave), - bowing backward (a flat or rounded low back). The
+    arc keeps its chord, so the hip and shoulder joints (and every landmark) do not move; the
+    glutes stay where they are (so a pelvis tipping forward is not modelled). ``None`` (the default) is the
+    straight trunk of the original mannequin, drawn exactly as before.
 """
 
 from __future__ import annotations
@@ -99,6 +106,7 @@ class Pose:
     right: LimbAngles = field(default_factory=LimbAngles)
     lift: float = 0.0            # extra height (m) above the grounded position (jumps, walking)
     grounded: bool = True        # shift vertically so the lowest body surface touches ground
+    lumbar: float | None = None  # deg, the lower trunk's arc (+ lordosis); None = straight
 
     def side(self, name: str) -> LimbAngles:
         return self.left if name == "left" else self.right
@@ -115,6 +123,8 @@ class Pose:
 def _lerp(a, b, w: float):
     if a is None and b is None:
         return None
+    if a is None or b is None:  # a straight trunk (lumbar None) blends as an arc of 0 deg
+        a, b = (0.0 if a is None else a), (0.0 if b is None else b)
     if isinstance(a, bool) or isinstance(b, bool):
         return a if w < 0.5 else b
     return a + (b - a) * w
@@ -246,11 +256,13 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
         J[f"{side}_pinky"] = wrist + 0.7 * sh.hand * fa - 0.025 * chest_fwd + 0.01 * out
         J[f"{side}_thumb"] = wrist + 0.35 * sh.hand * fa + 0.05 * chest_fwd - 0.02 * out
     J["chest_fwd"] = chest_fwd
-    # Glutes: behind and a little below the hip joints, following the lower trunk's tilt.
+    # Glutes: behind and a little below the hip joints, following the lower trunk's tilt; with
+    # a lumbar arc the pelvis tips with it, pushing the buttock back (arched) or in (flat).
     trunk_fwd = _sag(f, u, p.trunk + 90.0, from_up=True)
     trunk_up = _sag(f, u, p.trunk, from_up=True)
+    glute_back = 0.075 + (0.0 if p.lumbar is None else GLUTE_PUSH * p.lumbar)
     for side, sign in (("left", 1.0), ("right", -1.0)):
-        J[f"{side}_glute"] = (pelvis - 0.075 * trunk_fwd - 0.04 * trunk_up
+        J[f"{side}_glute"] = (pelvis - glute_back * trunk_fwd - 0.04 * trunk_up
                               + 0.065 * sign * s)
     # Face points on the head sphere (subject's left = +s).
     hc, r = J["head"], sh.head_r
@@ -275,7 +287,9 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
             lm[L[f"{side}_{name.upper()}"]] = J[f"{low}_{name}"]
         lm[L[f"{side}_FOOT_INDEX"]] = J[f"{low}_toe"]
 
-    segs = _segments(J, sh, face)
+    spine = None if p.lumbar is None else lumbar_arc(
+        J["pelvis"], J["mid_trunk"], _sag(f, u, p.trunk + 90.0, from_up=True), p.lumbar)
+    segs = _segments(J, sh, face, spine)
     # Ground the body: the lowest surface point touches the floor (or bed top).
     dy = 0.0
     if p.grounded:
@@ -291,18 +305,56 @@ def pose_skeleton(pose: Pose, shape: BodyShape | None = None) -> Skeleton:
     return Skeleton(joints=J, landmarks=lm, segments=segs, face=face, pose=pose)
 
 
-def _segments(J: dict[str, np.ndarray], sh: BodyShape, face) -> tuple[Segment, ...]:
+LUMBAR_PIECES = 6  # capsules along a bent lower trunk
+GLUTE_PUSH = 0.0002  # m per deg of lumbar arc: the buttock pushed back as the pelvis tips
+
+
+def lumbar_arc(pelvis: np.ndarray, mid: np.ndarray, forward: np.ndarray, bend_deg: float,
+               n: int = LUMBAR_PIECES) -> np.ndarray:
+    """``(n + 1, 3)`` points of the lower trunk's axis from the pelvis to the mid trunk: a
+    circular arc on the chord whose tangent turns by ``bend_deg`` (+ bowing toward
+    ``forward``, a unit vector across the chord), straight when the bend is ~0."""
+    w = np.linspace(0.0, 1.0, n + 1)
+    chord = mid - pelvis
+    length = float(np.linalg.norm(chord))
+    half = np.radians(bend_deg) / 2.0
+    if abs(half) < 1e-6 or length < 1e-9:
+        return pelvis[None, :] + w[:, None] * chord[None, :]
+    t = chord / length
+    radius = length / (2.0 * np.sin(half))
+    phi = -half + w * 2.0 * half
+    centre = (pelvis + mid) / 2.0 - radius * np.cos(half) * forward
+    return (centre[None, :] + radius * (np.sin(phi)[:, None] * t[None, :]
+                                        + np.cos(phi)[:, None] * forward[None, :]))
+
+
+def _segments(J: dict[str, np.ndarray], sh: BodyShape, face,
+              spine: np.ndarray | None = None) -> tuple[Segment, ...]:
     segs: list[Segment] = []
     add = lambda *a: segs.append(Segment(*a))  # noqa: E731
     tr = sh.trunk_r
     add("pelvis", J["left_hip"], J["right_hip"], 0.11, 0.11, "pants")
     add("glutes", J["left_glute"], J["right_glute"], 0.095, 0.095, "pants")
-    add("lower_trunk", J["pelvis"], J["mid_trunk"], tr, tr * 0.95, "shirt")
+    if spine is None:
+        add("lower_trunk", J["pelvis"], J["mid_trunk"], tr, tr * 0.95, "shirt")
+    else:
+        radii = tr * (1.0 - 0.05 * np.linspace(0.0, 1.0, len(spine)))
+        for k in range(len(spine) - 1):
+            add(f"lower_trunk_{k}", spine[k], spine[k + 1], float(radii[k]),
+                float(radii[k + 1]), "shirt")
     add("upper_trunk", J["mid_trunk"], J["neck"] - 0.04 * (J["neck"] - J["mid_trunk"]) /
         np.linalg.norm(J["neck"] - J["mid_trunk"]), tr * 0.95, tr * 0.9, "shirt")
     add("shoulders", J["left_shoulder"], J["right_shoulder"], 0.065, 0.065, "shirt")
     for side in SIDES:
-        add(f"{side}_flank", J[f"{side}_shoulder"], J[f"{side}_hip"], 0.075, 0.085, "shirt")
+        if spine is None:
+            add(f"{side}_flank", J[f"{side}_shoulder"], J[f"{side}_hip"], 0.075, 0.085, "shirt")
+        else:
+            # the flank bends with the lumbar arc (its lower quarter point follows the arc's
+            # middle), so a straight flank does not fill the hollow of an arched back
+            low_pt = 0.75 * J[f"{side}_hip"] + 0.25 * J[f"{side}_shoulder"]
+            bow = spine[len(spine) // 2] - (J["pelvis"] + J["mid_trunk"]) / 2.0
+            add(f"{side}_flank", J[f"{side}_shoulder"], low_pt + bow, 0.075, 0.0825, "shirt")
+            add(f"{side}_flank_low", low_pt + bow, J[f"{side}_hip"], 0.0825, 0.085, "shirt")
         add(f"{side}_thigh", J[f"{side}_hip"], J[f"{side}_knee"], *sh.thigh_r, "pants")
         add(f"{side}_shin", J[f"{side}_knee"], J[f"{side}_ankle"], *sh.shin_r, "shin")
         add(f"{side}_foot", J[f"{side}_heel"] + 0.9 * sh.foot_r * (J[f"{side}_ankle"] -

@@ -11,6 +11,11 @@ subject faces and a fault id (``""`` = good form). The fault ids:
     knee_locked    standing psoas: the back knee locked straight (the spec wants it soft)
     leg_lifted     the straight leg lifted off the floor (supine) / hips lifted (prone)
     hips_back      camel: hips sitting back behind the knees
+    arched_back    the low back arched (the lumbar arc of :data:`BACK_BEND`), form otherwise good
+    flat_back      the low back flat (a backward lumbar arc)
+
+The two back faults only set the lumbar curve (``Pose.lumbar``); a clip that scripts the back
+(:func:`with_back`) gives every key a curve, the neutral one where no back fault is named.
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ CHAIR_SEAT = 0.45
 
 
 HANDS_ON_HIPS = dict(upper_arm=-15.0, forearm=40.0, arm_abd=30.0)
+# Hands resting on the front of the hips: the elbows stay in front of the back, so the back
+# outline is the back (with HANDS_ON_HIPS the elbows stick out behind the lumbar region).
+HANDS_FORWARD = dict(upper_arm=5.0, forearm=55.0, arm_abd=15.0)
+# The lower trunk's arc (deg, + = lordosis; Pose.lumbar) of each scripted back: "" is the
+# neutral back. Measured on the exact silhouette (half-kneeling and deep lunge, torso radius
+# 0.112-0.135 m, camera 0-15 deg down) these read about 13-27 deg (neutral), 45-62 (arched:
+# the reading flattens above a bend of ~80) and -5-11 (flat) as lumbar_lordosis_deg; a wider
+# torso and a higher camera read flatter. The truth files hold the exact figure per frame.
+BACK_BEND = {"": -10.0, "arched_back": 100.0, "flat_back": -45.0}
 
 
 def _other(side: str) -> str:
@@ -105,7 +119,15 @@ def stretch_pose(stretch: str, side: str, facing: int = 1, fault: str = "") -> P
     if fault and fault not in FAULTS[stretch]:
         raise ValueError(f"stretch {stretch!r} has no scripted fault {fault!r}; "
                          f"use one of: {', '.join(FAULTS[stretch])}")
+    if fault and fault in BACK_BEND:
+        return replace(builder(side, facing, ""), lumbar=BACK_BEND[fault])
     return builder(side, facing, fault)
+
+
+def with_back(p: Pose, fault: str = "") -> Pose:
+    """``p`` with the hands forward and the lumbar curve of ``fault`` (neutral unless it is a
+    back fault): how the back-arch clips pose every key."""
+    return replace(p.with_sides(**HANDS_FORWARD), lumbar=BACK_BEND.get(fault, BACK_BEND[""]))
 
 
 def _hk(side: str, facing: int, fault: str) -> Pose:
@@ -267,8 +289,9 @@ STRETCHES: dict[str, Callable[[str, int, str], Pose]] = {
 }
 
 FAULTS: dict[str, tuple[str, ...]] = {
-    "half_kneeling_hip_flexor": ("lean_forward", "lean_back", "knee_over_toes"),
-    "deep_lunge": ("lean_forward", "lean_back", "knee_over_toes"),
+    "half_kneeling_hip_flexor": ("lean_forward", "lean_back", "knee_over_toes", "arched_back",
+                                 "flat_back"),
+    "deep_lunge": ("lean_forward", "lean_back", "knee_over_toes", "arched_back", "flat_back"),
     "low_lunge_quad": ("lean_forward",),
     "standing_psoas": ("lean_forward", "lean_back", "knee_locked", "knee_over_toes"),
     "supine_psoas": ("leg_lifted", "leg_bent"),
@@ -309,4 +332,5 @@ def rest_pose(stretch: str, facing: int = 1) -> Pose:
     return standing(facing)
 
 
-__all__ = ["STRETCHES", "FAULTS", "POSTURE", "stretch_pose", "rest_pose", "standing", "reach"]
+__all__ = ["STRETCHES", "FAULTS", "POSTURE", "BACK_BEND", "stretch_pose", "rest_pose",
+           "standing", "reach", "with_back"]

@@ -18,7 +18,11 @@ from posecheck.synth.poses import rest_pose, standing, stretch_pose
 
 MOVING_PHASE = "transition"  # the label of a body moving between two key poses
 HELD_PHASES = ("hold", "fault", "recover")  # in the position (a drift between them is held)
-PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", MOVING_PHASE)
+# Moving phases that keep their own label (a rep, the sway of settling into a pose), where any
+# other movement between two different poses is MOVING_PHASE.
+OWN_MOVING_PHASES = ("rep", "settle")
+PHASES = ("setup", "enter", "hold", "fault", "recover", "exit", "out", "rest", MOVING_PHASE,
+          *OWN_MOVING_PHASES)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class Track:
                 moving = a.pose != b.pose
                 pose = blend(a.pose, b.pose, _smoothstep(w)) if moving else a.pose
                 phase = a.phase if (a.phase == b.phase and not moving) else (
-                    MOVING_PHASE if moving else a.phase)
+                    MOVING_PHASE if moving and a.phase not in OWN_MOVING_PHASES else a.phase)
                 return pose, Labels(phase, a.fault, a.side)
         k = keys[-1]
         return k.pose, Labels(k.phase, k.fault, k.side)
@@ -153,6 +157,40 @@ def hold_keys(stretch: str, plan: list[Segment], *, facing: int = 1, t0: float =
     return keys
 
 
+def rep_keys(top: Pose, bottom: Pose, *, t0: float, reps: int, down_s: float, up_s: float,
+             pause_s: float = 0.0, side: str = "") -> list[Key]:
+    """``reps`` moving reps from ``top`` down to ``bottom`` and back (``down_s`` and ``up_s``
+    each, ``pause_s`` still at the bottom), every key labelled "rep", starting at ``top`` at
+    ``t0``. The last key is ``top`` again at ``t0 + reps * (down_s + pause_s + up_s)``."""
+    keys = [Key(t0, top, "rep", "", side)]
+    t = t0
+    for _ in range(reps):
+        t += down_s
+        keys.append(Key(t, bottom, "rep", "", side))
+        if pause_s > 0:
+            t += pause_s
+            keys.append(Key(t, bottom, "rep", "", side))
+        t += up_s
+        keys.append(Key(t, top, "rep", "", side))
+    return keys
+
+
+def settle_keys(pose: Pose, *, t0: float, settle_s: float, sway_deg: float,
+                side: str = "", period_s: float = 0.5) -> list[Key]:
+    """Settling into ``pose``: the trunk sways forward and back by a shrinking ``sway_deg``
+    (every half ``period_s``) for ``settle_s``, labelled "settle", ending still in ``pose``."""
+    n = max(1, int(round(settle_s / (period_s / 2.0))))
+    keys = []
+    for i in range(n):
+        amp = sway_deg * (1.0 - i / n) * (1.0 if i % 2 == 0 else -1.0)
+        chest = pose.trunk if pose.chest is None else pose.chest
+        head = chest if pose.head is None else pose.head
+        swayed = replace(pose, trunk=pose.trunk + amp, chest=chest + amp, head=head + amp)
+        keys.append(Key(t0 + i * settle_s / n, swayed, "settle", "", side))
+    keys.append(Key(t0 + settle_s, pose, "settle", "", side))
+    return keys
+
+
 def clip_end(tracks: list[Track]) -> float:
     return max(tr.end for tr in tracks)
 
@@ -161,4 +199,5 @@ def track_poses(track: Track, times: np.ndarray) -> list[tuple[Pose, Labels]]:
     return [track.at(float(t)) for t in times]
 
 
-__all__ = ["Key", "Labels", "Track", "Segment", "hold_keys", "walk_track", "track_poses"]
+__all__ = ["Key", "Labels", "Track", "Segment", "hold_keys", "walk_track", "track_poses",
+           "rep_keys", "settle_keys"]

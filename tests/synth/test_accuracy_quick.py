@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from posecheck.synth.accuracy import evaluate_clip
-from posecheck.synth.samples import quick_clip, write_clip
+from posecheck.synth.clip import write_clip
+from posecheck.synth.samples import quick_clip
 from posecheck.synth.truth import read_truth
 
 pytestmark = pytest.mark.slow

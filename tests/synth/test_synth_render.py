@@ -18,7 +18,8 @@ import pytest
 from posecheck.core.pose import Landmark as L
 from posecheck.synth.body import pose_skeleton
 from posecheck.synth.render import Palette, Scene, background, render_frame
-from posecheck.synth.samples import _scene, iter_clip, quick_clip, write_clip
+from posecheck.synth.clip import _scene, iter_clip, write_clip
+from posecheck.synth.samples import quick_clip
 from posecheck.synth.poses import stretch_pose
 
 BODY_POINTS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
@@ -108,7 +109,8 @@ def test_same_script_writes_identical_video_bytes(tmp_path) -> None:
 # Writes the test clip into argv[1] in a process that has done nothing else.
 _WRITE_IN_FRESH_PROCESS = (
     "import sys\n"
-    "from posecheck.synth.samples import quick_clip, write_clip\n"
+    "from posecheck.synth.clip import write_clip\n"
+    "from posecheck.synth.samples import quick_clip\n"
     "write_clip(quick_clip('deep_lunge', 'right', hold_s=0.5, fps=8, size=(160, 120)), "
     "sys.argv[1])\n")
 

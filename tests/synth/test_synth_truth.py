@@ -9,7 +9,8 @@ import pytest
 
 from posecheck.core.pose import Landmark as L
 from posecheck.specs.parse import load_spec
-from posecheck.synth.samples import clip_truth, quick_clip, truth_frames
+from posecheck.synth.clip import clip_truth, truth_frames
+from posecheck.synth.samples import quick_clip
 from posecheck.synth.truth import FORMAT
 
 STRETCH = "deep_lunge"  # its spec has torso_upright (deg forward of vertical) and knee checks
