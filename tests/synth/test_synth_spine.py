@@ -150,3 +150,20 @@ def test_a_moving_clip_books_no_valid_second() -> None:
     assert s["scripted_hold_s"]["left"] == pytest.approx(2.0, abs=0.11)
     assert s["sides"]["left"]["valid_hold_s"] <= s["spec_on_exact_landmarks_valid_s"]["left"]
     assert s["sides"]["left"]["valid_hold_s"] <= 2.0 + 1e-6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip_id", ["hk_walk_in_out", "deep_lunge_arch_drift_right_cam8_slim"])
+def test_new_sample_clips_regenerate_byte_for_byte(tmp_path, clip_id: str) -> None:
+    """The added samples (a moving clip; an arch clip, whose truth carries the exact outline)
+    are as deterministic as the original set: a re-render gives the committed bytes."""
+    from pathlib import Path
+
+    from posecheck.synth.clip import write_clip
+    from posecheck.synth.samples import sample_clips
+
+    committed = Path(__file__).resolve().parents[2] / "sample_videos"
+    clip = next(c for c in sample_clips() if c.id == clip_id)
+    video, truth = write_clip(clip, tmp_path)
+    assert video.read_bytes() == (committed / video.name).read_bytes()
+    assert truth.read_bytes() == (committed / truth.name).read_bytes()
