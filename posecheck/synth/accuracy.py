@@ -16,7 +16,7 @@ Pure numpy apart from the landmark estimation it calls.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -156,9 +156,14 @@ def evaluate_clip(video: str | Path, truth: dict, *, model: str = DEFAULT_MODEL,
     """Run the pipeline on one clip and compare it with its truth."""
     from posecheck.model.landmarks import load_or_estimate
 
+    # the mask only where the truth judged the exact outline too: elsewhere the truth's arch
+    # verdict is the trunk-line fallback's, and the pipeline must be compared on the same one
+    exact_outline = any(f.get("lumbar") is not None for f in truth["frames"])
     track = load_or_estimate(video, model, cache_dir=cache_dir, progress=False,
-                             segmentation=_needs_outline(truth["stretch"]))
+                             segmentation=exact_outline and _needs_outline(truth["stretch"]))
     frames = list(track.frames)
+    if not exact_outline:  # a cached track may carry outlines all the same
+        frames = [replace(f, outline=None) for f in frames]
     est_xy = np.full((len(frames), 33, 2), np.nan)
     for k, f in enumerate(frames):
         if f.xy is not None:
