@@ -72,12 +72,24 @@ class StillnessSettings:
     # None switches the rule off (every frame is still).
     max_motion: float | None = None
     window_s: float = 1.0  # s, the trailing window the motion is measured over
+    # Hz: the hips swinging back and forth this often or more is bouncing, never a hold, however
+    # small each swing (real held stretches with slow weight shifts: <= 0.7 Hz; a bounce or
+    # pulsing rep: 1 Hz and up). None switches the rule off.
+    max_bounce_hz: float | None = 0.8
+    bounce_swing: float = 0.06  # torso lengths: a smaller turn of the hips is sway or jitter
+    bounce_window_s: float = 3.0  # s, the trailing window the swings are counted over
 
     def __post_init__(self) -> None:
         if self.max_motion is not None:
             check_number("hold.max_motion", self.max_motion, positive=True,
                          unit="body lengths per second")
         check_number("hold.motion_window_s", self.window_s, positive=True, unit="seconds")
+        if self.max_bounce_hz is not None:
+            check_number("hold.max_bounce_hz", self.max_bounce_hz, positive=True, unit="Hz")
+        check_number("hold.bounce_swing", self.bounce_swing, positive=True,
+                     unit="torso lengths")
+        check_number("hold.bounce_window_s", self.bounce_window_s, positive=True,
+                     unit="seconds")
 
     @property
     def enabled(self) -> bool:
@@ -127,8 +139,58 @@ def window_motion(t_ms: np.ndarray, xy: np.ndarray, seen: np.ndarray, torso: np.
     return moved / float(np.median(tor)) / span_s
 
 
+def swing_turns(x: np.ndarray, swing: float) -> int:
+    """How often the 1-D track ``x`` turns back after moving at least ``swing`` one way.
+
+    A turn counts when the track has come back by ``swing`` from its last extreme (hysteresis),
+    so jitter smaller than ``swing`` never counts. NaN values are skipped.
+
+    >>> swing_turns(np.array([0, 1, 0, 1, 0, 1.0]), 0.5), swing_turns(np.array([0, .1, 0, .1]), 0.5)
+    (4, 0)
+    """
+    vals = np.asarray(x, dtype=np.float64)
+    vals = vals[np.isfinite(vals)]
+    turns, direction = 0, 0
+    if len(vals) == 0:
+        return 0
+    low = high = extreme = float(vals[0])
+    for v in vals[1:]:
+        v = float(v)
+        if direction == 0:  # not moving either way yet
+            low, high = min(low, v), max(high, v)
+            if v - low >= swing:
+                direction, extreme = 1, v
+            elif high - v >= swing:
+                direction, extreme = -1, v
+        elif (v - extreme) * direction > 0:
+            extreme = v  # still going the same way
+        elif abs(v - extreme) >= swing:
+            turns, direction, extreme = turns + 1, -direction, v
+    return turns
+
+
+def bounce_rate(t_ms: np.ndarray, hips: np.ndarray, swing: float) -> float:
+    """Back-and-forth swings per second of the hip centre over one window, in Hz.
+
+    Args:
+        t_ms: ``(N,)`` frame timestamps, increasing.
+        hips: ``(N, 2)`` hip centre in torso lengths (NaN rows where not seen).
+        swing: the smallest swing that counts, torso lengths.
+
+    The turns of x and of y are counted apart (:func:`swing_turns`) and the larger taken; two
+    turns make one cycle. NaN when the window spans no time.
+    """
+    t = np.asarray(t_ms, dtype=np.float64)
+    if len(t) < 2 or t[-1] <= t[0]:
+        return math.nan
+    turns = max(swing_turns(hips[:, 0], swing), swing_turns(hips[:, 1], swing))
+    return turns / 2.0 / ((t[-1] - t[0]) / 1000.0)
+
+
 class BodyMotion:
-    """The body's motion over a trailing window, one :meth:`update` per frame."""
+    """The body's motion over a trailing window, one :meth:`update` per frame; ``bouncing``
+    says whether the hips swing back and forth faster than ``max_bounce_hz`` (the hold does not
+    count while they do, however small the swings)."""
 
     def __init__(self, settings: StillnessSettings = StillnessSettings(),
                  visibility: VisibilitySettings = VisibilitySettings()):
@@ -141,11 +203,15 @@ class BodyMotion:
 
     def reset(self) -> None:
         self._buf: deque[tuple[int, np.ndarray, np.ndarray, float, np.ndarray]] = deque()
+        self._hips: deque[tuple[int, np.ndarray, float]] = deque()  # t_ms, hip centre, torso px
+        self.bouncing = False
 
     def update(self, frame: PoseFrame) -> float:
         """Add the frame; the motion of the window ending at it (NaN when unknown)."""
         if frame.xy is None:
             self._buf.clear()  # the body is not seen: stillness starts over
+            self._hips.clear()
+            self.bouncing = False
             return math.nan
         t = int(frame.t_ms)
         if self._buf and t <= self._buf[-1][0]:
@@ -158,10 +224,29 @@ class BodyMotion:
         hips_in = (np.isfinite(hips).all() and bool(np.all(
             frame.presence[[L.LEFT_HIP, L.RIGHT_HIP]] >= self.min_presence)))
         centre = hips.mean(axis=0) if hips_in else np.full(2, np.nan)
-        self._buf.append((t, xy.copy(), seen, float(g.torso_length(*g.trunk_centres(frame.xy))), centre))
+        torso = float(g.torso_length(*g.trunk_centres(frame.xy)))
+        self._buf.append((t, xy.copy(), seen, torso, centre))
         while self._buf and self._buf[0][0] < t - self._window_ms:
             self._buf.popleft()
+        self._update_bounce(t, centre, torso)
         return self._last()
+
+    def _update_bounce(self, t: int, centre: np.ndarray, torso: float) -> None:
+        s = self.settings
+        if s.max_bounce_hz is None:
+            return
+        self._hips.append((t, centre, torso))
+        while self._hips and self._hips[0][0] < t - int(round(s.bounce_window_s * 1000)):
+            self._hips.popleft()
+        tor = np.array([h[2] for h in self._hips])
+        tor = tor[np.isfinite(tor) & (tor > 0)]
+        if len(tor) == 0:
+            self.bouncing = False
+            return
+        # pixels over the window's median torso (a per-frame torso would scale the jitter in)
+        hips = np.stack([h[1] for h in self._hips]) / float(np.median(tor))
+        rate = bounce_rate(np.array([h[0] for h in self._hips]), hips, s.bounce_swing)
+        self.bouncing = bool(rate >= s.max_bounce_hz)  # NaN (no span yet): not bouncing
 
     def _last(self) -> float:
         if not self._buf:

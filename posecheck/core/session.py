@@ -67,6 +67,7 @@ class FrameReport:
         hidden_parts: body parts not seen that a check or condition needed.
         motion: body lengths per second over the stillness window (NaN when unknown).
         still: the body is still enough for the hold to count (None = unknown).
+        bouncing: the hips swing back and forth (``StillnessSettings.max_bounce_hz``): not still.
         reason: why this frame adds no hold time although the person is in position
             (:data:`REASONS`), None when it counts or when out of position.
         side_evidence: the side this frame's own geometry clearly shows as the stretched one
@@ -92,6 +93,7 @@ class FrameReport:
     spec_id: str = ""
     motion: float = math.nan
     still: bool | None = None
+    bouncing: bool = False
     reason: str | None = None
     side_evidence: str | None = None
 
@@ -270,6 +272,8 @@ class StretchSession:
         stretched = "both" if spec.stretched_leg in ("both", "none") else side
         timer_side = None if stretched == "both" else stretched
         still = still_flag(still_code(motion, self._stillness.max_motion))
+        if self._motion.bouncing:
+            still = False  # hips swinging back and forth: bouncing is never a hold
         hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
                                   valid=valid, side=timer_side, still=still)
 
@@ -278,7 +282,8 @@ class StretchSession:
                                       mvals[VIEW_METRIC].value)
         if in_pose and still is False and not hold.done:
             # Moving in position: the count is paused; saying so beats any form cue.
-            sev = motion / self._stillness.max_motion if self._stillness.max_motion else 0.0
+            sev = (motion / self._stillness.max_motion
+                   if self._stillness.max_motion and math.isfinite(motion) else 0.0)
             candidates.append(Cue("hold_still", spec.cues.hold_still, "form", -1, sev))
         cue = self._cues.update(t_ms, candidates)
         return FrameReport(
@@ -286,7 +291,7 @@ class StretchSession:
             valid=valid, stretched_side=stretched, checks=checks,
             metrics={k: v.value for k, v in mvals.items()}, hold=hold, cue=cue,
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
-            spec_id=spec.id, motion=motion, still=still,
+            spec_id=spec.id, motion=motion, still=still, bouncing=self._motion.bouncing,
             reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
             side_evidence=evidence)
 

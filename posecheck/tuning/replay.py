@@ -18,7 +18,7 @@ import numpy as np
 
 from posecheck.core import rules
 from posecheck.core.hold import HoldSettings
-from posecheck.core.motion import still_code
+from posecheck.core.motion import MOVING, still_code
 from posecheck.core.rules import UNKNOWN
 from posecheck.core.timer import HoldTimer
 from posecheck.tuning.trace import ClipTrace
@@ -122,6 +122,8 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
                                     trace.timer_only)
     still = (np.ones(n, np.int8) if trace.motion is None
              else still_code(trace.motion, max_motion))
+    if trace.bouncing is not None:
+        still = np.where(trace.bouncing, MOVING, still).astype(np.int8)
     counted = np.zeros(0)
     booked = np.zeros(0, dtype=object)
     if with_timer:

@@ -47,6 +47,7 @@ class ClipTrace:
         hold: the spec's hold settings; timer_only: the spec has no form checks.
         motion: ``(T,)`` float body motion (body lengths per second, NaN unknown), or None
             when not recorded (then every frame counts as still).
+        bouncing: ``(T,)`` bool, the hips swung back and forth (never still), or None.
         fallback: check id -> ``(T,)`` bool, True where the check's main metric was not
             measured and its ``fallback`` was judged (``values`` then holds the fallback's
             value, to be judged against the fallback's band); checks without a fallback
@@ -67,6 +68,7 @@ class ClipTrace:
     hold: HoldSettings = HoldSettings()
     timer_only: bool = False
     motion: np.ndarray | None = None
+    bouncing: np.ndarray | None = None
     fallback: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,12 @@ class ClipTrace:
             if motion.shape != (n,):
                 raise ValueError(f"ClipTrace.motion has shape {motion.shape}, expected ({n},)")
             object.__setattr__(self, "motion", motion)
+        if self.bouncing is not None:
+            bouncing = np.asarray(self.bouncing, dtype=bool)
+            if bouncing.shape != (n,):
+                raise ValueError(f"ClipTrace.bouncing has shape {bouncing.shape}, "
+                                 f"expected ({n},)")
+            object.__setattr__(self, "bouncing", bouncing)
 
     @property
     def t_s(self) -> np.ndarray:
@@ -129,9 +137,11 @@ class ClipTrace:
         view_ok = np.full(n, UNKNOWN, np.int8)
         side = np.full(n, "", dtype=object)
         motion = np.full(n, np.nan)
+        bouncing = np.zeros(n, bool)
         for i, f in enumerate(frames):
             t_ms[i] = f.t_ms
             motion[i] = getattr(f, "motion", math.nan)
+            bouncing[i] = bool(getattr(f, "bouncing", False))
             in_pose[i] = int(bool(f.in_pose))
             has_pose[i] = bool(f.has_pose)
             view_ok[i] = UNKNOWN if f.view_ok is None else int(bool(f.view_ok))
@@ -149,7 +159,7 @@ class ClipTrace:
                    in_pose=in_pose, side=side, has_pose=has_pose, view_ok=view_ok,
                    checks=tuple(spec.checks), conditions=tuple(spec.pose), hold=spec.hold,
                    timer_only=bool(getattr(spec, "timer_only", False)), motion=motion,
-                   fallback=fallback)
+                   bouncing=bouncing, fallback=fallback)
 
 
 def frame_weights(t_ms: np.ndarray) -> np.ndarray:

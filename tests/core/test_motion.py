@@ -12,7 +12,7 @@ from factories import make_pose
 from posecheck.core.analysis import analyze_frames
 from posecheck.core.errors import SettingError
 from posecheck.core.motion import (MIN_SPAN_FRACTION, MOTION_LANDMARKS, BodyMotion, StillnessSettings,
-                              still_code, still_flag, window_motion)
+                              bounce_rate, still_code, still_flag, swing_turns, window_motion)
 from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame, VisibilitySettings
 from posecheck.core.session import StretchSession
@@ -196,6 +196,62 @@ def test_batch_and_live_paths_judge_stillness_alike() -> None:
     batch = analyze_frames(frames, spec, fps=FPS, smoothing="none")
     live = _valid_s(frames, spec=spec)[1]
     assert [r.still for r in batch.frames] == [r.still for r in live]
+
+
+# ---------------------------------------------------------------------------- bouncing
+def test_swing_turns_count_only_swings_larger_than_the_hysteresis() -> None:
+    t = np.linspace(0.0, 3.0, 91)
+    wave = 0.1 * np.sin(2 * math.pi * 1.25 * t)  # 0.2 peak to peak, 1.25 Hz
+    assert swing_turns(wave, 0.06) >= 6
+    assert swing_turns(wave, 0.25) == 0  # the swing never reaches the hysteresis
+    assert swing_turns(np.full(91, 0.3), 0.06) == 0
+    assert swing_turns(np.array([0.0, np.nan, 0.1, 0.0, np.nan, 0.1]), 0.06) == 2
+
+
+def test_bounce_rate_reads_the_frequency_in_hz() -> None:
+    t = np.linspace(0.0, 3.0, 91)
+    for hz in (0.5, 1.25, 2.0):
+        hips = np.stack([0.1 * np.sin(2 * math.pi * hz * t), np.zeros_like(t)], axis=1)
+        assert bounce_rate(t * 1000, hips, 0.06) == pytest.approx(hz, rel=0.25)
+    assert math.isnan(bounce_rate(np.array([0.0]), np.zeros((1, 2)), 0.06))
+
+
+def test_a_fast_small_bounce_adds_no_hold_time_although_each_swing_is_slow() -> None:
+    # bouncing the hips 0.2 torso lengths at 1.25 Hz: its motion stays under max_motion, so
+    # only the bounce rule can tell it from a hold
+    frames = _frames(300, bounce=0.2, period_s=0.8)
+    spec = load_spec("deep_lunge")
+    m = np.array([r.motion for r in _valid_s(frames, spec=spec)[1]])
+    assert np.nanmax(m) <= spec.hold.stillness.max_motion
+    valid, reports = _valid_s(frames, spec=spec)
+    assert valid < 1.5  # at most the time it takes to see two swings
+    assert any(r.bouncing and r.reason == "moving" for r in reports)
+    off = replace(spec.hold.stillness, max_bounce_hz=None)
+    assert _valid_s(frames, spec=replace(spec, hold=replace(spec.hold, stillness=off)))[0] > 5.0
+
+
+def test_a_slow_weight_shift_is_not_a_bounce() -> None:
+    # half-kneeling's "shift your weight forward", done as slow pulses every 2.5 s
+    frames = _frames(300, bounce=0.3, period_s=2.5, stretch="half_kneeling_hip_flexor")
+    m = BodyMotion(load_spec("half_kneeling_hip_flexor").hold.stillness)
+    flags = []
+    for f in frames:
+        m.update(f)
+        flags.append(m.bouncing)
+    assert not any(flags)
+
+
+def test_the_replay_applies_the_bounce_rule_as_the_session_does() -> None:
+    frames = _frames(150, jitter=0.007) + [
+        replace(f, t_ms=f.t_ms + 5000, index=f.index + 150)
+        for f in _frames(150, bounce=0.2, period_s=0.8)]
+    spec = load_spec("deep_lunge")
+    report = analyze_frames(frames, spec, fps=FPS, smoothing="none")
+    rp = replay(ClipTrace.from_report(report, "x", spec))
+    assert any(r.bouncing for r in report.frames)
+    session_still = np.array([-1 if r.still is None else int(r.still) for r in report.frames])
+    assert np.array_equal(rp.still, session_still)
+    assert rp.counted.sum() == pytest.approx(report.frames[-1].hold.session_valid_s, abs=1e-6)
 
 
 # ---------------------------------------------------------------------------- tuning replay
