@@ -141,6 +141,9 @@ class StretchSpec:
     feedback: FeedbackSettings = FeedbackSettings()
     cautions: tuple[str, ...] = ()
     source_path: str = ""
+    # [[recognition]]: conditions only --stretch auto reads (core/recognize.py), telling this
+    # stretch from a look-alike whose conditions and checks it also meets; never "in position".
+    recognition: tuple[CheckSpec, ...] = ()
 
     @property
     def conditions(self) -> tuple[CheckSpec, ...]:
@@ -151,7 +154,7 @@ class StretchSpec:
     def metric_names(self) -> tuple[str, ...]:
         """Every metric the spec needs (conditions first), without repeats."""
         seen: dict[str, None] = {}
-        for c in (*self.pose, *self.checks):
+        for c in (*self.pose, *self.checks, *self.recognition):
             seen.setdefault(c.metric, None)
             if c.fallback is not None:
                 seen.setdefault(c.fallback.metric, None)

@@ -17,7 +17,7 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [smoothing]    One Euro (live) and zero-phase (batch) settings    -> SmoothingSettings
     [feedback]     cue hysteresis                                     -> FeedbackSettings
     [cues]         position / view / hold texts                       -> CueTexts
-    [[pose]]       recognition conditions ("in position"): metric ranges, all must hold
+    [[pose]]       in-position ranges, all must hold; [[recognition]]: ranges only auto reads
     [[checks]]     form checks: metric range, hysteresis, required/advisory, priority, cues;
                    or ``measure = true`` (the metric reported, never judged: no band, no cue)
 
@@ -55,7 +55,8 @@ T = TypeVar("T")
 
 _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "sides",
              "timer_only", "cautions", "parts", "view_detect", "side_detect", "visibility",
-             "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of", "notes"}
+             "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of", "notes",
+             "recognition"}
 _FALLBACK_KEYS = {"metric", "min", "max", "unit", "hysteresis"}
 _NOT_IN_MEASURE = ("min", "max", "hysteresis", "fallback", "required", "safety", "cue_low",
                    "cue_high", "fault")  # a measure (reported, never judged) has none of these
@@ -301,13 +302,11 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
     feedback = _settings(FeedbackSettings, _table(data, "feedback", source), source,
                          "feedback.")
 
-    pose_raw = data.get("pose", [])
-    checks_raw = data.get("checks", [])
-    if not isinstance(pose_raw, list) or not isinstance(checks_raw, list):
-        raise _fail(source, "pose" if not isinstance(pose_raw, list) else "checks",
-                    "must be an array of tables", "write each entry as [[pose]] / [[checks]]")
-    pose = tuple(_parse_range(r, source, "pose.", _COND_KEYS, False) for r in pose_raw)
-    checks = tuple(_parse_range(r, source, "checks.", _CHECK_KEYS, True) for r in checks_raw)
+    tables = {"pose": _COND_KEYS, "checks": _CHECK_KEYS, "recognition": _COND_KEYS}
+    for key in [k for k in tables if not isinstance(data.get(k, []), list)][:1]:
+        raise _fail(source, key, "must be an array of tables", f"write each as [[{key}]]")
+    pose, checks, recognition = (tuple(_parse_range(r, source, f"{k}.", keys, k == "checks")
+                                       for r in data.get(k, [])) for k, keys in tables.items())
     if not pose:
         raise _fail(source, "pose", "no recognition conditions",
                     "add at least one [[pose]] entry saying how to tell the person is in position")
@@ -316,7 +315,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
                     "remove the [[checks]] or set timer_only = false")
     if not timer_only and not checks:
         raise _fail(source, "checks", "no checks", "add [[checks]] or set timer_only = true")
-    ids = [c.id for c in (*pose, *checks)]
+    ids = [c.id for c in (*pose, *checks, *recognition)]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise _fail(source, dup[0], "duplicate id", "give every check and condition its own id")
@@ -325,7 +324,8 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
                        stretched_leg=rule, sides=sides, timer_only=timer_only, checks=checks,
                        pose=pose, hold=hold, smoothing=smoothing, visibility=visibility,
                        view_detect=view_detect, side_detect=side_detect, parts=parts,
-                       cues=cues, feedback=feedback, cautions=cautions, source_path=source)
+                       cues=cues, feedback=feedback, cautions=cautions, source_path=source,
+                       recognition=recognition)
 
 
 # ---------------------------------------------------------------------------- the folder
