@@ -57,9 +57,8 @@ def analyze_track(frames: Sequence[PoseFrame], specs: Sequence[tuple[str, Stretc
     # holds lasting seconds); only the winner is then analysed at the full frame rate.
     step = max(1, int(round(fps / RECOGNITION_FPS))) if fps > 0 else 1
     sub = list(frames[::step])
-    traces = [recognize.trace_from_frames(
-        sid, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames,
-        n_conditions=len(spec.pose))
+    traces = [recognize.spec_trace(
+        spec, run_spec(sub, spec, fps=fps / step if fps else 0.0, video=video).frames, sid)
         for sid, spec in specs]
     rec = recognize.recognize([f.t_ms / 1000.0 for f in sub], traces)
     # Each segment gets the valid time of its own spec inside it (the report's totals are

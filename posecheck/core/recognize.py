@@ -41,8 +41,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from posecheck.core.checks import Status
+from posecheck.core import postures
+from posecheck.core.checks import CheckEvaluator, Status
+from posecheck.core.metrics import MetricValue
 from posecheck.core.session import FrameReport
+from posecheck.specs.model import CheckSpec, StretchSpec
 
 NONE = "none"
 # A spec recognised by this many conditions (or more) counts as fully specific.
@@ -91,6 +94,9 @@ class SpecTrace:
         still: ``(T,)`` 1 still / 0 moving / NaN unknown, by the spec's stillness rule;
             None when not recorded (every frame counts as still).
         recognisable: False for a timer-only spec (no form checks): never named from a pose.
+        allowed: ``(T,)`` bool, the frame is not ruled out for this spec: its body is not in
+            another posture family (:mod:`posecheck.core.postures`) and no recognition-only
+            condition of the spec fails; None: nothing is ruled out.
     """
 
     spec_id: str
@@ -100,6 +106,7 @@ class SpecTrace:
     n_conditions: int = 1
     still: np.ndarray | None = None
     recognisable: bool = True
+    allowed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         in_pose = np.asarray(self.in_pose, dtype=bool)
@@ -120,14 +127,23 @@ class SpecTrace:
                 raise ValueError(f"SpecTrace {self.spec_id}: still must have shape "
                                  f"{in_pose.shape}")
             object.__setattr__(self, "still", still)
+        if self.allowed is not None:
+            allowed = np.asarray(self.allowed, dtype=bool)
+            if allowed.shape != in_pose.shape:
+                raise ValueError(f"SpecTrace {self.spec_id}: allowed must have shape "
+                                 f"{in_pose.shape}")
+            object.__setattr__(self, "allowed", allowed)
 
 
-def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions: int = 1
-                      ) -> SpecTrace:
+def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions: int = 1,
+                      posture: str = "", hints: Sequence[CheckSpec] = ()) -> SpecTrace:
     """From one spec's per-frame reports over the track.
 
     A spec whose frames never carry a form check is timer-only (specs.py allows a spec
-    without checks only then): it is marked not recognisable."""
+    without checks only then): it is marked not recognisable. ``posture`` (the spec's
+    posture family) rules out frames whose body is in another family; ``hints`` (the spec's
+    ``[[recognition]]`` conditions, judged on the frames' metrics with their hysteresis)
+    rule out frames where one fails (an unmeasured one rules nothing out)."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
     still = np.array([np.nan if f.still is None else float(f.still) for f in frames])
     recognisable = not frames or any(bool(f.checks) for f in frames)
@@ -137,7 +153,24 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
         judged = [r.status for r in f.checks.values() if r.status is not Status.UNKNOWN]
         if judged:
             passes[i] = sum(s is Status.PASS for s in judged) / len(judged)
-    return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable)
+    allowed = postures.posture_ok(frames, posture) if posture else None
+    if hints:
+        allowed = np.ones(len(frames), bool) if allowed is None else allowed
+        judge = CheckEvaluator(hints)
+        for i, f in enumerate(frames):
+            res = judge.update({m: MetricValue(float(v)) for m, v in f.metrics.items()})
+            allowed[i] &= not any(r.status is Status.FAIL for r in res.values())
+    return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable,
+                     allowed)
+
+
+def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | None = None
+               ) -> SpecTrace:
+    """The trace of ``spec`` over its own per-frame reports, with everything the spec
+    tells recognition: its conditions' count, its posture family, its ``[[recognition]]``
+    (``spec_id``: the name to report it by, default the spec's id)."""
+    return trace_from_frames(spec_id or spec.id, frames, n_conditions=len(spec.pose),
+                             posture=spec.posture, hints=spec.recognition)
 
 
 @dataclass(frozen=True)
@@ -187,7 +220,9 @@ def frame_scores(traces: Sequence[SpecTrace]) -> np.ndarray:
     """
     if not traces:
         return np.zeros((0, 0))
-    in_pose = np.stack([t.in_pose & t.recognisable for t in traces]).astype(np.float64)
+    in_pose = np.stack([t.in_pose & t.recognisable
+                        & (True if t.allowed is None else t.allowed)
+                        for t in traces]).astype(np.float64)
     n = in_pose.shape[1]
     for k, tr in enumerate(traces):
         if tr.still is not None:

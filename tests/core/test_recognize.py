@@ -193,3 +193,68 @@ def test_the_answer_carries_a_confidence():
     clear = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [])])
     close = recognize(t, [trace("lunge", t, [(2, 18)]), trace("kneeling", t, [(2, 18)], 0.95)])
     assert 0.0 < close.confidence < clear.confidence <= 1.0
+
+
+# ---------------------------------------------------------------------------- every spec
+def _name_with_every_spec(frames, fps=10.0):
+    """What --stretch auto names over ``frames`` (every bundled spec, as batch.track does)."""
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.core.recognize import spec_trace
+    from posecheck.specs.parse import list_specs, load_spec
+
+    specs = [load_spec(s) for s in list_specs()]
+    traces = [spec_trace(sp, analyze_frames(frames, sp, fps=fps, smoothing="none").frames)
+              for sp in specs]
+    return recognize([f.t_ms / 1000.0 for f in frames], traces)
+
+
+@pytest.mark.parametrize("stretch", ["half_kneeling_hip_flexor", "low_lunge_quad",
+                                     "standing_psoas", "camel"])
+def test_a_held_stretch_is_named_among_every_spec(stretch):
+    """Half-kneeling meets the deep lunge's conditions (upright, split stance, front knee
+    bent): its knee on the floor rules the standing lunge out. The low-lunge quad stretch
+    meets every half-kneeling condition: the half-kneeling's back foot resting on the floor
+    ([[recognition]] back_foot_down) tells them apart."""
+    from factories import sequence
+
+    rec = _name_with_every_spec(sequence(80, FPS, stretch=stretch))
+    assert rec.stretch == stretch and rec.confidence > 0
+
+
+@pytest.mark.parametrize("make", ["lying_still", "lunge_reps", "walking"])
+def test_no_stretch_is_named_on_moves_and_rest(make):
+    """Lying still on the back (legs long), lunge reps and walking strides: none, and the
+    timer-only foam roller (lying is its only condition) is never named either."""
+    from factories import make_pose
+
+    n = 120
+    frames = []
+    for i in range(n):
+        t_ms = int(i * 1000 / FPS)
+        if make == "lying_still":
+            frames.append(make_pose("supine_psoas", o_thigh=0, o_shin=0, t_ms=t_ms, index=i))
+        elif make == "lunge_reps":  # down 1 s, up 1 s
+            frames.append(make_pose("deep_lunge" if (i // 10) % 2 else "standing",
+                                    t_ms=t_ms, index=i))
+        else:  # a stride every 0.5 s, moving on
+            step = i // 5
+            frames.append(make_pose("standing_psoas", side="left" if step % 2 else "right",
+                                    center=(300.0 + 40.0 * step, 400.0), t_ms=t_ms, index=i))
+    rec = _name_with_every_spec(frames)
+    assert rec.stretch == NONE and rec.confidence == 0.0
+
+
+def test_a_recognition_hint_that_fails_rules_its_frames_out():
+    from factories import sequence
+
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.core.recognize import spec_trace
+    from posecheck.specs.parse import load_spec
+
+    spec = load_spec("half_kneeling_hip_flexor")
+    assert spec.recognition and all(c.metric in spec.metric_names for c in spec.recognition)
+    frames = sequence(30, FPS, stretch="low_lunge_quad")  # the back foot held at the glute
+    reports = analyze_frames(frames, spec, fps=FPS, smoothing="none").frames
+    tr = spec_trace(spec, reports)
+    assert tr.in_pose.any() and not tr.allowed[tr.in_pose].any()
+    assert recognize([r.t_ms / 1000 for r in reports], [tr]).stretch == NONE
