@@ -19,7 +19,12 @@ instead of a separate classifier:
    its pose alone), and when the spec's own form checks mostly pass
    (``min_pass_fraction``): entry conditions alone (kneeling upright, lying down) are too
    generic to name a stretch. Timer-only specs (no form checks, e.g. the foam roller) are
-   never recognised from a pose. The answer carries a ``confidence``.
+   never recognised from a pose. The answer carries a ``confidence``;
+7. before all that, a frame is no match for a spec when the body is in another posture
+   family than the spec's ``posture`` (:mod:`posecheck.core.postures`: a knee on the floor
+   is not standing, a torso lying flat is not kneeling, ...) or when one of the spec's
+   ``[[recognition]]`` ranges (what tells it from a look-alike meeting all its conditions
+   and checks) fails or is not measured.
 
 What a side view can and cannot tell apart (geometry only, no appearance):
 
@@ -95,8 +100,8 @@ class SpecTrace:
             None when not recorded (every frame counts as still).
         recognisable: False for a timer-only spec (no form checks): never named from a pose.
         allowed: ``(T,)`` bool, the frame is not ruled out for this spec: its body is not in
-            another posture family (:mod:`posecheck.core.postures`) and no recognition-only
-            condition of the spec fails; None: nothing is ruled out.
+            another posture family (:mod:`posecheck.core.postures`) and every recognition-only
+            condition of the spec passes; None: nothing is ruled out.
     """
 
     spec_id: str
@@ -143,7 +148,8 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
     without checks only then): it is marked not recognisable. ``posture`` (the spec's
     posture family) rules out frames whose body is in another family; ``hints`` (the spec's
     ``[[recognition]]`` conditions, judged on the frames' metrics with their hysteresis)
-    rule out frames where one fails (an unmeasured one rules nothing out)."""
+    rule out frames where one fails or cannot be measured: they are the evidence that tells
+    the spec from a look-alike, and unseen it cannot (precision first)."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
     still = np.array([np.nan if f.still is None else float(f.still) for f in frames])
     recognisable = not frames or any(bool(f.checks) for f in frames)
@@ -159,7 +165,7 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
         judge = CheckEvaluator(hints)
         for i, f in enumerate(frames):
             res = judge.update({m: MetricValue(float(v)) for m, v in f.metrics.items()})
-            allowed[i] &= not any(r.status is Status.FAIL for r in res.values())
+            allowed[i] &= all(r.status is Status.PASS for r in res.values())
     return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable,
                      allowed)
 
