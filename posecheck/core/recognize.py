@@ -141,7 +141,8 @@ class SpecTrace:
 
 
 def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions: int = 1,
-                      posture: str = "", hints: Sequence[CheckSpec] = ()) -> SpecTrace:
+                      posture: str = "", hints: Sequence[CheckSpec] = (),
+                      measures: Sequence[str] = ()) -> SpecTrace:
     """From one spec's per-frame reports over the track.
 
     A spec whose frames never carry a form check is timer-only (specs.py allows a spec
@@ -149,14 +150,17 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
     posture family) rules out frames whose body is in another family; ``hints`` (the spec's
     ``[[recognition]]`` conditions, judged on the frames' metrics with their hysteresis)
     rule out frames where one fails or cannot be measured: they are the evidence that tells
-    the spec from a look-alike, and unseen it cannot (precision first)."""
+    the spec from a look-alike, and unseen it cannot (precision first). ``measures``: ids of
+    the spec's measures (reported, never judged: they pass whenever measured), which are no
+    evidence of form and are left out of the pass fraction."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
     still = np.array([np.nan if f.still is None else float(f.still) for f in frames])
     recognisable = not frames or any(bool(f.checks) for f in frames)
     view_ok = np.array([np.nan if f.view_ok is None else float(f.view_ok) for f in frames])
     passes = np.full(len(frames), np.nan)
     for i, f in enumerate(frames):
-        judged = [r.status for r in f.checks.values() if r.status is not Status.UNKNOWN]
+        judged = [r.status for k, r in f.checks.items()
+                  if r.status is not Status.UNKNOWN and k not in measures]
         if judged:
             passes[i] = sum(s is Status.PASS for s in judged) / len(judged)
     allowed = postures.posture_ok(frames, posture) if posture else None
@@ -176,7 +180,8 @@ def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | 
     tells recognition: its conditions' count, its posture family, its ``[[recognition]]``
     (``spec_id``: the name to report it by, default the spec's id)."""
     return trace_from_frames(spec_id or spec.id, frames, n_conditions=len(spec.pose),
-                             posture=spec.posture, hints=spec.recognition)
+                             posture=spec.posture, hints=spec.recognition,
+                             measures=tuple(c.id for c in spec.checks if c.measure))
 
 
 @dataclass(frozen=True)

@@ -258,3 +258,16 @@ def test_a_recognition_hint_that_fails_rules_its_frames_out():
     tr = spec_trace(spec, reports)
     assert tr.in_pose.any() and not tr.allowed[tr.in_pose].any()
     assert recognize([r.t_ms / 1000 for r in reports], [tr]).stretch == NONE
+
+
+def test_a_measure_is_no_evidence_of_form():
+    """A measure (reported, never judged) passes whenever measured: it must not lift the
+    share of passing form checks."""
+    from types import SimpleNamespace as NS
+
+    from posecheck.core.checks import Status
+
+    frame = NS(in_pose=True, still=True, view_ok=True, metrics={},
+               checks={"form": NS(status=Status.FAIL), "arch": NS(status=Status.PASS)})
+    assert trace_from_frames("camel", [frame]).pass_fraction[0] == 0.5
+    assert trace_from_frames("camel", [frame], measures=("arch",)).pass_fraction[0] == 0.0
