@@ -203,7 +203,18 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
     return ClipLabels(video=video, stretch=str(stretch),
                       intervals=intervals_from_frames(times, rows,
                                                       float(end_s) if end_s else None),
-                      notes="converted from synthetic ground truth")
+                      notes="converted from synthetic ground truth",
+                      motion=_scripted_motion(truth.get("summary")))
+
+
+def _scripted_motion(summary: Any) -> str:
+    """A moving clip's truth (``scripted_hold_s`` all zero) is labelled as a real one would be:
+    ``"reps"`` when it scripts reps, else ``"moving"``; a held clip says nothing (a hold)."""
+    if not isinstance(summary, Mapping) or not isinstance(summary.get("scripted_hold_s"), Mapping):
+        return ""
+    if any(float(v) > 0 for v in summary["scripted_hold_s"].values()):
+        return ""
+    return "reps" if int(summary.get("scripted_reps", 0)) > 0 else "moving"
 
 
 def _moving_between_positions(phases: Sequence[Any]) -> list[bool]:

@@ -271,3 +271,16 @@ def test_synth_truth_moving_into_or_out_of_the_position_is_never_valid_hold() ->
     assert [(iv.start_s, iv.valid) for iv in clip.intervals] == [
         (0.0, False), (0.1, True), (0.4, False), (0.5, False)]
     assert [iv.in_position for iv in clip.intervals] == [True, True, True, False]
+
+
+def test_synth_truth_of_a_moving_clip_is_labelled_reps_or_moving() -> None:
+    frames = [{"t_ms": 0, "in_pose": True, "valid": False, "checks_pass": {}}]
+    def clip(summary):
+        truth = {"stretch": "deep_lunge", "duration_s": 0.1, "frames": frames, "summary": summary}
+        return clip_from_synth_truth(truth, video="sample_videos/x.mp4")
+    reps = clip({"scripted_hold_s": {"left": 0.0, "right": 0.0}, "scripted_reps": 5})
+    walk = clip({"scripted_hold_s": {"left": 0.0, "right": 0.0}, "scripted_reps": 0})
+    held = clip({"scripted_hold_s": {"left": 0.0, "right": 7.0}, "scripted_reps": 0})
+    assert (reps.motion, walk.motion, held.motion) == ("reps", "moving", "")
+    assert reps.no_hold and walk.no_hold and not held.no_hold
+    assert clip({"sides": {}}).motion == ""  # an older truth without the scripted figures
