@@ -29,6 +29,12 @@ SWAP_MIN_SEPARATION = 0.25
 # mean over the leg landmarks) plus the speed allowance times the reference's age.
 CONSISTENT_DIST = 0.2
 CONSISTENT_SPEED = 2.0   # torso lengths per second
+# A frame becomes the new reference only when its labelling is unambiguous: the better
+# labelling (straight or crossed) at most this fraction of the other's distance to the
+# reference. A frame as near the crossed labelling as the straight one (legs drawn on top of
+# each other, a garbled estimate) would otherwise carry a swap forward (seen on the synthetic
+# standing psoas with a drifting knee: 60 frames booked to the wrong leg).
+REF_MAX_AMBIGUITY = 0.8
 # Legs that match neither labelling of a reference this fresh are a garbled estimate (seen
 # mid-movement: both ankles drawn between the feet); they are marked not seen.
 GARBLED_DIST = 0.5       # torso lengths, mean over the leg landmarks
@@ -124,8 +130,10 @@ class LegLabelFixer:
         # Legs that collapse onto each other from a clear split within a blink are an
         # estimation glitch; they must not become the reference either.
         collapsed = apart >= 2 * min_sep and now_apart < min_sep
+        clear = min(same, cross) <= REF_MAX_AMBIGUITY * max(same, cross)
         if best <= CONSISTENT_DIST + CONSISTENT_SPEED * age_ms / 1000.0 and not collapsed:
-            self._ref, self._ref_ms = frame.xy.copy(), frame.t_ms
+            if clear:
+                self._ref, self._ref_ms = frame.xy.copy(), frame.t_ms
         elif fresh and apart >= min_sep and (best > GARBLED_DIST or collapsed):
             vis = frame.visibility.copy()
             idx = left + right
