@@ -21,11 +21,12 @@ from posecheck.core.pose import PoseFrame
 from posecheck.core.legs import fix_leg_labels
 from posecheck.core.report import (CheckEntry, CheckFractions, HoldSpan, MetricSpread, Report,
                                    SideTotals, TimelineEntry, rounded)
-from posecheck.core.session import (SIDE_MIN_CONFIDENCE, FrameReport, StretchSession,
-                                    side_confidence)
+from posecheck.core.session import FrameReport, StretchSession, side_confidence
 from posecheck.core.smoothing import smooth_track
 from posecheck.core.hold import HoldState
-from posecheck.specs.model import StretchSpec
+from posecheck.specs.model import SideDetectSettings, StretchSpec
+
+UNSURE = "unsure"  # a hold's side when its confidence is below side_detect.min_confidence
 
 SMOOTHING = ("batch", "live", "none")
 
@@ -42,6 +43,7 @@ class AnalysisReport:
     smoothing: str = "batch"
     leg_label_swaps: int = 0
     garbled_leg_frames: int = 0
+    side_min_confidence: float = SideDetectSettings.min_confidence
 
     @property
     def pose_frames(self) -> int:
@@ -103,15 +105,15 @@ class AnalysisReport:
 
     def _span(self, side: str, start_s: float, end_s: float, valid_s: float, completed: bool,
               open_: bool = False) -> HoldSpan:
-        """A hold with its side call: ``side`` is the side, or ``"unknown"`` below
-        SIDE_MIN_CONFIDENCE (symmetric "both" holds make no side call)."""
+        """A hold with its side call: ``side`` is the side, or ``"unsure"`` below the spec's
+        ``side_detect.min_confidence`` (symmetric "both" holds make no side call)."""
         span = HoldSpan(start_s=round(start_s, 3), end_s=round(end_s, 3),
                         valid_s=round(valid_s, 3), completed=bool(completed), open=open_)
         if side not in ("left", "right"):
             return span
         conf = side_confidence(self.frames, side, start_s, end_s)
-        known = conf == conf and conf >= SIDE_MIN_CONFIDENCE
-        return replace(span, side=side if known else "unknown",
+        known = conf == conf and conf >= self.side_min_confidence
+        return replace(span, side=side if known else UNSURE,
                        side_confidence=None if conf != conf else round(conf, 3))
 
     def metric_summary(self) -> dict[str, MetricSpread]:
@@ -147,9 +149,10 @@ def timeline_entry(f: FrameReport) -> TimelineEntry:
 
 
 def analyze_frames(frames: Sequence[PoseFrame], spec: StretchSpec, *, fps: float,
-                   video: str = "", smoothing: str = "batch", mirrored: bool = False
-                   ) -> AnalysisReport:
-    """Run one spec over a whole frame sequence (timestamps from the frames)."""
+                   video: str = "", smoothing: str = "batch", mirrored: bool = False,
+                   side: str | None = None) -> AnalysisReport:
+    """Run one spec over a whole frame sequence (timestamps from the frames); ``side``: the
+    stretched side a person confirmed (None: posecheck decides)."""
     if smoothing not in SMOOTHING:
         raise ValueError(f"smoothing must be one of {SMOOTHING}, got {smoothing!r}")
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps >= 0):
@@ -158,8 +161,10 @@ def analyze_frames(frames: Sequence[PoseFrame], spec: StretchSpec, *, fps: float
     seq, swaps, garbled = fix_leg_labels(seq)  # leg label swaps out before any smoothing
     if smoothing == "batch" and seq:
         seq = smooth_track(seq, spec.smoothing)
-    session = StretchSession(spec, smoothing="live" if smoothing == "live" else "none")
+    session = StretchSession(spec, smoothing="live" if smoothing == "live" else "none",
+                             side=side)
     reports = tuple(session.update(f) for f in seq)
     return AnalysisReport(stretch=spec.id, video=video, fps=float(fps), frames=reports,
                           smoothing=smoothing, leg_label_swaps=swaps,
-                          garbled_leg_frames=garbled)
+                          garbled_leg_frames=garbled,
+                          side_min_confidence=spec.side_detect.min_confidence)

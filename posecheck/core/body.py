@@ -2,7 +2,7 @@
 
 :class:`BodyContext` says which way the person faces, which leg is the stretched one and which
 side is nearer the camera; the session finds it each frame (:func:`facing_vote`,
-:func:`leg_scores` with :class:`SideTracker`, :func:`near_side`) and the metrics
+:func:`leg_scores`, :func:`near_side`; the side decision is :mod:`posecheck.core.side`) and the metrics
 (:mod:`posecheck.core.metrics`) read landmarks through it with :class:`PoseReader`, which
 records what was used and refuses what is not seen. Conventions as in
 :mod:`posecheck.core.metrics`: pixels, image y down, left/right the subject's.
@@ -322,47 +322,5 @@ def part_name(lm: int, ctx: BodyContext, parts: Mapping[str, str]) -> str:
     return f"{parts.get(role, side)} {word}".strip()
 
 
-# ---------------------------------------------------------------------------- side
-class SideTracker:
-    """Which side is the stretched one, switching only on a clear, lasting lead."""
-
-    def __init__(self, margin: float, debounce_s: float):
-        self.margin, self.debounce_ms = margin, int(round(debounce_s * 1000))
-        self.reset()
-
-    def reset(self) -> None:
-        self.side: str | None = None
-        self._cand: str | None = None
-        self._since = 0
-
-    def update(self, t_ms: int, scores: Mapping[str, float]) -> str | None:
-        lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
-        if not (math.isfinite(lv) and math.isfinite(rv)):
-            return self.side  # one leg unseen: no comparison, keep what we had
-        best = "left" if lv > rv else "right"
-        lead = abs(lv - rv)
-        if self.side is None:
-            if lead >= self.margin:
-                self.side = best
-            return self.side
-        if best != self.side and lead >= self.margin:
-            if self._cand != best:
-                self._cand, self._since = best, t_ms
-            if t_ms - self._since >= self.debounce_ms:
-                self.side, self._cand = best, None
-        else:
-            self._cand = None
-        return self.side
-
-
-def clear_leader(scores: Mapping[str, float], margin: float) -> str | None:
-    """The side whose score leads by at least ``margin`` on this frame alone, else None."""
-    lv, rv = scores.get("left", math.nan), scores.get("right", math.nan)
-    if math.isfinite(lv) and math.isfinite(rv) and abs(lv - rv) >= margin:
-        return "left" if lv > rv else "right"
-    return None
-
-
-__all__ = ["LIMB", "SIDES", "BodyContext", "Hidden", "PoseReader", "SideTracker", "clear_leader",
-           "facing_vote", "leg_scores", "near_side", "other_side", "part_name",
-           "visibility_masks"]
+__all__ = ["LIMB", "SIDES", "BodyContext", "Hidden", "PoseReader", "facing_vote", "leg_scores",
+           "near_side", "other_side", "part_name", "visibility_masks"]

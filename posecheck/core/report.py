@@ -63,8 +63,10 @@ class Presence:
 @dataclass(frozen=True)
 class HoldSpan:
     """One hold of one side. ``side``/``side_confidence`` are left out (None) for a symmetric
-    ("both") hold; otherwise ``side`` is the side or ``"unknown"`` when its evidence is too weak,
-    and ``side_confidence`` None when no frame of the hold showed it. ``open``: still running
+    ("both") hold; otherwise ``side`` is the side or ``"unsure"`` when its confidence is below
+    ``side_detect.min_confidence``, and ``side_confidence`` (0..1, see
+    :func:`posecheck.core.session.side_confidence`) None when no frame of the hold was in
+    position. ``open``: still running
     when the video ended."""
 
     start_s: float

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from posecheck.core import rules
-from posecheck.core.body import (BodyContext, SideTracker, clear_leader, facing_vote,
-                                 leg_scores, near_side, part_name)
+from posecheck.core.body import SIDES, BodyContext, facing_vote, leg_scores, near_side, part_name
+from posecheck.core.side import SideTracker, hold_side_confidence, side_evidence
 from posecheck.core.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.core.feedback import Cue, CueSelector
 from posecheck.core.hold import HoldState, Phase
@@ -70,8 +70,10 @@ class FrameReport:
         bouncing: the hips swing back and forth (``StillnessSettings.max_bounce_hz``): not still.
         reason: why this frame adds no hold time although the person is in position
             (:data:`REASONS`), None when it counts or when out of position.
-        side_evidence: the side this frame's own geometry clearly shows as the stretched one
-            (before the side tracker's hysteresis), None when it cannot tell.
+        side_evidence: the side this frame supports as the stretched one
+            (:attr:`~posecheck.core.body.SideEvidence.side`: its own geometry by a clear lead,
+            unless its labels contradict the facing), None when it cannot tell.
+        side_confirmed: the person confirmed the side (``StretchSession(side=...)``).
     """
 
     t_ms: int
@@ -96,6 +98,7 @@ class FrameReport:
     bouncing: bool = False
     reason: str | None = None
     side_evidence: str | None = None
+    side_confirmed: bool = False
 
     @property
     def t_s(self) -> float:
@@ -120,20 +123,18 @@ class FrameReport:
         }
 
 
-# A hold's side is "known" when at least this share of its in-position frames clearly show
-# that side on their own (FrameReport.side_evidence); below it the report says "unknown".
-SIDE_MIN_CONFIDENCE = 0.6
-
-
 def side_confidence(frames: "Sequence[FrameReport]", side: str, start_s: float,
                     end_s: float) -> float:
-    """Share (0..1) of the in-position frames in ``[start_s, end_s]`` whose own geometry
-    clearly shows ``side`` as the stretched one: frames that show the other side, or cannot
-    tell, count against it. NaN when no frame of the span is in position."""
+    """Confidence (0..1) that ``side`` is the stretched side of the in-position frames in
+    ``[start_s, end_s]`` (:func:`~posecheck.core.body.hold_side_confidence` over the side each
+    frame supports); 1 when the person confirmed the side. NaN when no frame of the span is in
+    position. Below the spec's ``side_detect.min_confidence`` the side is "unsure"."""
     inside = [f for f in frames if f.in_pose and f.has_pose and start_s <= f.t_s <= end_s]
     if not inside:
         return math.nan
-    return sum(1 for f in inside if f.side_evidence == side) / len(inside)
+    if all(f.side_confirmed and f.stretched_side == side for f in inside):
+        return 1.0
+    return hold_side_confidence((f.side_evidence for f in inside), side)
 
 
 # Why an in-position frame adds no hold time (FrameReport.reason), in the order checked.
@@ -159,7 +160,13 @@ def pause_reason(phase: Phase, in_pose: bool, valid: bool | None, still: bool | 
 class StretchSession:
     """Per-frame stretch checking for one spec; one :meth:`update` per frame."""
 
-    def __init__(self, spec: StretchSpec, *, smoothing: str = "live", mirrored: bool = False):
+    def __init__(self, spec: StretchSpec, *, smoothing: str = "live", mirrored: bool = False,
+                 side: str | None = None):
+        """``side``: the stretched side the person confirmed ("left"/"right"); it replaces
+        the automatic choice (the evidence is still recorded). None: posecheck decides."""
+        if side is not None and side not in SIDES:
+            raise ValueError(f"side must be 'left', 'right' or None, got {side!r}")
+        self.confirmed_side = side
         if smoothing not in SMOOTHING_MODES:
             raise ValueError(f"smoothing must be one of {SMOOTHING_MODES}, got {smoothing!r} "
                              "(batch smoothing is done by analysis.analyze_frames)")
@@ -245,12 +252,18 @@ class StretchSession:
         ctx0 = BodyContext(spec.posture, facing, None, near)
         scores = leg_scores(frame, spec.stretched_leg, ctx0, vis.min_visibility,
                             vis.min_presence)
-        side = self._sides.update(t_ms, scores)
+        # Continuity: the side stays while a hold runs (it ends only when the body leaves).
+        before = self._timer.state
+        side = self._sides.update(t_ms, scores, locked=before.in_hold,
+                                  free=not (self._presence.in_pose or before.in_hold))
+        if self.confirmed_side is not None:
+            side = self.confirmed_side
+        evidence = side_evidence(frame, ctx0, scores, spec.side_detect.switch_margin)
         # Metrics take the roles from this frame's geometry when it is clear (so a leg-label
         # glitch cannot turn the back leg into the "front" one); the reported side keeps the
-        # tracker's hysteresis.
-        evidence = clear_leader(scores, spec.side_detect.switch_margin)
-        role_side = evidence or side
+        # tracker's hysteresis. A confirmed side books the time; the roles stay geometric (the
+        # person names the anatomical side, the geometry shows which leg is behind).
+        role_side = evidence.geometry or side
         ctx = BodyContext(spec.posture, facing, role_side, near)
         mvals = compute_metrics(frame, ctx, self._metric_names,
                                 min_visibility=vis.min_visibility, min_presence=vis.min_presence)
@@ -293,7 +306,7 @@ class StretchSession:
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
             spec_id=spec.id, motion=motion, still=still, bouncing=self._motion.bouncing,
             reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
-            side_evidence=evidence)
+            side_evidence=evidence.side, side_confirmed=self.confirmed_side is not None)
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
@@ -309,7 +322,8 @@ class StretchSession:
             cands.append(Cue("timer", hold.prompt, "timer", 50, 0.0))
         cue = self._cues.update(t_ms, cands)
         nan = {k: math.nan for k in self._metric_names}
-        stretched = "both" if spec.stretched_leg in ("both", "none") else self._sides.side
+        stretched = "both" if spec.stretched_leg in ("both", "none") else (
+            self.confirmed_side or self._sides.side)
         return FrameReport(
             t_ms=t_ms, index=index, pose=frame, has_pose=False, view=self._view,
             in_pose=presence.in_pose, valid=valid,
@@ -370,5 +384,4 @@ class StretchSession:
         return out
 
 
-__all__ = ["FrameReport", "REASONS", "SIDE_MIN_CONFIDENCE", "StretchSession", "pause_reason",
-           "side_confidence"]
+__all__ = ["FrameReport", "REASONS", "StretchSession", "pause_reason", "side_confidence"]

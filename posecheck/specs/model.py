@@ -53,10 +53,13 @@ class SideDetectSettings:
 
     switch_margin: float = 0.15   # score units (body-length ratios): lead needed to switch
     switch_debounce_s: float = 1.5  # s, the other side must lead this long before a switch
+    # 0..1; a hold whose side confidence (session.side_confidence) is below this is "unsure"
+    min_confidence: float = 0.6
 
     def __post_init__(self) -> None:
         check_number("side_detect.switch_margin", self.switch_margin)
         check_number("side_detect.switch_debounce_s", self.switch_debounce_s, unit="seconds")
+        check_number("side_detect.min_confidence", self.min_confidence)
 
 
 @dataclass(frozen=True)
