@@ -25,6 +25,7 @@ class SideSummary:
     reps_target: int
     faults: tuple[tuple[str, float], ...]  # (fault name, s), worst first: required checks
     tips: tuple[tuple[str, float], ...] = ()  # advisory checks, same form
+    unsure_holds: int = 0  # holds booked here whose side posecheck could not tell
 
     @property
     def goal_s(self) -> float:
@@ -47,17 +48,24 @@ class SideSummary:
         if self.faults:
             lost = ", ".join(f"{n} ({s:.0f} s)" for n, s in self.faults[:3])
             text += f"; most time lost to: {lost}"
+        if self.unsure_holds:
+            n = self.unsure_holds
+            text += (f"; the side of {n} hold{'s' if n != 1 else ''} was unsure (booked here, "
+                     "not checked): confirm the side on the page")
         return text + "."
 
 
 def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[str, float],
-                   reps_by_side: Mapping[str, int], durations: np.ndarray | None = None
-                   ) -> list[SideSummary]:
+                   reps_by_side: Mapping[str, int], durations: np.ndarray | None = None,
+                   unsure_holds: Mapping[str, int] | None = None) -> list[SideSummary]:
     """Per side: valid seconds against the target, and the seconds each fault cost, counted
     only while a hold was open and the person was in position (never in switch or rest).
 
     ``points`` are ``live.TimelinePoint`` (``t_ms``, ``side``, ``phase``, ``in_pose``,
-    ``failing``, ``failing_required``); ``durations`` the seconds each stands for."""
+    ``failing``, ``failing_required``); ``durations`` the seconds each stands for;
+    ``unsure_holds``: per side, the holds whose side was unsure
+    (:func:`posecheck.core.session.side_confidence` below the spec's
+    ``side_detect.min_confidence``), said in the sentence rather than hidden."""
     hold = getattr(spec, "hold", None)
     target = float(getattr(hold, "target_s", 0.0) or 0.0)
     reps_target = int(getattr(hold, "reps", 1) or 1)
@@ -82,7 +90,8 @@ def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[st
             faults=tuple(sorted(((n, v) for n, v in lost[s].items() if v >= 0.5),
                                 key=lambda kv: -kv[1])),
             tips=tuple(sorted(((n, v) for n, v in tips[s].items() if v >= 0.5),
-                              key=lambda kv: -kv[1]))))
+                              key=lambda kv: -kv[1])),
+            unsure_holds=int((unsure_holds or {}).get(s, 0))))
     return out
 
 

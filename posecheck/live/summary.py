@@ -6,17 +6,18 @@ timeline strip the page draws (``live.figure``).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
 
 from posecheck.core import side_summary
+from posecheck.core.side import hold_side_confidence
 from posecheck.core import story as storylib
 from posecheck.core.checks import Status
 from posecheck.core.session import FrameReport
 from posecheck.core.story import Story
-from posecheck.specs.model import StretchSpec
+from posecheck.specs.model import SideDetectSettings, StretchSpec
 
 # A frame counts toward a timeline duration for at most this long (s): a stalled stream
 # must not turn one frame into minutes of "fault".
@@ -39,6 +40,8 @@ class TimelinePoint:
     failing_required: tuple[str, ...] = ()
     state: str = ""  # story.Story.state
     reason: str | None = None  # story.Story.reason
+    side_evidence: str | None = None  # FrameReport.side_evidence: the side this frame supports
+    side_confirmed: bool = False  # the person confirmed the side
 
 
 
@@ -53,6 +56,8 @@ class HoldSummary:
     end_s: float = 0.0
     completed: bool = False
     unfinished: bool = False  # still open when the session stopped
+    side_confidence: float | None = None  # session.side_confidence over the hold (None: both)
+    side_unsure: bool = False  # below side_detect.min_confidence: the side was not told
 
     @property
     def outcome(self) -> str:
@@ -133,9 +138,13 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
                                  valid_s=float(hold.hold_valid_s),
                                  start_s=start_s, end_s=float(ts[-1]) / 1000.0 if len(ts) else 0.0,
                                  completed=False, unfinished=True))
+    min_conf = spec.side_detect.min_confidence if spec is not None else \
+        SideDetectSettings.min_confidence
+    holds = [_with_side_call(h, points, min_conf) for h in holds]
+    unsure = Counter(h.side for h in holds if h.side_unsure)
     sides = ()
     if spec is not None:
-        sides = tuple(side_summary.side_summaries(points, spec, by_side, reps, dur))
+        sides = tuple(side_summary.side_summaries(points, spec, by_side, reps, dur, unsure))
     return SessionSummary(
         duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
         frames=len(points),
@@ -147,6 +156,22 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
         timeline=points,
         sides=sides,
     )
+
+
+def _with_side_call(h: HoldSummary, points: tuple[TimelinePoint, ...], min_conf: float
+                    ) -> HoldSummary:
+    """The hold with its side confidence (the same rule as the batch report's holds)."""
+    if h.side not in ("left", "right"):
+        return h
+    inside = [p for p in points if p.in_pose and p.has_pose
+              and h.start_s <= p.t_ms / 1000.0 <= h.end_s]
+    if not inside:
+        return h
+    if all(p.side_confirmed for p in inside):
+        conf = 1.0
+    else:
+        conf = hold_side_confidence((p.side_evidence for p in inside), h.side)
+    return replace(h, side_confidence=round(conf, 3), side_unsure=conf < min_conf)
 
 
 def timeline_point(report: FrameReport, story: Story | None = None) -> TimelinePoint:
@@ -169,6 +194,8 @@ def timeline_point(report: FrameReport, story: Story | None = None) -> TimelineP
         failing_required=required,
         state=told.state,
         reason=told.reason,
+        side_evidence=report.side_evidence,
+        side_confirmed=report.side_confirmed,
     )
 
 

@@ -104,8 +104,9 @@ def load_estimator(model: str, *, model_path: str | Path | None = None,
                          output_segmentation=segmentation)
 
 
-def make_session(spec: StretchSpec) -> StretchSession:
-    return StretchSession(spec, smoothing="live")
+def make_session(spec: StretchSpec, side: str | None = None) -> StretchSession:
+    """The live session; ``side``: the stretched side the person confirmed (None: told)."""
+    return StretchSession(spec, smoothing="live", side=side)
 
 
 # The camera page counts down this long before each hold (s): the spec's debounce, lengthened
@@ -149,7 +150,7 @@ class LiveProcessor:
                  session_factory: Callable[[], FrameSession] | None = None,
                  keep_timeline: bool = True, lead_in_s: float | None = None,
                  framing: bool = False, voice: VoiceRules | None = None,
-                 keep_frames: bool = False) -> None:
+                 keep_frames: bool = False, side: str | None = None) -> None:
         if isinstance(spec, str):
             spec = load_spec(spec)
         spec = with_lead_in(spec, lead_in_s)
@@ -159,7 +160,7 @@ class LiveProcessor:
         self._estimator_factory = estimator_factory or (lambda: load_estimator(
             model, segmentation=spec.needs_outline))
         self._estimator = estimator if estimator is not None else self._estimator_factory()
-        self._session_factory = session_factory or (lambda: make_session(spec))
+        self._session_factory = session_factory or (lambda: make_session(spec, side))
         self._session = session if session is not None else self._session_factory()
         self._keep_timeline = keep_timeline
         self._keep_frames = bool(keep_frames)

@@ -39,6 +39,7 @@ POLL_S = 0.5
 # Selected when the page opens: the psoas stretch the app is mostly used for.
 DEFAULT_SPEC = "half_kneeling_hip_flexor"
 SOURCE_KEY = "source"
+SIDE_CHOICES = ("tell it for me", "left", "right")  # the "Stretched side" control
 
 st.set_page_config(page_title="Stretch - posecheck", layout="wide")
 
@@ -54,7 +55,8 @@ def intro(spec: StretchSpec) -> None:
               on_click=lambda: st.session_state.update({SOURCE_KEY: "Video file"}))
 
 
-def camera_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple | None = None) -> None:
+def camera_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple | None = None,
+                   side: str | None = None) -> None:
     """The camera view. ``step_key``: the routine step being run (routine_step_key)."""
     try:
         rtc = rtc_configuration(os.environ.get(ICE_ENV))
@@ -76,7 +78,8 @@ def camera_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple 
         def factory() -> WebrtcFrameProcessor:
             # One processor (and landmarker) per connection, loaded in the background.
             return WebrtcFrameProcessor(
-                lambda: build_processor(spec, model, mirror, camera=True), flip=mirror)
+                lambda: build_processor(spec, model, mirror, camera=True, side=side),
+                flip=mirror)
 
         ctx = webrtc_streamer(
             key=WEBRTC_KEY,
@@ -99,11 +102,11 @@ def camera_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple 
 
     if ctx.state.playing:
         running = st.session_state.get("live_settings")
-        if running is not None and running != (spec.id, model, mirror, step_key):
+        if running is not None and running != (spec.id, model, mirror, step_key, side):
             slots["error"].info("The camera is running with the earlier settings (or routine "
                                 "step): press STOP and START to apply the new ones.")
         else:
-            st.session_state["live_settings"] = (spec.id, model, mirror, step_key)
+            st.session_state["live_settings"] = (spec.id, model, mirror, step_key, side)
         running = st.session_state["live_settings"]
         st.session_state["live_routine"] = running[3][0] if running[3] else None
         said = st.session_state.get("live_said", 0)
@@ -162,7 +165,8 @@ def camera_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple 
             st.rerun()
 
 
-def video_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple | None = None) -> None:
+def video_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple | None = None,
+                  side: str | None = None) -> None:
     """The video-file view. ``step_key``: the routine step being run (routine_step_key)."""
     samples = samples_for(spec.id, SAMPLE_DIR)
     choice = st.radio("Video", ["A sample video", "Upload a file"] if samples
@@ -178,7 +182,7 @@ def video_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple |
         video = st.file_uploader("Video file", type=VIDEO_TYPES)
     st.caption("Mirror on means the video itself is a mirror image (a selfie recording).")
     chosen = (choice, getattr(video, "name", str(video)), getattr(video, "file_id", None),
-              spec.id, model, mirror, step_key)
+              spec.id, model, mirror, step_key, side)
     if video is None or not st.button("Analyse", type="primary"):
         result = st.session_state.get("video_result")
         if result is not None and result[3] == chosen:  # only the result of what is chosen
@@ -192,7 +196,7 @@ def video_section(spec: StretchSpec, model: str, mirror: bool, step_key: tuple |
     bar = st.progress(0.0, text="Analysing...")
     out = Path(tempfile.gettempdir()) / f"posecheck-annotated-{os.getpid()}-{int(time.time())}.mp4"
     try:
-        processor = build_processor(spec, model, mirror)
+        processor = build_processor(spec, model, mirror, side=side)
 
         def progress(done: int, total: int) -> None:
             bar.progress(min(1.0, done / total) if total else 0.0,
@@ -253,6 +257,7 @@ def main() -> None:
         mirror = st.checkbox("Mirror", value=(source == "Camera"), key=f"mirror_{source}",
                              help="Camera: show the picture like a mirror. Video: the video "
                                   "is a mirror image. Sides are counted right either way.")
+        side = confirmed_side(spec)
         kept = sticky(SAVE_KEY, True)
         st.session_state[kept] = st.toggle(
             "Save this session to my history", key=SAVE_KEY,
@@ -268,9 +273,22 @@ def main() -> None:
         routine_panel(run, voice=source == "Camera"
                       and bool(st.session_state.get(CAMERA_MARKER)))
     if source == "Camera":
-        camera_section(spec, model, mirror, step_key)
+        camera_section(spec, model, mirror, step_key, side)
     else:
-        video_section(spec, model, mirror, step_key)
+        video_section(spec, model, mirror, step_key, side)
+
+
+def confirmed_side(spec: StretchSpec) -> str | None:
+    """The sidebar's "Stretched side" control: posecheck tells the side (and says when it is
+    unsure), or the person confirms it. None for a symmetric stretch or "tell it for me"."""
+    symmetric = spec.stretched_leg in ("both", "none")  # drawn anyway: a widget that comes
+    # and goes with the stretch loses its state
+    choice = st.radio("Stretched side", SIDE_CHOICES, horizontal=True, key="side_choice",
+                      disabled=symmetric,
+                      help="both sides at once" if symmetric else
+                      "posecheck tells the stretched side from the pose and says when it is "
+                      "unsure; pick left or right to confirm it yourself")
+    return None if symmetric or choice == SIDE_CHOICES[0] else choice
 
 
 main()

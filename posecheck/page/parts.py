@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from posecheck.core.errors import PosecheckError
 from posecheck.live.figure import timeline_figure
-from posecheck.live.summary import SessionSummary
+from posecheck.live.summary import HoldSummary, SessionSummary
 from posecheck.live.texts import plan_line, speech_html, story_box
 from posecheck.live.worker import LEAD_IN_S, LiveProcessor, LiveSnapshot, load_estimator
 from posecheck.page import PROGRESS_PAGE
@@ -58,6 +58,13 @@ def show_live_numbers(slots: dict, snap: LiveSnapshot, spec: StretchSpec) -> Non
         slots["perf"].caption(perf)
 
 
+def side_cell(h: HoldSummary) -> str:
+    """A hold's side in the summary table: "left", "left (unsure 42 %)" or "both"."""
+    if h.side_unsure and h.side_confidence is not None:
+        return f"{h.side} (unsure, {100 * h.side_confidence:.0f} %)"
+    return h.side
+
+
 def show_summary(summary: SessionSummary, spec: StretchSpec, title: str = "Session summary") -> None:
     st.subheader(title)
     if summary.frames == 0:
@@ -67,7 +74,7 @@ def show_summary(summary: SessionSummary, spec: StretchSpec, title: str = "Sessi
         st.markdown(f"- {line}")
     if summary.holds:
         st.markdown("| side | hold | from | to | valid | outcome |\n|---|---|---|---|---|---|\n"
-                    + "\n".join(f"| {h.side} | {h.rep} | {h.start_s:.1f} s | {h.end_s:.1f} s | "
+                    + "\n".join(f"| {side_cell(h)} | {h.rep} | {h.start_s:.1f} s | {h.end_s:.1f} s | "
                                 f"{h.valid_s:.1f} s | {h.outcome} |" for h in summary.holds))
     else:
         st.markdown("No hold started.")
@@ -82,8 +89,8 @@ def show_summary(summary: SessionSummary, spec: StretchSpec, title: str = "Sessi
     st.pyplot(fig, clear_figure=True)
 
 
-def build_processor(spec: StretchSpec, model: str, mirrored: bool, camera: bool = False
-                    ) -> LiveProcessor:
+def build_processor(spec: StretchSpec, model: str, mirrored: bool, camera: bool = False,
+                    side: str | None = None) -> LiveProcessor:
     """The worker: with the camera, a set-up step and a spoken countdown before each hold.
     It keeps the frame reports (about 7 kB a frame) so the session can go to the history."""
     path = model_path(model)
@@ -92,7 +99,7 @@ def build_processor(spec: StretchSpec, model: str, mirrored: bool, camera: bool 
                                   model, model_path=path,
                                   segmentation=spec.needs_outline),
                               lead_in_s=LEAD_IN_S if camera else None, framing=camera,
-                              keep_frames=True)
+                              keep_frames=True, side=side)
 
 
 def sticky(key: str, default, options=None) -> str:

@@ -1,0 +1,26 @@
+"""core.side_summary (pure layer): the end-of-session sentence says when a side was unsure."""
+
+from __future__ import annotations
+
+from posecheck.core.side_summary import SideSummary, side_summaries
+
+
+def test_an_unsure_hold_is_said_not_hidden():
+    sure = SideSummary("left", 20.0, 20.0, 1, 1, ())
+    unsure = SideSummary("left", 20.0, 20.0, 1, 1, (), unsure_holds=1)
+    assert "unsure" not in sure.sentence()
+    assert unsure.sentence().startswith(sure.sentence()[:-1])
+    assert "the side of 1 hold was unsure" in unsure.sentence()
+    assert "2 holds" in SideSummary("right", 5.0, 20.0, 0, 1, (), unsure_holds=2).sentence()
+
+
+def test_side_summaries_carry_the_unsure_counts_per_side():
+    class Hold:
+        target_s, reps = 20.0, 1
+
+    class Spec:
+        hold, sides, checks = Hold(), ("left", "right"), ()
+
+    out = side_summaries([], Spec(), {"left": 10.0, "right": 3.0}, {"left": 0, "right": 0},
+                         unsure_holds={"right": 1})
+    assert [(s.side, s.unsure_holds) for s in out] == [("left", 0), ("right", 1)]

@@ -1,0 +1,48 @@
+"""live.summary (worker layer, no browser): a live session's holds carry the side call of the
+batch report's holds, and an unsure side reaches the summary's words."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from factories import sequence
+from posecheck.core.pose import Landmark as L
+from posecheck.core.session import StretchSession
+from posecheck.live.summary import summarize, timeline_point
+from posecheck.specs.parse import load_spec
+
+FPS = 30.0
+
+
+def _session_summary(frames, spec, **kw):
+    session = StretchSession(spec, smoothing="none", **kw)
+    reports = [session.update(f) for f in frames]
+    return summarize([timeline_point(r) for r in reports], reports[-1], spec)
+
+
+def _mislabelled_trunk(frame):
+    z = frame.z.copy()
+    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        z[a], z[b] = frame.z[b], frame.z[a]
+    return replace(frame, z=z)
+
+
+def test_a_clear_side_is_sure_in_the_live_summary():
+    spec = load_spec("deep_lunge")
+    s = _session_summary(sequence(120, FPS, stretch="deep_lunge", side="left"), spec)
+    (hold,) = s.holds
+    assert hold.side == "left" and not hold.side_unsure and hold.side_confidence > 0.95
+    assert not any("unsure" in line for line in s.lines)
+
+
+def test_contradicting_evidence_makes_the_live_hold_unsure_and_the_summary_says_so():
+    spec = load_spec("deep_lunge")
+    frames = [_mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
+                                                      side="left")]
+    s = _session_summary(frames, spec)
+    (hold,) = s.holds
+    assert hold.side_unsure and hold.side_confidence < spec.side_detect.min_confidence
+    assert any("unsure" in line for line in s.lines)
+    # confirmed by the person: sure, whatever the evidence
+    confirmed = _session_summary(frames, spec, side="left")
+    assert not confirmed.holds[0].side_unsure and confirmed.holds[0].side_confidence == 1.0
