@@ -299,3 +299,14 @@ unit = "deg"
 hysteresis = 2.0
 cue_high = "Lift your chest"
 '''
+
+
+def mislabelled_trunk(frame: PoseFrame) -> PoseFrame:
+    """What a model that believes the trunk mirrored gives: shoulder and hip depths swapped
+    (the side evidence from depth then contradicts the facing)."""
+    from dataclasses import replace
+
+    z = frame.z.copy()
+    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
+        z[a], z[b] = frame.z[b], frame.z[a]
+    return replace(frame, z=z)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from factories import make_pose, sequence
+from factories import make_pose, mislabelled_trunk, sequence
 from posecheck.core.checks import Status
 from posecheck.core.motion import MIN_SPAN_FRACTION
 from posecheck.core.pose import Landmark as L
@@ -299,23 +299,13 @@ def test_a_side_the_frames_cannot_tell_is_unsure():
     assert side_confidence(mixed, "left", 50.0, 60.0) != side_confidence(mixed, "left", 50.0, 60.0)
 
 
-def _mislabelled_trunk(frame):
-    """What a model that believes the trunk mirrored gives: shoulder and hip depths swapped."""
-    from dataclasses import replace as _replace
-
-    z = frame.z.copy()
-    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
-        z[a], z[b] = frame.z[b], frame.z[a]
-    return _replace(frame, z=z)
-
-
 def test_evidence_that_contradicts_itself_makes_the_hold_unsure():
     from posecheck.core.analysis import UNSURE, analyze_frames
 
     spec = load_spec("deep_lunge")
     clear = analyze_frames(sequence(120, FPS, stretch="deep_lunge", side="left"), spec,
                            fps=FPS, smoothing="none")
-    frames = [_mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
+    frames = [mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
                                                       side="left")]
     report = analyze_frames(frames, spec, fps=FPS, smoothing="none")
     (hold,) = _hold_spans(report)
@@ -363,7 +353,7 @@ def test_a_confirmed_side_is_the_persons_word():
     from posecheck.core.analysis import analyze_frames
 
     spec = load_spec("deep_lunge")
-    frames = [_mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
+    frames = [mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
                                                       side="left")]
     report = analyze_frames(frames, spec, fps=FPS, smoothing="none", side="right")
     (hold,) = _hold_spans(report)

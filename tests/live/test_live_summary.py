@@ -3,10 +3,7 @@ batch report's holds, and an unsure side reaches the summary's words."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from factories import sequence
-from posecheck.core.pose import Landmark as L
+from factories import mislabelled_trunk, sequence
 from posecheck.core.session import StretchSession
 from posecheck.live.summary import summarize, timeline_point
 from posecheck.specs.parse import load_spec
@@ -20,13 +17,6 @@ def _session_summary(frames, spec, **kw):
     return summarize([timeline_point(r) for r in reports], reports[-1], spec)
 
 
-def _mislabelled_trunk(frame):
-    z = frame.z.copy()
-    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)):
-        z[a], z[b] = frame.z[b], frame.z[a]
-    return replace(frame, z=z)
-
-
 def test_a_clear_side_is_sure_in_the_live_summary():
     spec = load_spec("deep_lunge")
     s = _session_summary(sequence(120, FPS, stretch="deep_lunge", side="left"), spec)
@@ -37,7 +27,7 @@ def test_a_clear_side_is_sure_in_the_live_summary():
 
 def test_contradicting_evidence_makes_the_live_hold_unsure_and_the_summary_says_so():
     spec = load_spec("deep_lunge")
-    frames = [_mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
+    frames = [mislabelled_trunk(f) for f in sequence(120, FPS, stretch="deep_lunge",
                                                       side="left")]
     s = _session_summary(frames, spec)
     (hold,) = s.holds
