@@ -46,13 +46,18 @@ class SettingError(ValueError):
         super().__init__(f"field '{field}': {problem}. Fix: {fix}")
 
 
-def check_number(field: str, value: object, *, positive: bool = False, unit: str = "") -> None:
+def check_number(field: str, value: object, *, positive: bool = False, unit: str = "",
+                 at_most: float | None = None) -> None:
     """Raise :class:`SettingError` unless ``value`` is a finite number >= 0 (> 0 when
-    ``positive``); ``unit`` names what the number counts (``"s"``, ``"Hz"``) in the message."""
+    ``positive``; also <= ``at_most`` when given, e.g. 1 for a fraction, 180 for an angle);
+    ``unit`` names what the number counts (``"s"``, ``"Hz"``) in the message."""
     what = f"a number of {unit}" if unit else "a number"
     ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
-          and math.isfinite(value) and (value > 0 if positive else value >= 0))
+          and math.isfinite(value) and (value > 0 if positive else value >= 0)
+          and (at_most is None or value <= at_most))
     if not ok:
         bound = "> 0" if positive else ">= 0"
+        if at_most is not None:
+            bound += f" and <= {at_most:g}"
         raise SettingError(field, f"must be {what} {bound}, got {value!r}",
                            f"use {what} {bound}")

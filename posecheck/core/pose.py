@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from posecheck.core.errors import SettingError, check_number
+from posecheck.core.errors import check_number
 
 NUM_LANDMARKS = 33
 
@@ -77,11 +77,7 @@ class VisibilitySettings:
 
     def __post_init__(self) -> None:
         for name in ("min_visibility", "min_presence"):
-            value = getattr(self, name)
-            check_number(f"visibility.{name}", value)
-            if value > 1:
-                raise SettingError(f"visibility.{name}", f"must be in 0..1, got {value!r}",
-                                   "use e.g. 0.5")
+            check_number(f"visibility.{name}", getattr(self, name), at_most=1.0)
 
 
 def _swap_permutation() -> np.ndarray:

@@ -43,6 +43,7 @@ import numpy as np
 
 from posecheck.core import geometry as g
 from posecheck.core.body import LIMB, SIDES
+from posecheck.core.errors import check_number
 from posecheck.core.pose import PoseFrame
 
 FAMILIES = ("standing", "kneeling", "prone", "supine")
@@ -74,14 +75,12 @@ class PostureSettings:
 
     def __post_init__(self) -> None:
         for name in ("knee_down_shin", "propped_shoulder_torso"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"PostureSettings.{name} must be > 0")
+            check_number(f"PostureSettings.{name}", getattr(self, name), positive=True)
         for name in ("standing_knee_deg", "standing_thigh_deg", "weight_thigh_deg",
                      "lying_torso_deg"):
-            if not 0.0 <= getattr(self, name) <= 180.0:
-                raise ValueError(f"PostureSettings.{name} must be in [0, 180] degrees")
-        if not 0.0 <= self.min_presence <= 1.0:
-            raise ValueError("PostureSettings.min_presence must be in [0, 1]")
+            check_number(f"PostureSettings.{name}", getattr(self, name), unit="degrees",
+                         at_most=180.0)
+        check_number("PostureSettings.min_presence", self.min_presence, at_most=1.0)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ import numpy as np
 
 from posecheck.core import postures
 from posecheck.core.checks import CheckEvaluator, Status
+from posecheck.core.errors import check_number
 from posecheck.core.metrics import MetricValue
 from posecheck.core.session import FrameReport
 from posecheck.specs.model import CheckSpec, StretchSpec
@@ -78,11 +79,9 @@ class RecognitionSettings:
 
     def __post_init__(self) -> None:
         for name in ("min_segment_s", "smoothing_s", "merge_gap_s"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"RecognitionSettings.{name} must be >= 0 seconds")
+            check_number(f"RecognitionSettings.{name}", getattr(self, name), unit="seconds")
         for name in ("min_in_pose_fraction", "ambiguity_margin", "min_pass_fraction"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"RecognitionSettings.{name} must be in [0, 1]")
+            check_number(f"RecognitionSettings.{name}", getattr(self, name), at_most=1.0)
 
 
 @dataclass(frozen=True)
