@@ -14,8 +14,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from posecheck.io.files import atomic_write_text
-from posecheck.synth.scripts import HELD_PHASES, MOVING_PHASE
-from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
+from posecheck.synth.scripts import HELD_PHASES
+from posecheck.synth.truth import MOVING_PHASES, find_truth_files, read_truth, truth_stem
 from posecheck.tuning.labels import FORMAT, SIDES, ClipLabels, Interval, LabelError
 
 
@@ -165,10 +165,10 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
 
     Reads per-frame entries (``frames``: ``t_s`` or ``t_ms``; which checks truly pass; the
     stretched side; whether the pose is in position / valid). A frame moving into or out of
-    the position (a ``"transition"`` not between two held phases) is never valid hold time,
+    the position (a moving phase not between two held phases) is never valid hold time,
     even where its geometry passes: a person labelling the clip would not count the seconds
-    spent getting into or out of the position, and neither may the hold timer. Key names are read leniently so
-    small changes in the synth writer do not break the conversion.
+    spent getting into or out of the position, and neither may the hold timer. Key names are
+    read leniently so small changes in the synth writer do not break the conversion.
     """
     frames = truth.get("frames")
     if not isinstance(frames, Sequence) or not frames:
@@ -220,18 +220,19 @@ def _scripted_motion(summary: Any) -> str:
 def _moving_between_positions(phases: Sequence[Any]) -> list[bool]:
     """Per frame: the body is moving into, out of or between positions.
 
-    A run of ``"transition"`` frames counts as such unless both of its neighbours are held
+    A run of moving frames (a transition, a rep, settling: ``synth.truth.MOVING_PHASES``)
+    counts as such unless both of its neighbours are held
     (``hold``, ``fault`` or ``recover``): a drift from good form into a fault and back happens
     *inside* the hold, and its good-form part is hold time as a person would label it.
     """
     out = [False] * len(phases)
     i = 0
     while i < len(phases):
-        if phases[i] != MOVING_PHASE:
+        if phases[i] not in MOVING_PHASES:
             i += 1
             continue
         j = i
-        while j < len(phases) and phases[j] == MOVING_PHASE:
+        while j < len(phases) and phases[j] in MOVING_PHASES:
             j += 1
         before = phases[i - 1] if i > 0 else None
         after = phases[j] if j < len(phases) else None
