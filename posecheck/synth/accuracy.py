@@ -254,18 +254,17 @@ def _analyse(frames, stretch: str, fps: float, smoothing: str) -> Report | None:
 def find_clips(folder: str | Path, only: Sequence[str] | None = None) -> list[tuple[Path, dict]]:
     """``(video, truth)`` for every ``*.truth.json.gz`` in ``folder`` with its video beside it."""
     from posecheck.core.errors import PosecheckError
-    from posecheck.synth.truth import find_truth_files, read_truth, truth_stem
+    from posecheck.synth.truth import read_truth_files
 
     d = Path(folder)
     out = []
-    for tp in find_truth_files(d):
-        try:
-            truth = read_truth(tp)
-        except ValueError as exc:
-            raise PosecheckError(str(exc)) from None
+    try:
+        files = read_truth_files(d)
+    except ValueError as exc:
+        raise PosecheckError(str(exc)) from None
+    for _, truth, video in files:
         if only and truth.get("clip") not in only and truth.get("stretch") not in only:
             continue
-        video = tp.with_name(truth.get("video") or truth_stem(tp) + ".mp4")
         if video.is_file():
             out.append((video, truth))
     if not out:

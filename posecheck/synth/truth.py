@@ -74,6 +74,27 @@ def truth_stem(path: str | Path) -> str:
     return Path(path).name[: -len(SUFFIX)]
 
 
+def read_truth_files(folder: str | Path) -> list[tuple[Path, dict, Path]]:
+    """``(truth file, truth, video)`` for every truth file in ``folder``, sorted by name.
+
+    The video is the truth's own ``video`` entry beside it, else a video of the clip's name
+    found beside it, else ``<clip>.mp4`` (which may not exist: callers check). A damaged file
+    raises ValueError naming it (:func:`read_truth`)."""
+    out = []
+    for tp in find_truth_files(folder):
+        truth = read_truth(tp)
+        out.append((tp, truth, tp.with_name(truth.get("video") or _video_beside(tp))))
+    return out
+
+
+def _video_beside(truth_path: Path) -> str:
+    stem = truth_stem(truth_path)
+    for ext in (".mp4", ".avi", ".mkv", ".webm", ".mov"):
+        if truth_path.with_name(stem + ext).exists():
+            return stem + ext
+    return stem + ".mp4"
+
+
 @dataclass(frozen=True)
 class TrueFrame:
     """One rendered frame's truth before analysis."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from posecheck.io.files import atomic_write_text
 from posecheck.synth.scripts import HELD_PHASES
-from posecheck.synth.truth import MOVING_PHASES, find_truth_files, read_truth, truth_stem
+from posecheck.synth.truth import MOVING_PHASES, read_truth_files
 from posecheck.tuning.labels import FORMAT, SIDES, ClipLabels, Interval, LabelError
 
 
@@ -260,14 +260,13 @@ def labels_from_synth_dir(folder: str | os.PathLike[str], root_rel: str = "..",
     """Labels for every ``*.truth.json.gz`` in ``folder`` (videos named by the truth file)."""
     d = Path(folder)
     clips = []
-    for tp in find_truth_files(d):
+    try:
+        files = read_truth_files(d)
+    except ValueError as exc:
+        raise LabelError(str(exc)) from None
+    for tp, truth, video in files:
         try:
-            truth = read_truth(tp)
-        except ValueError as exc:
-            raise LabelError(str(exc)) from None
-        video_name = truth.get("video") or _video_beside(tp)
-        try:
-            clips.append(clip_from_synth_truth(truth, video=f"{d.name}/{Path(video_name).name}"))
+            clips.append(clip_from_synth_truth(truth, video=f"{d.name}/{video.name}"))
         except ValueError as exc:
             raise LabelError(f"{tp}: {exc}") from None
     if not clips:
@@ -276,9 +275,3 @@ def labels_from_synth_dir(folder: str | os.PathLike[str], root_rel: str = "..",
     return LabelSet(clips=tuple(clips), root=d.resolve().parent, source_path=d.resolve())
 
 
-def _video_beside(truth_path: Path) -> str:
-    stem = truth_stem(truth_path)
-    for ext in (".mp4", ".avi", ".mkv", ".webm", ".mov"):
-        if truth_path.with_name(stem + ext).exists():
-            return stem + ext
-    return stem + ".mp4"

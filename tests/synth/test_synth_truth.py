@@ -11,7 +11,7 @@ from posecheck.core.pose import Landmark as L
 from posecheck.specs.parse import load_spec
 from posecheck.synth.clip import clip_truth, truth_frames
 from posecheck.synth.samples import quick_clip
-from posecheck.synth.truth import FORMAT
+from posecheck.synth.truth import FORMAT, read_truth_files, truth_bytes
 
 STRETCH = "deep_lunge"  # its spec has torso_upright (deg forward of vertical) and knee checks
 
@@ -92,3 +92,14 @@ def test_committed_sample_truth_follows_the_current_specs() -> None:
             stale.append(clip.id)
     assert not stale, ("sample truth is stale for " + ", ".join(stale)
                        + ": run `posecheck synth samples --truth-only`")
+
+
+def test_read_truth_files_pairs_each_truth_with_its_video(tmp_path) -> None:
+    (tmp_path / "a.truth.json.gz").write_bytes(truth_bytes({"clip": "a", "video": "a.mp4"}))
+    (tmp_path / "b.truth.json.gz").write_bytes(truth_bytes({"clip": "b"}))
+    (tmp_path / "b.avi").write_bytes(b"")
+    got = [(tp.name, truth["clip"], video.name) for tp, truth, video in read_truth_files(tmp_path)]
+    assert got == [("a.truth.json.gz", "a", "a.mp4"), ("b.truth.json.gz", "b", "b.avi")]
+    (tmp_path / "c.truth.json.gz").write_bytes(b"not gzip")
+    with pytest.raises(ValueError, match="c.truth.json.gz"):
+        read_truth_files(tmp_path)
