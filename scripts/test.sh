@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/browser.sh || echo "[test] no Chromium: the browser tests will be skipped"
 set +e
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest --durations=15 "$@"   # the 15 slowest tests, to keep the suite in budget
 rc=$?
 set -e
 # pytest exits 5 when it collected no test; that is a failure of the suite, not a pass.

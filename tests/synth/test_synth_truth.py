@@ -74,22 +74,33 @@ def test_truth_is_plain_json_with_one_row_per_frame() -> None:
     assert len(truth["frames"][0]["landmarks"]) == 33
 
 
+def _fresh_summary(clip_id: str) -> tuple[str, dict]:
+    """The summary of one sample clip's truth made now (a module-level function, so that a
+    process pool can run it)."""
+    from posecheck.synth.samples import sample_clips
+
+    clip = next(c for c in sample_clips() if c.id == clip_id)
+    return clip_id, clip_truth(clip, f"{clip.id}.mp4")["summary"]
+
+
 @pytest.mark.slow
 def test_committed_sample_truth_follows_the_current_specs() -> None:
     """The truth is the spec's verdict on exact landmarks, so a threshold change must be
-    followed by `posecheck synth samples --truth-only`; this catches a forgotten refresh."""
+    followed by `posecheck synth samples --truth-only`; this catches a forgotten refresh.
+    The clips are independent, so they are made on every core (2-3 min on one)."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
     from pathlib import Path
 
     from posecheck.synth.samples import sample_clips
     from posecheck.synth.truth import read_truth
 
     folder = Path(__file__).resolve().parents[2] / "sample_videos"
-    stale = []
-    for clip in sample_clips():
-        committed = read_truth(folder / f"{clip.id}.truth.json.gz")
-        fresh = clip_truth(clip, f"{clip.id}.mp4")
-        if committed["summary"] != fresh["summary"]:
-            stale.append(clip.id)
+    ids = [c.id for c in sample_clips()]
+    with ProcessPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        fresh = dict(pool.map(_fresh_summary, ids))
+    stale = [i for i in ids
+             if read_truth(folder / f"{i}.truth.json.gz")["summary"] != fresh[i]]
     assert not stale, ("sample truth is stale for " + ", ".join(stale)
                        + ": run `posecheck synth samples --truth-only`")
 
