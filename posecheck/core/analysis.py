@@ -20,7 +20,7 @@ from posecheck.core.mirror import Mirror
 from posecheck.core.pose import PoseFrame
 from posecheck.core.legs import fix_leg_labels
 from posecheck.core.report import (CheckEntry, CheckFractions, HoldSpan, MetricSpread, Report,
-                                   SideTotals, TimelineEntry, rounded)
+                                   RepSpan, RepTotals, SideTotals, TimelineEntry, rounded)
 from posecheck.core.session import FrameReport, StretchSession, side_confidence
 from posecheck.core.smoothing import smooth_track
 from posecheck.core.hold import HoldState
@@ -101,7 +101,18 @@ class AnalysisReport:
             in_pose_s=round(hold.in_pose_s_by_side.get(side, 0.0), 3),
             reps=int(hold.reps_by_side.get(side, 0)),
             moving_reps=int((hold.moving_reps_by_side or {}).get(side, 0)),
-            holds=tuple(spans)) for side, spans in holds.items()}
+            holds=tuple(spans), counted_reps=self._reps(side))
+            for side, spans in holds.items()}
+
+    def _reps(self, side: str) -> RepTotals | None:
+        """The side's counted reps (None when the spec counts no reps)."""
+        state = self.frames[-1].reps if self.frames else None
+        if state is None:
+            return None
+        return RepTotals.from_spans(tuple(
+            RepSpan(start_s=round(r.start_s, 3), end_s=round(r.end_s, 3),
+                    good_form=r.good_form, held=r.held, open=r.open)
+            for r in state.of_side(side)))
 
     def _span(self, side: str, start_s: float, end_s: float, valid_s: float, completed: bool,
               open_: bool = False) -> HoldSpan:

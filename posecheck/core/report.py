@@ -79,14 +79,44 @@ class HoldSpan:
 
 
 @dataclass(frozen=True)
+class RepSpan:
+    """One counted rep of a moving exercise (:class:`posecheck.core.reps.Rep`): ``open`` when
+    the clip ended inside it."""
+
+    start_s: float
+    end_s: float
+    good_form: bool
+    held: bool
+    open: bool = False
+
+
+@dataclass(frozen=True)
+class RepTotals:
+    """One side's counted reps (specs with ``[reps] count``): how many, how many with good
+    form, how many in which the timer counted hold seconds, and each rep."""
+
+    count: int
+    good_form: int
+    held: int
+    reps: tuple[RepSpan, ...] = ()
+
+    @classmethod
+    def from_spans(cls, spans: "tuple[RepSpan, ...]") -> "RepTotals":
+        return cls(count=len(spans), good_form=sum(1 for r in spans if r.good_form),
+                   held=sum(1 for r in spans if r.held), reps=tuple(spans))
+
+
+@dataclass(frozen=True)
 class SideTotals:
-    """One side's totals over the clip."""
+    """One side's totals over the clip (``reps``: completed holds; ``counted_reps``: the reps
+    of a moving exercise, None when the spec counts none)."""
 
     valid_hold_s: float
     in_pose_s: float
     reps: int
     moving_reps: int
     holds: tuple[HoldSpan, ...] = ()
+    counted_reps: RepTotals | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ The schema (one JSON object; keys sorted, 2-space indent, no NaN):
   ``video``, ``model`` (``label``, ``sha256``, ``file``), ``stretch_requested``; an error
   report has only these;
 - the analysis: ``stretch``, ``fps``, ``frames``, ``pose_frames``, ``sides`` (per side: valid
-  and in-position seconds, reps, holds), ``checks`` (per check: ``pass_fraction``,
+  and in-position seconds, reps, holds and, when the spec counts the reps of a moving
+  exercise, ``counted_reps``: ``count``, ``good_form``, ``held`` and each rep's ``start_s``,
+  ``end_s``, ``good_form``, ``held``, ``open`` when the video ended in it), ``checks`` (per check: ``pass_fraction``,
   ``fail_fraction``, ``unknown_fraction`` of the in-position frames), ``timeline`` (one entry
   per frame) and, when a stretch was analysed, ``smoothing``, ``in_pose_frames``, ``metrics``
   (per metric: p10, median, p90), ``leg_label_swaps``, ``garbled_leg_frames``; when
@@ -38,8 +40,8 @@ from posecheck.core.checks import Status
 from posecheck.core.errors import PosecheckError
 from posecheck.core.report import (BatchInfo, CheckEntry, CheckFractions, ErrorReport,
                                    HoldSpan, MetricSpread, ModelInput, ModelRef, Options,
-                                   Presence, RecognitionSummary, Report, SegmentSummary,
-                                   SideTotals, TimelineEntry, VideoFacts)
+                                   Presence, RecognitionSummary, RepSpan, RepTotals, Report,
+                                   SegmentSummary, SideTotals, TimelineEntry, VideoFacts)
 from posecheck.core.hold import Phase
 
 REPORT_VERSION = 1
@@ -102,6 +104,20 @@ def sides_to_json(sides: Mapping[str, SideTotals]) -> dict[str, Any]:
 def _side(t: SideTotals) -> dict[str, Any]:
     out = _fields(t)
     out["holds"] = [_hold(h) for h in t.holds]
+    if t.counted_reps is None:
+        del out["counted_reps"]  # the spec counts no reps: the key is left out
+    else:
+        c = t.counted_reps
+        out["counted_reps"] = {"count": c.count, "good_form": c.good_form, "held": c.held,
+                               "reps": [_rep(r) for r in c.reps]}
+    return out
+
+
+def _rep(r: RepSpan) -> dict[str, Any]:
+    out: dict[str, Any] = {"start_s": r.start_s, "end_s": r.end_s, "good_form": r.good_form,
+                           "held": r.held}
+    if r.open:
+        out["open"] = True
     return out
 
 
@@ -251,13 +267,28 @@ def _read_entry(e: "_Fields") -> TimelineEntry:
 
 
 def _read_side(t: "_Fields") -> SideTotals:
-    f = t.take(valid_hold_s=_NUM, in_pose_s=_NUM, reps=int, moving_reps=int, holds=list)
+    f = t.take(valid_hold_s=_NUM, in_pose_s=_NUM, reps=int, moving_reps=int, holds=list,
+               counted_reps=dict, optional=("counted_reps",))
     f["holds"] = tuple(HoldSpan(**h.take(start_s=_NUM, end_s=_NUM, valid_s=_NUM,
                                          completed=bool, side=str, side_confidence=_OPT_NUM,
                                          open=bool,
                                          optional=("side", "side_confidence", "open")))
                        for h in t.sub_list("holds"))
+    if "counted_reps" in f:
+        f["counted_reps"] = _read_reps(t.sub("counted_reps"))
     return SideTotals(**f)
+
+
+def _read_reps(c: "_Fields") -> RepTotals:
+    f = c.take(count=int, good_form=int, held=int, reps=list)
+    spans = tuple(RepSpan(**r.take(start_s=_NUM, end_s=_NUM, good_form=bool, held=bool,
+                                   open=bool, optional=("open",)))
+                  for r in c.sub_list("reps"))
+    totals = RepTotals.from_spans(spans)
+    if (totals.count, totals.good_form, totals.held) != (f["count"], f["good_form"], f["held"]):
+        raise c.error("count", f"count/good_form/held {f['count']}/{f['good_form']}/"
+                      f"{f['held']} do not match its {len(spans)} reps")
+    return totals
 
 
 def _read_recognition(r: "_Fields") -> RecognitionSummary:

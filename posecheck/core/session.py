@@ -35,6 +35,7 @@ from posecheck.core.metrics import compute_metrics
 from posecheck.core.mirror import Mirror
 from posecheck.core.motion import BodyMotion, still_code, still_flag
 from posecheck.core.pose import PoseFrame
+from posecheck.core.reps import RepCounter, RepState
 from posecheck.core.smoothing import PoseSmoother
 from posecheck.core.timer import HoldTimer
 from posecheck.specs.model import StretchSpec
@@ -74,6 +75,8 @@ class FrameReport:
             (:attr:`~posecheck.core.body.SideEvidence.side`: its own geometry by a clear lead,
             unless its labels contradict the facing), None when it cannot tell.
         side_confirmed: the person confirmed the side (``StretchSession(side=...)``).
+        reps: the reps counted so far (:mod:`posecheck.core.reps`), None when the spec counts
+            no reps (``[reps] count``); they never add hold time.
     """
 
     t_ms: int
@@ -99,6 +102,7 @@ class FrameReport:
     reason: str | None = None
     side_evidence: str | None = None
     side_confirmed: bool = False
+    reps: RepState | None = None
 
     @property
     def t_s(self) -> float:
@@ -183,6 +187,7 @@ class StretchSession:
         self._stillness = spec.hold.stillness
         self._motion = BodyMotion(self._stillness, spec.visibility)
         self._cues = CueSelector(spec.feedback)
+        self._reps = RepCounter(spec.reps) if spec.reps.count else None
         self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
         self.reset()
 
@@ -196,6 +201,8 @@ class StretchSession:
         self._timer.reset()
         self._motion.reset()
         self._cues.reset()
+        if self._reps is not None:
+            self._reps.reset()
         self._facing = 0
         self._view: str | None = None
         self._check_view: str | None = None
@@ -289,6 +296,7 @@ class StretchSession:
             still = False  # hips swinging back and forth: bouncing is never a hold
         hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
                                   valid=valid, side=timer_side, still=still)
+        reps = self._count_reps(t_ms, in_pose_now, overall(checks), hold, stretched)
 
         hidden = self._hidden_parts(ctx, conds, checks, in_pose)
         candidates = self._candidates(view, view_ok, in_pose, checks, hidden, hold, valid,
@@ -306,7 +314,16 @@ class StretchSession:
             conditions=conds, view_ok=view_ok, facing=facing, hidden_parts=hidden,
             spec_id=spec.id, motion=motion, still=still, bouncing=self._motion.bouncing,
             reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
-            side_evidence=evidence.side, side_confirmed=self.confirmed_side is not None)
+            side_evidence=evidence.side, side_confirmed=self.confirmed_side is not None,
+            reps=reps)
+
+    def _count_reps(self, t_ms: int, in_pose_now: bool | None, form_ok: bool | None,
+                    hold: HoldState, side: str | None) -> RepState | None:
+        """The rep counter's frame (it only reads the timer: reps add no hold time)."""
+        if self._reps is None:
+            return None
+        return self._reps.update(t_ms, in_pose_now=in_pose_now, form_ok=form_ok,
+                                 counted_s=hold.session_valid_s, side=side or "unsure")
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
@@ -315,6 +332,7 @@ class StretchSession:
                                                    spec.hold.grace_s)
         valid = rules.frame_valid(presence.in_pose, False, None, None, None, spec.timer_only)
         hold = self._timer.update(t_ms, in_pose=presence.timer_in_pose, valid=None, side=None)
+        reps = self._count_reps(t_ms, False, None, hold, None)  # nobody seen: out of position
         checks = self._checks.update({})
         conds = self._conditions.update({})
         cands = [Cue("no_pose", spec.cues.step_into_view, "visibility", 0, 0.0)]
@@ -328,7 +346,7 @@ class StretchSession:
             t_ms=t_ms, index=index, pose=frame, has_pose=False, view=self._view,
             in_pose=presence.in_pose, valid=valid,
             stretched_side=stretched, checks=checks, metrics=nan, hold=hold, cue=cue,
-            conditions=conds, view_ok=None, facing=self._facing, spec_id=spec.id)
+            conditions=conds, view_ok=None, facing=self._facing, spec_id=spec.id, reps=reps)
 
     # ------------------------------------------------------------------ cues
     def _hidden_parts(self, ctx: BodyContext, conds: Mapping[str, CheckResult],

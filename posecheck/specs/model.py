@@ -20,6 +20,7 @@ from posecheck.core.feedback import FeedbackSettings
 from posecheck.core.hold import BOTH, SIDES, HoldSettings
 from posecheck.core.metrics import OUTLINE_METRICS
 from posecheck.core.pose import VisibilitySettings
+from posecheck.core.reps import RepSettings
 from posecheck.core.smoothing import SmoothingSettings
 
 VIEWS = ("side", "front", "any")
@@ -147,6 +148,8 @@ class StretchSpec:
     # [[recognition]]: conditions only --stretch auto reads (core/recognize.py), telling this
     # stretch from a look-alike whose conditions and checks it also meets; never "in position".
     recognition: tuple[CheckSpec, ...] = ()
+    # [reps]: count the reps of a moving exercise (core/reps.py); off unless the spec asks
+    reps: RepSettings = RepSettings()
 
     @property
     def conditions(self) -> tuple[CheckSpec, ...]:

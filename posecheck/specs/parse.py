@@ -14,6 +14,8 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [visibility]   landmark visibility / presence needed to measure -> VisibilitySettings
     [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s, ...  -> HoldSettings,
                    max_motion, motion_window_s (stillness)            -> StillnessSettings
+    [reps]         count = true: count reps of a moving exercise, min_in_s, min_out_s,
+                   good_form_fraction                                 -> RepSettings
     [smoothing]    One Euro (live) and zero-phase (batch) settings    -> SmoothingSettings
     [feedback]     cue hysteresis                                     -> FeedbackSettings
     [cues]         position / view / hold texts                       -> CueTexts
@@ -42,6 +44,7 @@ from posecheck.core.hold import HoldSettings
 from posecheck.core.metrics import METRICS
 from posecheck.core.motion import StillnessSettings
 from posecheck.core.pose import VisibilitySettings
+from posecheck.core.reps import RepSettings
 from posecheck.core.smoothing import SmoothingSettings
 from posecheck.specs.model import (CHECK_VIEWS, POSTURES, SIDE_NAMES, STRETCHED_LEG_RULES,
                                    UNITS, VIEWS, CheckSpec, CueTexts, SideDetectSettings,
@@ -56,7 +59,7 @@ T = TypeVar("T")
 _TOP_KEYS = {"id", "name", "description", "view", "posture", "stretched_leg", "sides",
              "timer_only", "cautions", "parts", "view_detect", "side_detect", "visibility",
              "hold", "smoothing", "cues", "feedback", "pose", "checks", "variant_of", "notes",
-             "recognition"}
+             "recognition", "reps"}
 _FALLBACK_KEYS = {"metric", "min", "max", "unit", "hysteresis"}
 _NOT_IN_MEASURE = ("min", "max", "hysteresis", "fallback", "required", "safety", "cue_low",
                    "cue_high", "fault")  # a measure (reported, never judged) has none of these
@@ -68,6 +71,8 @@ _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why"
 _HOLD_KEYS = {k: k for k in ("target_s", "max_s", "reps", "reps_max", "rest_s", "debounce_s",
                              "grace_s", "per_day", "max_frame_gap_s")}
 _STILLNESS_KEYS = {"max_motion": "max_motion", "motion_window_s": "window_s"}
+# [reps] keys besides the switch ``count`` (a true/false, read on its own) -> RepSettings.
+_REP_KEYS = ("min_in_s", "min_out_s", "good_form_fraction")
 
 
 # ---------------------------------------------------------------------------- typed reads
@@ -296,6 +301,12 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
     hold = _settings(HoldSettings, {k: v for k, v in hold_raw.items() if k in _HOLD_KEYS},
                      source, "hold.", _HOLD_KEYS, sides=sides, stillness=stillness)
 
+    reps_raw = _table(data, "reps", source)
+    _check_keys(reps_raw, {"count", *_REP_KEYS}, source, "reps.")
+    reps = _settings(RepSettings, {k: v for k, v in reps_raw.items() if k != "count"},
+                     source, "reps.", {k: k for k in _REP_KEYS},
+                     count=_bool(reps_raw, "count", source, "reps.", RepSettings.count))
+
     smoothing = _settings(SmoothingSettings, _table(data, "smoothing", source), source,
                           "smoothing.")
     cues = _settings(CueTexts, _table(data, "cues", source), source, "cues.")
@@ -325,7 +336,7 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
                        pose=pose, hold=hold, smoothing=smoothing, visibility=visibility,
                        view_detect=view_detect, side_detect=side_detect, parts=parts,
                        cues=cues, feedback=feedback, cautions=cautions, source_path=source,
-                       recognition=recognition)
+                       recognition=recognition, reps=reps)
 
 
 # ---------------------------------------------------------------------------- the folder
