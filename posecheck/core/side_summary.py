@@ -26,6 +26,9 @@ class SideSummary:
     faults: tuple[tuple[str, float], ...]  # (fault name, s), worst first: required checks
     tips: tuple[tuple[str, float], ...] = ()  # advisory checks, same form
     unsure_holds: int = 0  # holds booked here whose side posecheck could not tell
+    # reps of a moving exercise (specs with [reps] count): (lifts, with good form, in which
+    # the timer counted hold seconds); None when the spec counts no reps
+    lifts: tuple[int, int, int] | None = None
 
     @property
     def goal_s(self) -> float:
@@ -48,6 +51,10 @@ class SideSummary:
         if self.faults:
             lost = ", ".join(f"{n} ({s:.0f} s)" for n, s in self.faults[:3])
             text += f"; most time lost to: {lost}"
+        if self.lifts is not None:
+            n, good, held = self.lifts
+            text += (f"; {n} lift{'s' if n != 1 else ''} ({good} with good form), {held} "
+                     f"counted as hold time")
         if self.unsure_holds:
             n = self.unsure_holds
             text += (f"; the side of {n} hold{'s' if n != 1 else ''} was unsure (booked here, "
@@ -57,7 +64,9 @@ class SideSummary:
 
 def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[str, float],
                    reps_by_side: Mapping[str, int], durations: np.ndarray | None = None,
-                   unsure_holds: Mapping[str, int] | None = None) -> list[SideSummary]:
+                   unsure_holds: Mapping[str, int] | None = None,
+                   lifts: Mapping[str, tuple[int, int, int]] | None = None
+                   ) -> list[SideSummary]:
     """Per side: valid seconds against the target, and the seconds each fault cost, counted
     only while a hold was open and the person was in position (never in switch or rest).
 
@@ -65,7 +74,9 @@ def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[st
     ``failing``, ``failing_required``); ``durations`` the seconds each stands for;
     ``unsure_holds``: per side, the holds whose side was unsure
     (:func:`posecheck.core.session.side_confidence` below the spec's
-    ``side_detect.min_confidence``), said in the sentence rather than hidden."""
+    ``side_detect.min_confidence``), said in the sentence rather than hidden; ``lifts``: per
+    side, the counted reps (count, with good form, held; :mod:`posecheck.core.reps`), None
+    when the spec counts no reps."""
     hold = getattr(spec, "hold", None)
     target = float(getattr(hold, "target_s", 0.0) or 0.0)
     reps_target = int(getattr(hold, "reps", 1) or 1)
@@ -91,7 +102,8 @@ def side_summaries(points: Sequence[Any], spec: Any, valid_s_by_side: Mapping[st
                                 key=lambda kv: -kv[1])),
             tips=tuple(sorted(((n, v) for n, v in tips[s].items() if v >= 0.5),
                               key=lambda kv: -kv[1])),
-            unsure_holds=int((unsure_holds or {}).get(s, 0))))
+            unsure_holds=int((unsure_holds or {}).get(s, 0)),
+            lifts=None if lifts is None else tuple(lifts.get(s, (0, 0, 0)))))
     return out
 
 

@@ -144,7 +144,8 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
     unsure = Counter(h.side for h in holds if h.side_unsure)
     sides = ()
     if spec is not None:
-        sides = tuple(side_summary.side_summaries(points, spec, by_side, reps, dur, unsure))
+        sides = tuple(side_summary.side_summaries(points, spec, by_side, reps, dur, unsure,
+                                                  lifts=rep_counts(last_report)))
     return SessionSummary(
         duration_s=float((ts[-1] - ts[0]) / 1000.0 + dur[-1]) if len(ts) else 0.0,
         frames=len(points),
@@ -156,6 +157,18 @@ def summarize(timeline: Iterable[TimelinePoint], last_report: FrameReport | None
         timeline=points,
         sides=sides,
     )
+
+
+def rep_counts(report: FrameReport | None) -> dict[str, tuple[int, int, int]] | None:
+    """Per side (count, with good form, held) of the reps counted so far, None when the
+    spec counts no reps (:mod:`posecheck.core.reps`)."""
+    if report is None or report.reps is None:
+        return None
+    out: dict[str, tuple[int, int, int]] = {}
+    for r in report.reps.reps:
+        n, good, held = out.get(r.side, (0, 0, 0))
+        out[r.side] = (n + 1, good + int(r.good_form), held + int(r.held))
+    return out
 
 
 def _with_side_call(h: HoldSummary, points: tuple[TimelinePoint, ...], min_conf: float

@@ -9,7 +9,7 @@ from streamlit.errors import StreamlitAPIException
 
 from posecheck.core.errors import PosecheckError
 from posecheck.live.figure import timeline_figure
-from posecheck.live.summary import HoldSummary, SessionSummary
+from posecheck.live.summary import HoldSummary, SessionSummary, rep_counts
 from posecheck.live.texts import plan_line, speech_html, story_box
 from posecheck.live.worker import LEAD_IN_S, LiveProcessor, LiveSnapshot, load_estimator
 from posecheck.page import PROGRESS_PAGE
@@ -46,7 +46,11 @@ def show_live_numbers(slots: dict, snap: LiveSnapshot, spec: StretchSpec) -> Non
     side = f"{hold.side} side" if hold.side and hold.side != "both" else "this hold"
     slots["progress"].progress(min(1.0, valid / target) if target > 0 else 0.0,
                                text=f"{side}: {valid:.0f} of {target:g} s")
-    slots["reps"].markdown(plan_line(hold))
+    line = plan_line(hold)
+    for side, (n, good, _held) in (rep_counts(report) or {}).items():
+        where = "" if side == "both" else f" ({side})"
+        line += f" · lifts{where}: **{n}** ({good} with good form)"
+    slots["reps"].markdown(line)
     perf = (f"{snap.fps:.1f} frames/s processed, {snap.latency_ms_median:.0f} ms per frame "
             f"(p90 {snap.latency_ms_p90:.0f} ms), pose found in "
             f"{100 * snap.pose_fraction:.0f}% of {snap.frames} frames ({snap.dropped} "
