@@ -155,3 +155,39 @@ def test_each_status_encoding_maps_through_one_function(status, text, code):
         Status(text.upper())
     with pytest.raises(KeyError):
         Status.from_code(2)
+
+
+@pytest.fixture(scope="module")
+def bridge_reps() -> Report:
+    """The synthetic bridge-reps clip's exact landmarks: a spec that counts reps."""
+    from posecheck.synth.clip import truth_frames
+    from posecheck.synth.more_clips import motion_clips
+
+    clip = next(c for c in motion_clips(0) if c.id == "glute_bridge_reps")
+    frames = [t.pose_frame(clip.width, clip.height) for t in truth_frames(clip)]
+    analysis = analyze_frames(frames, load_spec("glute_bridge"), fps=clip.fps, video="b.mp4",
+                              smoothing="none")
+    return replace(analysis.to_report(), batch=batch_info())
+
+
+def test_counted_reps_round_trip_and_only_a_counting_spec_has_them(bridge_reps, lunge):
+    text = to_json(bridge_reps)
+    back = from_json(text)
+    assert back == bridge_reps and to_json(back) == text
+    reps = json.loads(text)["sides"]["both"]["counted_reps"]
+    assert reps["count"] == len(reps["reps"]) > 0
+    assert {"start_s", "end_s", "good_form", "held"} <= set(reps["reps"][0])
+    assert all("counted_reps" not in s for s in json.loads(to_json(lunge))["sides"].values())
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["sides"]["both"]["counted_reps"].update(count=99),
+     r"sides\.both\.counted_reps\.count: .*do not match"),
+    (lambda d: d["sides"]["both"]["counted_reps"]["reps"][0].pop("held"),
+     r"missing field sides\.both\.counted_reps\.reps\[0\]\.held"),
+    (lambda d: d["sides"]["both"]["counted_reps"].update(count="5"),
+     r"counted_reps\.count: must be int"),
+])
+def test_broken_counted_reps_are_refused_naming_the_field(bridge_reps, edit, message):
+    with pytest.raises(ReportError, match=message):
+        from_json(_edited(bridge_reps, edit), source="x.json")

@@ -24,3 +24,13 @@ def test_side_summaries_carry_the_unsure_counts_per_side():
     out = side_summaries([], Spec(), {"left": 10.0, "right": 3.0}, {"left": 0, "right": 0},
                          unsure_holds={"right": 1})
     assert [(s.side, s.unsure_holds) for s in out] == [("left", 0), ("right", 1)]
+
+
+def test_the_lifts_of_a_moving_exercise_are_said_with_their_form_and_holds():
+    plain = SideSummary("both", 0.0, 5.0, 0, 15, ())
+    lifts = SideSummary("both", 0.0, 5.0, 0, 15, (), lifts=(12, 10, 0))
+    assert "lift" not in plain.sentence()
+    assert lifts.sentence().startswith(plain.sentence()[:-1])
+    assert "12 lifts (10 with good form), 0 counted as hold time" in lifts.sentence()
+    assert "1 lift (1 with good form)" in SideSummary("both", 0.0, 5.0, 0, 15, (),
+                                                     lifts=(1, 1, 1)).sentence()

@@ -36,3 +36,20 @@ def test_contradicting_evidence_makes_the_live_hold_unsure_and_the_summary_says_
     # confirmed by the person: sure, whatever the evidence
     confirmed = _session_summary(frames, spec, side="left")
     assert not confirmed.holds[0].side_unsure and confirmed.holds[0].side_confidence == 1.0
+
+
+def test_the_live_summary_says_the_bridge_lifts():
+    from posecheck.synth.clip import truth_frames
+    from posecheck.synth.more_clips import motion_clips
+
+    clip = next(c for c in motion_clips(0) if c.id == "glute_bridge_reps")
+    spec = load_spec("glute_bridge")
+    session = StretchSession(spec, smoothing="none")
+    reports = [session.update(t.pose_frame(clip.width, clip.height)) for t in truth_frames(clip)]
+    summary = summarize([timeline_point(r) for r in reports], reports[-1], spec)
+    n = clip.scripted_reps
+    assert summary.sides[0].lifts is not None and summary.sides[0].lifts[0] == n
+    assert f"{n} lifts ({n} with good form)" in summary.lines[0]
+    # a spec that counts no reps says nothing of lifts
+    lunge = _session_summary(sequence(90, FPS, stretch="deep_lunge"), load_spec("deep_lunge"))
+    assert all(s.lifts is None for s in lunge.sides) and "lift" not in " ".join(lunge.lines)

@@ -16,6 +16,7 @@ from factories import TINY_SPEC
 from posecheck.core.hold import HoldSettings
 from posecheck.core.motion import StillnessSettings
 from posecheck.core.pose import VisibilitySettings
+from posecheck.core.reps import RepSettings
 from posecheck.core.smoothing import SmoothingSettings
 from posecheck.specs import parse
 from posecheck.specs.model import CueTexts, SideDetectSettings, ViewSettings
@@ -30,7 +31,7 @@ SETTINGS = [
     (HoldSettings, lambda s: s.hold), (StillnessSettings, lambda s: s.hold.stillness),
     (SmoothingSettings, lambda s: s.smoothing), (FeedbackSettings, lambda s: s.feedback),
     (VisibilitySettings, lambda s: s.visibility), (ViewSettings, lambda s: s.view_detect),
-    (SideDetectSettings, lambda s: s.side_detect),
+    (SideDetectSettings, lambda s: s.side_detect), (RepSettings, lambda s: s.reps),
 ]
 
 
@@ -50,6 +51,7 @@ def test_a_spec_without_settings_tables_gets_exactly_the_owning_defaults():
     assert spec.view_detect == ViewSettings()
     assert spec.side_detect == SideDetectSettings()
     assert spec.cues == CueTexts()
+    assert spec.reps == RepSettings() and not spec.reps.count  # no [reps]: no reps counted
     # field by field, against the defaults the dataclasses write
     for cls, held in SETTINGS:
         for name, default in _numeric_defaults(cls).items():
@@ -66,6 +68,9 @@ def test_keys_given_win_over_the_defaults():
     assert spec.hold.stillness == StillnessSettings(max_motion=0.2, window_s=2.0)
     assert spec.smoothing == SmoothingSettings(batch_cutoff_hz=4.5)
     assert spec.feedback == FeedbackSettings(switch_margin=0.5)
+    text += "\n[reps]\ncount = true\nmin_out_s = 0.5\n"
+    assert spec_from_dict(tomllib.loads(text), "bare.toml").reps == RepSettings(count=True,
+                                                                               min_out_s=0.5)
 
 
 def _moved(value: float) -> float:
@@ -117,6 +122,12 @@ def test_the_parser_source_restates_no_settings_number():
     (lambda t: t + "\n[view_detect]\nside_max_ratio = \"wide\"\n", "view_detect.side_max_ratio"),
     (lambda t: t + "\n[side_detect]\nswitch_debounce_s = -2.0\n", "side_detect.switch_debounce_s"),
     (lambda t: t + "\n[cues]\ngood = 3\n", "cues.good"),
+    (lambda t: t + "\n[reps]\ncount = \"yes\"\n", "reps.count"),
+    (lambda t: t + "\n[reps]\ncount = true\nmin_in_s = -0.1\n", "reps.min_in_s"),
+    (lambda t: t + "\n[reps]\ncount = true\ngood_form_fraction = 1.5\n",
+     "reps.good_form_fraction"),
+    (lambda t: t + "\n[reps]\ncount = true\nmin_out = 0.3\n", "reps.min_out"),
+    (lambda t: "reps = true\n" + t, "reps"),
     (lambda t: t.replace("target_s = 20.0", "target_s = 20.0\nmax_motion = 0.0"),
      "hold.max_motion"),
     (lambda t: t.replace("target_s = 20.0", "target_s = 20.0\nmotion_window_s = 0.0"),
