@@ -51,6 +51,9 @@ def row_from_report(report: Report | ErrorReport, job: Job, skipped: bool = Fals
             row[f"{side}_valid_hold_s"] = _r(s.valid_hold_s)
             row[f"{side}_in_pose_s"] = _r(s.in_pose_s)
             row[f"{side}_reps"] = s.reps
+            if s.counted_reps is not None:  # a spec that counts the reps of a moving exercise
+                row[f"{side}_lifts"] = s.counted_reps.count
+                row[f"{side}_lifts_good_form"] = s.counted_reps.good_form
         for cid, c in sorted(report.checks.items()):
             row[f"pass_{cid}"] = _r(c.pass_fraction, 3)
     return row

@@ -15,8 +15,8 @@ The schema (one JSON object; keys sorted, 2-space indent, no NaN):
 - the analysis: ``stretch``, ``fps``, ``frames``, ``pose_frames``, ``sides`` (per side: valid
   and in-position seconds, reps, holds and, when the spec counts the reps of a moving
   exercise, ``counted_reps``: ``count``, ``good_form``, ``held`` and each rep's ``start_s``,
-  ``end_s``, ``good_form``, ``held``, ``open`` when the video ended in it), ``checks`` (per check: ``pass_fraction``,
-  ``fail_fraction``, ``unknown_fraction`` of the in-position frames), ``timeline`` (one entry
+  ``end_s``, ``good_form``, ``held``, ``open`` when the video ended in it), ``checks`` (per
+  check: ``pass_fraction``, ``fail_fraction``, ``unknown_fraction`` of the in-position frames), ``timeline`` (one entry
   per frame) and, when a stretch was analysed, ``smoothing``, ``in_pose_frames``, ``metrics``
   (per metric: p10, median, p90), ``leg_label_swaps``, ``garbled_leg_frames``; when
   ``--stretch auto`` named no stretch these five are left out and a timeline entry has only

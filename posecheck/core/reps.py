@@ -103,10 +103,13 @@ class RepCounter:
         return self._state
 
     def update(self, t_ms: int, *, in_pose_now: bool | None, form_ok: bool | None = None,
-               counted_s: float = 0.0, side: str = "both") -> RepState:
+               counted_s: float = 0.0, side: str = "both") -> RepState | None:
         """One frame: ``in_pose_now`` the pose conditions now (None undecided), ``form_ok``
         the required checks (None unknown), ``counted_s`` the hold timer's valid seconds so
-        far (all sides), ``side`` the side the rep is booked to."""
+        far (all sides), ``side`` the side the rep is booked to. None when the settings
+        count no reps (``count = false``)."""
+        if not self.settings.count:
+            return None
         t_ms = int(t_ms)
         if self._last_ms is not None and t_ms <= self._last_ms:
             return self._state  # a repeated or earlier timestamp adds nothing

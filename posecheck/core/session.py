@@ -187,7 +187,7 @@ class StretchSession:
         self._stillness = spec.hold.stillness
         self._motion = BodyMotion(self._stillness, spec.visibility)
         self._cues = CueSelector(spec.feedback)
-        self._reps = RepCounter(spec.reps) if spec.reps.count else None
+        self._reps = RepCounter(spec.reps)
         self._metric_names = tuple(dict.fromkeys((*spec.metric_names, VIEW_METRIC)))
         self.reset()
 
@@ -201,8 +201,7 @@ class StretchSession:
         self._timer.reset()
         self._motion.reset()
         self._cues.reset()
-        if self._reps is not None:
-            self._reps.reset()
+        self._reps.reset()
         self._facing = 0
         self._view: str | None = None
         self._check_view: str | None = None
@@ -296,7 +295,9 @@ class StretchSession:
             still = False  # hips swinging back and forth: bouncing is never a hold
         hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
                                   valid=valid, side=timer_side, still=still)
-        reps = self._count_reps(t_ms, in_pose_now, overall(checks), hold, stretched)
+        # the rep counter only reads the timer: reps add no hold time
+        reps = self._reps.update(t_ms, in_pose_now=in_pose_now, form_ok=overall(checks),
+                                 counted_s=hold.session_valid_s, side=stretched or "unsure")
 
         hidden = self._hidden_parts(ctx, conds, checks, in_pose)
         candidates = self._candidates(view, view_ok, in_pose, checks, hidden, hold, valid,
@@ -317,14 +318,6 @@ class StretchSession:
             side_evidence=evidence.side, side_confirmed=self.confirmed_side is not None,
             reps=reps)
 
-    def _count_reps(self, t_ms: int, in_pose_now: bool | None, form_ok: bool | None,
-                    hold: HoldState, side: str | None) -> RepState | None:
-        """The rep counter's frame (it only reads the timer: reps add no hold time)."""
-        if self._reps is None:
-            return None
-        return self._reps.update(t_ms, in_pose_now=in_pose_now, form_ok=form_ok,
-                                 counted_s=hold.session_valid_s, side=side or "unsure")
-
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec
         # A short loss of the person pauses the hold; a longer one means they left.
@@ -332,7 +325,8 @@ class StretchSession:
                                                    spec.hold.grace_s)
         valid = rules.frame_valid(presence.in_pose, False, None, None, None, spec.timer_only)
         hold = self._timer.update(t_ms, in_pose=presence.timer_in_pose, valid=None, side=None)
-        reps = self._count_reps(t_ms, False, None, hold, None)  # nobody seen: out of position
+        reps = self._reps.update(t_ms, in_pose_now=False,  # nobody seen: out of position
+                                 counted_s=hold.session_valid_s)
         checks = self._checks.update({})
         conds = self._conditions.update({})
         cands = [Cue("no_pose", spec.cues.step_into_view, "visibility", 0, 0.0)]

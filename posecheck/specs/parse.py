@@ -14,8 +14,7 @@ File layout (see ``pose_specs/deep_lunge.toml`` for a complete example and
     [visibility]   landmark visibility / presence needed to measure -> VisibilitySettings
     [hold]         target_s, max_s, reps, rest_s, debounce_s, grace_s, ...  -> HoldSettings,
                    max_motion, motion_window_s (stillness)            -> StillnessSettings
-    [reps]         count = true: count reps of a moving exercise, min_in_s, min_out_s,
-                   good_form_fraction                                 -> RepSettings
+    [reps]         count (true: count a moving exercise's reps), min_in_s, ... -> RepSettings
     [smoothing]    One Euro (live) and zero-phase (batch) settings    -> SmoothingSettings
     [feedback]     cue hysteresis                                     -> FeedbackSettings
     [cues]         position / view / hold texts                       -> CueTexts
@@ -71,8 +70,6 @@ _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why"
 _HOLD_KEYS = {k: k for k in ("target_s", "max_s", "reps", "reps_max", "rest_s", "debounce_s",
                              "grace_s", "per_day", "max_frame_gap_s")}
 _STILLNESS_KEYS = {"max_motion": "max_motion", "motion_window_s": "window_s"}
-# [reps] keys besides the switch ``count`` (a true/false, read on its own) -> RepSettings.
-_REP_KEYS = ("min_in_s", "min_out_s", "good_form_fraction")
 
 
 # ---------------------------------------------------------------------------- typed reads
@@ -156,9 +153,9 @@ def _settings(cls: type[T], table: Mapping[str, Any], source: str, where: str,
     """The settings dataclass ``cls`` from a spec table.
 
     ``keys`` maps the table's keys to ``cls``'s fields (default: every field, same name); only
-    the keys present are read (as the field's type: whole number, string, else a number) and
-    passed, so a key left out takes ``cls``'s own default. ``given``: fields filled from
-    elsewhere in the spec. A range error of ``cls`` is raised as a SpecError naming the file.
+    the keys present are read (as the field's type: true/false, whole number, string, else a
+    number) and passed, so a key left out takes ``cls``'s own default. ``given``: fields filled
+    from elsewhere in the spec. A range error of ``cls`` is raised as a SpecError naming the file.
     """
     hints = get_type_hints(cls)
     keys = keys if keys is not None else {f.name: f.name for f in fields(cls)}
@@ -167,7 +164,9 @@ def _settings(cls: type[T], table: Mapping[str, Any], source: str, where: str,
     for key, name in keys.items():
         if key not in table:
             continue
-        if hints[name] is int:
+        if hints[name] is bool:
+            values[name] = _bool(table, key, source, where, False)
+        elif hints[name] is int:
             values[name] = _int(table, key, source, where)
         elif hints[name] is str:
             values[name] = _str(table, key, source, where)
@@ -284,12 +283,11 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
     parts = {"stretched": _str(parts_raw, "stretched", source, "parts.", default="stretched"),
              "other": _str(parts_raw, "other", source, "parts.", default="other")}
 
-    view_detect = _settings(ViewSettings, _table(data, "view_detect", source), source,
-                            "view_detect.")
-    side_detect = _settings(SideDetectSettings, _table(data, "side_detect", source), source,
-                            "side_detect.")
-    visibility = _settings(VisibilitySettings, _table(data, "visibility", source), source,
-                           "visibility.")
+    view_detect, side_detect, visibility, reps, smoothing, cues, feedback = (
+        _settings(cls, _table(data, key, source), source, f"{key}.") for cls, key in (
+            (ViewSettings, "view_detect"), (SideDetectSettings, "side_detect"),
+            (VisibilitySettings, "visibility"), (RepSettings, "reps"),
+            (SmoothingSettings, "smoothing"), (CueTexts, "cues"), (FeedbackSettings, "feedback")))
 
     hold_raw = _table(data, "hold", source)
     _check_keys(hold_raw, {*_HOLD_KEYS, *_STILLNESS_KEYS}, source, "hold.")
@@ -300,18 +298,6 @@ def spec_from_dict(data: Mapping[str, Any], source: str = "<spec>") -> StretchSp
                           source, "hold.", _STILLNESS_KEYS)
     hold = _settings(HoldSettings, {k: v for k, v in hold_raw.items() if k in _HOLD_KEYS},
                      source, "hold.", _HOLD_KEYS, sides=sides, stillness=stillness)
-
-    reps_raw = _table(data, "reps", source)
-    _check_keys(reps_raw, {"count", *_REP_KEYS}, source, "reps.")
-    reps = _settings(RepSettings, {k: v for k, v in reps_raw.items() if k != "count"},
-                     source, "reps.", {k: k for k in _REP_KEYS},
-                     count=_bool(reps_raw, "count", source, "reps.", RepSettings.count))
-
-    smoothing = _settings(SmoothingSettings, _table(data, "smoothing", source), source,
-                          "smoothing.")
-    cues = _settings(CueTexts, _table(data, "cues", source), source, "cues.")
-    feedback = _settings(FeedbackSettings, _table(data, "feedback", source), source,
-                         "feedback.")
 
     tables = {"pose": _COND_KEYS, "checks": _CHECK_KEYS, "recognition": _COND_KEYS}
     for key in [k for k in tables if not isinstance(data.get(k, []), list)][:1]:

@@ -115,3 +115,9 @@ def test_the_synthetic_bridge_reps_give_the_scripted_count_on_exact_landmarks():
     plain = analyze_frames(frames, replace(spec, reps=RepSettings()), fps=clip.fps,
                            smoothing="none").to_report().sides["both"]
     assert plain.counted_reps is None and plain.valid_hold_s == side.valid_hold_s
+
+
+def test_a_counter_whose_settings_count_no_reps_reports_none():
+    counter = RepCounter(RepSettings())
+    assert counter.update(0, in_pose_now=True) is None
+    assert counter.update(1000, in_pose_now=True) is None
