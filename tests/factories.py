@@ -231,24 +231,46 @@ SHOULDER = np.array([300.0, 100.0])
 HIP = np.array([300.0, 300.0])
 
 
-def make_back_mask(arch_deg: float, facing: int = 1, size=(480, 640)) -> np.ndarray:
-    """An upright trunk (shoulder at y=100, hip at y=300: 200 px torso) whose back surface is
-    flat down to the upper lumbar spine, then turns in by half ``arch_deg`` and back out by half
-    over the sacrum: the angle between the two tangents is exactly ``arch_deg``."""
+BACK_PERIOD_PX = 160.0      # the synthetic back's hollow: thoracic apex -> buttock apex (px)
+BACK_DEEPEST_T = 150.0      # px below the shoulder line: the lumbar deepest point
+
+
+def back_amplitude(arch_deg: float, torso_px: float = 200.0) -> float:
+    """The cosine amplitude (px) of :func:`make_back_mask` whose lumbar lordosis, as
+    ``posecheck.core.outline`` defines it, is ``arch_deg`` for a ``torso_px`` axis.
+
+    Known values: the back is ``d(t) = c - A cos(k (t - t_deepest))`` behind the axis, a
+    smooth hollow between two apexes half a period apart. A moving average of ``w`` stations
+    ``delta`` apart scales a cosine by ``mean(cos(k delta j))``, and a line fitted over the
+    part ``+-h`` around a flank's middle has the slope ``A k 3 (sin kh - kh cos kh) / (kh)^3``;
+    the two flanks' tangents are symmetric, so the angle between them is twice the atan."""
+    from posecheck.core.outline import BELOW_HIP, SMOOTH_STATIONS, STATIONS, TANGENT_SPAN
+
+    k = 2.0 * math.pi / BACK_PERIOD_PX
+    delta = torso_px * BELOW_HIP / (STATIONS - 1)
+    j = np.arange(SMOOTH_STATIONS) - (SMOOTH_STATIONS - 1) / 2.0
+    smooth = float(np.mean(np.cos(k * delta * j)))
+    kh = k * (BACK_PERIOD_PX / 2.0) * (TANGENT_SPAN[1] - TANGENT_SPAN[0]) / 2.0
+    fit = 3.0 * (math.sin(kh) - kh * math.cos(kh)) / kh ** 3
+    return math.tan(math.radians(arch_deg / 2.0)) / (k * smooth * fit)
+
+
+def make_back_mask(arch_deg: float, facing: int = 1, size=(480, 640),
+                   torso_px: float = 200.0) -> np.ndarray:
+    """An upright trunk (shoulder at y=100, hip at y=300: 200 px torso) whose back is a smooth
+    hollow (a cosine: the thoracic apex 70 px below the shoulder line, the deepest point at
+    150, the buttock apex at 230) of lordosis ``arch_deg`` as measured on a ``torso_px`` axis
+    (:func:`back_amplitude`); 60 px behind the axis 50 px below the shoulder line."""
     h, w = size
-    y = np.arange(h, dtype=float)
-    t = y - SHOULDER[1]
-    half = math.tan(math.radians(arch_deg / 2))
-    d = np.full(h, 60.0)
-    down = (t > 80) & (t <= 160)
-    d[down] = 60 - half * (t[down] - 80)
-    up = t > 160
-    d[up] = 60 - half * 80 + half * np.minimum(t[up] - 160, 110)
+    t = np.arange(h, dtype=float) - SHOULDER[1]
+    k = 2.0 * math.pi / BACK_PERIOD_PX
+    a = back_amplitude(arch_deg, torso_px)
+    d = 60.0 - a * (np.cos(k * (t - BACK_DEEPEST_T)) - math.cos(k * (50.0 - BACK_DEEPEST_T)))
     x = np.arange(w, dtype=float)[None, :]
     back = SHOULDER[0] - facing * d[:, None]
     front = SHOULDER[0] + facing * 50.0
     lo, hi = np.minimum(back, front), np.maximum(back, front)
-    body = (x >= lo) & (x <= hi) & (t[:, None] >= -20) & (t[:, None] <= 320)
+    body = (x >= lo) & (x <= hi) & (t[:, None] >= -20) & (t[:, None] <= 330)
     return body.astype(np.float32)
 
 

@@ -14,11 +14,16 @@ Conventions:
       the facing found later (with hysteresis, on smoothed landmarks) picks it.
     - An edge point is the last mask pixel (mask >= 0.5) reached marching out from the axis;
       a station whose axis point is outside the mask, or whose edge runs off the image, is NaN.
+    - The back's features are read off the (smoothed) outline itself, the landmarks only
+      bounding where to look: the thoracic apex and the buttock apex (the most posterior
+      points above and below the waist), and the lumbar deepest point (farthest in from the
+      chord joining the apexes).
     - ``lordosis_deg``: the angle between the back outline's tangent over the upper lumbar
-      region and over the sacral region, + when the low back is concave (arched), 0 when the
-      two tangents are parallel (flat), - when it rounds outwards.
-    - ``depth_ratio``: the deepest point of the back between the thoracic back point and the
-      buttock point, measured in from the chord joining them, over torso length; + concave.
+      region (thoracic apex -> deepest point) and over the sacral region (deepest point ->
+      buttock apex), + when the low back is concave (arched), 0 when the two tangents are
+      parallel (flat), - when it rounds outwards.
+    - ``depth_ratio``: the deepest point's distance in from the chord joining the apexes,
+      over torso length; + concave.
 """
 
 from __future__ import annotations
@@ -38,12 +43,23 @@ SMOOTH_STATIONS = 3         # moving-average width along the outline (stations)
 # one above the sacrum is an arm, hand or prop against the back, and the outline is not used;
 # below it (a back thigh, the floor) the outline is cut there.
 MAX_STEP = 0.16
-# Regions of the back (in stations' ``s``) for the metrics; anatomy, not pose thresholds.
-THORACIC_S = (0.20, 0.35)   # the thoracic back point (the chord's upper end) is the most
-                            # posterior point here
-UPPER_LUMBAR_S = (0.45, 0.70)
-SACRAL_S = (0.85, 1.05)
-BUTTOCK_S = (0.95, BELOW_HIP)  # the chord's lower end: the most posterior point here
+SACRUM_S = 1.05             # a break of the back edge above this station is an arm or a prop
+# Smoothing along the back (a moving average over this many stations: 0.35 torso lengths).
+# The lumbar hollow spans ~0.5 torso lengths, so this keeps its shape while the person mask's
+# pixel steps and the rounding of its concave corners (the model's low-resolution mask) matter
+# less; the same smoothing is applied to every outline (the synthetic truth included).
+SMOOTH_STATIONS = 7
+FINE_STEP = 0.01            # torso lengths: the smoothed outline is resampled this finely
+# Where the back's own features are looked for (stations' ``s``; anatomy, not pose
+# thresholds). The landmarks only say roughly where to look: the features themselves are read
+# off the outline, so a shoulder or hip point off by a few percent of the torso moves them little.
+THORACIC_S = (0.15, 0.55)   # the thoracic apex: the most posterior point of the upper back
+BUTTOCK_S = (0.95, BELOW_HIP)  # the buttock apex: the most posterior point below the hip
+LUMBAR_SPAN = (0.2, 0.8)    # the lumbar deepest point (farthest in from the apexes' chord),
+                            # as fractions of the way from the thoracic to the buttock apex
+TANGENT_SPAN = (0.1, 0.9)   # each tangent is the line fitted to the outline over this part of
+                            # the way thoracic apex -> deepest point (upper lumbar) and
+                            # deepest point -> buttock apex (sacral)
 
 
 def station_s() -> np.ndarray:
@@ -121,7 +137,7 @@ class BackArch:
 
     Attributes:
         curve: ``(N, 2)`` smoothed back outline in pixels, shoulder to buttock (finite only).
-        chord: ``(2, 2)`` the thoracic back point and the buttock point.
+        chord: ``(2, 2)`` the thoracic apex and the buttock apex, pixels.
         lordosis_deg: see the module conventions (+ concave / arched).
         depth_ratio: see the module conventions (torso lengths, + concave).
     """
@@ -156,30 +172,39 @@ class BackArch:
         if d is None:
             return None                                               # a jump or a gap
         d = _smooth(d, SMOOTH_STATIONS)
-        regions = [(lo <= s) & (s <= hi) for lo, hi in
-                   (THORACIC_S, UPPER_LUMBAR_S, SACRAL_S, BUTTOCK_S)]
-        if any(np.count_nonzero(r & np.isfinite(d)) < 2 for r in regions):
+        ok = np.isfinite(d)
+        if np.count_nonzero(ok) < 4:
             return None
-        # along the axis, downwards (shoulder -> hip) in pixels
-        t = s * torso
-        curve_xy = base + d[:, None] * back_dir[None, :]
-        slope_up = _slope(t[regions[1]], d[regions[1]])
-        slope_sac = _slope(t[regions[2]], d[regions[2]])
+        # the smoothed back resampled finely, along the axis downwards (px) and behind it (px)
+        sf = np.arange(s[ok][0], s[ok][-1] + 1e-9, FINE_STEP)
+        t, df = sf * torso, np.interp(sf, s[ok], d[ok])
+        i_top = _argmax_in(df, (THORACIC_S[0] <= sf) & (sf <= THORACIC_S[1]))
+        i_bot = _argmax_in(df, (BUTTOCK_S[0] <= sf) & (sf <= BUTTOCK_S[1]))
+        if i_top < 0 or i_bot < 0:
+            return None                                               # a region not seen
+        a, b = np.array([t[i_top], df[i_top]]), np.array([t[i_bot], df[i_bot]])
+        chord_d = a[1] + (t - a[0]) * (b[1] - a[1]) / (b[0] - a[0])
+        inward = chord_d - df                                         # + in front of the chord
+        i_deep = _argmax_in(inward, _between(t, a[0], b[0], LUMBAR_SPAN))
+        if i_deep < 0:
+            return None
+        upper = _between(t, a[0], t[i_deep], TANGENT_SPAN)
+        lower = _between(t, t[i_deep], b[0], TANGENT_SPAN)
+        if np.count_nonzero(upper) < 3 or np.count_nonzero(lower) < 3:
+            return None
         # going down the back, the surface moves in (toward the front) over an arched upper
         # lumbar region and back out over the sacrum: the angle between them is the arch
-        lordosis = math.degrees(math.atan(slope_sac) - math.atan(slope_up))
-        i_top = _argmax_in(d, regions[0])
-        i_bot = _argmax_in(d, regions[3])
-        a, b = np.array([t[i_top], d[i_top]]), np.array([t[i_bot], d[i_bot]])
-        between = np.arange(i_top, i_bot + 1)
-        between = between[np.isfinite(d[between])]
-        chord_d = a[1] + (t[between] - a[0]) * (b[1] - a[1]) / (b[0] - a[0])
+        lordosis = math.degrees(math.atan(_slope(t[lower], df[lower]))
+                                - math.atan(_slope(t[upper], df[upper])))
         # perpendicular distance from the chord, inward (toward the front) positive
         cos = (b[0] - a[0]) / float(np.hypot(*(b - a)))
-        depth = float(np.max(chord_d - d[between])) * cos / torso
-        ok = np.isfinite(d)
-        return cls(curve=curve_xy[ok], chord=np.stack([curve_xy[i_top], curve_xy[i_bot]]),
-                   lordosis_deg=float(lordosis), depth_ratio=depth)
+        depth = float(inward[i_deep]) * cos / torso
+        curve_xy = base + d[:, None] * back_dir[None, :]
+        ends = [i_top, i_bot]
+        apex = (sh[None, :] + sf[ends][:, None] * (hp - sh)[None, :]
+                + df[ends][:, None] * back_dir[None, :])
+        return cls(curve=curve_xy[ok], chord=apex, lordosis_deg=float(lordosis),
+                   depth_ratio=depth)
 
 
 def _cut_below_sacrum(d: np.ndarray, s: np.ndarray, max_step: float) -> np.ndarray | None:
@@ -193,7 +218,7 @@ def _cut_below_sacrum(d: np.ndarray, s: np.ndarray, max_step: float) -> np.ndarr
     if not bad.any():
         return d
     first = idx[int(np.argmax(bad))]      # the last good station before the break
-    if s[first] < SACRAL_S[1]:
+    if s[first] < SACRUM_S:
         return None
     out = d.copy()
     out[first + 1:] = np.nan
@@ -220,5 +245,11 @@ def _slope(t: np.ndarray, d: np.ndarray) -> float:
 
 
 def _argmax_in(d: np.ndarray, region: np.ndarray) -> int:
+    """The index of the largest finite ``d`` inside ``region``; -1 when there is none."""
     idx = np.flatnonzero(region & np.isfinite(d))
-    return int(idx[np.argmax(d[idx])])
+    return int(idx[np.argmax(d[idx])]) if idx.size else -1
+
+
+def _between(t: np.ndarray, t0: float, t1: float, span: tuple[float, float]) -> np.ndarray:
+    """The samples of ``t`` within the fractions ``span`` of the way from ``t0`` to ``t1``."""
+    return (t >= t0 + span[0] * (t1 - t0)) & (t <= t0 + span[1] * (t1 - t0))
