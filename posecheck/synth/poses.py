@@ -38,9 +38,9 @@ HANDS_ON_HIPS = dict(upper_arm=-15.0, forearm=40.0, arm_abd=30.0)
 HANDS_FORWARD = dict(upper_arm=5.0, forearm=55.0, arm_abd=15.0)
 # The lower trunk's arc (deg, + = lordosis; Pose.lumbar) of each scripted back: "" is the
 # neutral back. Measured on the exact silhouette (half-kneeling and deep lunge, torso radius
-# 0.112-0.135 m, camera 0-15 deg down) these read about 13-27 deg (neutral), 45-62 (arched:
-# the reading flattens above a bend of ~80) and -5-11 (flat) as lumbar_lordosis_deg; a wider
-# torso and a higher camera read flatter. The truth files hold the exact figure per frame.
+# 0.112-0.135 m, camera 0-15 deg down) these read about 6-14 deg (neutral), 41-46 (arched:
+# the reading flattens above a bend of ~80) and -1-8 (flat) as lumbar_lordosis_deg. The
+# truth files hold the exact figure per frame.
 BACK_BEND = {"": -10.0, "arched_back": 100.0, "flat_back": -45.0}
 
 
