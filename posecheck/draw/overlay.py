@@ -21,6 +21,8 @@ from typing import Iterable, Mapping
 import cv2
 import numpy as np
 
+from posecheck.core.checks import CheckResult, Status
+from posecheck.core.metrics import OUTLINE_METRICS
 from posecheck.core.mirror import Mirror
 from posecheck.core.outline import BackArch
 from posecheck.core.pose import SKELETON, PoseFrame
@@ -229,9 +231,10 @@ CHORD_COLOR = (255, 255, 255)
 
 
 def draw_back_arch(image: np.ndarray, pose: PoseFrame | None, facing: int, *,
-                   mirrored: bool = False) -> np.ndarray:
+                   mirrored: bool = False, value_deg: float | None = None) -> np.ndarray:
     """Draw the back outline the arch was measured on and its chord (thoracic back ->
-    buttock), with the lordosis angle beside it; nothing when the outline is not seen."""
+    buttock), with the lordosis angle beside it (``value_deg``, the check's own value, or
+    else the angle of this frame's outline); nothing when the outline is not seen."""
     if pose is None or pose.outline is None or pose.xy is None:
         return image
     xy = pose.xy
@@ -252,9 +255,18 @@ def draw_back_arch(image: np.ndarray, pose: PoseFrame | None, facing: int, *,
     a, b = (tuple(int(v) for v in np.rint(p * scale)) for p in chord)
     cv2.line(image, a, b, CHORD_COLOR, max(1, thick // 2), cv2.LINE_AA)
     mid = pts[len(pts) // 2]
-    put_text(image, f"arch {arch.lordosis_deg:.0f} deg", (int(mid[0]) + 6, int(mid[1])),
+    deg = arch.lordosis_deg if value_deg is None else value_deg
+    put_text(image, f"arch {deg:.0f} deg", (int(mid[0]) + 6, int(mid[1])),
           0.5 * thick / 2, ARCH_COLOR)
     return image
+
+
+def outline_result(report: FrameReport) -> CheckResult | None:
+    """The frame's check (or measure) that judged an outline metric, if any: in a view where
+    the outline is not used (oblique, front) the curve is not drawn, so nothing on the image
+    suggests an arch was measured there."""
+    return next((r for r in report.checks.values()
+                 if r.metric in OUTLINE_METRICS and r.status is not Status.UNKNOWN), None)
 
 
 def annotate(image_bgr: np.ndarray, report: FrameReport | None, *, mirrored: bool = False,
@@ -290,7 +302,9 @@ def annotate(image_bgr: np.ndarray, report: FrameReport | None, *, mirrored: boo
         # No check colours where nothing is judged: the side just finished is not corrected.
         judged = not framing and story.state not in QUIET_STATES
         draw_pose(image, pose, segment_statuses(report.checks) if judged else {}, mirrored=mirrored)
-        draw_back_arch(image, pose, report.facing, mirrored=mirrored)
+        arch = outline_result(report)
+        if arch is not None:  # drawn only where a check judged the outline (a side view)
+            draw_back_arch(image, pose, report.facing, mirrored=mirrored, value_deg=arch.value)
         if not report.has_pose:
             reason = pose.reason or "no person in view"
             lines.insert(0, reason)

@@ -277,3 +277,25 @@ def test_back_arch_is_drawn_along_the_measured_outline_only_when_seen():
     assert not blank.any()
     unknown = draw_back_arch(np.zeros((480, 640, 3), np.uint8), pose, facing=0)
     assert not unknown.any()
+
+
+def test_the_annotated_frame_draws_the_arch_only_where_a_check_judged_the_outline():
+    """An oblique or front view judges the back on the trunk-line fallback: the outline's
+    curve must not be drawn there (a front-view warrior II showed "arch 54 deg" on its flank
+    while the check had used the fallback)."""
+    from posecheck.draw.overlay import ARCH_COLOR
+    from factories import pose_on_back_mask as _pose_on_mask
+
+    pose = _pose_on_mask(45.0)
+    judged = CheckResult(id="back_not_arched", status=Status.FAIL, value=47.0, margin=-2.0,
+                         metric="lumbar_lordosis_deg")
+    fallback = CheckResult(id="back_not_arched", status=Status.PASS, value=4.0, margin=6.0,
+                           metric="lumbar_arch_proxy_deg", fallback_used=True)
+
+    def magenta(checks: dict) -> np.ndarray:
+        out = annotate(np.zeros((480, 640, 3), np.uint8), report(pose, checks, hold(),
+                                                                  facing=1))
+        return np.abs(out.astype(int) - np.array(ARCH_COLOR)).max(axis=2) < 60
+
+    assert magenta({"back_not_arched": judged})[150, 236:245].any()
+    assert not magenta({"back_not_arched": fallback})[150, 236:245].any()
