@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 
 from posecheck.core import rules
 from posecheck.core.body import SIDES, BodyContext, facing_vote, leg_scores, near_side, part_name
-from posecheck.core.side import SideTracker, hold_side_confidence, side_evidence
+from posecheck.core.side import SideEvidence, SideTracker, hold_side_confidence, side_evidence
 from posecheck.core.checks import CheckEvaluator, CheckResult, Status, overall
 from posecheck.core.feedback import Cue, CueSelector
 from posecheck.core.hold import HoldState, Phase
@@ -77,6 +77,8 @@ class FrameReport:
         side_confirmed: the person confirmed the side (``StretchSession(side=...)``).
         reps: the reps counted so far (:mod:`posecheck.core.reps`), None when the spec counts
             no reps (``[reps] count``); they never add hold time.
+        side_clue: the frame's whole :class:`~posecheck.core.side.SideEvidence` (labels
+            checked or not, image cues), what a hold's side confidence weighs.
     """
 
     t_ms: int
@@ -103,6 +105,7 @@ class FrameReport:
     side_evidence: str | None = None
     side_confirmed: bool = False
     reps: RepState | None = None
+    side_clue: SideEvidence | None = None
 
     @property
     def t_s(self) -> float:
@@ -130,15 +133,15 @@ class FrameReport:
 def side_confidence(frames: "Sequence[FrameReport]", side: str, start_s: float,
                     end_s: float) -> float:
     """Confidence (0..1) that ``side`` is the stretched side of the in-position frames in
-    ``[start_s, end_s]`` (:func:`~posecheck.core.body.hold_side_confidence` over the side each
-    frame supports); 1 when the person confirmed the side. NaN when no frame of the span is in
-    position. Below the spec's ``side_detect.min_confidence`` the side is "unsure"."""
+    ``[start_s, end_s]`` (:func:`~posecheck.core.side.hold_side_confidence` over each frame's
+    :class:`~posecheck.core.side.SideEvidence`); 1 when the person confirmed the side. NaN when
+    no frame of the span is in position. Below the spec's ``side_detect.min_confidence`` the side is "unsure"."""
     inside = [f for f in frames if f.in_pose and f.has_pose and start_s <= f.t_s <= end_s]
     if not inside:
         return math.nan
     if all(f.side_confirmed and f.stretched_side == side for f in inside):
         return 1.0
-    return hold_side_confidence((f.side_evidence for f in inside), side)
+    return hold_side_confidence(((f.t_ms, f.side_clue) for f in inside), side)
 
 
 # Why an in-position frame adds no hold time (FrameReport.reason), in the order checked.
@@ -316,7 +319,7 @@ class StretchSession:
             spec_id=spec.id, motion=motion, still=still, bouncing=self._motion.bouncing,
             reason=pause_reason(hold.phase, in_pose, valid, still, view_ok),
             side_evidence=evidence.side, side_confirmed=self.confirmed_side is not None,
-            reps=reps)
+            reps=reps, side_clue=evidence)
 
     def _no_pose(self, frame: PoseFrame, t_ms: int, index: int) -> FrameReport:
         spec = self.spec

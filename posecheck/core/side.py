@@ -117,11 +117,19 @@ class SideEvidence:
         near_facing: the nearer side from the facing direction (label-free), None if unknown.
         near_model: the nearer side by MediaPipe's depth of the trunk (its labels), None when
             the depths are close.
+        torso_px: the torso length in pixels (the person's size in the picture; NaN unknown).
+        leg_visibility: the lowest MediaPipe visibility (0..1) of the two legs' hips, knees
+            and ankles, each leg averaged over its three (NaN unknown).
+        width_ratio: the larger of shoulder and hip width over the torso length in the image
+            (about 0-0.35 side-on, 0.7-1 facing the camera; NaN unknown).
     """
 
     geometry: str | None
     near_facing: str | None
     near_model: str | None
+    torso_px: float = math.nan
+    leg_visibility: float = math.nan
+    width_ratio: float = math.nan
 
     @property
     def consistent(self) -> bool | None:
@@ -135,6 +143,38 @@ class SideEvidence:
         """The side this frame supports: its geometry, unless the labels contradict the
         facing (then nothing: a frame that contradicts itself names no side)."""
         return None if self.consistent is False else self.geometry
+
+    @property
+    def quality(self) -> float:
+        """How well the picture shows the legs (0..1): the product of :func:`_ramp` of the
+        person's size, the legs' visibility and how side-on the view is (an unknown cue is
+        taken as poor: 0)."""
+        return (_ramp(self.torso_px, TORSO_PX_POOR, TORSO_PX_GOOD)
+                * _ramp(self.leg_visibility, LEG_VISIBILITY_POOR, LEG_VISIBILITY_GOOD)
+                * _ramp(-self.width_ratio, -WIDTH_RATIO_POOR, -WIDTH_RATIO_GOOD))
+
+
+def _ramp(x: float, poor: float, good: float) -> float:
+    """0 at or below ``poor``, 1 at or above ``good``, linear between (0 for NaN)."""
+    if not math.isfinite(x):
+        return 0.0
+    return min(1.0, max(0.0, (x - poor) / (good - poor)))
+
+
+# The image cues of SideEvidence.quality (what makes a person unsure which leg is which).
+# Size: the torso (shoulder centre to hip centre) in pixels; where the thighs cross at the
+# hips is about a tenth of it, so at 30 px that is 3 px: nothing to see.
+TORSO_PX_POOR = 30.0  # px: at or below, the frame weighs nothing
+TORSO_PX_GOOD = 80.0  # px: at or above, size costs nothing
+# Legs: MediaPipe's visibility (0..1) of the worse-seen leg (mean of hip, knee, ankle); side-on
+# the far leg is partly hidden, so "good" is well below 1.
+LEG_VISIBILITY_POOR = 0.3
+LEG_VISIBILITY_GOOD = 0.7
+# View: view_width_ratio (see metrics); side-on (<= 0.4, about view_detect.oblique_min_ratio)
+# the legs are seen in profile; facing the camera (>= 0.8) the legs are side by side and
+# which one is behind is a matter of depth the picture does not show.
+WIDTH_RATIO_GOOD = 0.4
+WIDTH_RATIO_POOR = 0.8
 
 
 # MediaPipe's depth names the nearer side of the trunk only when the left and right
@@ -157,26 +197,88 @@ def near_by_trunk_depth(frame: PoseFrame) -> str | None:
     return "left" if dz < 0 else "right"
 
 
+_LEGS = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
+
+
 def side_evidence(frame: PoseFrame, ctx: BodyContext, scores: Mapping[str, float],
                   margin: float) -> SideEvidence:
     """The :class:`SideEvidence` of one frame (``scores``: :func:`leg_scores`)."""
+    torso = width = legs = math.nan
+    if frame.xy is not None:
+        xy = frame.xy
+        torso = float(g.torso_length(*g.trunk_centres(xy)))
+        if math.isfinite(torso) and torso > 0:
+            width = max(float(g.distance(xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER])),
+                        float(g.distance(xy[L.LEFT_HIP], xy[L.RIGHT_HIP]))) / torso
+    if frame.visibility is not None:
+        legs = min(float(np.mean(frame.visibility[list(leg)])) for leg in _LEGS)
     return SideEvidence(geometry=clear_leader(scores, margin),
                         near_facing=near_from_facing(frame, ctx),
-                        near_model=near_by_trunk_depth(frame))
+                        near_model=near_by_trunk_depth(frame),
+                        torso_px=torso, leg_visibility=legs, width_ratio=width)
 
 
-def hold_side_confidence(evidence: Iterable[str | None], side: str) -> float:
-    """Confidence (0..1) that ``side`` is the stretched side of a hold, from the side each of
-    its frames supports (:attr:`SideEvidence.side`; None = no evidence or contradiction).
+# hold_side_confidence: one independent look at the body per SAMPLE_S of in-position time (a
+# held stretch is the same picture for many frames, so frames are not independent samples).
+SAMPLE_S = 1.0
+# s: a frame stands for the time to the next one, at most this (a gap in the hold adds no
+# evidence); the last frame, or a photo's one frame, stands for this too.
+FRAME_MAX_S = 0.1
+# How much a frame's geometry counts (before SideEvidence.quality) by what its labels show:
+VERIFIED_WEIGHT = 1.0    # facing and trunk depth agree: the leg labels are checked
+UNVERIFIED_WEIGHT = 0.3  # trunk depth (or facing) unknown: the labels may be swapped
+CONTRADICTION_WEIGHT = 1.0  # facing and depth disagree: evidence against the side
 
-    Laplace's rule of succession over the frames: (frames naming ``side`` + 1) / (frames + 2),
-    so one frame alone never makes a sure side, frames that name the other side or contradict
-    themselves count against it, and a long consistent hold approaches 1. NaN with no frame.
+
+def frame_side_vote(ev: SideEvidence, side: str) -> tuple[float, float]:
+    """(for, against) ``side`` of one frame, each 0..1: the label weight of the frame's
+    evidence times its :attr:`~SideEvidence.quality`. A frame naming the other side, or whose
+    labels contradict the facing, counts against; one with no clear geometry counts neither."""
+    q = ev.quality
+    if ev.consistent is False:
+        return 0.0, CONTRADICTION_WEIGHT * q
+    if ev.geometry is None:
+        return 0.0, 0.0
+    w = (VERIFIED_WEIGHT if ev.consistent else UNVERIFIED_WEIGHT) * q
+    return (w, 0.0) if ev.geometry == side else (0.0, w)
+
+
+def hold_side_confidence(samples: Iterable[tuple[int, SideEvidence | None]], side: str
+                         ) -> float:
+    """Confidence (0..1) that ``side`` is the stretched side of a hold, from its in-position
+    frames as ``(t_ms, evidence)`` (evidence None: nothing known, counts as no evidence).
+
+    What the number means: Laplace's rule of succession over the hold's *independent looks*,
+    one per :data:`SAMPLE_S` of time (not per frame, so the frame rate does not matter),
+    where a look counts as a success only as far as it shows the side with checked labels in a
+    clear picture (:func:`frame_side_vote`: verified labels 1, unverified
+    :data:`UNVERIFIED_WEIGHT`, times the picture's quality) and evidence against counts as an
+    extra failure::
+
+        confidence = (looks for + 1) / (looks + looks against + 2)
+
+    So a look without usable evidence pulls toward "unsure" (an unseen side is not a told
+    side); verified, well-seen evidence approaches 1 as the hold lasts (1 s: 0.67, 3 s: 0.8,
+    10 s: 0.92); unverified evidence alone stays near :data:`UNVERIFIED_WEIGHT` however long;
+    a photo (one frame) reaches at most 2/3. NaN with no frame.
     """
-    votes = list(evidence)
-    if not votes:
+    pts = sorted(((int(t), ev) for t, ev in samples), key=lambda p: p[0])
+    if not pts:
         return math.nan
-    return (sum(1 for v in votes if v == side) + 1) / (len(votes) + 2)
+    looks = pro = con = 0.0
+    for i, (t, ev) in enumerate(pts):
+        dt = FRAME_MAX_S if i + 1 == len(pts) else \
+            min(FRAME_MAX_S, max(0.0, (pts[i + 1][0] - t) / 1000.0))
+        looks += dt / SAMPLE_S
+        if ev is not None:
+            f, a = frame_side_vote(ev, side)
+            pro += f * dt / SAMPLE_S
+            con += a * dt / SAMPLE_S
+    # a photo (or a sub-look hold) is one look at most
+    if looks < 1.0:
+        k = 1.0 / looks
+        looks, pro, con = 1.0, pro * k, con * k
+    return (pro + 1.0) / (looks + con + 2.0)
 
 
 def clear_leader(scores: Mapping[str, float], margin: float) -> str | None:
@@ -187,5 +289,5 @@ def clear_leader(scores: Mapping[str, float], margin: float) -> str | None:
     return None
 
 
-__all__ = ["SideEvidence", "SideTracker", "clear_leader", "hold_side_confidence",
+__all__ = ["SideEvidence", "SideTracker", "clear_leader", "frame_side_vote", "hold_side_confidence",
            "near_by_trunk_depth", "near_from_facing", "side_evidence"]

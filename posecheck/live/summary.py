@@ -12,7 +12,7 @@ from typing import Iterable
 import numpy as np
 
 from posecheck.core import side_summary
-from posecheck.core.side import hold_side_confidence
+from posecheck.core.side import SideEvidence, hold_side_confidence
 from posecheck.core import story as storylib
 from posecheck.core.checks import Status
 from posecheck.core.session import FrameReport
@@ -42,6 +42,7 @@ class TimelinePoint:
     reason: str | None = None  # story.Story.reason
     side_evidence: str | None = None  # FrameReport.side_evidence: the side this frame supports
     side_confirmed: bool = False  # the person confirmed the side
+    side_clue: SideEvidence | None = None  # FrameReport.side_clue: what the confidence weighs
 
 
 
@@ -183,7 +184,7 @@ def _with_side_call(h: HoldSummary, points: tuple[TimelinePoint, ...], min_conf:
     if all(p.side_confirmed for p in inside):
         conf = 1.0
     else:
-        conf = hold_side_confidence((p.side_evidence for p in inside), h.side)
+        conf = hold_side_confidence(((p.t_ms, p.side_clue) for p in inside), h.side)
     return replace(h, side_confidence=round(conf, 3), side_unsure=conf < min_conf)
 
 
@@ -209,6 +210,7 @@ def timeline_point(report: FrameReport, story: Story | None = None) -> TimelineP
         reason=told.reason,
         side_evidence=report.side_evidence,
         side_confirmed=report.side_confirmed,
+        side_clue=report.side_clue,
     )
 
 

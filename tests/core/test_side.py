@@ -11,7 +11,9 @@ import pytest
 
 from factories import make_pose
 from posecheck.core.body import BodyContext, leg_scores, near_side
-from posecheck.core.side import (SideEvidence, SideTracker, hold_side_confidence,
+from posecheck.core.side import (SAMPLE_S, TORSO_PX_GOOD, TORSO_PX_POOR, UNVERIFIED_WEIGHT,
+                                 WIDTH_RATIO_GOOD, WIDTH_RATIO_POOR, SideEvidence,
+                                 SideTracker, frame_side_vote, hold_side_confidence,
                                  near_by_trunk_depth, near_from_facing, side_evidence)
 from posecheck.core.pose import Landmark as L
 
@@ -64,8 +66,25 @@ def test_a_clear_frame_supports_its_geometry():
     pose = make_pose("deep_lunge", side="left", facing="right")
     ctx = _ctx(pose)
     ev = side_evidence(pose, ctx, leg_scores(pose, "back", ctx), 0.15)
-    assert ev == SideEvidence(geometry="left", near_facing="right", near_model="right")
+    assert (ev.geometry, ev.near_facing, ev.near_model) == ("left", "right", "right")
     assert ev.consistent is True and ev.side == "left"
+    # the factory's body is large, seen side-on, every leg landmark visible: a clear picture
+    assert ev.torso_px > TORSO_PX_GOOD and ev.width_ratio < WIDTH_RATIO_GOOD
+    assert ev.quality == pytest.approx(1.0)
+
+
+def test_a_small_turned_or_hidden_body_makes_a_poor_picture():
+    pose = make_pose("deep_lunge", side="left", facing="right")
+    ctx = _ctx(pose)
+    clear = side_evidence(pose, ctx, leg_scores(pose, "back", ctx), 0.15)
+    assert replace(clear, torso_px=TORSO_PX_POOR).quality == 0.0
+    assert replace(clear, width_ratio=WIDTH_RATIO_POOR).quality == 0.0
+    assert replace(clear, leg_visibility=math.nan).quality == 0.0  # unknown counts as poor
+    half = replace(clear, torso_px=(TORSO_PX_POOR + TORSO_PX_GOOD) / 2)
+    assert half.quality == pytest.approx(0.5)
+    # the same frame shrunk to a tenth (a person far away in a small video) weighs nothing
+    small = replace(pose, xy=pose.xy / 10)
+    assert side_evidence(small, ctx, leg_scores(small, "back", ctx), 0.15).quality == 0.0
 
 
 def test_labels_that_contradict_the_facing_support_no_side():
@@ -115,9 +134,71 @@ def test_out_of_position_the_next_clear_lead_decides_at_once():
 
 
 # ---------------------------------------------------------------------------- confidence
+# A clear picture (quality 1): a big body, side-on, legs seen.
+CLEAR = dict(torso_px=200.0, leg_visibility=0.95, width_ratio=0.1)
+VERIFIED = SideEvidence("left", "right", "right", **CLEAR)  # facing and depth agree
+UNVERIFIED = SideEvidence("left", "right", None, **CLEAR)  # depth unknown
+CONTRADICTED = SideEvidence("left", "right", "left", **CLEAR)  # depth against the facing
+OTHER = SideEvidence("right", "left", "left", **CLEAR)  # verified, the other side
+NOTHING = SideEvidence(None, "right", "right", **CLEAR)  # no clear geometry
+
+
+def _hold(evidence, seconds, fps):
+    """(t_ms, evidence) of a hold of ``seconds`` at ``fps``; ``evidence`` a SideEvidence or
+    a function of the frame index."""
+    n = int(round(seconds * fps))
+    pick = evidence if callable(evidence) else (lambda i: evidence)
+    return [(int(round(i * 1000 / fps)), pick(i)) for i in range(n)]
+
+
+def test_a_frame_vote_weighs_verified_above_unverified_and_counts_contradictions_against():
+    assert frame_side_vote(VERIFIED, "left") == (1.0, 0.0)
+    assert frame_side_vote(UNVERIFIED, "left") == (pytest.approx(UNVERIFIED_WEIGHT), 0.0)
+    assert frame_side_vote(CONTRADICTED, "left") == (0.0, 1.0)
+    assert frame_side_vote(OTHER, "left") == (0.0, 1.0)
+    assert frame_side_vote(NOTHING, "left") == (0.0, 0.0)
+    poor = replace(VERIFIED, torso_px=TORSO_PX_POOR)
+    assert frame_side_vote(poor, "left") == (0.0, 0.0)
+
+
 def test_hold_confidence_known_values():
     assert math.isnan(hold_side_confidence([], "left"))
-    assert hold_side_confidence(["left"], "left") == pytest.approx(2 / 3)
-    assert hold_side_confidence(["left"] * 98, "left") == pytest.approx(0.99)
-    assert hold_side_confidence(["left", None, "right", None], "left") == pytest.approx(2 / 6)
-    assert hold_side_confidence(["right"] * 10, "left") == pytest.approx(1 / 12)
+    # a photo: one look, one success -> Laplace 2/3
+    assert hold_side_confidence([(0, VERIFIED)], "left") == pytest.approx(2 / 3)
+    # 10 s verified at 30 fps: 10 looks, all for -> 11/12 (frame count does not enter)
+    assert hold_side_confidence(_hold(VERIFIED, 10 / SAMPLE_S, 30), "left") == \
+        pytest.approx(11 / 12, abs=0.01)
+    assert hold_side_confidence(_hold(OTHER, 10 / SAMPLE_S, 30), "left") == \
+        pytest.approx(1 / 22, abs=0.01)
+
+
+def test_a_long_verified_hold_is_sure():
+    assert hold_side_confidence(_hold(VERIFIED, 10, 30), "left") > 0.9
+
+
+@pytest.mark.parametrize("evidence", [UNVERIFIED, CONTRADICTED, NOTHING, None],
+                         ids=["unverified", "contradicted", "no geometry", "unknown"])
+def test_a_long_hold_without_verified_evidence_stays_unsure(evidence):
+    # a minute at 30 fps (1800 frames): the per-frame rule gave (1800 + 1) / 1802 here
+    conf = hold_side_confidence(_hold(evidence, 60, 30), "left")
+    assert conf < 0.5
+
+
+def test_contradictions_pull_a_verified_hold_down():
+    mixed = _hold(lambda i: VERIFIED if i % 2 else CONTRADICTED, 10, 30)
+    assert hold_side_confidence(mixed, "left") < 0.5 < \
+        hold_side_confidence(_hold(VERIFIED, 10, 30), "left")
+
+
+def test_confidence_grows_with_duration_not_with_frame_rate():
+    for seconds in (2, 5):
+        at = [hold_side_confidence(_hold(VERIFIED, seconds, fps), "left") for fps in (15, 60)]
+        assert at[0] == pytest.approx(at[1], abs=0.02)
+    short = hold_side_confidence(_hold(VERIFIED, 2, 60), "left")
+    long = hold_side_confidence(_hold(VERIFIED, 8, 15), "left")
+    assert long > short + 0.05  # four times the time at a quarter of the frames is surer
+
+
+def test_a_poor_picture_keeps_a_verified_hold_unsure():
+    far = replace(VERIFIED, torso_px=TORSO_PX_POOR + 0.2 * (TORSO_PX_GOOD - TORSO_PX_POOR))
+    assert hold_side_confidence(_hold(far, 30, 30), "left") < 0.5
