@@ -5,10 +5,11 @@ Built on :mod:`posecheck.tuning.score` (the per-clip confusion counts and hold s
 :func:`~posecheck.tuning.score.score_clip`); this module adds what is judged per *clip* rather than
 per second:
 
-- **side**: the side posecheck reported on the labelled in-position time where it was in
-  position (majority of frames), against the side a person was sure of
-  (:attr:`~posecheck.tuning.labels.ClipLabels.sure_side`). Clips where the person was unsure are
-  left out and counted.
+- **side**: the side posecheck told for the clip as its report states it (:func:`reported_side`:
+  the side call of its holds, "unsure" included), against the side a person was sure of
+  (:attr:`~posecheck.tuning.labels.ClipLabels.sure_side`); "unsure" for a side a person was sure
+  of is not right. Clips where the person was unsure are left out of right/judged and counted,
+  with how many of them posecheck called unsure too.
 - **false hold**: a clip on which no hold is right (a negative, reps, movement:
   :attr:`~posecheck.tuning.labels.ClipLabels.no_hold`) and posecheck still booked valid hold
   seconds, with the clip's own spec or with ``--stretch auto``.
@@ -49,7 +50,8 @@ class ClipResult:
         hold_pred_s, hold_true_s: valid hold seconds booked / labelled (whole clip for a
             no-hold clip, else labelled time).
         in_position_s: labelled in-position seconds.
-        side_pred: side posecheck reported on the labelled in-position time ("" none).
+        side_pred: the side posecheck told (:func:`reported_side`: "left", "right",
+            "unsure", or "" none).
         auto: the stretch ``--stretch auto`` named (None: not run).
         auto_hold_s: valid seconds ``--stretch auto`` booked in its recognised segments.
     """
@@ -110,6 +112,26 @@ class ClipResult:
                 "false_hold_s": round(self.false_hold_s, 3)}
 
 
+UNSURE = "unsure"  # a side call below side_detect.min_confidence (core.analysis.UNSURE)
+
+
+def reported_side(holds: Iterable[tuple[str, float]], photo_side: str = "") -> str:
+    """The side a user is told for a clip: the side call of its holds as the report states
+    them (``(call, seconds)``, call "left", "right" or "unsure"), the call with the most
+    seconds ("unsure" when two calls tie); with no hold, ``photo_side`` (for a photo or a
+    clip without a hold: the side its in-position frames name, or "unsure" below the same
+    confidence), "" when nothing was told."""
+    totals: dict[str, float] = {}
+    for call, seconds in holds:
+        if call:
+            totals[call] = totals.get(call, 0.0) + max(float(seconds), 0.0)
+    if not totals:
+        return photo_side
+    best = max(totals.values())
+    calls = [c for c, v in totals.items() if v == best]
+    return calls[0] if len(calls) == 1 else UNSURE
+
+
 def majority_side(pred_side: np.ndarray, in_pose: np.ndarray, truth_in: np.ndarray,
                   w: np.ndarray) -> str:
     """The left/right side posecheck reported most (by seconds) on frames labelled in
@@ -159,13 +181,17 @@ class Row:
         return _ratio(self.hold_error_s, sum(r.in_position_s for r in self.hold_clips))
 
     @property
-    def side(self) -> tuple[int, int, int]:
-        """(right, judged, unsure): clips with the side right / with a sure side label /
-        held-stretch clips labelled ``side = "unsure"``."""
-        judged = [r.side_right for r in self.results if r.side_right is not None]
-        unsure = sum(1 for r in self.results if r.side_right is None
-                     and not r.clip.no_hold and r.clip.side == "unsure")
-        return sum(judged), len(judged), unsure
+    def side(self) -> tuple[int, int, int, int, int]:
+        """(right, judged, said unsure, person unsure, both unsure): clips with the side right
+        / with a sure side label / of those, where posecheck said "unsure" (not right) /
+        held-stretch clips labelled ``side = "unsure"`` / of those, where posecheck said
+        "unsure" too."""
+        judged = [r for r in self.results if r.side_right is not None]
+        person = [r for r in self.results if r.side_right is None
+                  and not r.clip.no_hold and r.clip.side == "unsure"]
+        return (sum(1 for r in judged if r.side_right), len(judged),
+                sum(1 for r in judged if r.side_pred == UNSURE), len(person),
+                sum(1 for r in person if r.side_pred == UNSURE))
 
     @property
     def false_holds(self) -> tuple[int, int]:
@@ -212,18 +238,22 @@ def _frac(a: int, b: int) -> str:
 
 HEADER = ("stretch", "clips (videos+photos)", "in-position agreement",
           "valid-hold error s (share of in-position time)", "form-check agreement",
-          "side right (unsure)", "no-hold clips with a false hold", "--stretch auto right")
+          "side right, said unsure (unsure where a person was)", "no-hold clips with a false hold", "--stretch auto right")
 
 
 def row_cells(row: Row) -> list[str]:
     if not row.results:
         return [row.name, "no real footage", "", "", "", "", "", ""]
-    right, judged, unsure = row.side
+    right, judged, said, person, both = row.side
+    side = _frac(right, judged)
+    if judged:
+        side += f", {said} unsure"
+    side += f" ({both}/{person})" if person else " (-)"
     hold = "-"
     if row.hold_clips:
         hold = f"{row.hold_error_s:.1f} ({_pct(row.hold_error_fraction)})"
     return [row.name, f"{row.videos}+{row.photos}", _pct(row.in_position.agreement), hold,
-            _pct(row.checks.agreement), f"{_frac(right, judged)} ({unsure})",
+            _pct(row.checks.agreement), side,
             _frac(*row.false_holds), _frac(*row.auto)]
 
 
@@ -238,7 +268,8 @@ def markdown_table(table_rows: Sequence[Row]) -> str:
 
 
 def text_table(table_rows: Sequence[Row]) -> str:
-    short = ("stretch", "clips", "in-pos", "hold err s (frac)", "form", "side (unsure)",
+    short = ("stretch", "clips", "in-pos", "hold err s (frac)", "form",
+             "side, unsure (person unsure)",
              "false hold", "auto")
     cells = [list(short)] + [row_cells(r) for r in table_rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(short))]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from posecheck.tuning.labels import ClipLabels, Interval
-from posecheck.tuning.scorecard import ClipResult, Row, majority_side, markdown_table, rows
+from posecheck.tuning.scorecard import (UNSURE, ClipResult, Row, majority_side, markdown_table,
+                                        reported_side, rows)
 from posecheck.tuning.score import Counts
 
 
@@ -165,7 +166,12 @@ def test_clip_result_judgements_by_hand() -> None:
     unsure = ClipResult(_clip(side="unsure", video="c.mp4"), side_pred="left")
     assert unsure.side_right is None
     both = ClipResult(_clip(stretch="cobra", side="none", video="d.mp4"))
-    assert Row("x", (held, unsure, both)).side == (1, 1, 1)  # "none" is not unsure
+    assert Row("x", (held, unsure, both)).side == (1, 1, 0, 1, 0)  # "none" is not unsure
+    # posecheck unsure where the person was sure: not right, and counted as said unsure
+    told_unsure = ClipResult(_clip(side="right", video="e.mp4"), side_pred=UNSURE)
+    agree_unsure = ClipResult(_clip(side="unsure", video="f.mp4"), side_pred=UNSURE)
+    assert told_unsure.side_right is False
+    assert Row("x", (held, told_unsure, unsure, agree_unsure)).side == (1, 2, 1, 2, 1)
 
 
 def test_rows_figures_and_empty_stretches() -> None:
@@ -183,13 +189,25 @@ def test_rows_figures_and_empty_stretches() -> None:
     assert lunge.checks.agreement == pytest.approx(0.5)
     assert lunge.hold_error_s == pytest.approx(3.0)  # |3-4| + |2-0|
     assert lunge.hold_error_fraction == pytest.approx(3.0 / 5.0)
-    assert lunge.side == (0, 1, 0)
+    assert lunge.side == (0, 1, 0, 0, 0)
     assert lunge.false_holds == (1, 1)
     assert lunge.auto == (2, 2)
     assert by["all"].false_holds == (1, 2)
     md = markdown_table(table)
     assert "| camel | no real footage |" in md
-    assert "0/1 (0)" in md  # side: wrong on the one sure clip
+    assert "0/1, 0 unsure (-)" in md  # side: wrong on the one sure clip
+
+
+def test_the_told_side_is_the_holds_call_by_seconds() -> None:
+    assert reported_side([("left", 5.0)]) == "left"
+    assert reported_side([("left", 5.0), (UNSURE, 2.0)]) == "left"
+    assert reported_side([("left", 2.0), (UNSURE, 5.0)]) == UNSURE  # as the user read it
+    assert reported_side([("left", 3.0), ("right", 3.0)]) == UNSURE  # a tie tells no side
+    assert reported_side([("right", 1.0), ("left", 4.0)], photo_side="right") == "left"
+    # no hold (a photo): the frames' side, as its caller judged it
+    assert reported_side([], photo_side="right") == "right"
+    assert reported_side([], photo_side=UNSURE) == UNSURE
+    assert reported_side([]) == ""
 
 
 def test_majority_side_weighs_seconds_where_both_say_in_position() -> None:
@@ -204,3 +222,25 @@ def test_majority_side_weighs_seconds_where_both_say_in_position() -> None:
 def test_empty_row_agreements_are_nan_not_errors() -> None:
     r = Row("x", ())
     assert math.isnan(r.in_position.agreement) and math.isnan(r.hold_error_fraction)
+
+
+def test_the_score_takes_the_side_the_report_tells() -> None:
+    """clip_result's side is the report's hold call, so "unsure" reaches the column."""
+    from factories import mislabelled_trunk, sequence
+    from posecheck.commands.score import told_side
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.specs.parse import load_spec
+
+    spec = load_spec("deep_lunge")
+    clear = analyze_frames(sequence(120, 30.0, stretch="deep_lunge", side="left"), spec,
+                           fps=30.0, smoothing="none")
+    assert told_side(clear, "right") == "left"  # the holds, not the frames' majority
+    frames = [mislabelled_trunk(f) for f in sequence(120, 30.0, stretch="deep_lunge",
+                                                      side="left")]
+    doubtful = analyze_frames(frames, spec, fps=30.0, smoothing="none")
+    assert told_side(doubtful, "left") == UNSURE
+    photo = analyze_frames(frames[:1], spec, fps=0.0, smoothing="none")
+    assert told_side(photo, "left") == UNSURE  # no hold: the frames' side, same rule
+    photo_clear = analyze_frames(sequence(1, 30.0, stretch="deep_lunge", side="left"), spec,
+                                 fps=0.0, smoothing="none")
+    assert told_side(photo_clear, "left") == "left"
