@@ -176,7 +176,7 @@ def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str
     from posecheck.core.analysis import analyze_frames
     from posecheck.batch.track import analyze_track
     from posecheck.tuning.labels import TRUE
-    from posecheck.tuning.scorecard import PHOTO_WEIGHT_S, ClipResult, majority_side, scaled
+    from posecheck.tuning.scorecard import PHOTO_WEIGHT_S, ClipResult, scaled, told_side
     from posecheck.tuning.score import score_clip
     from posecheck.tuning.trace import ClipTrace
 
@@ -195,8 +195,7 @@ def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str
                   "hold_pred_s": float(cs.hold_pred_s.get("total", 0.0)),
                   "hold_true_s": float(cs.hold_true_s.get("total", 0.0)),
                   "in_position_s": float(w[truth.in_position == TRUE].sum()),
-                  "side_pred": told_side(report, majority_side(trace.side, trace.in_pose,
-                                                               truth.in_position, w))}
+                  "side_pred": told_side(report, trace, truth.in_position, w)}
     if auto_specs and track.frames:
         out = analyze_track(track.frames, auto_specs, track.info, clip.video, auto=True,
                             smoothing=smoothing)
@@ -204,24 +203,6 @@ def clip_result(track: Any, clip: Any, spec: Any, auto_specs: Sequence[tuple[str
         fields["auto"] = "none" if rec is None else rec.stretch
         fields["auto_hold_s"] = float(sum(seg.valid_s for seg in rec.segments)) if rec else 0.0
     return ClipResult(clip=clip, source=source, photo=photo, **fields)
-
-
-def told_side(report: Any, frames_side: str) -> str:
-    """The side the report tells for a clip (:func:`~posecheck.tuning.scorecard.reported_side`):
-    its holds' side calls; with no hold (a photo), ``frames_side`` (the side its in-position
-    frames name) with the same confidence rule, or "unsure" below it."""
-    import math
-
-    from posecheck.core.session import side_confidence
-    from posecheck.tuning.scorecard import UNSURE, reported_side
-
-    holds = [(h.side, h.end_s - h.start_s) for t in report.sides().values() for h in t.holds
-             if h.side]
-    fallback = frames_side
-    if not holds and frames_side:
-        conf = side_confidence(report.frames, frames_side, -math.inf, math.inf)
-        fallback = frames_side if conf >= report.side_min_confidence else UNSURE
-    return reported_side(holds, fallback)
 
 
 def score_all(label_sets: Sequence[tuple[Any, str]], model: str = DEFAULT_MODEL,

@@ -5,7 +5,8 @@ geometry (:func:`posecheck.core.body.leg_scores`, by a clear lead), checked agai
 direction (:func:`near_from_facing`, label-free) and MediaPipe's depth of the trunk
 (:func:`near_by_trunk_depth`, its labels). :class:`SideTracker` keeps the side continuous (a
 debounce in position, locked while a hold runs, free out of position);
-:func:`hold_side_confidence` turns a hold's frames into a confidence. docs/CHECKS.md ("Side")
+:func:`hold_side_confidence` turns a hold's frames into a confidence (per second of checked,
+well-seen evidence, not per frame). docs/CHECKS.md ("Side")
 has the measurements behind each piece. Pure numpy.
 """
 
@@ -222,7 +223,7 @@ def side_evidence(frame: PoseFrame, ctx: BodyContext, scores: Mapping[str, float
 # held stretch is the same picture for many frames, so frames are not independent samples).
 SAMPLE_S = 1.0
 # s: a frame stands for the time to the next one, at most this (a gap in the hold adds no
-# evidence); the last frame, or a photo's one frame, stands for this too.
+# evidence); the last frame stands for the gap before it, a photo's one frame for this.
 FRAME_MAX_S = 0.1
 # How much a frame's geometry counts (before SideEvidence.quality) by what its labels show:
 VERIFIED_WEIGHT = 1.0    # facing and trunk depth agree: the leg labels are checked
@@ -261,21 +262,30 @@ def hold_side_confidence(samples: Iterable[tuple[int, SideEvidence | None]], sid
     side); verified, well-seen evidence approaches 1 as the hold lasts (1 s: 0.67, 3 s: 0.8,
     10 s: 0.92); unverified evidence alone stays near :data:`UNVERIFIED_WEIGHT` however long;
     a photo (one frame) reaches at most 2/3. NaN with no frame.
+
+    Example:
+        >>> clear = SideEvidence("left", "right", "right", torso_px=200.0,
+        ...                      leg_visibility=0.9, width_ratio=0.1)
+        >>> round(hold_side_confidence([(0, clear)], "left"), 3)  # a photo: one look
+        0.667
+        >>> hold_30fps = [(round(i * 1000 / 30), clear) for i in range(90)]  # 3 s
+        >>> round(hold_side_confidence(hold_30fps, "left"), 2)
+        0.8
     """
     pts = sorted(((int(t), ev) for t, ev in samples), key=lambda p: p[0])
     if not pts:
         return math.nan
     looks = pro = con = 0.0
-    for i, (t, ev) in enumerate(pts):
-        dt = FRAME_MAX_S if i + 1 == len(pts) else \
-            min(FRAME_MAX_S, max(0.0, (pts[i + 1][0] - t) / 1000.0))
+    gaps = [min(FRAME_MAX_S, max(0.0, (b[0] - a[0]) / 1000.0)) for a, b in zip(pts, pts[1:])]
+    gaps.append(gaps[-1] if gaps else FRAME_MAX_S)  # the last frame: as long as the one before
+    for (t, ev), dt in zip(pts, gaps):
         looks += dt / SAMPLE_S
         if ev is not None:
             f, a = frame_side_vote(ev, side)
             pro += f * dt / SAMPLE_S
             con += a * dt / SAMPLE_S
-    # a photo (or a sub-look hold) is one look at most
-    if looks < 1.0:
+    # a photo, or a hold shorter than one look, counts as one whole look (its mean evidence)
+    if 0.0 < looks < 1.0:
         k = 1.0 / looks
         looks, pro, con = 1.0, pro * k, con * k
     return (pro + 1.0) / (looks + con + 2.0)

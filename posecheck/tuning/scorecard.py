@@ -132,6 +132,25 @@ def reported_side(holds: Iterable[tuple[str, float]], photo_side: str = "") -> s
     return calls[0] if len(calls) == 1 else UNSURE
 
 
+def told_side(report: Any, trace: Any, truth_in: np.ndarray, w: np.ndarray) -> str:
+    """The side an :class:`~posecheck.core.analysis.AnalysisReport` tells for a clip
+    (:func:`reported_side`): its holds' side calls; with no hold (a photo), the side its
+    in-position frames name (:func:`majority_side` over ``trace``, a
+    :class:`~posecheck.tuning.trace.ClipTrace`, where ``truth_in`` says in position; ``w``
+    seconds per frame) by the holds' confidence rule
+    (:func:`posecheck.core.session.side_confidence`), "unsure" below it."""
+    from posecheck.core.session import side_confidence
+
+    frames_side = majority_side(trace.side, trace.in_pose, truth_in, w)
+    holds = [(h.side, h.end_s - h.start_s) for t in report.sides().values() for h in t.holds
+             if h.side]
+    fallback = frames_side
+    if not holds and frames_side:
+        conf = side_confidence(report.frames, frames_side, -math.inf, math.inf)
+        fallback = frames_side if conf >= report.side_min_confidence else UNSURE
+    return reported_side(holds, fallback)
+
+
 def majority_side(pred_side: np.ndarray, in_pose: np.ndarray, truth_in: np.ndarray,
                   w: np.ndarray) -> str:
     """The left/right side posecheck reported most (by seconds) on frames labelled in

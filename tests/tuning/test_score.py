@@ -226,21 +226,28 @@ def test_empty_row_agreements_are_nan_not_errors() -> None:
 
 def test_the_score_takes_the_side_the_report_tells() -> None:
     """clip_result's side is the report's hold call, so "unsure" reaches the column."""
+    from dataclasses import replace
+
     from factories import mislabelled_trunk, sequence
-    from posecheck.commands.score import told_side
     from posecheck.core.analysis import analyze_frames
     from posecheck.specs.parse import load_spec
+    from posecheck.tuning.scorecard import told_side
+    from posecheck.tuning.trace import ClipTrace
 
     spec = load_spec("deep_lunge")
-    clear = analyze_frames(sequence(120, 30.0, stretch="deep_lunge", side="left"), spec,
-                           fps=30.0, smoothing="none")
-    assert told_side(clear, "right") == "left"  # the holds, not the frames' majority
-    frames = [mislabelled_trunk(f) for f in sequence(120, 30.0, stretch="deep_lunge",
-                                                      side="left")]
-    doubtful = analyze_frames(frames, spec, fps=30.0, smoothing="none")
-    assert told_side(doubtful, "left") == UNSURE
-    photo = analyze_frames(frames[:1], spec, fps=0.0, smoothing="none")
-    assert told_side(photo, "left") == UNSURE  # no hold: the frames' side, same rule
-    photo_clear = analyze_frames(sequence(1, 30.0, stretch="deep_lunge", side="left"), spec,
-                                 fps=0.0, smoothing="none")
-    assert told_side(photo_clear, "left") == "left"
+
+    def told(frames, fps=30.0, flip=False):
+        report = analyze_frames(frames, spec, fps=fps, smoothing="none")
+        trace = ClipTrace.from_report(report, "x.mp4", spec)
+        if flip:  # the frames' majority says the other side
+            trace = replace(trace, side=np.array(
+                [{"left": "right", "right": "left"}.get(s, s) for s in trace.side], dtype=object))
+        return told_side(report, trace, np.ones(len(trace.t_s), dtype=int), trace.weights)
+
+    clear = sequence(120, 30.0, stretch="deep_lunge", side="left")
+    assert told(clear) == "left"
+    assert told(clear, flip=True) == "left"  # the holds, not the frames' majority
+    doubtful = [mislabelled_trunk(f) for f in clear]
+    assert told(doubtful) == UNSURE
+    assert told(doubtful[:1], fps=0.0) == UNSURE  # no hold: the frames' side, same rule
+    assert told(clear[:1], fps=0.0) == "left"
