@@ -71,14 +71,12 @@ class FrameReport:
         bouncing: the hips swing back and forth (``StillnessSettings.max_bounce_hz``): not still.
         reason: why this frame adds no hold time although the person is in position
             (:data:`REASONS`), None when it counts or when out of position.
-        side_evidence: the side this frame supports as the stretched one
-            (:attr:`~posecheck.core.body.SideEvidence.side`: its own geometry by a clear lead,
-            unless its labels contradict the facing), None when it cannot tell.
+        side_evidence, side_clue: the side this frame supports as the stretched one
+            (:attr:`~posecheck.core.side.SideEvidence.side`, None when it cannot tell) and
+            the whole ``SideEvidence``, what a hold's side confidence weighs.
         side_confirmed: the person confirmed the side (``StretchSession(side=...)``).
         reps: the reps counted so far (:mod:`posecheck.core.reps`), None when the spec counts
             no reps (``[reps] count``); they never add hold time.
-        side_clue: the frame's whole :class:`~posecheck.core.side.SideEvidence` (labels
-            checked or not, image cues), what a hold's side confidence weighs.
     """
 
     t_ms: int
@@ -133,9 +131,9 @@ class FrameReport:
 def side_confidence(frames: "Sequence[FrameReport]", side: str, start_s: float,
                     end_s: float) -> float:
     """Confidence (0..1) that ``side`` is the stretched side of the in-position frames in
-    ``[start_s, end_s]`` (:func:`~posecheck.core.side.hold_side_confidence` over each frame's
-    :class:`~posecheck.core.side.SideEvidence`); 1 when the person confirmed the side. NaN when
-    no frame of the span is in position. Below the spec's ``side_detect.min_confidence`` the side is "unsure"."""
+    ``[start_s, end_s]`` (:func:`~posecheck.core.side.hold_side_confidence` of the frames'
+    ``side_clue``); 1 when the person confirmed the side. NaN when no frame of the span is in
+    position. Below the spec's ``side_detect.min_confidence`` the side is "unsure"."""
     inside = [f for f in frames if f.in_pose and f.has_pose and start_s <= f.t_s <= end_s]
     if not inside:
         return math.nan

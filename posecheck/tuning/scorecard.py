@@ -257,7 +257,8 @@ def _frac(a: int, b: int) -> str:
 
 HEADER = ("stretch", "clips (videos+photos)", "in-position agreement",
           "valid-hold error s (share of in-position time)", "form-check agreement",
-          "side right, said unsure (unsure where a person was)", "no-hold clips with a false hold", "--stretch auto right")
+          "side right, said unsure (unsure where a person was)", "no-hold clips with a false hold",
+          "--stretch auto right")
 
 
 def row_cells(row: Row) -> list[str]:
