@@ -231,17 +231,22 @@ UNVERIFIED_WEIGHT = 0.3  # trunk depth (or facing) unknown: the labels may be sw
 CONTRADICTION_WEIGHT = 1.0  # facing and depth disagree: evidence against the side
 
 
-def frame_side_vote(ev: SideEvidence, side: str) -> tuple[float, float]:
-    """(for, against) ``side`` of one frame, each 0..1: the label weight of the frame's
-    evidence times its :attr:`~SideEvidence.quality`. A frame naming the other side, or whose
-    labels contradict the facing, counts against; one with no clear geometry counts neither."""
+def frame_side_vote(ev: SideEvidence, side: str) -> tuple[float, float, float]:
+    """(for, against, look) ``side`` of one frame: for/against 0..1 are the label weight of
+    the frame's evidence times its :attr:`~SideEvidence.quality`; ``look`` is how much of a
+    look the frame is. A frame naming the other side, or whose labels contradict the facing,
+    counts against; one with no clear geometry counts neither (a whole look, so it pulls
+    toward unsure). A frame whose labels cannot be checked (unverified) is a partial look
+    of :data:`UNVERIFIED_WEIGHT`: weaker evidence that needs longer to convince, not
+    evidence against (side-lying, where the facing runs along the body, is never verified,
+    and MediaPipe's own labels are still usually right)."""
     q = ev.quality
     if ev.consistent is False:
-        return 0.0, CONTRADICTION_WEIGHT * q
+        return 0.0, CONTRADICTION_WEIGHT * q, 1.0
     if ev.geometry is None:
-        return 0.0, 0.0
-    w = (VERIFIED_WEIGHT if ev.consistent else UNVERIFIED_WEIGHT) * q
-    return (w, 0.0) if ev.geometry == side else (0.0, w)
+        return 0.0, 0.0, 1.0
+    w, look = (VERIFIED_WEIGHT, 1.0) if ev.consistent else (UNVERIFIED_WEIGHT, UNVERIFIED_WEIGHT)
+    return (w * q, 0.0, look) if ev.geometry == side else (0.0, w * q, look)
 
 
 def hold_side_confidence(samples: Iterable[tuple[int, SideEvidence | None]], side: str
@@ -260,7 +265,8 @@ def hold_side_confidence(samples: Iterable[tuple[int, SideEvidence | None]], sid
 
     So a look without usable evidence pulls toward "unsure" (an unseen side is not a told
     side); verified, well-seen evidence approaches 1 as the hold lasts (1 s: 0.67, 3 s: 0.8,
-    10 s: 0.92); unverified evidence alone stays near :data:`UNVERIFIED_WEIGHT` however long;
+    10 s: 0.92); unverified evidence alone grows :data:`UNVERIFIED_WEIGHT` times as slowly
+    (3 s: 0.66, 10 s: 0.8);
     a photo (one frame) reaches at most 2/3. NaN with no frame.
 
     Example:
@@ -275,19 +281,22 @@ def hold_side_confidence(samples: Iterable[tuple[int, SideEvidence | None]], sid
     pts = sorted(((int(t), ev) for t, ev in samples), key=lambda p: p[0])
     if not pts:
         return math.nan
-    looks = pro = con = 0.0
+    looks = pro = con = span = 0.0
     gaps = [min(FRAME_MAX_S, max(0.0, (b[0] - a[0]) / 1000.0)) for a, b in zip(pts, pts[1:])]
     gaps.append(gaps[-1] if gaps else FRAME_MAX_S)  # the last frame: as long as the one before
     for (t, ev), dt in zip(pts, gaps):
-        looks += dt / SAMPLE_S
-        if ev is not None:
-            f, a = frame_side_vote(ev, side)
-            pro += f * dt / SAMPLE_S
-            con += a * dt / SAMPLE_S
+        span += dt / SAMPLE_S
+        if ev is None:
+            looks += dt / SAMPLE_S
+            continue
+        f, a, look = frame_side_vote(ev, side)
+        looks += look * dt / SAMPLE_S
+        pro += f * dt / SAMPLE_S
+        con += a * dt / SAMPLE_S
     # a photo, or a hold shorter than one look, counts as one whole look (its mean evidence)
-    if 0.0 < looks < 1.0:
-        k = 1.0 / looks
-        looks, pro, con = 1.0, pro * k, con * k
+    if 0.0 < span < 1.0:
+        k = 1.0 / span
+        looks, pro, con = looks * k, pro * k, con * k
     return (pro + 1.0) / (looks + con + 2.0)
 
 

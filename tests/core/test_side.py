@@ -152,13 +152,14 @@ def _hold(evidence, seconds, fps):
 
 
 def test_a_frame_vote_weighs_verified_above_unverified_and_counts_contradictions_against():
-    assert frame_side_vote(VERIFIED, "left") == (1.0, 0.0)
-    assert frame_side_vote(UNVERIFIED, "left") == (pytest.approx(UNVERIFIED_WEIGHT), 0.0)
-    assert frame_side_vote(CONTRADICTED, "left") == (0.0, 1.0)
-    assert frame_side_vote(OTHER, "left") == (0.0, 1.0)
-    assert frame_side_vote(NOTHING, "left") == (0.0, 0.0)
+    assert frame_side_vote(VERIFIED, "left") == (1.0, 0.0, 1.0)
+    w = pytest.approx(UNVERIFIED_WEIGHT)
+    assert frame_side_vote(UNVERIFIED, "left") == (w, 0.0, w)  # a partial look
+    assert frame_side_vote(CONTRADICTED, "left") == (0.0, 1.0, 1.0)
+    assert frame_side_vote(OTHER, "left") == (0.0, 1.0, 1.0)
+    assert frame_side_vote(NOTHING, "left") == (0.0, 0.0, 1.0)
     poor = replace(VERIFIED, torso_px=TORSO_PX_POOR)
-    assert frame_side_vote(poor, "left") == (0.0, 0.0)
+    assert frame_side_vote(poor, "left") == (0.0, 0.0, 1.0)
 
 
 def test_hold_confidence_known_values():
@@ -176,12 +177,22 @@ def test_a_long_verified_hold_is_sure():
     assert hold_side_confidence(_hold(VERIFIED, 10, 30), "left") > 0.9
 
 
-@pytest.mark.parametrize("evidence", [UNVERIFIED, CONTRADICTED, NOTHING, None],
-                         ids=["unverified", "contradicted", "no geometry", "unknown"])
+@pytest.mark.parametrize("evidence", [CONTRADICTED, NOTHING, None],
+                         ids=["contradicted", "no geometry", "unknown"])
 def test_a_long_hold_without_verified_evidence_stays_unsure(evidence):
     # a minute at 30 fps (1800 frames): the per-frame rule gave (1800 + 1) / 1802 here
     conf = hold_side_confidence(_hold(evidence, 60, 30), "left")
     assert conf < 0.5
+
+
+def test_unverified_labels_convince_more_slowly_than_verified_ones():
+    """Labels that cannot be checked (side-lying: the facing runs along the body) are weaker
+    evidence, not evidence against: a long hold becomes sure, a short one stays unsure."""
+    for seconds in (3, 10):
+        assert hold_side_confidence(_hold(UNVERIFIED, seconds, 30), "left") < \
+            hold_side_confidence(_hold(VERIFIED, seconds, 30), "left")
+    assert hold_side_confidence(_hold(UNVERIFIED, 1, 30), "left") < 0.6
+    assert hold_side_confidence(_hold(UNVERIFIED, 30, 30), "left") > 0.8
 
 
 def test_contradictions_pull_a_verified_hold_down():
