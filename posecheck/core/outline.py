@@ -37,7 +37,6 @@ import numpy as np
 BELOW_HIP = 1.35            # torso lengths from the shoulder line: past the hip, to the buttock
 STATIONS = 28
 MAX_REACH = 0.8             # torso lengths: the farthest an edge is looked for from the axis
-SMOOTH_STATIONS = 3         # moving-average width along the outline (stations)
 # Largest jump of the back edge between neighbouring stations (torso lengths; stations are
 # 0.05 apart, so 0.16 is a 73 deg slope to the axis; a deep real arch reached 0.13): a bigger
 # one above the sacrum is an arm, hand or prop against the back, and the outline is not used;
