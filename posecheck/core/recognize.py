@@ -24,10 +24,7 @@ instead of a separate classifier:
    family than the spec's ``posture`` (:mod:`posecheck.core.postures`: a knee on the floor
    is not standing, a torso lying flat is not kneeling, ...) or when one of the spec's
    ``[[recognition]]`` ranges (what tells it from a look-alike meeting all its conditions
-   and checks) fails or is not measured;
-8. a near-tie (the runner-up within ``ambiguity_margin``) between specs of different
-   postures (standing and seated, say) is none: such a body's posture cannot be told, and a
-   near-tie between variants of one posture (two lunges) is still named, flagged ambiguous.
+   and checks) fails or is not measured.
 
 What a side view can and cannot tell apart (geometry only, no appearance):
 
@@ -104,9 +101,6 @@ class SpecTrace:
         allowed: ``(T,)`` bool, the frame is not ruled out for this spec: its body is not in
             another posture family (:mod:`posecheck.core.postures`) and every recognition-only
             condition of the spec passes; None: nothing is ruled out.
-        posture: the spec's ``posture`` ("" unknown): a near-tie between specs of different
-            postures (a standing lunge and a seated stretch) says the body's posture is not
-            clear, and recognition names neither.
     """
 
     spec_id: str
@@ -117,7 +111,6 @@ class SpecTrace:
     still: np.ndarray | None = None
     recognisable: bool = True
     allowed: np.ndarray | None = None
-    posture: str = ""
 
     def __post_init__(self) -> None:
         in_pose = np.asarray(self.in_pose, dtype=bool)
@@ -177,7 +170,7 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
             res = judge.update({m: MetricValue(float(v)) for m, v in f.metrics.items()})
             allowed[i] &= all(r.status is Status.PASS for r in res.values())
     return SpecTrace(spec_id, in_pose, passes, view_ok, n_conditions, still, recognisable,
-                     allowed, posture)
+                     allowed)
 
 
 def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | None = None
@@ -361,8 +354,6 @@ def recognize(t_s: Sequence[float] | np.ndarray, traces: Sequence[SpecTrace],
                      and seg_scores[best] - seg_scores[order[1]] < settings.ambiguity_margin)
         if frac < settings.min_in_pose_fraction:
             continue  # in and out of position (reps, strides): not a hold
-        if ambiguous and _postures_clash(traces[best], traces[order[1]]):
-            continue  # as good a fit sitting as standing: the posture is unclear, name none
         passes = traces[best].pass_fraction[a:b]
         passes = passes[np.isfinite(passes)]
         pass_frac = float(passes.mean()) if passes.size else float("nan")
@@ -377,12 +368,6 @@ def recognize(t_s: Sequence[float] | np.ndarray, traces: Sequence[SpecTrace],
             held[s.stretch] = held.get(s.stretch, 0.0) + s.duration_s
     stretch = max(held, key=lambda k: (held[k], -ids.index(k))) if held else NONE
     return Recognition(stretch, tuple(segments), in_pose_s, _confidence(stretch, segments))
-
-
-def _postures_clash(a: SpecTrace, b: SpecTrace) -> bool:
-    """The two specs ask for different postures (both known): a near-tie between them is a
-    body whose posture cannot be told, not a choice between two variants of one stretch."""
-    return bool(a.posture) and bool(b.posture) and a.posture != b.posture
 
 
 def _confidence(stretch: str, segments: Sequence[Segment]) -> float:

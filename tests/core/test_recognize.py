@@ -271,18 +271,3 @@ def test_a_measure_is_no_evidence_of_form():
                checks={"form": NS(status=Status.FAIL), "arch": NS(status=Status.PASS)})
     assert trace_from_frames("camel", [frame]).pass_fraction[0] == 0.5
     assert trace_from_frames("camel", [frame], measures=("arch",)).pass_fraction[0] == 0.0
-
-
-def test_a_near_tie_between_different_postures_names_none():
-    """A body that fits a standing lunge as well as a seated stretch has a posture that
-    cannot be told (a front-view warrior II did this): precision first, none. A near-tie
-    between two specs of one posture is a close call between variants and is still named."""
-    t = times(5.0)
-    lunge = SpecTrace("lunge", np.ones(t.size, bool), np.full(t.size, 1.0), posture="standing")
-    seated = SpecTrace("seated", np.ones(t.size, bool), np.full(t.size, 1.0), posture="seated")
-    assert recognize(t, [lunge, seated]).stretch == NONE
-    psoas = SpecTrace("psoas", np.ones(t.size, bool), np.full(t.size, 1.0), posture="standing")
-    rec = recognize(t, [lunge, psoas])
-    assert rec.stretch == "lunge" and rec.segments[0].ambiguous
-    clear = SpecTrace("seated", np.ones(t.size, bool), np.full(t.size, 0.5), posture="seated")
-    assert recognize(t, [lunge, clear]).stretch == "lunge"
