@@ -24,7 +24,9 @@ instead of a separate classifier:
    family than the spec's ``posture`` (:mod:`posecheck.core.postures`: a knee on the floor
    is not standing, a torso lying flat is not kneeling, ...) or when one of the spec's
    ``[[recognition]]`` ranges (what tells it from a look-alike meeting all its conditions
-   and checks) fails or is not measured.
+   and checks) fails or is not measured, or, for a side-view spec, when the body is seen
+   obliquely (``view_detect.oblique_min_ratio``: half its checks cannot be judged there, and a
+   front-view warrior II or lateral lunge looks like a side-view lunge).
 
 What a side view can and cannot tell apart (geometry only, no appearance):
 
@@ -50,7 +52,7 @@ from posecheck.core import postures
 from posecheck.core.checks import CheckEvaluator, Status
 from posecheck.core.errors import check_number
 from posecheck.core.metrics import MetricValue
-from posecheck.core.session import FrameReport
+from posecheck.core.session import VIEW_METRIC, FrameReport
 from posecheck.specs.model import CheckSpec, StretchSpec
 
 NONE = "none"
@@ -141,7 +143,8 @@ class SpecTrace:
 
 def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions: int = 1,
                       posture: str = "", hints: Sequence[CheckSpec] = (),
-                      measures: Sequence[str] = ()) -> SpecTrace:
+                      measures: Sequence[str] = (), max_view_ratio: float | None = None
+                      ) -> SpecTrace:
     """From one spec's per-frame reports over the track.
 
     A spec whose frames never carry a form check is timer-only (specs.py allows a spec
@@ -151,7 +154,11 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
     rule out frames where one fails or cannot be measured: they are the evidence that tells
     the spec from a look-alike, and unseen it cannot (precision first). ``measures``: ids of
     the spec's measures (reported, never judged: they pass whenever measured), which are no
-    evidence of form and are left out of the pass fraction."""
+    evidence of form and are left out of the pass fraction. ``max_view_ratio``: for a
+    side-view spec, the ``view_width_ratio`` above which the body is seen obliquely (the
+    spec's ``view_detect.oblique_min_ratio``): such a frame is ruled out, since half the
+    stretch's checks cannot be judged there and a front-view warrior II or lateral lunge
+    looks like a side-view lunge."""
     in_pose = np.array([bool(f.in_pose) for f in frames], dtype=bool)
     still = np.array([np.nan if f.still is None else float(f.still) for f in frames])
     recognisable = not frames or any(bool(f.checks) for f in frames)
@@ -163,6 +170,10 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
         if judged:
             passes[i] = sum(s is Status.PASS for s in judged) / len(judged)
     allowed = postures.posture_ok(frames, posture) if posture else None
+    if max_view_ratio is not None:
+        ratio = np.array([f.metrics.get(VIEW_METRIC, np.nan) for f in frames], float)
+        allowed = np.ones(len(frames), bool) if allowed is None else allowed
+        allowed &= ~(ratio > max_view_ratio)  # unknown (NaN) rules nothing out
     if hints:
         allowed = np.ones(len(frames), bool) if allowed is None else allowed
         judge = CheckEvaluator(hints)
@@ -180,7 +191,9 @@ def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | 
     (``spec_id``: the name to report it by, default the spec's id)."""
     return trace_from_frames(spec_id or spec.id, frames, n_conditions=len(spec.pose),
                              posture=spec.posture, hints=spec.recognition,
-                             measures=tuple(c.id for c in spec.checks if c.measure))
+                             measures=tuple(c.id for c in spec.checks if c.measure),
+                             max_view_ratio=spec.view_detect.oblique_min_ratio
+                             if spec.view == "side" else None)
 
 
 @dataclass(frozen=True)

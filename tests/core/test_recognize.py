@@ -60,6 +60,30 @@ def test_a_trace_from_real_frame_reports():
     assert rec.stretch == "deep_lunge"
 
 
+def test_a_body_seen_obliquely_is_no_match_for_a_side_view_spec():
+    """A front-view warrior II reads as a side-view lunge on every check it can judge; seen
+    obliquely (shoulders or hips wide in the image) it must not be named a lunge."""
+    from dataclasses import replace
+
+    from factories import sequence
+
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.core.recognize import spec_trace
+    from posecheck.core.session import VIEW_METRIC
+    from posecheck.specs.parse import load_spec
+
+    spec = load_spec("deep_lunge")
+    reports = analyze_frames(sequence(150, 30.0, stretch="deep_lunge"), spec, fps=30.0,
+                             smoothing="none").frames
+    t = [r.t_s for r in reports]
+    assert recognize(t, [spec_trace(spec, reports)]).stretch == "deep_lunge"
+    wide = spec.view_detect.oblique_min_ratio + 0.1
+    oblique = [replace(r, metrics={**r.metrics, VIEW_METRIC: wide}) for r in reports]
+    tr = spec_trace(spec, oblique)
+    assert not tr.allowed.any()
+    assert recognize(t, [tr]).stretch == NONE
+
+
 # ---------------------------------------------------------------------------- recognition
 def test_a_long_hold_is_recognised_with_its_times():
     t = times(20)
