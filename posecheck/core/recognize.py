@@ -24,7 +24,7 @@ instead of a separate classifier:
    family than the spec's ``posture`` (:mod:`posecheck.core.postures`: a knee on the floor
    is not standing, a torso lying flat is not kneeling, ...) or when one of the spec's
    ``[[recognition]]`` ranges (what tells it from a look-alike meeting all its conditions
-   and checks) fails or is not measured, or, for a side-view spec, when the body is seen
+   and checks) fails or is not measured, or, for a standing or kneeling side-view spec, when the body is seen
    obliquely (``view_detect.oblique_min_ratio``: half its checks cannot be judged there, and a
    front-view warrior II or lateral lunge looks like a side-view lunge).
 
@@ -184,6 +184,12 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
                      allowed)
 
 
+# Postures whose side view shows the shoulders and hips stacked (narrow in the image): a
+# body lying on a mat reads wider (0.27-0.36) from a side camera, so the oblique rule is
+# only for these.
+UPRIGHT_POSTURES = frozenset({"standing", "kneeling"})
+
+
 def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | None = None
                ) -> SpecTrace:
     """The trace of ``spec`` over its own per-frame reports, with everything the spec
@@ -193,7 +199,8 @@ def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | 
                              posture=spec.posture, hints=spec.recognition,
                              measures=tuple(c.id for c in spec.checks if c.measure),
                              max_view_ratio=spec.view_detect.oblique_min_ratio
-                             if spec.view == "side" else None)
+                             if spec.view == "side" and spec.posture in UPRIGHT_POSTURES
+                             else None)
 
 
 @dataclass(frozen=True)
