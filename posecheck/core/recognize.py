@@ -184,10 +184,9 @@ def trace_from_frames(spec_id: str, frames: Sequence[FrameReport], n_conditions:
                      allowed)
 
 
-# Postures whose side view shows the shoulders and hips stacked (narrow in the image): a
-# body lying on a mat reads wider (0.27-0.36) from a side camera, so the oblique rule is
-# only for these.
-UPRIGHT_POSTURES = frozenset({"standing", "kneeling"})
+# Upright postures, whose side view stacks the shoulders and hips (narrow in the image); a
+# body lying on a mat reads wider (0.27-0.36) from the side: the oblique rule is for these.
+UPRIGHT_POSTURES = frozenset({"standing", "kneeling", "seated"})
 
 
 def spec_trace(spec: StretchSpec, frames: Sequence[FrameReport], spec_id: str | None = None
