@@ -40,7 +40,6 @@ class TimelinePoint:
     failing_required: tuple[str, ...] = ()
     state: str = ""  # story.Story.state
     reason: str | None = None  # story.Story.reason
-    side_evidence: str | None = None  # FrameReport.side_evidence: the side this frame supports
     side_confirmed: bool = False  # the person confirmed the side
     side_clue: SideEvidence | None = None  # FrameReport.side_clue: what the confidence weighs
 
@@ -208,7 +207,6 @@ def timeline_point(report: FrameReport, story: Story | None = None) -> TimelineP
         failing_required=required,
         state=told.state,
         reason=told.reason,
-        side_evidence=report.side_evidence,
         side_confirmed=report.side_confirmed,
         side_clue=report.side_clue,
     )

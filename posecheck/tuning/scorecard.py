@@ -29,6 +29,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from posecheck.core.analysis import UNSURE
 from posecheck.tuning.labels import NEGATIVE, TRUE, ClipLabels
 from posecheck.tuning.score import Counts
 
@@ -110,9 +111,6 @@ class ClipResult:
                 "auto": self.auto, "auto_expected": self.expected_auto,
                 "auto_right": self.auto_right, "auto_hold_s": round(self.auto_hold_s, 3),
                 "false_hold_s": round(self.false_hold_s, 3)}
-
-
-UNSURE = "unsure"  # a side call below side_detect.min_confidence (core.analysis.UNSURE)
 
 
 def reported_side(holds: Iterable[tuple[str, float]], photo_side: str = "") -> str:
