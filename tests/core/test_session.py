@@ -221,6 +221,19 @@ def test_each_spec_good_and_bad(spec_id, preset, bad, check):
     assert worse.cue is not None and worse.cue.kind == kind
 
 
+def test_a_deep_cobra_is_in_position_and_valid():
+    """A deep cobra (the trunk steep, the thighs reading a little off the floor as the pelvis
+    tilts, as on a real deep-cobra photo) holds; lifted thighs still fail."""
+    deep = run("cobra", sequence(40, FPS, stretch="cobra", torso_deg=-80, s_thigh=-22,
+                                 o_thigh=-22))[-1]
+    assert deep.metrics["torso_incline_deg"] > 75
+    assert deep.metrics["stretched_thigh_tilt_deg"] > 20
+    assert deep.in_pose and deep.valid is True, {k: r.status for k, r in deep.checks.items()}
+    lifted = run("cobra", sequence(40, FPS, stretch="cobra", torso_deg=-60, s_thigh=-32,
+                                   o_thigh=-32))[-1]
+    assert lifted.checks["thighs_down"].status is Status.FAIL
+
+
 def test_the_largest_violation_is_named_first():
     """A 40 deg forward lean with a front knee a little too open: the lean is the cue, even
     though the knee check has the higher spec priority."""
