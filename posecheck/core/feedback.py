@@ -3,9 +3,10 @@
 Every frame the session offers candidate :class:`Cue` objects (one per failing check, a
 visibility or view problem, the timer prompt, ...). :class:`CueSelector` picks one:
 
-1. Order: ``safety`` < ``visibility`` < ``view`` < ``form`` < ``timer`` < ``info`` (kind
+1. Order: ``safety`` < ``view`` < ``visibility`` < ``form`` < ``timer`` < ``info`` (kind
    first), then ``priority`` (lower = more urgent), then ``severity`` (larger = further out of
-   range).
+   range). The view comes before what is hidden: facing the camera hides the far side's
+   joints, and turning side-on is the one change that fixes both.
 2. Hysteresis, so the text does not flicker:
    - a cue of a more urgent *kind* than the shown one replaces it at once;
    - otherwise a shown cue stays at least ``min_show_s``, even if its condition cleared;
@@ -23,7 +24,7 @@ from typing import Sequence
 
 from posecheck.core.errors import check_number
 
-KINDS = ("safety", "visibility", "view", "form", "timer", "info")
+KINDS = ("safety", "view", "visibility", "form", "timer", "info")
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 

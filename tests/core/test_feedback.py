@@ -21,7 +21,8 @@ def form(id_: str, severity: float, priority: int = 1) -> Cue:
 
 @pytest.mark.parametrize("candidates, expected", [
     ([HOLD, LEAN, VIEW, HIDDEN, SAFETY], SAFETY),
-    ([HOLD, LEAN, VIEW, HIDDEN], HIDDEN),
+    ([HOLD, LEAN, VIEW, HIDDEN], VIEW),  # facing the camera hides joints: the view first
+    ([HOLD, PELVIS, HIDDEN], HIDDEN),
     ([HOLD, PELVIS, VIEW], VIEW),
     ([HOLD, PELVIS, LEAN], LEAN),  # priority beats a larger severity
     ([form("a", 0.3), form("b", 0.9), HOLD], form("b", 0.9)),  # same priority: severity
