@@ -89,11 +89,7 @@ class AnalysisReport:
                 holds[h.side].append(self._span(h.side, h.start_s, h.end_s, h.valid_s,
                                                  h.completed))
         if hold.in_hold and hold.side in holds:
-            start = self.frames[-1].t_s
-            for f in reversed(self.frames):
-                if not (f.hold.in_hold and f.hold.side == hold.side):
-                    break
-                start = f.t_s
+            start = hold.hold_start_s if hold.hold_start_s is not None else self.frames[-1].t_s
             holds[hold.side].append(self._span(hold.side, start, self.frames[-1].t_s,
                                                hold.hold_valid_s, False, open_=True))
         return {side: SideTotals(

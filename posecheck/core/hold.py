@@ -122,6 +122,7 @@ class HoldState:
     grace_left_s: float | None = None  # during a grace period: s before the hold ends
     session_valid_s: float = 0.0  # valid seconds over all sides
     moving_reps_by_side: dict[str, int] | None = None  # visits that moved, with no hold
+    hold_start_s: float | None = None  # s, when the current hold's person settled (in a hold)
 
     @property
     def done(self) -> bool:
@@ -158,6 +159,7 @@ class HoldState:
             "remaining": dict(self.remaining),
             "grace_left_s": None if self.grace_left_s is None else round(self.grace_left_s, 3),
             "moving_reps_by_side": dict(self.moving_reps_by_side or {}),
+            "hold_start_s": self.hold_start_s,
         }
 
 

@@ -18,6 +18,8 @@ The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 - WAITING: not in position. SETTLING: in position, the debounce is running; the hold starts
   once the person has been in position *and still* for ``debounce_s`` (prompt "Get ready");
   moving restarts the debounce, so walking or bouncing into a position never starts a hold.
+  The debounce's still, valid seconds are held seconds too: the hold gets them once it has
+  counted ``debounce_s`` of valid time of its own (a rep's short pause never does).
 - HOLDING: valid seconds grow while ``valid`` is True and the body is still. Invalid form
   counts nothing but does not end the hold. Leaving the position, showing the other side or
   moving, for up to ``grace_s``, does not end it either; longer ends it, and the unfinished
@@ -58,6 +60,7 @@ class _OpenHold:
     out_ms: int = 0  # continuous time out of position (grace clock)
     invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
     out_since_ms: int | None = None  # first frame of the current spell out of position
+    settled_ms: int = 0  # valid, still seconds of the debounce, credited once the hold earns them
 
 
 def _ms(seconds: float) -> int:
@@ -85,6 +88,7 @@ class HoldTimer:
         self._t_prev: int | None = None
         self._settle_side: str | None = None
         self._settle_ms = 0
+        self._settle_valid_ms = 0
         self._rest_ms_done = 0
         self._hold: _OpenHold | None = None
         self._holds: list[Hold] = []
@@ -162,8 +166,10 @@ class HoldTimer:
         if self._pose_side is not None:
             self._add(self._in_pose_ms, self._pose_side, dt)
         kind, hold = self._credit, self._hold
-        if kind == "settle":
+        if kind in ("settle", "settle_valid"):
             self._settle_ms += dt
+            if kind == "settle_valid":
+                self._settle_valid_ms += dt
         elif kind == "rest":
             self._rest_ms_done += dt
         elif hold is not None:
@@ -172,6 +178,12 @@ class HoldTimer:
             if kind == "valid":
                 add = min(dt, self._target_ms - hold.valid_ms)  # a rep ends exactly on target
                 hold.valid_ms += add
+                if hold.settled_ms and hold.valid_ms >= self._debounce_ms:
+                    # The hold has counted a debounce of its own: the settle was a hold too.
+                    extra = min(hold.settled_ms, self._target_ms - hold.valid_ms)
+                    hold.valid_ms += extra
+                    add += extra
+                    hold.settled_ms = 0
                 self._add(self._valid_ms, hold.side, add)
             elif kind == "invalid":
                 hold.invalid_ms += dt
@@ -218,6 +230,7 @@ class HoldTimer:
                 self._phase = Phase.SETTLING
                 self._settle_side = start
                 self._settle_ms = 0
+                self._settle_valid_ms = 0
                 self._need_leave = False
                 self._settling(t_ms, in_pose, valid, seen)
                 return
@@ -235,11 +248,13 @@ class HoldTimer:
             self._phase = Phase.WAITING
             self._settle_side = None
             self._settle_ms = 0
+            self._settle_valid_ms = 0
             return
         if in_pose is None or self._still is None:
             return  # unknown: the debounce neither advances nor resets
         if self._still is False:
             self._settle_ms = 0  # moving: the person has not settled yet
+            self._settle_valid_ms = 0
             return
         if seen is not None and seen != self._settle_side:
             # They turned to the other side: the debounce restarts for that side.
@@ -248,15 +263,18 @@ class HoldTimer:
             self._idle(t_ms, in_pose, valid, seen)
             return
         if self._settle_ms < self._debounce_ms:
-            self._credit = "settle"
+            self._credit = "settle_valid" if valid else "settle"
             return
         assert self._settle_side is not None
         self._visit_moved = False
-        self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms)
+        self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms - self._settle_ms)
+        self._hold.in_pose_ms = self._settle_ms
+        self._hold.settled_ms = self._settle_valid_ms
         self._last_side = self._settle_side
         self._phase = Phase.HOLDING
         self._settle_side = None
         self._settle_ms = 0
+        self._settle_valid_ms = 0
         self._holding(t_ms, in_pose, valid, seen)
 
     def _holding(self, t_ms: int, in_pose: bool | None, valid: bool | None,
@@ -366,6 +384,7 @@ class HoldTimer:
             grace_left_s=grace_left,
             session_valid_s=sum(self._valid_ms.values()) / 1000.0,
             moving_reps_by_side=dict(self._moving_reps),
+            hold_start_s=None if hold is None else hold.start_ms / 1000.0,
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from posecheck.core.checks import Status
+from posecheck.core.hold import Phase
 from posecheck.core.report import Report
 from posecheck.specs.model import StretchSpec
 
@@ -58,19 +59,40 @@ def hold_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
 def valid_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
     """The time that counted as valid hold, per side: wherever the timeline's running count of
     the current hold (``hold_valid_s``) rises from one frame to the next, the interval between
-    the two frames counted. Settling, pauses and switches do not. Sides with holds but no
-    counted time map to an empty list, so the plot still shows their row."""
+    the two frames counted. The debounce's still, valid seconds count too once the hold has
+    earned them (the count then jumps by more than a frame): those settling intervals are
+    spans as well. Pauses and switches do not count. Sides with holds but no counted time map
+    to an empty list, so the plot still shows their row."""
     out: dict[str, list[tuple[float, float]]] = {side: [] for side in report.sides}
-    prev_t, prev_count, prev_side = math.nan, math.nan, None
+    prev = None
+    settled: list[tuple[float, float]] = []  # the current debounce's still, valid intervals
     for e in report.entries:
         t, count, side = float(e.t_s), float(e.hold_valid_s), e.stretched_side
-        if side is not None and side == prev_side and count > prev_count and t > prev_t:
-            spans = out.setdefault(side, [])
-            if spans and abs(spans[-1][1] - prev_t) < 1e-9:
-                spans[-1] = (spans[-1][0], t)
-            else:
-                spans.append((prev_t, t))
-        prev_t, prev_count, prev_side = t, count, side
+        if prev is not None:
+            p_t, p_count, p_side, p_phase, p_ok = prev
+            if p_phase is Phase.SETTLING and p_ok and t > p_t:
+                settled.append((p_t, t))
+            if side is not None and side == p_side and count > p_count and t > p_t:
+                if count - p_count > (t - p_t) + 1e-6:  # the debounce credited
+                    out.setdefault(side, []).extend(settled)
+                    settled = []
+                out.setdefault(side, []).append((p_t, t))
+        if e.reason == "moving" or e.phase not in (Phase.SETTLING, Phase.HOLDING, Phase.PAUSED):
+            settled = []
+        # the debounce runs only while the body is still and in position: motion known
+        prev = (t, count, side, e.phase,
+                e.valid is True and e.reason != "moving" and e.motion is not None)
+    return {side: _merged(spans) for side, spans in out.items()}
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The spans in time order, touching ones joined."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + 1e-9:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
     return out
 
 

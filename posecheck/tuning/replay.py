@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from posecheck.core import rules
-from posecheck.core.hold import HoldSettings
+from posecheck.core.hold import HoldSettings, Phase
 from posecheck.core.motion import MOVING, still_code
 from posecheck.core.rules import UNKNOWN
 from posecheck.core.timer import HoldTimer
@@ -137,8 +137,13 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
               hold: HoldSettings, still: np.ndarray | None = None, **overrides: Any
               ) -> tuple[np.ndarray, np.ndarray]:
     """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
-    the valid seconds the timer added at each frame and the side it booked them to.
-    ``still``: ``(T,)`` 1 / 0 / -1 (unknown) stillness; None = always still.
+    the valid seconds the timer added at each frame (the interval since the previous frame)
+    and the side it booked them to. ``still``: ``(T,)`` 1 / 0 / -1 (unknown) stillness;
+    None = always still.
+
+    The debounce's still, valid seconds, which the timer credits in one go once the hold has
+    earned them, are put back on the settling frames they were held in, so a frame's count is
+    the time that frame's interval was held.
 
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
     session plan (rest after a completed rep would otherwise stop the count).
@@ -149,18 +154,44 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
     counted = np.zeros(n)
     booked = np.full(n, "", dtype=object)
     prev: dict[str, float] = {}
+    settled: list[int] = []  # frames whose interval the debounce booked as still and valid
+    prev_settling = False
     for i in range(n):
         sd = side[i] if side[i] in SIDES else None
         sl = True if still is None else rules.decode(still[i])
+        ok = rules.decode(valid[i]) is True and sl is True
         st = timer.update(int(t_ms[i]), in_pose=rules.decode(in_pose[i]),
                           valid=rules.decode(valid[i]), side=sd, still=sl)
+        if prev_settling and i > 0:
+            settled.append(i)  # frame i - 1 settled still and valid: its interval ends at i
+        if st.phase is Phase.SETTLING and st.countdown_s is not None and \
+                st.countdown_s >= settings.debounce_s - 1e-9:
+            settled = []  # the debounce (re)started
+        prev_settling = st.phase is Phase.SETTLING and ok
         for s, v in st.valid_s_by_side.items():
             add = v - prev.get(s, 0.0)
             if add > 1e-12:
+                dt = (t_ms[i] - t_ms[i - 1]) / 1000.0 if i > 0 else 0.0
+                extra = add - dt
+                if extra > 1e-9 and settled:
+                    _spread(counted, booked, settled, t_ms, extra, s)
+                    add -= extra
                 counted[i] += add
                 booked[i] = s
             prev[s] = v
+        if not (st.phase is Phase.SETTLING or st.in_hold):
+            settled = []
     return counted, booked
+
+
+def _spread(counted: np.ndarray, booked: np.ndarray, frames: list[int], t_ms: np.ndarray,
+            seconds: float, side: str) -> None:
+    """Add ``seconds`` over ``frames`` in proportion to their intervals."""
+    dts = np.array([(t_ms[k] - t_ms[k - 1]) / 1000.0 for k in frames], float)
+    share = dts / dts.sum() * seconds if dts.sum() > 0 else np.full(len(frames), seconds / len(frames))
+    for k, v in zip(frames, share):
+        counted[k] += v
+        booked[k] = side
 
 
 __all__ = ["FALLBACK", "SIDES", "Replay", "Thresholds", "check_status", "fallback_band",

@@ -173,8 +173,8 @@ def test_a_still_pose_with_landmark_jitter_counts() -> None:
     assert 0.01 < np.nanmedian(m) < 0.08
     valid, reports = _valid_s(frames)
     hold = load_spec("deep_lunge").hold
-    settle = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
-    assert valid == pytest.approx(10.0 - settle, abs=0.2)
+    unknown = hold.stillness.window_s * MIN_SPAN_FRACTION  # the window filling: motion unknown
+    assert valid == pytest.approx(10.0 - unknown, abs=0.2)
     assert reports[-1].reason is None and reports[-1].still is True
 
 
@@ -184,7 +184,9 @@ def test_moving_into_the_pose_and_settling_starts_the_hold_after_the_settle() ->
         replace(f, t_ms=f.t_ms + 3000, index=f.index + 90) for f in _frames(150)]
     valid, reports = _valid_s(frames)
     hold = load_spec("deep_lunge").hold
-    assert 5.0 - hold.stillness.window_s - hold.debounce_s - 0.3 < valid < 5.0 - hold.debounce_s
+    # the bounce leaves the trailing window within window_s; from then on every still second
+    # counts (the debounce's too, once the hold has earned it), none of the bouncing
+    assert 5.0 - hold.stillness.window_s - 0.3 < valid < 5.0
     holding = [r.t_ms for r in reports if r.hold.in_hold]
     assert holding and holding[0] > 3000 + 1000 * hold.debounce_s
     assert any(r.reason == "settling" for r in reports if r.t_ms > 3000)

@@ -32,10 +32,10 @@ def test_good_form_becomes_valid_and_counts_time():
     assert last.in_pose and last.valid is True and last.view == "side"
     assert last.stretched_side == "left"
     assert all(r.status is Status.PASS for r in last.checks.values())
-    # 3 s of frames, minus the settle before the hold starts: the stillness window fills
-    # (motion unknown before), then the 1 s debounce of being in position and still
+    # 3 s of frames, minus the stillness window filling (motion unknown before); the 1 s
+    # debounce of being in position and still counts once the hold has earned it
     hold = load_spec("deep_lunge").hold
-    settle = hold.stillness.window_s * MIN_SPAN_FRACTION + hold.debounce_s
+    settle = hold.stillness.window_s * MIN_SPAN_FRACTION
     assert last.hold.hold_valid_s == pytest.approx(3.0 - settle - 1 / FPS, abs=0.1)
     assert last.hold.phase is Phase.HOLDING
 

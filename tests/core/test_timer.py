@@ -53,13 +53,29 @@ def test_debounce_short_visit_starts_no_hold():
     assert states[-1].holds == () and states[-1].valid_s_by_side["left"] == 0.0
 
 
-def test_debounce_time_is_not_counted_and_shows_get_ready():
+def test_debounce_shows_get_ready_and_its_seconds_count_once_the_hold_earns_them():
     states, _ = run([(3.0, OK)])
     settling = [s for s in states if s.phase is Phase.SETTLING]
     assert settling and all(s.prompt == "Get ready" for s in settling)
     assert settling[0].countdown_s == pytest.approx(1.0)
+    at = {s.t_ms: s for s in states}
+    assert at[1500].hold_valid_s == pytest.approx(0.5)  # the hold's own 0.5 s, not yet earned
+    assert at[2000].hold_valid_s == pytest.approx(2.0)  # 1 s of its own: the settle is added
     assert states[-1].phase is Phase.HOLDING and states[-1].prompt == "Hold"
-    assert states[-1].hold_valid_s == pytest.approx(2.0)  # 3 s in position minus 1 s debounce
+    assert states[-1].hold_valid_s == pytest.approx(3.0)  # every still, valid second
+    assert states[-1].valid_s_by_side["left"] == pytest.approx(3.0)
+
+
+def test_a_hold_too_short_to_earn_the_debounce_keeps_only_its_own_seconds():
+    # a pause at the top of a rep: settled, held 0.8 s, left
+    states, _ = run([(1.8, OK), (2.0, OUT)])
+    assert [(h.start_s, h.valid_s) for h in states[-1].holds] == [(0.0, pytest.approx(0.8))]
+    assert states[-1].valid_s_by_side["left"] == pytest.approx(0.8)
+
+
+def test_only_the_valid_seconds_of_the_debounce_are_credited():
+    states, _ = run([(0.4, BAD), (3.6, OK)])
+    assert states[-1].hold_valid_s == pytest.approx(3.0 + 0.6)  # the hold's own + the settle's
 
 
 def test_debounce_restarts_after_a_flicker_out():
@@ -79,7 +95,7 @@ def test_short_dropout_inside_grace_keeps_the_hold():
     states, _ = run([(3.0, OK), (0.3, OUT), (2.0, OK)])
     last = states[-1]
     assert last.phase is Phase.HOLDING and last.holds == ()
-    assert last.hold_valid_s == pytest.approx(2.0 + 2.0)  # the dropout counts nothing
+    assert last.hold_valid_s == pytest.approx(3.0 + 2.0)  # the dropout counts nothing
     during = [s for s in states if s.grace_left_s is not None]
     assert during and all(s.phase is Phase.HOLDING for s in during)
 
@@ -89,11 +105,12 @@ def test_long_dropout_ends_the_hold_and_records_it():
     last = states[-1]
     assert len(last.holds) == 1
     hold = last.holds[0]
-    assert hold == Hold(side="left", start_s=1.0, end_s=3.0, valid_s=2.0, completed=False,
-                        in_pose_s=2.0)
-    # Back in position: a fresh debounce and a new hold from zero, not a continuation.
+    assert hold == Hold(side="left", start_s=0.0, end_s=3.0, valid_s=3.0, completed=False,
+                        in_pose_s=3.0)
+    # Back in position: a fresh debounce and a new hold from zero, not a continuation (its
+    # 0.5 s of its own have not earned the debounce yet).
     assert last.phase is Phase.HOLDING and last.hold_valid_s == pytest.approx(0.5)
-    assert last.valid_s_by_side["left"] == pytest.approx(2.5)
+    assert last.valid_s_by_side["left"] == pytest.approx(3.5)
 
 
 def test_grace_ends_while_still_out_shows_waiting():
@@ -109,33 +126,34 @@ def test_unknown_pauses_without_counting_or_resetting():
     assert len(paused) == 20
     assert len({s.hold_valid_s for s in paused[1:]}) == 1  # frozen while unknown
     last = states[-1]
-    assert last.holds == () and last.hold_valid_s == pytest.approx(2.0 + 2.0)
+    assert last.holds == () and last.hold_valid_s == pytest.approx(3.0 + 2.0)
 
 
 def test_unknown_longer_than_grace_does_not_end_the_hold():
     states, _ = run([(2.0, OK), (10.0, UNK), (1.0, OK)], grace_s=0.5)
-    assert states[-1].holds == () and states[-1].hold_valid_s == pytest.approx(2.0)
+    assert states[-1].holds == () and states[-1].hold_valid_s == pytest.approx(2.0 + 1.0)
 
 
 def test_invalid_form_counts_no_time_but_keeps_the_hold():
     states, _ = run([(3.0, OK), (4.0, BAD), (1.0, OK)], grace_s=0.5)
     last = states[-1]
     assert last.holds == () and last.phase is Phase.HOLDING
-    assert last.hold_valid_s == pytest.approx(3.0)
+    assert last.hold_valid_s == pytest.approx(3.0 + 1.0)
     assert last.in_pose_s_by_side["left"] == pytest.approx(8.0)
 
 
 def test_max_invalid_s_ends_a_hold_when_set():
     states, _ = run([(3.0, OK), (4.0, BAD)], max_invalid_s=2.0)
     assert len(states[-1].holds) == 1 and not states[-1].holds[0].completed
-    assert states[-1].holds[0].valid_s == pytest.approx(2.0)
+    assert states[-1].holds[0].valid_s == pytest.approx(3.0)
 
 
 # ------------------------------------------------------------------ completion, reps, sides
 def test_hold_completes_exactly_at_target():
     states, _ = run([(10.0, OK)], target_s=5.0, reps=2)
     done = next(s for s in states if s.holds)
-    assert done.t_ms == 6000  # 1 s debounce + 5 s
+    assert done.t_ms == 5000  # 5 s in position: the debounce counted once the hold earned it
+    assert done.holds[0].start_s == 0.0
     assert done.holds[0].completed and done.holds[0].valid_s == pytest.approx(5.0)
     assert done.reps_by_side == {"left": 1, "right": 0}
     assert done.phase is Phase.REST and done.prompt == "Rest"
@@ -154,11 +172,11 @@ def test_rest_lasts_rest_s_then_next_rep_counts():
     states, _ = run([(20.0, OK)], target_s=3.0, reps=3, rest_s=2.0)
     rest = [s for s in states if s.phase is Phase.REST]
     assert rest[0].countdown_s == pytest.approx(2.0)
-    # Staying in position: rest 2 s, debounce 1 s, hold 3 s, ... per rep.
+    # Staying in position: hold 3 s (its first second the debounce), rest 2 s, ... per rep.
     last = states[-1]
     assert last.reps_by_side["left"] == 3
     assert [h.completed for h in last.holds] == [True, True, True]
-    assert [h.start_s for h in last.holds] == [1.0, 7.0, 13.0]
+    assert [h.start_s for h in last.holds] == [0.0, 5.0, 10.0]
     assert last.phase is Phase.SWITCH and last.side == "right"
     assert last.remaining == {"left": 0, "right": 3}
 
@@ -196,7 +214,7 @@ def test_unreported_side_follows_the_plan_after_leaving():
     states, _ = run(segs, target_s=3.0)
     # Staying in the same pose after the first side finished does not start the second side.
     assert [h.side for h in states[-1].holds] == ["left", "right"]
-    assert states[-1].holds[1].start_s == pytest.approx(15.0)
+    assert states[-1].holds[1].start_s == pytest.approx(14.0)  # back in position at 14 s
 
 
 def test_both_sides_spec_ignores_reported_side():
@@ -319,7 +337,7 @@ def test_moving_in_a_hold_counts_nothing_and_a_short_move_keeps_the_hold():
     states, _ = run([(3.0, OK), (0.5, OK, "left", MOVING), (2.0, OK)])
     last = states[-1]
     assert last.phase is Phase.HOLDING and last.holds == ()
-    assert last.hold_valid_s == pytest.approx(3.0 - 1.0 + 2.0, abs=0.01)
+    assert last.hold_valid_s == pytest.approx(3.0 + 2.0, abs=0.01)
     assert any(s.grace_left_s is not None for s in states)  # the move ran the grace clock
 
 
@@ -327,17 +345,17 @@ def test_moving_longer_than_grace_ends_the_hold():
     states, _ = run([(3.0, OK), (2.0, OK, "left", MOVING), (2.5, OK)])
     last = states[-1]
     assert len(last.holds) == 1 and not last.holds[0].completed
-    assert last.holds[0].valid_s == pytest.approx(2.0, abs=0.01)
+    assert last.holds[0].valid_s == pytest.approx(3.0, abs=0.01)
     assert last.holds[0].end_s == pytest.approx(3.0, abs=0.01)
-    # a new hold after a new debounce
+    # a new hold after a new debounce, which it has earned by the end
     assert last.phase is Phase.HOLDING
-    assert last.hold_valid_s == pytest.approx(2.5 - 1.0, abs=0.11)
+    assert last.hold_valid_s == pytest.approx(2.5, abs=0.11)
 
 
 def test_unknown_motion_in_a_hold_pauses():
     states, _ = run([(3.0, OK), (1.0, OK, "left", None), (1.0, OK)])
     assert any(s.phase is Phase.PAUSED for s in states)
-    assert states[-1].hold_valid_s == pytest.approx(3.0, abs=0.01)
+    assert states[-1].hold_valid_s == pytest.approx(3.0 + 1.0, abs=0.01)
 
 
 def test_moving_visits_count_as_moving_reps_never_as_hold_time():
