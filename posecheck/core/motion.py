@@ -78,6 +78,12 @@ class StillnessSettings:
     max_bounce_hz: float | None = 0.8
     bounce_swing: float = 0.06  # torso lengths: a smaller turn of the hips is sway or jitter
     bounce_window_s: float = 3.0  # s, the trailing window the swings are counted over
+    # The end of a hold (docs/TIMER.md, rule 4): the last seconds before a hold ended by
+    # leaving count only while the body moved no more than during the hold: at most its
+    # median motion plus the larger of edge_margin (body lengths/s) and edge_spread x (its
+    # 90th percentile - its median).
+    edge_margin: float = 0.05  # body lengths/s
+    edge_spread: float = 2.0  # x the hold's own motion spread
 
     def __post_init__(self) -> None:
         if self.max_motion is not None:

@@ -295,7 +295,7 @@ class StretchSession:
         if self._motion.bouncing:
             still = False  # hips swinging back and forth: bouncing is never a hold
         hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
-                                  valid=valid, side=timer_side, still=still)
+                                  valid=valid, side=timer_side, still=still, motion=motion)
         # the rep counter only reads the timer: reps add no hold time
         reps = self._reps.update(t_ms, in_pose_now=in_pose_now, form_ok=overall(checks),
                                  counted_s=hold.session_valid_s, side=stretched or "unsure")

@@ -15,23 +15,15 @@ One :meth:`HoldTimer.update` per frame, fed by the checks::
 
 The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 
-- WAITING: not in position. SETTLING: in position, the debounce is running; the hold starts
-  once the person has been in position *and still* for ``debounce_s`` (prompt "Get ready");
-  moving restarts the debounce, so walking or bouncing into a position never starts a hold.
-  The debounce's still, valid seconds are held seconds too: the hold gets them once it has
-  counted ``debounce_s`` of valid time of its own (a rep's short pause never does).
-- HOLDING: valid seconds grow while ``valid`` is True and the body is still. Invalid form
-  counts nothing but does not end the hold. Leaving the position, showing the other side or
-  moving, for up to ``grace_s``, does not end it either; longer ends it, and the unfinished
-  hold is recorded with its valid seconds (so reps in a position never add hold time).
-- PAUSED: in a hold with ``valid``, ``in_pose`` or ``still`` unknown: time neither counts nor
-  resets.
-- A visit to the position that moved and ended without a hold starting (a bridge lifted and
-  lowered, a lunge rep that leaves the position) is a *moving rep*: counted in
-  ``moving_reps_by_side``, never as hold time.
-- A hold whose valid seconds reach ``target_s`` is a completed rep. Then REST (``rest_s``, or
-  until the person leaves the position), SWITCH when the side's reps are done and another
-  side remains, DONE when every side has its reps.
+- WAITING: not in position. SETTLING: the debounce (``debounce_s`` in position *and still*,
+  "Get ready"; moving restarts it). Its still, valid seconds count once the hold has counted
+  ``debounce_s`` of its own (a rep's short pause never does).
+- HOLDING: valid seconds grow while ``valid`` is True and the body is still; invalid form
+  counts nothing. Out of position, the other side or moving for longer than ``grace_s`` ends
+  the hold, and the start of the exit is taken back (:mod:`posecheck.core.hold_exit`).
+  PAUSED: ``valid``, ``in_pose`` or ``still`` unknown; nothing counts or resets.
+- A visit that moved and ended without a hold is a *moving rep*, never hold time. A hold
+  reaching ``target_s`` is a completed rep; then REST, SWITCH or DONE.
 
 Time is the frames' own ``t_ms`` only, accumulated as whole milliseconds so that 10 fps and
 30 fps footage of the same session give the same seconds. A frame interval longer than
@@ -45,8 +37,10 @@ The settings (:class:`~posecheck.core.hold.HoldSettings`), phases and states it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
+from posecheck.core.hold_exit import Interval, take_back_exit
 from posecheck.core.hold import (BOTH, PROMPT_DONE, PROMPT_GET_READY, PROMPT_HOLD, PROMPT_REST,
                                  PROMPT_SWITCH, SIDES, Hold, HoldSettings, HoldState, Phase)
 
@@ -60,7 +54,8 @@ class _OpenHold:
     out_ms: int = 0  # continuous time out of position (grace clock)
     invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
     out_since_ms: int | None = None  # first frame of the current spell out of position
-    settled_ms: int = 0  # valid, still seconds of the debounce, credited once the hold earns them
+    settled_ms: int = 0  # valid, still ms of the debounce, credited once the hold earns them
+    log: list[Interval] = field(default_factory=list)  # the hold's own valid intervals
 
 
 def _ms(seconds: float) -> int:
@@ -88,7 +83,8 @@ class HoldTimer:
         self._t_prev: int | None = None
         self._settle_side: str | None = None
         self._settle_ms = 0
-        self._settle_valid_ms = 0
+        self._settle_valid_ms = 0  # the debounce's still, valid ms
+        self._motion = math.nan  # the last frame's motion (what the next interval is booked with)
         self._rest_ms_done = 0
         self._hold: _OpenHold | None = None
         self._holds: list[Hold] = []
@@ -113,12 +109,15 @@ class HoldTimer:
         return self._state
 
     def update(self, t_ms: int, *, in_pose: bool | None, valid: bool | None,
-               side: str | None = None, still: bool | None = True) -> HoldState:
+               side: str | None = None, still: bool | None = True,
+               motion: float | None = None) -> HoldState:
         """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes.
 
         The interval since the previous frame is booked with the previous frame's outcome (a
         frame's outcome holds until the next frame), then this frame's outcome decides the
         transitions. ``still`` False (the body moving) counts as being out of the hold.
+        ``motion``: the body motion behind ``still`` (body lengths/s, None or NaN unknown);
+        it decides where an exit began (docs/TIMER.md, rule 4).
         """
         t_ms = int(t_ms)
         if self._t_prev is not None and t_ms <= self._t_prev:
@@ -128,8 +127,9 @@ class HoldTimer:
         if dt > self._max_dt_ms:
             dt = 0  # a dropout: we do not know what happened, so no time is added
         self._t_prev = t_ms
-        self._book(dt)
+        self._book(dt, t_ms)
         self._credit = None
+        self._motion = math.nan if motion is None else float(motion)
         seen = self._side_of(side)
         self._still = still
 
@@ -159,8 +159,9 @@ class HoldTimer:
         return self._state
 
     # ------------------------------------------------------------------ booking
-    def _book(self, dt: int) -> None:
-        """Add the interval since the previous frame to whatever that frame was doing."""
+    def _book(self, dt: int, t_ms: int) -> None:
+        """Add the interval since the previous frame (ending at ``t_ms``) to whatever that
+        frame was doing."""
         if dt <= 0:
             return
         if self._pose_side is not None:
@@ -178,8 +179,11 @@ class HoldTimer:
             if kind == "valid":
                 add = min(dt, self._target_ms - hold.valid_ms)  # a rep ends exactly on target
                 hold.valid_ms += add
+                hold.log.append((t_ms, add, self._motion))
                 if hold.settled_ms and hold.valid_ms >= self._debounce_ms:
                     # The hold has counted a debounce of its own: the settle was a hold too.
+                    # (All of it: the settle's motion is no guide, as the trailing window
+                    # still holds the arrival for window_s after the body has stopped.)
                     extra = min(hold.settled_ms, self._target_ms - hold.valid_ms)
                     hold.valid_ms += extra
                     add += extra
@@ -270,6 +274,7 @@ class HoldTimer:
         self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms - self._settle_ms)
         self._hold.in_pose_ms = self._settle_ms
         self._hold.settled_ms = self._settle_valid_ms
+        self._settle_valid_ms = 0
         self._last_side = self._settle_side
         self._phase = Phase.HOLDING
         self._settle_side = None
@@ -287,6 +292,9 @@ class HoldTimer:
             if hold.out_since_ms is None:
                 hold.out_since_ms = t_ms
             if hold.out_ms > self._grace_ms:
+                back = take_back_exit(hold.log, hold.out_since_ms, self.settings.stillness)
+                hold.valid_ms -= back  # the start of the exit (hold_exit)
+                self._add(self._valid_ms, hold.side, -back)
                 self._end_hold(completed=False, end_ms=hold.out_since_ms)
                 self._phase = Phase.WAITING
                 self._idle(t_ms, in_pose, valid, seen)

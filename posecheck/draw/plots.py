@@ -61,8 +61,10 @@ def valid_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
     the current hold (``hold_valid_s``) rises from one frame to the next, the interval between
     the two frames counted. The debounce's still, valid seconds count too once the hold has
     earned them (the count then jumps by more than a frame): those settling intervals are
-    spans as well. Pauses and switches do not count. Sides with holds but no counted time map
-    to an empty list, so the plot still shows their row."""
+    spans as well. The start of an exit the timer took back when a hold ended (the hold's
+    ``valid_s`` is below what its frames rose by) is cut off the end of that hold's spans.
+    Pauses and switches do not count. Sides with holds but no counted time map to an empty
+    list, so the plot still shows their row."""
     out: dict[str, list[tuple[float, float]]] = {side: [] for side in report.sides}
     prev = None
     settled: list[tuple[float, float]] = []  # the current debounce's still, valid intervals
@@ -82,7 +84,11 @@ def valid_spans(report: Report) -> dict[str, list[tuple[float, float]]]:
         # the debounce runs only while the body is still and in position: motion known
         prev = (t, count, side, e.phase,
                 e.valid is True and e.reason != "moving" and e.motion is not None)
-    return {side: _merged(spans) for side, spans in out.items()}
+    merged = {side: _merged(spans) for side, spans in out.items()}
+    for side, data in report.sides.items():
+        for h in data.holds:
+            merged[side] = _cut_to(merged.get(side, []), h.start_s, h.end_s, h.valid_s)
+    return merged
 
 
 def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -94,6 +100,26 @@ def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.append((a, b))
     return out
+
+
+def _cut_to(spans: list[tuple[float, float]], start: float, end: float, seconds: float
+            ) -> list[tuple[float, float]]:
+    """``spans`` with what lies in ``[start, end]`` beyond ``seconds`` cut off from the end
+    (a span running past ``end`` is left alone)."""
+    excess = sum(max(0.0, min(b, end) - max(a, start)) for a, b in spans) - seconds
+    out = list(spans)
+    for i in range(len(out) - 1, -1, -1):
+        if excess <= 1e-3:  # a report rounds seconds to 1 ms
+            break
+        a, b = out[i]
+        if b <= start or a >= end:
+            continue
+        if b > end:
+            break
+        cut = min(excess, b - max(a, start))
+        out[i] = (a, b - cut)
+        excess -= cut
+    return [(a, b) for a, b in out if b - a > 1e-9]
 
 
 def side_totals_text(report: Report) -> str:

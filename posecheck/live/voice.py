@@ -15,7 +15,8 @@ class VoiceRules:
 
     Attributes:
         min_gap_s: between two corrections, tips or praise (anything but the timer's words).
-        event_gap_s: between two timer announcements ("Switch sides", "10 seconds left").
+        event_gap_s: between two timer announcements ("Switch sides", "10 seconds left"); a
+            "Switch sides", "Rest" or "Done" also waits this long after any other words.
         repeat_s: before the same correction is said again.
         tip_repeat_s: before the same tip (advisory check) is said again.
         settle_s: a correction must stay the story's message this long before it is said.
@@ -66,6 +67,7 @@ class CueSpeaker:
         self._left_said: set[tuple[str, int]] = set()
         self._countdown_ms: int | None = None  # when the last spoken countdown began
         self._silent_countdown = False          # this countdown is not spoken (too soon)
+        self._pending: str | None = None        # a switch / rest / done still to be said
         self.log: list[tuple[int, str]] = []
 
     def _since(self, ms: int | None, t_ms: int) -> float:
@@ -109,7 +111,16 @@ class CueSpeaker:
             return None
         if changed and story.state in ("switch", "rest", "done"):
             self._corrected = False
-            return self._say(story.message, story.message_id, t_ms, event=True)
+            self._pending = story.state
+        if self._pending is not None:
+            # said once the last words are event_gap_s old (praise may have just been said)
+            if story.state != self._pending:
+                self._pending = None
+            elif self._since(self._last_ms, t_ms) >= r.event_gap_s:
+                self._pending = None
+                return self._say(story.message, story.message_id, t_ms, event=True)
+            else:
+                return None
         if changed and prev == "get_ready" and story.state in ("counting", "tip"):
             self._corrected = False
             return self._say("Hold it", "go", t_ms, event=True)

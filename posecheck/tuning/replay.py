@@ -128,21 +128,24 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
     booked = np.zeros(0, dtype=object)
     if with_timer:
         counted, booked = run_timer(trace.t_ms, timer_in, valid, trace.side, trace.hold,
-                                    still=still, **timer)
+                                    still=still, motion=trace.motion, **timer)
     return Replay(status=MappingProxyType(status), in_pose=in_pose, valid=valid,
                   counted=counted, booked=booked, still=still)
 
 
 def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
-              hold: HoldSettings, still: np.ndarray | None = None, **overrides: Any
+              hold: HoldSettings, still: np.ndarray | None = None,
+              motion: np.ndarray | None = None, **overrides: Any
               ) -> tuple[np.ndarray, np.ndarray]:
     """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
     the valid seconds the timer added at each frame (the interval since the previous frame)
     and the side it booked them to. ``still``: ``(T,)`` 1 / 0 / -1 (unknown) stillness;
-    None = always still.
+    None = always still. ``motion``: ``(T,)`` body motion (NaN unknown) for the hold's edges.
 
-    The debounce's still, valid seconds, which the timer credits in one go once the hold has
-    earned them, are put back on the settling frames they were held in, so a frame's count is
+    The timer settles a hold's edges afterwards (docs/TIMER.md, rules 1 and 4): the debounce's
+    seconds are credited in one go once the hold has earned them, and the start of an exit is
+    taken back when the hold ends. Both are put on the frames they belong to (the credit on the
+    latest settling frames, the take-back off the latest counted ones), so a frame's count is
     the time that frame's interval was held.
 
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
@@ -160,8 +163,9 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
         sd = side[i] if side[i] in SIDES else None
         sl = True if still is None else rules.decode(still[i])
         ok = rules.decode(valid[i]) is True and sl is True
+        mo = None if motion is None else float(motion[i])
         st = timer.update(int(t_ms[i]), in_pose=rules.decode(in_pose[i]),
-                          valid=rules.decode(valid[i]), side=sd, still=sl)
+                          valid=rules.decode(valid[i]), side=sd, still=sl, motion=mo)
         if prev_settling and i > 0:
             settled.append(i)  # frame i - 1 settled still and valid: its interval ends at i
         if st.phase is Phase.SETTLING and st.countdown_s is not None and \
@@ -174,24 +178,45 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
                 dt = (t_ms[i] - t_ms[i - 1]) / 1000.0 if i > 0 else 0.0
                 extra = add - dt
                 if extra > 1e-9 and settled:
-                    _spread(counted, booked, settled, t_ms, extra, s)
+                    _fill_back(counted, booked, settled, t_ms, extra, s)
                     add -= extra
                 counted[i] += add
                 booked[i] = s
+            elif add < -1e-12:  # the start of an exit taken back
+                _take_back(counted, booked, i, -add, s)
             prev[s] = v
         if not (st.phase is Phase.SETTLING or st.in_hold):
             settled = []
     return counted, booked
 
 
-def _spread(counted: np.ndarray, booked: np.ndarray, frames: list[int], t_ms: np.ndarray,
-            seconds: float, side: str) -> None:
-    """Add ``seconds`` over ``frames`` in proportion to their intervals."""
-    dts = np.array([(t_ms[k] - t_ms[k - 1]) / 1000.0 for k in frames], float)
-    share = dts / dts.sum() * seconds if dts.sum() > 0 else np.full(len(frames), seconds / len(frames))
-    for k, v in zip(frames, share):
-        counted[k] += v
+def _fill_back(counted: np.ndarray, booked: np.ndarray, frames: list[int], t_ms: np.ndarray,
+               seconds: float, side: str) -> None:
+    """Add ``seconds`` to ``frames``, the latest first, each up to its interval (what is
+    left, if any, to the latest frame)."""
+    left = seconds
+    for k in reversed(frames):
+        take = min((t_ms[k] - t_ms[k - 1]) / 1000.0, left)
+        counted[k] += take
         booked[k] = side
+        left -= take
+        if left <= 1e-9:
+            return
+    counted[frames[-1]] += left
+
+
+def _take_back(counted: np.ndarray, booked: np.ndarray, i: int, seconds: float,
+               side: str) -> None:
+    """Remove ``seconds`` from the counted frames of ``side`` at or before frame ``i``, the
+    latest first."""
+    left = seconds
+    for k in range(i, -1, -1):
+        if booked[k] == side and counted[k] > 0:
+            take = min(counted[k], left)
+            counted[k] -= take
+            left -= take
+            if left <= 1e-9:
+                return
 
 
 __all__ = ["FALLBACK", "SIDES", "Replay", "Thresholds", "check_status", "fallback_band",

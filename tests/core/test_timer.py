@@ -36,8 +36,9 @@ def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
         seg = segments[k]
         (in_pose, valid), seg_side = seg[1], (seg[2] if len(seg) > 2 else side)
         still = seg[3] if len(seg) > 3 else True
+        motion = seg[4] if len(seg) > 4 else None
         states.append(timer.update(round(t_s * 1000), in_pose=in_pose, valid=valid,
-                                   side=seg_side, still=still))
+                                   side=seg_side, still=still, motion=motion))
     return states, timer
 
 
@@ -366,6 +367,44 @@ def test_moving_visits_count_as_moving_reps_never_as_hold_time():
     assert last.moving_reps_by_side == {"both": 5}
     assert last.valid_s_by_side["both"] == 0.0 and last.reps_by_side["both"] == 0
     assert last.to_dict()["moving_reps_by_side"] == {"both": 5}
+
+
+# ------------------------------------------------------------------ the end of a hold
+# A segment's 5th element is the body motion (body lengths/s) behind ``still``.
+def test_the_start_of_a_slow_exit_is_taken_back_when_the_hold_ends():
+    # held at 0.01, then 0.6 s of a slow exit (0.15: still under max_motion, form good), out
+    segs = [(5.0, OK, "left", True, 0.01), (0.6, OK, "left", True, 0.15), (2.0, OUT)]
+    states, _ = run(segs)
+    at = {s.t_ms: s for s in states}
+    assert at[5600].hold_valid_s == pytest.approx(5.6)  # counted while it happened
+    last = states[-1]
+    assert [(h.end_s, h.valid_s) for h in last.holds] == [(5.6, pytest.approx(5.0))]
+    assert last.valid_s_by_side["left"] == pytest.approx(5.0)
+
+
+def test_the_take_back_is_at_most_the_motion_window():
+    segs = [(10.0, OK, "left", True, 0.01), (1.5, OK, "left", True, 0.15), (2.0, OUT)]
+    states, timer = run(segs)
+    window = timer.settings.stillness.window_s
+    assert states[-1].holds[0].valid_s == pytest.approx(11.5 - window)
+
+
+def test_a_jittery_hold_keeps_its_last_seconds():
+    # the last second moves no more than the hold did: nothing is taken back
+    jitter = [(0.1, OK, "left", True, m) for m in (0.05, 0.2) * 30]
+    states, _ = run(jitter + [(2.0, OUT)])
+    assert states[-1].holds[0].valid_s == pytest.approx(6.0)
+
+
+def test_a_completed_hold_keeps_every_second():
+    segs = [(4.0, OK, "left", True, 0.01), (2.0, OK, "left", True, 0.15), (2.0, OUT)]
+    states, _ = run(segs, target_s=5.0)
+    assert states[-1].holds[0].completed and states[-1].holds[0].valid_s == pytest.approx(5.0)
+
+
+def test_without_motion_nothing_is_taken_back():
+    states, _ = run([(5.6, OK), (2.0, OUT)])
+    assert states[-1].holds[0].valid_s == pytest.approx(5.6)
 
 
 def test_a_still_hold_is_not_a_moving_rep():

@@ -65,6 +65,21 @@ def test_hold_spans_and_totals_are_the_reports_own(report):
         assert f"{side}: {data.valid_hold_s:.1f} s valid, {data.reps} reps" in text
 
 
+def test_valid_spans_leave_out_an_exit_the_timer_took_back(report):
+    from dataclasses import replace
+
+    side = main_side(report)
+    data = report.sides[side]
+    last = data.holds[-1]
+    taken = replace(last, valid_s=last.valid_s - 0.5)  # as if its last 0.5 s were taken back
+    sides = {**report.sides, side: replace(data, holds=data.holds[:-1] + (taken,))}
+    before = plots.valid_spans(report)[side]
+    after = plots.valid_spans(replace(report, sides=sides))[side]
+    assert sum(b - a for a, b in before) - sum(b - a for a, b in after) == pytest.approx(0.5)
+    assert after[-1][1] == pytest.approx(before[-1][1] - 0.5)  # cut off the end
+    assert after[0] == before[0]
+
+
 def test_valid_spans_cover_only_the_counted_seconds(report):
     side = main_side(report)
     counted = report.sides[side].valid_hold_s

@@ -426,6 +426,19 @@ def test_voice_announces_ten_seconds_left_switch_and_done_once():
                     (25.0, "Done - well held")]
 
 
+def test_voice_says_switch_sides_only_once_the_last_words_are_a_gap_old():
+    fault = told("paused", "Lift your chest", reason="form", mid="fault:torso")
+    good = told("counting", "Good - hold it", t_valid=5.0, mid="good")
+    switch = told("switch", "Switch sides: now your right side", mid="timer:switch")
+    # praise at 5.5 s (the form back for 1 s), the side done 0.5 s later
+    said = run_voice([(0, fault), (4500, good), (6000, switch), (9000, switch)])
+    assert said[1] == (5.5, "Good, hold it")
+    assert said[2] == (5.5 + VoiceRules().event_gap_s, "Switch sides: now your right side")
+    # a switch left before its turn is not said late
+    quick = run_voice([(0, fault), (4500, good), (6000, switch), (6500, good)])
+    assert "Switch sides: now your right side" not in [x for _, x in quick]
+
+
 # ---------------------------------------------------------------------------- ICE servers
 def test_rtc_configuration_defaults_to_no_servers():
     assert rtc_configuration(None) == {"iceServers": []}
