@@ -129,6 +129,16 @@ def test_both_sides_spec_reports_both():
     assert last.stretched_side == "both" and last.valid is True
 
 
+def test_lying_with_the_head_raised_is_not_a_bridge():
+    # between reps a person with the head on a pillow reads a 5-8 deg "hips higher" trunk;
+    # real bridge tops read 20-31 deg
+    top = sequence(60, FPS, stretch="glute_bridge")
+    down = sequence(90, FPS, t0_ms=2000, stretch="glute_bridge", body_deg=97)  # -7 deg
+    reports = run("glute_bridge", top + down)
+    assert reports[59].in_pose
+    assert not reports[-1].in_pose  # lowered for 3 s: out (the band's hysteresis lets go)
+
+
 def test_timer_only_counts_while_lying():
     reports = run("foam_roller_psoas", sequence(60, FPS, stretch="supine_psoas"))
     assert reports[-1].checks == {} and reports[-1].valid is True
