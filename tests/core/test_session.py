@@ -50,6 +50,14 @@ def test_leaning_forward_40_deg_is_not_valid():
     assert last.hold.hold_valid_s == 0.0
 
 
+@pytest.mark.parametrize("lean, status", [(10, Status.PASS), (22, Status.FAIL)])
+def test_a_22_deg_lean_is_a_lean_in_every_torso_upright_check(lean, status):
+    # people call a 19-25 deg forward lean leaning (docs/CHECKS.md); upright reads -8..10
+    for stretch in ("deep_lunge", "half_kneeling_hip_flexor", "standing_psoas"):
+        last = run(stretch, sequence(40, FPS, stretch=stretch, torso_deg=lean))[-1]
+        assert last.checks["torso_upright"].status is status, stretch
+
+
 def test_knee_past_toes_fails_with_its_cue():
     last = run("deep_lunge", sequence(40, FPS, stretch="deep_lunge", knee_ahead=0.35))[-1]
     assert last.checks["knee_behind_toes"].status is Status.FAIL
