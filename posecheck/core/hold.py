@@ -8,11 +8,12 @@ routines and the tuning replay read it. All times are seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from posecheck.core.errors import SettingError, check_number
+from posecheck.core.hold_exit import Interval
 from posecheck.core.motion import StillnessSettings
 
 BOTH = "both"
@@ -101,6 +102,21 @@ class Hold:
     in_pose_s: float = 0.0  # seconds in position inside it, whatever the form
 
 
+@dataclass
+class OpenHold:
+    """The hold the timer is counting now (mutable: the timer's own working state)."""
+
+    side: str
+    start_ms: int  # where its debounce began
+    valid_ms: int = 0
+    in_pose_ms: int = 0
+    out_ms: int = 0  # continuous time out of position (grace clock)
+    invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
+    out_since_ms: int | None = None  # first frame of the current spell out of position
+    settled_ms: int = 0  # valid, still ms of the debounce, credited once the hold earns them
+    log: list[Interval] = field(default_factory=list)  # the hold's own valid intervals
+
+
 @dataclass(frozen=True)
 class HoldState:
     """The timer's state after one frame (what the page, drawing and reports show)."""
@@ -163,4 +179,4 @@ class HoldState:
         }
 
 
-__all__ = ["BOTH", "SIDES", "Hold", "HoldSettings", "HoldState", "Phase"]
+__all__ = ["BOTH", "SIDES", "Hold", "HoldSettings", "HoldState", "OpenHold", "Phase"]

@@ -50,4 +50,12 @@ def take_back_exit(log: list[Interval], out_ms: int, st: StillnessSettings) -> i
     return back
 
 
-__all__ = ["Interval", "motion_limit", "take_back_exit"]
+def take_back_since(log: list[Interval], since_ms: int) -> int:
+    """Remove from ``log`` every interval ending after ``since_ms``; returns their ms."""
+    back = 0
+    while log and log[-1][0] > since_ms:
+        back += log.pop()[1]
+    return back
+
+
+__all__ = ["Interval", "motion_limit", "take_back_exit", "take_back_since"]

@@ -291,11 +291,10 @@ class StretchSession:
 
         stretched = "both" if spec.stretched_leg in ("both", "none") else side
         timer_side = None if stretched == "both" else stretched
-        still = still_flag(still_code(motion, self._stillness.max_motion))
-        if self._motion.bouncing:
-            still = False  # hips swinging back and forth: bouncing is never a hold
-        hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose,
-                                  valid=valid, side=timer_side, still=still, motion=motion)
+        bouncing = self._motion.bouncing  # hips swinging back and forth: never a hold
+        still = False if bouncing else still_flag(still_code(motion, self._stillness.max_motion))
+        hold = self._timer.update(t_ms, in_pose=self._presence.timer_in_pose, valid=valid,
+                                  side=timer_side, still=still, motion=motion, bouncing=bouncing)
         # the rep counter only reads the timer: reps add no hold time
         reps = self._reps.update(t_ms, in_pose_now=in_pose_now, form_ok=overall(checks),
                                  counted_s=hold.session_valid_s, side=stretched or "unsure")

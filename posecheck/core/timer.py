@@ -4,14 +4,12 @@ One :meth:`HoldTimer.update` per frame, fed by the checks::
 
     state = timer.update(frame.t_ms, in_pose=..., valid=..., side=..., still=...)
 
-- ``in_pose``: the person is in the stretch position (the position checks pass). ``None``
-  means the position is unknown (landmarks hidden).
-- ``valid``: the form checks pass (``True``), some fail (``False``), or some needed landmark is
-  hidden so a check is UNKNOWN (``None``).
-- ``side``: the side being stretched as the checks see it (``"left"``/``"right"``), or
-  ``None`` when they cannot tell. Ignored for ``sides=("both",)`` specs.
-- ``still``: the body is still (``True``), moving (``False``) or its motion is unknown
-  (``None``), from :mod:`posecheck.core.motion`. Default ``True`` (no stillness rule).
+- ``in_pose``: the position checks pass; ``None``: unknown (landmarks hidden).
+- ``valid``: the form checks pass (``True``), some fail (``False``) or one is UNKNOWN (``None``).
+- ``side``: the stretched side the checks see (``"left"``/``"right"``, ``None``: cannot tell);
+  ignored for ``sides=("both",)`` specs.
+- ``still``: the body is still (``True``), moving (``False``) or unknown (``None``), from
+  :mod:`posecheck.core.motion`. Default ``True`` (no stillness rule).
 
 The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 
@@ -20,7 +18,8 @@ The model (docs/TIMER.md, "Hold timer and cues", has the full table):
   ``debounce_s`` of its own (a rep's short pause never does).
 - HOLDING: valid seconds grow while ``valid`` is True and the body is still; invalid form
   counts nothing. Out of position, the other side or moving for longer than ``grace_s`` ends
-  the hold, and the start of the exit is taken back (:mod:`posecheck.core.hold_exit`).
+  the hold, and the start of the exit is taken back (:mod:`posecheck.core.hold_exit`); so is
+  what a hold counted in the seconds before bouncing was found (docs/TIMER.md, rule 5).
   PAUSED: ``valid``, ``in_pose`` or ``still`` unknown; nothing counts or resets.
 - A visit that moved and ended without a hold is a *moving rep*, never hold time. A hold
   reaching ``target_s`` is a completed rep; then REST, SWITCH or DONE.
@@ -31,31 +30,18 @@ Time is the frames' own ``t_ms`` only, accumulated as whole milliseconds so that
 ``update`` returns the previous state unchanged (counted in ``HoldTimer.ignored_frames``); call
 :meth:`HoldTimer.reset` when a source restarts.
 
-The settings (:class:`~posecheck.core.hold.HoldSettings`), phases and states it reports live in
-:mod:`posecheck.core.hold`.
+The settings (:class:`~posecheck.core.hold.HoldSettings`), the open hold, the phases and the
+states it reports live in :mod:`posecheck.core.hold`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
-from posecheck.core.hold_exit import Interval, take_back_exit
+from posecheck.core.hold_exit import take_back_exit, take_back_since
 from posecheck.core.hold import (BOTH, PROMPT_DONE, PROMPT_GET_READY, PROMPT_HOLD, PROMPT_REST,
-                                 PROMPT_SWITCH, SIDES, Hold, HoldSettings, HoldState, Phase)
-
-
-@dataclass
-class _OpenHold:
-    side: str
-    start_ms: int
-    valid_ms: int = 0
-    in_pose_ms: int = 0
-    out_ms: int = 0  # continuous time out of position (grace clock)
-    invalid_ms: int = 0  # continuous invalid form (for max_invalid_s)
-    out_since_ms: int | None = None  # first frame of the current spell out of position
-    settled_ms: int = 0  # valid, still ms of the debounce, credited once the hold earns them
-    log: list[Interval] = field(default_factory=list)  # the hold's own valid intervals
+                                 PROMPT_SWITCH, SIDES, Hold, HoldSettings, HoldState, OpenHold,
+                                 Phase)
 
 
 def _ms(seconds: float) -> int:
@@ -66,8 +52,7 @@ class HoldTimer:
     """Counts valid hold time, reps and sides from per-frame check outcomes."""
 
     def __init__(self, settings: HoldSettings = HoldSettings()) -> None:
-        self.settings = settings
-        s = self.settings
+        self.settings = s = settings
         self._target_ms = _ms(s.target_s)
         self._debounce_ms = _ms(s.debounce_s)
         self._grace_ms = _ms(s.grace_s)
@@ -82,11 +67,11 @@ class HoldTimer:
         self._phase = Phase.WAITING
         self._t_prev: int | None = None
         self._settle_side: str | None = None
-        self._settle_ms = 0
-        self._settle_valid_ms = 0  # the debounce's still, valid ms
+        self._clear_settle()  # _settle_ms, and _settle_valid_ms: the debounce's still, valid ms
+        self._bouncing = False  # the last frame's hips were swinging back and forth
         self._motion = math.nan  # the last frame's motion (what the next interval is booked with)
         self._rest_ms_done = 0
-        self._hold: _OpenHold | None = None
+        self._hold: OpenHold | None = None
         self._holds: list[Hold] = []
         self._reps: dict[str, int] = {s: 0 for s in self.settings.sides}
         self._valid_ms: dict[str, int] = {s: 0 for s in self.settings.sides}
@@ -110,14 +95,16 @@ class HoldTimer:
 
     def update(self, t_ms: int, *, in_pose: bool | None, valid: bool | None,
                side: str | None = None, still: bool | None = True,
-               motion: float | None = None) -> HoldState:
+               motion: float | None = None, bouncing: bool = False) -> HoldState:
         """Advance the timer to the frame at ``t_ms`` with that frame's check outcomes.
 
         The interval since the previous frame is booked with the previous frame's outcome (a
         frame's outcome holds until the next frame), then this frame's outcome decides the
         transitions. ``still`` False (the body moving) counts as being out of the hold.
         ``motion``: the body motion behind ``still`` (body lengths/s, None or NaN unknown);
-        it decides where an exit began (docs/TIMER.md, rule 4).
+        it decides where an exit began (docs/TIMER.md, rule 4). ``bouncing``: the hips swing
+        back and forth (``still`` is False then too); as it starts, the hold gives back what it
+        counted over the bounce window, which the swings filled (rule 5).
         """
         t_ms = int(t_ms)
         if self._t_prev is not None and t_ms <= self._t_prev:
@@ -128,6 +115,9 @@ class HoldTimer:
             dt = 0  # a dropout: we do not know what happened, so no time is added
         self._t_prev = t_ms
         self._book(dt, t_ms)
+        if bouncing and not self._bouncing and self._hold is not None:
+            self._take_back_bounce(t_ms)
+        self._bouncing = bool(bouncing)
         self._credit = None
         self._motion = math.nan if motion is None else float(motion)
         seen = self._side_of(side)
@@ -151,9 +141,7 @@ class HoldTimer:
             self._holding(t_ms, in_pose, valid, seen)
 
         # Time in position is booked to the side seen, else to the hold's / debounce's side.
-        booked = seen
-        if booked is None:
-            booked = self._hold.side if self._hold is not None else self._settle_side
+        booked = seen or (self._hold.side if self._hold is not None else self._settle_side)
         self._pose_side = booked if (in_pose and self._phase is not Phase.DONE) else None
         self._state = self._make_state(t_ms)
         return self._state
@@ -185,14 +173,31 @@ class HoldTimer:
                     # (All of it: the settle's motion is no guide, as the trailing window
                     # still holds the arrival for window_s after the body has stopped.)
                     extra = min(hold.settled_ms, self._target_ms - hold.valid_ms)
-                    hold.valid_ms += extra
-                    add += extra
-                    hold.settled_ms = 0
+                    hold.valid_ms, hold.settled_ms, add = hold.valid_ms + extra, 0, add + extra
+                    hold.log.append((t_ms, extra, math.nan))  # motion unknown: never an exit
                 self._add(self._valid_ms, hold.side, add)
             elif kind == "invalid":
                 hold.invalid_ms += dt
             elif kind == "out":
                 hold.out_ms += dt
+
+    def _give_back(self, ms: int) -> None:
+        """Take ``ms`` of counted time back from the open hold and its side's total."""
+        assert self._hold is not None
+        self._hold.valid_ms -= ms
+        self._add(self._valid_ms, self._hold.side, -ms)
+
+    def _take_back_bounce(self, t_ms: int) -> None:
+        """Bouncing was found at ``t_ms``: the swings it counted fill the bounce window
+        before it, so what the hold counted there, and a debounce inside it, was a bounce."""
+        assert (hold := self._hold) is not None
+        since = t_ms - _ms(self.settings.stillness.bounce_window_s)
+        self._give_back(take_back_since(hold.log, since))
+        if hold.start_ms >= since:
+            hold.settled_ms = 0
+
+    def _clear_settle(self) -> None:
+        self._settle_ms = self._settle_valid_ms = 0
 
     # ------------------------------------------------------------------ phases
     def _side_of(self, side: str | None) -> str | None:
@@ -233,8 +238,7 @@ class HoldTimer:
             if start is not None:
                 self._phase = Phase.SETTLING
                 self._settle_side = start
-                self._settle_ms = 0
-                self._settle_valid_ms = 0
+                self._clear_settle()
                 self._need_leave = False
                 self._settling(t_ms, in_pose, valid, seen)
                 return
@@ -251,14 +255,12 @@ class HoldTimer:
             self._visit_moved = False
             self._phase = Phase.WAITING
             self._settle_side = None
-            self._settle_ms = 0
-            self._settle_valid_ms = 0
+            self._clear_settle()
             return
         if in_pose is None or self._still is None:
             return  # unknown: the debounce neither advances nor resets
         if self._still is False:
-            self._settle_ms = 0  # moving: the person has not settled yet
-            self._settle_valid_ms = 0
+            self._clear_settle()  # moving: the person has not settled yet
             return
         if seen is not None and seen != self._settle_side:
             # They turned to the other side: the debounce restarts for that side.
@@ -271,15 +273,13 @@ class HoldTimer:
             return
         assert self._settle_side is not None
         self._visit_moved = False
-        self._hold = _OpenHold(side=self._settle_side, start_ms=t_ms - self._settle_ms)
+        self._hold = OpenHold(side=self._settle_side, start_ms=t_ms - self._settle_ms)
         self._hold.in_pose_ms = self._settle_ms
         self._hold.settled_ms = self._settle_valid_ms
-        self._settle_valid_ms = 0
         self._last_side = self._settle_side
         self._phase = Phase.HOLDING
         self._settle_side = None
-        self._settle_ms = 0
-        self._settle_valid_ms = 0
+        self._clear_settle()
         self._holding(t_ms, in_pose, valid, seen)
 
     def _holding(self, t_ms: int, in_pose: bool | None, valid: bool | None,
@@ -292,9 +292,9 @@ class HoldTimer:
             if hold.out_since_ms is None:
                 hold.out_since_ms = t_ms
             if hold.out_ms > self._grace_ms:
-                back = take_back_exit(hold.log, hold.out_since_ms, self.settings.stillness)
-                hold.valid_ms -= back  # the start of the exit (hold_exit)
-                self._add(self._valid_ms, hold.side, -back)
+                # the start of the exit (hold_exit)
+                self._give_back(take_back_exit(hold.log, hold.out_since_ms,
+                                               self.settings.stillness))
                 self._end_hold(completed=False, end_ms=hold.out_since_ms)
                 self._phase = Phase.WAITING
                 self._idle(t_ms, in_pose, valid, seen)

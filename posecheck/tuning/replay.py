@@ -128,23 +128,25 @@ def replay(trace: ClipTrace, thresholds: Thresholds | None = None,
     booked = np.zeros(0, dtype=object)
     if with_timer:
         counted, booked = run_timer(trace.t_ms, timer_in, valid, trace.side, trace.hold,
-                                    still=still, motion=trace.motion, **timer)
+                                    still=still, motion=trace.motion,
+                                    bouncing=trace.bouncing, **timer)
     return Replay(status=MappingProxyType(status), in_pose=in_pose, valid=valid,
                   counted=counted, booked=booked, still=still)
 
 
 def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np.ndarray,
               hold: HoldSettings, still: np.ndarray | None = None,
-              motion: np.ndarray | None = None, **overrides: Any
-              ) -> tuple[np.ndarray, np.ndarray]:
+              motion: np.ndarray | None = None, bouncing: np.ndarray | None = None,
+              **overrides: Any) -> tuple[np.ndarray, np.ndarray]:
     """Run the hold timer over per-frame outcomes; returns ``(counted_s, booked_side)``:
     the valid seconds the timer added at each frame (the interval since the previous frame)
     and the side it booked them to. ``still``: ``(T,)`` 1 / 0 / -1 (unknown) stillness;
-    None = always still. ``motion``: ``(T,)`` body motion (NaN unknown) for the hold's edges.
+    None = always still. ``motion``: ``(T,)`` body motion (NaN unknown) for the hold's edges;
+    ``bouncing``: ``(T,)`` bool, the hips swinging back and forth (None: never).
 
     The timer settles a hold's edges afterwards (docs/TIMER.md, rules 1 and 4): the debounce's
     seconds are credited in one go once the hold has earned them, and the start of an exit is
-    taken back when the hold ends. Both are put on the frames they belong to (the credit on the
+    taken back when the hold ends (so is the bounce window when bouncing is found, rule 5). Both are put on the frames they belong to (the credit on the
     latest settling frames, the take-back off the latest counted ones), so a frame's count is
     the time that frame's interval was held.
 
@@ -164,8 +166,10 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
         sl = True if still is None else rules.decode(still[i])
         ok = rules.decode(valid[i]) is True and sl is True
         mo = None if motion is None else float(motion[i])
+        bo = False if bouncing is None else bool(bouncing[i])
         st = timer.update(int(t_ms[i]), in_pose=rules.decode(in_pose[i]),
-                          valid=rules.decode(valid[i]), side=sd, still=sl, motion=mo)
+                          valid=rules.decode(valid[i]), side=sd, still=sl, motion=mo,
+                          bouncing=bo)
         if prev_settling and i > 0:
             settled.append(i)  # frame i - 1 settled still and valid: its interval ends at i
         if st.phase is Phase.SETTLING and st.countdown_s is not None and \
@@ -182,7 +186,7 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
                     add -= extra
                 counted[i] += add
                 booked[i] = s
-            elif add < -1e-12:  # the start of an exit taken back
+            elif add < -1e-12:  # the start of an exit or a bounce taken back
                 _take_back(counted, booked, i, -add, s)
             prev[s] = v
         if not (st.phase is Phase.SETTLING or st.in_hold):

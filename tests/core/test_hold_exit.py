@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from posecheck.core.hold_exit import motion_limit, take_back_exit
+from posecheck.core.hold_exit import motion_limit, take_back_exit, take_back_since
 from posecheck.core.motion import StillnessSettings
 
 ST = StillnessSettings(max_motion=0.25, window_s=1.0)
@@ -48,3 +48,9 @@ def test_no_more_than_the_window_and_nothing_from_a_still_end():
     assert take_back_exit(log, 11_500, ST) == 1000
     still = log_of((5.0, 0.01))
     assert take_back_exit(still, 5000, ST) == 0 and len(still) == 50
+
+
+def test_take_back_since_removes_the_intervals_ending_after_it():
+    log = log_of((2.0, 0.01))
+    assert take_back_since(log, 1500) == 500 and log[-1][0] == 1500
+    assert take_back_since(log, 5000) == 0 and len(log) == 15

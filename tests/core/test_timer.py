@@ -37,8 +37,10 @@ def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
         (in_pose, valid), seg_side = seg[1], (seg[2] if len(seg) > 2 else side)
         still = seg[3] if len(seg) > 3 else True
         motion = seg[4] if len(seg) > 4 else None
+        bouncing = seg[5] if len(seg) > 5 else False
         states.append(timer.update(round(t_s * 1000), in_pose=in_pose, valid=valid,
-                                   side=seg_side, still=still, motion=motion))
+                                   side=seg_side, still=still, motion=motion,
+                                   bouncing=bouncing))
     return states, timer
 
 
@@ -405,6 +407,27 @@ def test_a_completed_hold_keeps_every_second():
 def test_without_motion_nothing_is_taken_back():
     states, _ = run([(5.6, OK), (2.0, OUT)])
     assert states[-1].holds[0].valid_s == pytest.approx(5.6)
+
+
+# A segment's 6th element: the hips are bouncing (``still`` is False then too).
+def test_bouncing_found_gives_back_the_bounce_window():
+    # a 10 s hold, then the swings of the last 3 s (the bounce window) are recognised
+    states, timer = run([(10.0, OK), (0.5, OK, "left", False, None, True)])
+    window = timer.settings.stillness.bounce_window_s
+    before = next(s for s in states if s.t_ms == 9_900)  # the last frame before it
+    assert before.valid_s_by_side["left"] == pytest.approx(9.9)
+    assert states[-1].valid_s_by_side["left"] == pytest.approx(10.0 - window)
+    assert states[-1].hold_valid_s == pytest.approx(10.0 - window)
+
+
+def test_a_bounce_that_looked_still_books_nothing():
+    # small fast swings under max_motion: the debounce (credited at 2.0 s) and the hold's own
+    # 1.4 s counted before the bounce detector had seen enough swings, all in its window
+    states, _ = run([(2.5, OK), (1.0, OK, "left", False, None, True), (2.0, OUT)])
+    last = states[-1]
+    assert max(s.valid_s_by_side["left"] for s in states) == pytest.approx(2.4)  # before
+    assert last.valid_s_by_side["left"] == 0.0 and last.holds[0].valid_s == 0.0
+    assert not any(h.valid_s for h in last.holds)
 
 
 def test_a_still_hold_is_not_a_moving_rep():
