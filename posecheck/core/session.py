@@ -277,14 +277,13 @@ class StretchSession:
         view = self._update_view(mvals[VIEW_METRIC].value)
         view_ok = None if view is None else (spec.view == "any" or view == spec.view)
 
-        conds = self._conditions.update(mvals)
-        # None (a condition unseen) keeps the last decision
+        check_view = self._update_check_view(view, mvals[VIEW_METRIC].value)
+        conds = self._conditions.update(mvals, check_view)
+        # None (a condition unseen, or not judged from this view) keeps the last decision
         in_pose_now = rules.all_pass(r.status.passed for r in conds.values())
         self._presence = rules.presence(self._presence, t_ms, True, in_pose_now,
                                         spec.hold.grace_s)
         in_pose = self._presence.in_pose
-
-        check_view = self._update_check_view(view, mvals[VIEW_METRIC].value)
         checks = self._checks.update(mvals, check_view)
         valid = rules.frame_valid(in_pose, True, in_pose_now, view_ok, overall(checks),
                                   spec.timer_only)

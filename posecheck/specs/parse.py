@@ -65,7 +65,7 @@ _NOT_IN_MEASURE = ("min", "max", "hysteresis", "fallback", "required", "safety",
 _CHECK_KEYS = {"id", "metric", "unit", "priority", "label", "why", "views", "measure",
                *_NOT_IN_MEASURE}
 _COND_KEYS = {"id", "metric", "min", "max", "unit", "hysteresis", "label", "why", "cue_low",
-              "cue_high"}
+              "cue_high", "views"}
 # [hold] keys -> HoldSettings fields (its sides come from the top level) and StillnessSettings.
 _HOLD_KEYS = {k: k for k in ("target_s", "max_s", "reps", "reps_max", "rest_s", "debounce_s",
                              "grace_s", "per_day", "max_frame_gap_s")}
@@ -222,7 +222,7 @@ def _parse_range(raw: Any, source: str, where: str, keys: set[str], is_check: bo
         cue_high=_str(raw, "cue_high", source, where, default=""),
         label=_str(raw, "label", source, where, default=cid.replace("_", " ")),
         why=_str(raw, "why", source, where, default=""),
-        views=_str_list(raw, "views", source, where) if is_check else (),
+        views=_str_list(raw, "views", source, where),
         fault=_str(raw, "fault", source, where, default="") if is_check else "",
     )
     if is_check and "fallback" in raw:

@@ -91,6 +91,23 @@ def test_front_view_asks_to_turn_side_on():
     assert last.cue.text == "Turn side-on to the camera"
 
 
+def test_a_cobra_turned_head_on_stays_in_position_counts_nothing_and_asks_to_turn():
+    # cobra's position conditions declare the views they can be judged from (head-on a prone
+    # body recedes from the camera): there they are UNKNOWN, and UNKNOWN keeps the last call
+    side = sequence(60, FPS, stretch="cobra")
+    front = sequence(30, FPS, t0_ms=2000, stretch="cobra", view="front")
+    reports = run("cobra", side + front)
+    assert reports[59].in_pose and reports[59].valid is True
+    last = reports[-1]
+    assert last.view == "front" and last.in_pose and last.valid is not True
+    assert all(r.view_blocked for r in last.conditions.values())
+    assert last.cue.text == "Turn side-on to the camera"
+    assert last.hold.hold_valid_s == pytest.approx(reports[59].hold.hold_valid_s, abs=0.05)
+    # never seen side-on: never in position
+    assert not any(r.in_pose for r in run("cobra", sequence(30, FPS, stretch="cobra",
+                                                          view="front")))
+
+
 @pytest.mark.parametrize("side", ["left", "right"])
 @pytest.mark.parametrize("facing", ["left", "right"])
 def test_stretched_side_found(side, facing):

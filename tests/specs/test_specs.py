@@ -167,6 +167,12 @@ def test_check_views_are_validated(tmp_path):
     data["checks"][0]["views"] = ["sideways"]
     with pytest.raises(SpecError, match="views"):
         spec_from_dict(data, "x.toml")
+    # position conditions declare views the same way
+    data = tomllib.loads((SPEC_DIR / "cobra.toml").read_text())
+    assert spec_from_dict(data, "x.toml").pose[0].views == ("side", "oblique")
+    data["pose"][0]["views"] = ["above"]
+    with pytest.raises(SpecError, match="views"):
+        spec_from_dict(data, "x.toml")
 
 
 @pytest.mark.parametrize("sid", ["deep_lunge", "half_kneeling_hip_flexor", "low_lunge_quad",
