@@ -271,14 +271,15 @@ def test_a_deep_cobra_is_in_position_and_valid():
 
 def test_a_cobra_filmed_obliquely_counts_and_head_on_asks_to_turn():
     """A prone body ~45 deg off side-on (view ratio ~0.62, as the real oblique cobra) is judged;
-    head-on (ratio ~1) pauses, and the cue is the view before any hidden joint."""
+    head-on (ratio ~1) pauses, and the cue is the view: the hidden ankles are not asked for,
+    as head-on nothing is judged from them (cobra's conditions declare their views)."""
     oblique = run("cobra", sequence(60, FPS, stretch="cobra", far_offset=0.31))[-1]
     assert 0.6 < oblique.metrics["view_width_ratio"] < 0.65
     assert oblique.view_ok is True and oblique.valid is True
     facing = run("cobra", sequence(60, FPS, stretch="cobra", far_offset=0.5,
                                    hidden=(L.LEFT_ANKLE, L.RIGHT_ANKLE)))[-1]
     assert facing.view_ok is False and not facing.valid
-    assert facing.hidden_parts  # a hidden joint is offered too, but the view comes first
+    assert facing.conditions["legs_down"].view_blocked and not facing.hidden_parts
     assert facing.cue.kind == "view"
 
 
