@@ -19,7 +19,8 @@ The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 - HOLDING: valid seconds grow while ``valid`` is True and the body is still; invalid form
   counts nothing. Out of position, the other side or moving for longer than ``grace_s`` ends
   the hold, and the start of the exit is taken back (:mod:`posecheck.core.hold_exit`); so is
-  what a hold counted in the seconds before bouncing was found (docs/TIMER.md, rule 5).
+  what a hold counted in the seconds before bouncing was found (docs/TIMER.md,
+  "Stillness").
   PAUSED: ``valid``, ``in_pose`` or ``still`` unknown; nothing counts or resets.
 - A visit that moved and ended without a hold is a *moving rep*, never hold time. A hold
   reaching ``target_s`` is a completed rep; then REST, SWITCH or DONE.
@@ -104,7 +105,7 @@ class HoldTimer:
         ``motion``: the body motion behind ``still`` (body lengths/s, None or NaN unknown);
         it decides where an exit began (docs/TIMER.md, rule 4). ``bouncing``: the hips swing
         back and forth (``still`` is False then too); as it starts, the hold gives back what it
-        counted over the bounce window, which the swings filled (rule 5).
+        counted over the bounce window, which the swings filled (docs/TIMER.md, "Stillness").
         """
         t_ms = int(t_ms)
         if self._t_prev is not None and t_ms <= self._t_prev:

@@ -144,11 +144,12 @@ def run_timer(t_ms: np.ndarray, in_pose: np.ndarray, valid: np.ndarray, side: np
     None = always still. ``motion``: ``(T,)`` body motion (NaN unknown) for the hold's edges;
     ``bouncing``: ``(T,)`` bool, the hips swinging back and forth (None: never).
 
-    The timer settles a hold's edges afterwards (docs/TIMER.md, rules 1 and 4): the debounce's
-    seconds are credited in one go once the hold has earned them, and the start of an exit is
-    taken back when the hold ends (so is the bounce window when bouncing is found, rule 5). Both are put on the frames they belong to (the credit on the
-    latest settling frames, the take-back off the latest counted ones), so a frame's count is
-    the time that frame's interval was held.
+    The timer settles a hold's edges afterwards (docs/TIMER.md, rules 1 and 4, and "Stillness"): the
+    debounce's seconds are credited in one go once the hold has earned them, the start of an
+    exit is taken back when the hold ends, and the bounce window when bouncing is found. These
+    are put on the frames they belong to (the credit on the latest settling frames, a
+    take-back off the latest counted ones), so a frame's count is the time that frame's
+    interval was held.
 
     The rep target is lifted (``target_s`` huge) so the count measures detection, not the
     session plan (rest after a completed rep would otherwise stop the count).
