@@ -1,6 +1,6 @@
 """Does turning a lying body upright before the model change what posecheck sees? (issue 13.5)
 
-    .venv/bin/python benchmarks/rotation.py [--spec-of-clip] VIDEO [VIDEO ...] --spec ID
+    .venv/bin/python benchmarks/rotation.py --spec ID VIDEO [VIDEO ...]
 
 For each video: the full model runs once on the frames as they are (from the landmark cache
 when it has them) and once on the frames turned 90 deg so the head points up (the direction
