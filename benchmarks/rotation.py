@@ -26,18 +26,20 @@ import cv2
 import numpy as np
 
 from posecheck.core.analysis import analyze_frames
-from posecheck.core.pose import PoseFrame
+from posecheck.core.geometry import trunk_centres, torso_length
+from posecheck.core.pose import Landmark as L, PoseFrame
 from posecheck.io.video import VideoInfo, iter_frames
 from posecheck.model.estimator import open_estimator
 from posecheck.model.landmarks import load_or_estimate, model_scale, to_size
 from posecheck.specs.parse import load_spec
 
-JOINTS = {"nose": [0], "hips": [23, 24], "knees": [25, 26], "ankles": [27, 28]}
+JOINTS = {"nose": [L.NOSE], "hips": [L.LEFT_HIP, L.RIGHT_HIP],
+          "knees": [L.LEFT_KNEE, L.RIGHT_KNEE], "ankles": [L.LEFT_ANKLE, L.RIGHT_ANKLE]}
 
 
 def head_direction(frames: list[PoseFrame]) -> np.ndarray:
     """Median nose-minus-mid-hip vector in pixels (x right, y down)."""
-    d = [f.xy[0] - f.xy[[23, 24]].mean(0) for f in frames if f.has_pose]
+    d = [f.xy[L.NOSE] - trunk_centres(f.xy)[1] for f in frames if f.has_pose]
     return np.median(np.array(d), 0) if d else np.zeros(2)
 
 
@@ -80,8 +82,8 @@ def moved(a: list[PoseFrame], b: list[PoseFrame]) -> dict[str, float]:
     for x, y in zip(a, b):
         if not (x.has_pose and y.has_pose):
             continue
-        torso = np.linalg.norm(x.xy[[11, 12]].mean(0) - x.xy[[23, 24]].mean(0))
-        if torso <= 0:
+        torso = float(torso_length(*trunk_centres(x.xy)))
+        if not torso > 0:
             continue
         for k, idx in JOINTS.items():
             rows[k].append(float(np.linalg.norm(x.xy[idx] - y.xy[idx], axis=1).mean() / torso))
