@@ -4,8 +4,8 @@ One :meth:`HoldTimer.update` per frame, fed by the checks::
 
     state = timer.update(frame.t_ms, in_pose=..., valid=..., side=..., still=...)
 
-- ``in_pose``: the position checks pass; ``None``: unknown (landmarks hidden).
-- ``valid``: the form checks pass (``True``), some fail (``False``) or one is UNKNOWN (``None``).
+- ``in_pose``, ``valid``: the position / form checks pass (``True``), fail (``False``) or are
+  UNKNOWN (``None``: landmarks hidden).
 - ``side``: the stretched side the checks see (``"left"``/``"right"``, ``None``: cannot tell);
   ignored for ``sides=("both",)`` specs.
 - ``still``: the body is still (``True``), moving (``False``) or unknown (``None``), from
@@ -19,20 +19,18 @@ The model (docs/TIMER.md, "Hold timer and cues", has the full table):
 - HOLDING: valid seconds grow while ``valid`` is True and the body is still; invalid form
   counts nothing. Out of position, the other side or moving for longer than ``grace_s`` ends
   the hold, and the start of the exit is taken back (:mod:`posecheck.core.hold_exit`); so is
-  what a hold counted in the seconds before bouncing was found (docs/TIMER.md,
-  "Stillness").
-  PAUSED: ``valid``, ``in_pose`` or ``still`` unknown; nothing counts or resets.
+  what a hold counted before bouncing was found (docs/TIMER.md, "Stillness").
+  PAUSED: ``valid``, ``in_pose`` or ``still`` unknown; nothing counts or resets (once out,
+  an unknown ``in_pose`` or ``still`` lets the grace run on).
 - A visit that moved and ended without a hold is a *moving rep*, never hold time. A hold
   reaching ``target_s`` is a completed rep; then REST, SWITCH or DONE.
 
-Time is the frames' own ``t_ms`` only, accumulated as whole milliseconds so that 10 fps and
-30 fps footage of the same session give the same seconds. A frame interval longer than
-``max_frame_gap_s`` (a dropout) adds no time to anything. A non-increasing ``t_ms`` is ignored:
-``update`` returns the previous state unchanged (counted in ``HoldTimer.ignored_frames``); call
-:meth:`HoldTimer.reset` when a source restarts.
+Time is the frames' own ``t_ms`` only, in whole milliseconds, so 10 fps and 30 fps footage
+of the same session give the same seconds. A frame gap over ``max_frame_gap_s`` (a dropout)
+adds no time to anything. A non-increasing ``t_ms`` is ignored: ``update`` returns the
+previous state (counted in ``HoldTimer.ignored_frames``); :meth:`HoldTimer.reset` restarts.
 
-The settings (:class:`~posecheck.core.hold.HoldSettings`), the open hold, the phases and the
-states it reports live in :mod:`posecheck.core.hold`.
+Settings, the open hold, phases and states live in :mod:`posecheck.core.hold`.
 """
 
 from __future__ import annotations
@@ -289,7 +287,9 @@ class HoldTimer:
         assert hold is not None
         other_side = seen is not None and seen != hold.side
         moving = in_pose is True and self._still is False
-        if in_pose is False or (in_pose and other_side) or moving:
+        # once out, unknown does not bring the person back: the grace runs on (rule 3)
+        if in_pose is False or (in_pose and other_side) or moving or (
+                hold.out_since_ms is not None and (in_pose is None or self._still is None)):
             if hold.out_since_ms is None:
                 hold.out_since_ms = t_ms
             if hold.out_ms > self._grace_ms:

@@ -13,6 +13,7 @@ OK = (True, True)
 BAD = (True, False)
 UNK = (True, None)
 OUT = (False, None)
+HIDDEN = (None, None)  # in position unknown (landmarks hidden)
 
 
 def run(segments, fps: float = 10.0, side: str | None = "left", **settings):
@@ -135,6 +136,30 @@ def test_unknown_pauses_without_counting_or_resetting():
 def test_unknown_longer_than_grace_does_not_end_the_hold():
     states, _ = run([(2.0, OK), (10.0, UNK), (1.0, OK)], grace_s=0.5)
     assert states[-1].holds == () and states[-1].hold_valid_s == pytest.approx(2.0 + 1.0)
+
+
+def test_unknown_after_leaving_lets_the_grace_run_out_and_ends_the_hold():
+    # out of position, then the joints go unknown (standing up, the knee hidden): the person
+    # was last seen out, so the grace is not frozen and the hold ends where they left
+    states, _ = run([(3.0, OK), (0.5, OUT), (5.0, HIDDEN)], grace_s=1.0)
+    last = states[-1]
+    assert last.phase is Phase.WAITING and len(last.holds) == 1
+    assert last.holds[0].end_s == pytest.approx(3.0) and last.holds[0].valid_s == pytest.approx(3.0)
+    ended = next(s for s in states if s.holds)
+    assert ended.t_ms == 4100  # the first frame past the 1 s grace from the exit at 3.0 s
+    assert not any(s.phase is Phase.PAUSED for s in states)
+
+
+def test_back_in_position_after_unknown_within_the_grace_keeps_the_hold():
+    states, _ = run([(3.0, OK), (0.3, OUT), (0.3, HIDDEN), (2.0, OK)], grace_s=1.0)
+    last = states[-1]
+    assert last.holds == () and last.hold_valid_s == pytest.approx(3.0 + 2.0)
+
+
+def test_unknown_motion_after_moving_lets_the_grace_run_out():
+    states, _ = run([(3.0, OK), (0.5, OK, "left", MOVING), (3.0, OK, "left", None)],
+                    grace_s=1.0)
+    assert len(states[-1].holds) == 1 and states[-1].holds[0].end_s == pytest.approx(3.0)
 
 
 def test_invalid_form_counts_no_time_but_keeps_the_hold():
