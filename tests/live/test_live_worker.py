@@ -554,7 +554,8 @@ def test_banner_panel_and_timeline_tell_one_story_over_a_real_clip(hk_session):
             er, eg, eb = panel.rgb
             assert abs(red - (0.8 * er + 0.2 * 0)) < 60 and abs(g - 0.8 * eg) < 60 \
                 and abs(b - 0.8 * eb) < 60, (panel, r["banner"])
-    assert {"get_ready", "counting", "paused", "switch"} <= states, states
+    # each pass of the clip is one hold; between passes the person gets up and kneels again
+    assert {"get_ready", "counting", "paused", "waiting"} <= states, states
     cues = {p.cue for p in hk_session["timeline"]}
     assert cues <= {tell(r["snap"].report, spec).message for r in timed}
 
@@ -584,8 +585,19 @@ def test_summary_names_faults_and_includes_the_unfinished_hold(hk_session):
         for name, _ in side.faults:
             assert name not in labels  # the fault, not the pass label
     assert "most time lost to: " in first.lines[0]
+    # Played back to back, each pass is its own hold: the person leaves at the end of the clip
+    # and kneels again, so no hold runs across the seam (docs/TIMER.md rule 3) and none
+    # reaches the 20 s target. Before session 12 the first hold stayed open, paused, through
+    # the seam and the next pass's set-up, and the summary said "target reached".
     full = hk_session["summary"]
-    assert "Left: 20 of 20 s held well, target reached" in full.lines[0]
+    span_s = hk_session["seconds"] / HK_LOOPS
+    assert len(full.holds) == HK_LOOPS
+    for h in full.holds:
+        assert int(h.start_s // span_s) == int(h.end_s // span_s), h  # inside one pass
+        assert h.valid_s == pytest.approx(full.holds[0].valid_s, abs=0.3)
+        assert h.valid_s < spec.hold.target_s
+    total = sum(h.valid_s for h in full.holds)
+    assert f"Left: {total:.0f} s held well in all, target not reached" in full.lines[0]
 
 
 @pytest.mark.slow
@@ -595,13 +607,15 @@ def test_spoken_cues_stay_under_a_stated_rate_on_a_minute_of_real_clip(hk_sessio
     assert minutes >= 1.0
     assert 3 <= len(spoken) <= MAX_CUES_PER_MIN * minutes, spoken
     texts = [x for _, x in spoken]
-    assert "Hold it" in texts and "10 seconds left" in texts
-    assert any(x.startswith("Switch sides") for x in texts)
-    # Nothing but timer words once the side is finished.
+    # "Hold it" as each pass's hold starts; the count never gets to "10 seconds left" (each
+    # hold counts about 8 of its 20 s; the countdown and the switch are said in
+    # test_voice_announces_ten_seconds_left_switch_and_done_once)
+    assert texts.count("Hold it") == HK_LOOPS
+    assert not any(x.endswith("seconds left") or x.startswith("Switch sides") for x in texts)
     by_t = {r["snap"].t_ms: r["snap"].story for r in hk_session["rows"]}
-    for t, text in spoken:
-        if by_t[t].state in ("switch", "rest", "done"):
-            assert text == by_t[t].message, (t, text)
+    for t, text in spoken:  # what is said is what the page shows at that moment
+        if text == "Hold it":
+            assert by_t[t].state == "counting", (t, by_t[t])
     gaps = np.diff([t for t, x in spoken if not x.isdigit() and not x.startswith("Get ready")])
     assert gaps.min() >= VoiceRules().event_gap_s * 1000
 
