@@ -144,7 +144,9 @@ def test_landing_page_first_impression(session):
 
 def test_the_session_shows_every_state(session):
     states = {s["state"] for s in session["samples"]}
-    assert {"framing", "get_ready", "counting", "paused", "switch"} <= states, states
+    # the fake camera loops the clip: the person gets up at its end and kneels again, so
+    # each pass is its own hold (none reaches the target) with "waiting" in between
+    assert {"framing", "get_ready", "counting", "paused", "waiting"} <= states, states
 
 
 def test_valid_seconds_do_not_rise_while_the_panel_says_not_counting(session):
@@ -213,4 +215,7 @@ def test_summary_in_plain_words_with_fault_names(session):
     for line in lost:
         for c in spec.checks:
             assert f"{c.label} (" not in line, line  # the fault, not the pass label
-    assert re.search(r"completed|unfinished \(stopped\)", text), text
+    # each pass's hold ends when the person gets up at the clip's end ("ended early",
+    # docs/TIMER.md rule 3); a hold still open when the session stops is "unfinished"
+    assert len(re.findall(r"\bended early\b", text)) >= 2, text
+    assert "completed" not in text, text  # no pass holds the 20 s
