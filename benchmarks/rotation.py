@@ -30,7 +30,7 @@ from posecheck.core.geometry import trunk_centres, torso_length
 from posecheck.core.pose import Landmark as L, PoseFrame
 from posecheck.io.video import VideoInfo, iter_frames
 from posecheck.model.estimator import open_estimator
-from posecheck.model.landmarks import load_or_estimate, model_scale, to_size
+from posecheck.model.landmarks import downscaled, load_or_estimate, model_scale, to_size
 from posecheck.specs.parse import load_spec
 
 JOINTS = {"nose": [L.NOSE], "hips": [L.LEFT_HIP, L.RIGHT_HIP],
@@ -65,10 +65,7 @@ def turned_run(video: Path, info: VideoInfo, clockwise: bool) -> list[PoseFrame]
     code = cv2.ROTATE_90_CLOCKWISE if clockwise else cv2.ROTATE_90_COUNTERCLOCKWISE
     out = []
     with open_estimator("full") as est:
-        for index, t_ms, bgr in iter_frames(video):
-            if scale < 1.0:
-                bgr = cv2.resize(bgr, (round(bgr.shape[1] * scale), round(bgr.shape[0] * scale)),
-                                 interpolation=cv2.INTER_AREA)
+        for index, t_ms, bgr in downscaled(iter_frames(video), scale):
             h, w = bgr.shape[:2]
             pf = replace(est.process(cv2.rotate(bgr, code), t_ms, index=index), mask=None)
             pf = unrotate(pf, clockwise, w, h)

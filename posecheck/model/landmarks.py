@@ -131,13 +131,13 @@ def estimate_frames(video: Path, model: str | os.PathLike[str], info: VideoInfo,
         # IMAGE mode keeps no state between calls, so one landmarker serves every image
         # (creating one costs more than running it once).
         est = _image_estimator(model, segmentation)
-        for index, t_ms, image in _downscaled(iter_frames(video), scale):
+        for index, t_ms, image in downscaled(iter_frames(video), scale):
             pf = replace(est.process(image, t_ms, index=index), mask=None)
             frames.append(to_size(pf, info.width, info.height) if scale < 1.0 else pf)
         return frames, scale
     with open_estimator(model, segmentation=segmentation) as est:
         for index, t_ms, image in prefetch(
-                _as_model_input(_downscaled(iter_frames(video, sample_fps=sample_fps), scale)),
+                _as_model_input(downscaled(iter_frames(video, sample_fps=sample_fps), scale)),
                 PREFETCH_FRAMES):
             if STOP.is_set():
                 raise KeyboardInterrupt
@@ -174,9 +174,10 @@ def to_size(pf: PoseFrame, width: int, height: int) -> PoseFrame:
     return replace(out, outline=pf.outline * np.array([width / pf.width, height / pf.height]))
 
 
-def _downscaled(frames: Iterator[tuple[int, int, np.ndarray]], scale: float
+def downscaled(frames: Iterator[tuple[int, int, np.ndarray]], scale: float
                 ) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Resize in the decoding thread (cv2.resize also releases the GIL)."""
+    """Frames resized by ``scale`` for the model (as :func:`model_scale` gives it); run in the
+    decoding thread (cv2.resize also releases the GIL)."""
     import cv2
 
     for index, t_ms, bgr in frames:
