@@ -22,7 +22,7 @@ from posecheck.batch.progress import Progress
 from posecheck.batch import stages
 from posecheck.batch.stages import (GIL_SWITCH_S, check_stretch, complete_video, guarded,
                                     prepare_video)
-from posecheck.batch.summary import finish_summary
+from posecheck.batch.summary import finish_summary, result_lines
 from posecheck.core.errors import OutputError, PosecheckError
 from posecheck.model.landmarks import STOP, check_model
 
@@ -115,6 +115,8 @@ def _run_locked(args: argparse.Namespace, out: Path) -> int:
         if r["status"] != "ok":
             print(f"posecheck analyze: error: {r['error']}", file=sys.stderr)
     if not args.quiet:
+        for line in result_lines(rows):
+            print(line)
         frames = sum(r.frames for r in results.values())
         wall = time.monotonic() - t0
         skipped = sum(1 for r in results.values() if r.skipped)

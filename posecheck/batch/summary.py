@@ -16,8 +16,10 @@ from posecheck.core.report import ErrorReport, RecognitionSummary, Report
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
 BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
-                "duration_s", "width", "height", "fps", "model", "skipped", "report", "plot",
-                "annotated")
+                "in_pose_frames", "duration_s", "width", "height", "fps", "model", "skipped",
+                "report", "plot", "annotated")
+# The console shows one result line per video up to this many; the rest are in summary.csv.
+MAX_RESULT_LINES = 20
 
 
 def row_from_report(report: Report | ErrorReport, job: Job, skipped: bool = False
@@ -35,6 +37,8 @@ def row_from_report(report: Report | ErrorReport, job: Job, skipped: bool = Fals
                                    if ok and report.batch is not None else None),
         "frames": report.frames if ok else "",
         "pose_frames": report.pose_frames if ok else "",
+        "in_pose_frames": report.in_pose_frames if ok and report.in_pose_frames is not None
+        else "",
         "duration_s": "" if info is None else info.duration_s,
         "width": "" if info is None else info.width,
         "height": "" if info is None else info.height,
@@ -69,6 +73,36 @@ def _segments_text(recognition: RecognitionSummary | None) -> str:
     parts = [f"{s.stretch} {s.start_s:.1f}-{s.end_s:.1f}s ({s.valid_s:.1f}s valid)"
              for s in recognition.segments]
     return "; ".join(parts)
+
+
+def result_line(row: dict[str, Any]) -> str:
+    """An analysed video's result for the console, from its summary row: the stretch and the
+    valid hold seconds per side (a photo: whether the body is in position)."""
+    name = Path(str(row["video"])).name
+    stretch = row.get("stretch") or "none"
+    if stretch == "none":
+        return f"{name}: no stretch recognised (name one with --stretch ID)"
+    if row.get("frames") == 1:
+        told = "in position" if row.get("in_pose_frames") else "not in position"
+        text = f"{name}: {stretch}, photo: {told}"
+    else:
+        sides = sorted(k[:-len("_valid_hold_s")] for k in row if k.endswith("_valid_hold_s"))
+        held = ", ".join(f"{'' if side == 'both' else side + ' '}{row[side + '_valid_hold_s']:.1f} s"
+                         for side in sides)
+        text = f"{name}: {stretch}, valid hold {held or '0.0 s'}"
+    if row.get("warnings"):
+        text += f" ({len(str(row['warnings']).split('; '))} warning(s) in the report)"
+    return text
+
+
+def result_lines(rows: Sequence[dict[str, Any]], limit: int = MAX_RESULT_LINES) -> list[str]:
+    """The console's result lines: one per analysed video, at most ``limit`` (errors are
+    printed on their own), then how many more are in summary.csv."""
+    ok = [r for r in rows if r.get("status") == "ok"]
+    lines = [result_line(r) for r in ok[:limit]]
+    if len(ok) > limit:
+        lines.append(f"... and {len(ok) - limit} more in summary.csv")
+    return lines
 
 
 def summary_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
