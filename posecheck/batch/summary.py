@@ -15,9 +15,10 @@ from posecheck.batch.jobs import Job, VideoResult
 from posecheck.core.report import ErrorReport, RecognitionSummary, Report
 
 # Columns of summary.csv that every row has, in order; per-side and per-check columns follow.
-BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments", "frames", "pose_frames",
-                "in_pose_frames", "duration_s", "width", "height", "fps", "model", "skipped",
-                "report", "plot", "annotated")
+BASE_COLUMNS = ("video", "status", "error", "warnings", "stretch", "segments",
+                "recognition_confidence", "frames", "pose_frames", "in_pose_frames",
+                "duration_s", "width", "height", "fps", "model", "skipped", "report", "plot",
+                "annotated")
 # The console shows one result line per video up to this many; the rest are in summary.csv.
 MAX_RESULT_LINES = 20
 
@@ -27,14 +28,15 @@ def row_from_report(report: Report | ErrorReport, job: Job, skipped: bool = Fals
     ok = isinstance(report, Report)
     info = report.batch.video_info if ok and report.batch is not None else None
     warnings = report.batch.warnings if ok and report.batch is not None else ()
+    recognition = report.batch.recognition if ok and report.batch is not None else None
     row: dict[str, Any] = {
         "video": job.video,
         "status": "ok" if ok else "error",
         "error": "" if ok else report.error,
         "warnings": "; ".join(warnings),
         "stretch": report.stretch if ok else "",
-        "segments": _segments_text(report.batch.recognition
-                                   if ok and report.batch is not None else None),
+        "segments": _segments_text(recognition),
+        "recognition_confidence": "" if recognition is None else _r(recognition.confidence, 3),
         "frames": report.frames if ok else "",
         "pose_frames": report.pose_frames if ok else "",
         "in_pose_frames": report.in_pose_frames if ok and report.in_pose_frames is not None
@@ -82,13 +84,15 @@ def result_line(row: dict[str, Any]) -> str:
     stretch = row.get("stretch") or "none"
     if stretch == "none":
         return f"{name}: no stretch recognised (name one with --stretch ID)"
+    if row.get("recognition_confidence") not in (None, ""):  # --stretch auto named it
+        stretch += f" (recognised, confidence {float(row['recognition_confidence']):.2f})"
     if row.get("frames") == 1:
         told = "in position" if row.get("in_pose_frames") else "not in position"
         text = f"{name}: {stretch}, photo: {told}"
     else:
         sides = sorted(k[:-len("_valid_hold_s")] for k in row if k.endswith("_valid_hold_s"))
-        held = ", ".join(f"{'' if side == 'both' else side + ' '}{row[side + '_valid_hold_s']:.1f} s"
-                         for side in sides)
+        held = ", ".join(("" if side == "both" else side + " ")
+                         + f"{row[side + '_valid_hold_s']:.1f} s" for side in sides)
         text = f"{name}: {stretch}, valid hold {held or '0.0 s'}"
     if row.get("warnings"):
         text += f" ({len(str(row['warnings']).split('; '))} warning(s) in the report)"

@@ -56,5 +56,7 @@ def test_result_lines_say_photo_position_none_and_how_many_more():
         "b.mp4: cobra, valid hold 12.3 s (2 warning(s) in the report)",
         "c.mp4: no stretch recognised (name one with --stretch ID)"]
     assert summary.result_line({**photo, "in_pose_frames": 1}).endswith("photo: in position")
+    assert summary.result_line({**video, "warnings": "", "recognition_confidence": 0.8761}) == \
+        "b.mp4: cobra (recognised, confidence 0.88), valid hold 12.3 s"
     many = summary.result_lines([video] * 5, limit=3)
     assert len(many) == 4 and many[-1] == "... and 2 more in summary.csv"
