@@ -78,8 +78,9 @@ def _segments_text(recognition: RecognitionSummary | None) -> str:
 
 
 def result_line(row: dict[str, Any]) -> str:
-    """An analysed video's result for the console, from its summary row: the stretch and the
-    valid hold seconds per side (a photo: whether the body is in position)."""
+    """An analysed video's result for the console, from its summary row: the stretch, the
+    valid hold seconds per side and the lifts a rep-counting spec counted (a photo: whether the
+    body is in position)."""
     name = Path(str(row["video"])).name
     stretch = row.get("stretch") or "none"
     if stretch == "none":
@@ -94,8 +95,11 @@ def result_line(row: dict[str, Any]) -> str:
         held = ", ".join(("" if side == "both" else side + " ")
                          + f"{row[side + '_valid_hold_s']:.1f} s" for side in sides)
         text = f"{name}: {stretch}, valid hold {held or '0.0 s'}"
+        for side in sorted(k[:-len("_lifts")] for k in row if k.endswith("_lifts")):
+            text += (f", {'' if side == 'both' else side + ' '}{row[side + '_lifts']} lifts "
+                     f"({row.get(side + '_lifts_good_form', 0)} with good form)")
     if row.get("warnings"):
-        text += f" ({len(str(row['warnings']).split('; '))} warning(s) in the report)"
+        text += " (see the report's warnings)"
     return text
 
 

@@ -53,10 +53,14 @@ def test_result_lines_say_photo_position_none_and_how_many_more():
     failed = {"video": "d.mp4", "status": "error", "error": "unreadable"}
     assert summary.result_lines([photo, video, nothing, failed]) == [
         "a.jpg: cobra, photo: not in position",
-        "b.mp4: cobra, valid hold 12.3 s (2 warning(s) in the report)",
+        "b.mp4: cobra, valid hold 12.3 s (see the report's warnings)",
         "c.mp4: no stretch recognised (name one with --stretch ID)"]
     assert summary.result_line({**photo, "in_pose_frames": 1}).endswith("photo: in position")
     assert summary.result_line({**video, "warnings": "", "recognition_confidence": 0.8761}) == \
         "b.mp4: cobra (recognised, confidence 0.88), valid hold 12.3 s"
+    bridge = {"video": "e.mp4", "status": "ok", "stretch": "glute_bridge", "frames": 90,
+              "both_valid_hold_s": 4.0, "both_lifts": 6, "both_lifts_good_form": 5}
+    assert summary.result_line(bridge) == \
+        "e.mp4: glute_bridge, valid hold 4.0 s, 6 lifts (5 with good form)"
     many = summary.result_lines([video] * 5, limit=3)
     assert len(many) == 4 and many[-1] == "... and 2 more in summary.csv"
