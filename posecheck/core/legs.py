@@ -36,7 +36,7 @@ CONSISTENT_SPEED = 2.0   # torso lengths per second
 # standing psoas with a drifting knee: 60 frames booked to the wrong leg).
 REF_MAX_AMBIGUITY = 0.8
 # Legs that match neither labelling of a reference this fresh are a garbled estimate (seen
-# mid-movement: both ankles drawn between the feet); they are marked not seen.
+# mid-movement: both ankles drawn between the feet); the legs that jumped are marked not seen.
 GARBLED_DIST = 0.5       # torso lengths, mean over the leg landmarks
 GARBLED_MAX_AGE_S = 0.2  # s
 GARBLED_VISIBILITY = 0.2
@@ -69,7 +69,8 @@ class LegLabelFixer:
     jump across the body in 1/30 s, so each frame is compared with a reference (the last
     frame that agreed with its predecessor): when the crossed labelling is much closer, the
     labels are exchanged back; when neither labelling is close to a fresh reference, the legs
-    are marked not seen (visibility lowered) instead of being measured. The first frame's
+    that jumped from it are marked not seen (visibility lowered) instead of being measured (a
+    leg that stayed put is still measured). The first frame's
     labels are taken as they come; a reference older than ``max_gap_s`` is replaced.
 
     With ``follow_majority`` (the live page's choice) the output follows the labelling
@@ -135,12 +136,27 @@ class LegLabelFixer:
             if clear:
                 self._ref, self._ref_ms = frame.xy.copy(), frame.t_ms
         elif fresh and apart >= min_sep and (best > GARBLED_DIST or collapsed):
-            vis = frame.visibility.copy()
-            idx = left + right
-            vis[idx] = np.minimum(vis[idx], GARBLED_VISIBILITY)
-            frame = replace(frame, visibility=vis)
+            frame = self._hide_jumped(frame, torso, age_ms)
             self.garbled_frames += 1
         return frame
+
+    def _hide_jumped(self, frame: PoseFrame, torso: float, age_ms: int) -> PoseFrame:
+        """A garbled frame with the lower legs that jumped away from the reference marked not
+        seen. A leg that stayed where it was (within the consistent distance) keeps its
+        visibility: when MediaPipe's far leg flickers in a still hold, the near leg it did not
+        move is still measured (seen on the synthetic cobra: the far knee jumping 0.7 torso
+        lengths every other frame paused every other frame of the hold)."""
+        assert self._ref is not None
+        allowed = (CONSISTENT_DIST + CONSISTENT_SPEED * age_ms / 1000.0) * torso
+        hide: list[int] = []
+        for leg in ([a for a, _ in _LEG_PAIRS], [b for _, b in _LEG_PAIRS]):
+            moved = np.nanmean(np.linalg.norm(frame.xy[leg] - self._ref[leg], axis=1))
+            if not moved <= allowed:
+                hide += leg
+        vis = frame.visibility.copy()
+        idx = hide or [a for a, _ in _LEG_PAIRS] + [b for _, b in _LEG_PAIRS]
+        vis[idx] = np.minimum(vis[idx], GARBLED_VISIBILITY)
+        return replace(frame, visibility=vis)
 
 
 def fix_leg_labels(frames: list[PoseFrame]) -> tuple[list[PoseFrame], int, int]:

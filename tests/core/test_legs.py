@@ -57,3 +57,30 @@ def test_a_clear_frame_still_moves_the_reference():
     fixer = LegLabelFixer()
     out = [fixer.update(f) for f in (a, moved, c)]
     assert np.allclose(out[2].xy[LEFT], moved.xy[LEFT])
+
+
+def _jumped(pose, t_ms: int, legs, by: float):
+    """``pose`` with the lower-leg landmarks ``legs`` moved ``by`` torso lengths down."""
+    torso = float(g.torso_length(*g.trunk_centres(pose.xy)))
+    xy = pose.xy.copy()
+    xy[legs] = xy[legs] + [0.0, by * torso]
+    return replace(pose, xy=xy, t_ms=t_ms)
+
+
+def test_a_garbled_frame_hides_only_the_leg_that_jumped():
+    a = _legs_apart(0.6, 0)
+    fixer = LegLabelFixer()
+    fixer.update(a)
+    out = fixer.update(_jumped(a, 33, LEFT, 1.2))  # the far leg flickers in a still hold
+    assert fixer.garbled_frames == 1
+    assert (out.visibility[LEFT] <= 0.2).all()
+    assert np.allclose(out.visibility[RIGHT], a.visibility[RIGHT])  # still measured
+
+
+def test_a_garbled_frame_with_both_legs_off_hides_both():
+    a = _legs_apart(0.6, 0)
+    fixer = LegLabelFixer()
+    fixer.update(a)
+    out = fixer.update(_jumped(a, 33, LEFT + RIGHT, 0.8))
+    assert fixer.garbled_frames == 1
+    assert (out.visibility[LEFT + RIGHT] <= 0.2).all()
