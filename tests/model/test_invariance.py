@@ -1,15 +1,17 @@
 """The count does not depend on how the camera filmed it (model + checks on real footage).
 
-The real half-kneeling clip, re-encoded as it is, mirrored, at half the resolution and at half
-the frame rate: the model runs on each and the spec's analysis books the same valid hold
-(within a second) on the same side, the mirrored one on the other side. A user's camera faces
-either way, films at 360p or 1080p, at 15 or 30 frames/s; the promise has to hold for all.
+The real half-kneeling clip (its first 13 s), re-encoded as it is, mirrored, at half the
+resolution and at half the frame rate: the model runs on each and the spec's analysis books the
+same valid hold (within a second) on the same side, the mirrored one on the other side. A
+user's camera faces either way, films at 360p or 1080p, at 15 or 30 frames/s; the promise has
+to hold for all.
 
 Layer: slow (the pose model on a real clip, four times).
 """
 
 from __future__ import annotations
 
+from itertools import takewhile
 from pathlib import Path
 
 import cv2
@@ -24,6 +26,7 @@ from posecheck.specs.parse import load_spec
 CLIP = "hip_flexor/hip_flexor_half_kneeling_oblique_nd.mp4"
 SPEC = "half_kneeling_hip_flexor"
 TOLERANCE_S = 1.0  # s of valid hold a change of camera may move the count by
+CLIP_S = 13.0      # s of the clip used: its hold starts ~5 s in (the test stays short)
 
 VARIANTS = {
     "as is": (1, lambda img: img),
@@ -40,7 +43,8 @@ def _booked(footage_dir: Path, tmp_path: Path, name: str) -> dict[str, float]:
     src = footage_dir / CLIP
     out = tmp_path / f"{name.replace(' ', '_')}.mp4"
     fps = VideoInfo.from_path(src).fps / step
-    write_video((change(img) for _, _, img in iter_frames(src, step=step)), out, fps)
+    frames = takewhile(lambda f: f[1] <= CLIP_S * 1000, iter_frames(src, step=step))
+    write_video((change(img) for _, _, img in frames), out, fps)
     spec = load_spec(SPEC)
     track = load_or_estimate(out, "lite", use_cache=False, progress=False,
                              segmentation=spec.needs_outline)
