@@ -178,6 +178,9 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
         raise ValueError("truth names no stretch/spec; pass stretch=")
     times, rows = [], []
     entering_or_leaving = _moving_between_positions([fr.get("phase") for fr in frames])
+    # a clip whose script stretches one leg only: that leg, also while getting into position
+    scripted_sides = {str(fr.get("script_side") or "").lower() for fr in frames} & set(SIDES)
+    only_side = scripted_sides.pop() if len(scripted_sides) == 1 else None
     for i, fr in enumerate(frames):
         if "t_s" in fr:
             times.append(float(fr["t_s"]))
@@ -193,6 +196,11 @@ def clip_from_synth_truth(truth: Mapping[str, Any], video: str,
         side = fr.get("stretched_side", fr.get("side"))
         side = str(side).lower() if side else None
         side = side if side in SIDES else None  # "both" / unknown: no side label
+        scripted = str(fr.get("script_side") or "").lower()
+        if side is not None and (only_side or scripted in SIDES):
+            # the leg the script stretched, as a person would label it; the side tracker
+            # on the exact landmarks can lag it (a kneel shorter than its switch debounce)
+            side = only_side or scripted
         valid = _truthy(fr.get("valid"))
         if entering_or_leaving[i] and valid:
             valid = False  # moving into or out of the position: no hold time (issue 13)

@@ -128,6 +128,23 @@ def test_synth_truth_conversion_is_lenient_about_keys() -> None:
     assert clip.intervals[0].side == "right"
 
 
+def test_synth_truth_side_is_the_scripted_leg_where_the_spec_has_sides() -> None:
+    frame = {"in_pose": True, "checks_pass": {}, "valid": False}
+    truth = {"stretch": "half_kneeling_hip_flexor", "duration_s": 0.3, "frames": [
+        {**frame, "t_ms": 0, "stretched_side": "left", "script_side": ""},  # getting in
+        {**frame, "t_ms": 100, "stretched_side": "left", "script_side": "right"},
+        {**frame, "t_ms": 200, "stretched_side": "both", "script_side": "right"}]}
+    clip = clip_from_synth_truth(truth, video="sample_videos/x.mp4")
+    # the script knelt on the right knee; the tracker on the exact landmarks still said left
+    assert [iv.side for iv in clip.intervals] == ["right", None]  # a symmetric stretch: none
+    two = {**truth, "frames": [
+        {**frame, "t_ms": 0, "stretched_side": "left", "script_side": "left"},
+        {**frame, "t_ms": 100, "stretched_side": "left", "script_side": ""},  # switching
+        {**frame, "t_ms": 200, "stretched_side": "right", "script_side": "right"}]}
+    sides = [iv.side for iv in clip_from_synth_truth(two, video="x.mp4").intervals]
+    assert sides == ["left", "right"]  # two scripted legs: the tracker's side in between
+
+
 def test_project_label_files_load() -> None:
     for p in sorted((ROOT / "labels").glob("*.toml")) + sorted((ROOT / "labels").glob("*.json")):
         ls = load_labels(p)
