@@ -162,6 +162,15 @@ def test_a_broken_model_is_named_once_before_the_batch(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------- processes
+def _cmdline(pid: int) -> str:
+    """A process's command line, "" once it has exited (a child can end between the listing
+    and the read: seen on a fresh-clone CI run)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def _children(pid: int) -> set[int]:
     kids = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -206,8 +215,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         # spawned workers (and multiprocessing's resource tracker) are children of the batch
-        workers = {p for p in _children(proc.pid)
-                   if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")}
+        workers = {p for p in _children(proc.pid) if "spawn_main" in _cmdline(p)}
         if len(workers) >= 2:
             break
         time.sleep(0.2)
