@@ -20,6 +20,8 @@ from posecheck.core.pose import PoseFrame
 # (the hips keep their labels; the knees, ankles and feet jump to the other leg).
 _LEG_PAIRS = ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE),
               (L.LEFT_HEEL, L.RIGHT_HEEL), (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX))
+_LEFT_LEG = [a for a, _ in _LEG_PAIRS]
+_RIGHT_LEG = [b for _, b in _LEG_PAIRS]
 # Swap when the crossed assignment is this much closer to the reference than the straight one.
 SWAP_COST_RATIO = 0.5
 # ... and only when the reference legs are apart by at least this fraction of the torso length
@@ -113,8 +115,7 @@ class LegLabelFixer:
         if self._ref is None or age_ms > self.max_age_ms or not torso > 0:
             self._ref, self._ref_ms = xy.copy(), frame.t_ms
             return frame
-        left = [a for a, _ in _LEG_PAIRS]
-        right = [b for _, b in _LEG_PAIRS]
+        left, right = _LEFT_LEG, _RIGHT_LEG
         ref = self._ref
         same = np.nanmean(np.concatenate([np.linalg.norm(xy[left] - ref[left], axis=1),
                                           np.linalg.norm(xy[right] - ref[right], axis=1)]))
@@ -149,12 +150,12 @@ class LegLabelFixer:
         assert self._ref is not None
         allowed = (CONSISTENT_DIST + CONSISTENT_SPEED * age_ms / 1000.0) * torso
         hide: list[int] = []
-        for leg in ([a for a, _ in _LEG_PAIRS], [b for _, b in _LEG_PAIRS]):
+        for leg in (_LEFT_LEG, _RIGHT_LEG):
             moved = np.nanmean(np.linalg.norm(frame.xy[leg] - self._ref[leg], axis=1))
             if not moved <= allowed:
                 hide += leg
         vis = frame.visibility.copy()
-        idx = hide or [a for a, _ in _LEG_PAIRS] + [b for _, b in _LEG_PAIRS]
+        idx = hide or _LEFT_LEG + _RIGHT_LEG
         vis[idx] = np.minimum(vis[idx], GARBLED_VISIBILITY)
         return replace(frame, visibility=vis)
 
