@@ -294,6 +294,51 @@ def leg_scores(frame: PoseFrame, rule: str, ctx: BodyContext, min_visibility: fl
     return out
 
 
+# ---------------------------------------------------------------------------- body front
+# Torso lengths the nose must lie off the trunk axis to say which side is the front (ratio;
+# real supine clips read 0.18-0.35 with the full model, the synthetic one 0.28).
+FACE_FRONT_MIN_RATIO = 0.08
+# Postures whose front is found from the face; prone keeps image down (cobra's raised head
+# looks ahead along the trunk, not to the floor).
+LYING_FRONT_FROM_FACE = frozenset({"supine", "side_lying"})
+
+
+def body_front(r: PoseReader, down: np.ndarray) -> np.ndarray:
+    """Unit image vector perpendicular to the trunk axis ``down`` (shoulder -> hip), on the
+    body's front.
+
+    Convention: lying (:data:`LYING_FRONT_FROM_FACE`), the nose's side of the axis when the
+    nose is seen :data:`FACE_FRONT_MIN_RATIO` torso lengths or more off it, however the body
+    lies in the image; else the side of ``BodyContext.forward`` if the trunk lies across it
+    (over 45 deg from it), else Hidden (not known). Other postures: the side of ``forward``.
+
+    Example:
+        >>> from posecheck.core.body import BodyContext, PoseReader
+        >>> xy = np.zeros((33, 2)); xy[11:13] = [0.0, 100.0]; xy[23:25] = [0.0, 0.0]
+        >>> xy[0] = [30.0, 120.0]   # body along the image, head down, face to the right
+        >>> r = PoseReader(PoseFrame(t_ms=0, width=200, height=200, xy=xy),
+        ...                BodyContext("supine", 0, "left", "left"))
+        >>> body_front(r, xy[23] - xy[11]).round(3).tolist()
+        [1.0, 0.0]
+    """
+    if r.ctx.posture not in LYING_FRONT_FROM_FACE:
+        return g.perpendicular_toward(down, r.forward())
+    axis = g.unit(down)
+    if not np.all(np.isfinite(axis)):
+        raise Hidden(())
+    normal = np.array([-axis[1], axis[0]])
+    if r.seen(L.NOSE):
+        side = float(np.dot(r.frame.xy[L.NOSE] - r.pair("shoulder"), normal))
+        if abs(side) >= FACE_FRONT_MIN_RATIO * float(g.norm(down)):
+            r.used.append(int(L.NOSE))
+            return normal if side > 0 else -normal
+    fwd = r.forward()
+    along = float(np.dot(normal, g.unit(fwd)))
+    if abs(along) < math.sqrt(0.5):  # the trunk within 45 deg of the posture's image front
+        raise Hidden([L.NOSE])       # (along the image): which side is the front is not known
+    return normal if along > 0 else -normal
+
+
 # ---------------------------------------------------------------------------- naming
 _JOINT_WORD = {"shoulder": "shoulder", "elbow": "elbow", "wrist": "hand", "hip": "hip",
                "knee": "knee", "ankle": "foot", "heel": "foot", "toe": "foot", "ear": "head"}
@@ -322,5 +367,5 @@ def part_name(lm: int, ctx: BodyContext, parts: Mapping[str, str]) -> str:
     return f"{parts.get(role, side)} {word}".strip()
 
 
-__all__ = ["LIMB", "SIDES", "BodyContext", "Hidden", "PoseReader", "facing_vote", "leg_scores",
-           "near_side", "other_side", "part_name", "visibility_masks"]
+__all__ = ["LIMB", "SIDES", "BodyContext", "Hidden", "PoseReader", "body_front", "facing_vote",
+           "leg_scores", "near_side", "other_side", "part_name", "visibility_masks"]

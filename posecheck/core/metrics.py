@@ -11,11 +11,12 @@ Conventions:
       (standing, kneeling, seated) the horizontal direction the person faces (``facing`` = +1
       toward image right, -1 toward image left); prone: down; on the back or side: in the
       body's own frame, the trunk axis' normal on the side the face points to
-      (:func:`body_front`), the same whichever way the body lies in the image (across,
-      along, upside down); the image only where the face does not say. Signed values are therefore
-      the same whether the person faces left or right. In the body's frame (unchanged by
-      turning the image): joint angles, hip flexion / extension, length ratios; against a
-      level camera's gravity: torso incline and lean, tilts, ``toes_up``, knee drops, heights.
+      (:func:`~posecheck.core.body.body_front`), the same whichever way the body lies in the
+      image (across, along, upside down); the image only where the face does not say. Signed
+      values are therefore the same whether the person faces left or right. In the body's
+      frame (unchanged by turning the image): joint angles, hip flexion / extension, length
+      ratios; against a level camera's gravity: torso incline and lean, tilts, ``toes_up``,
+      knee drops, heights.
     - Left/right are the subject's (MediaPipe's). Roles: the "stretched" leg (back / kneeling /
       straight / hanging / top, per the spec's ``stretched_leg`` rule) and the "other" leg.
       For symmetric stretches ("both") the stretched role is the leg nearer the camera.
@@ -34,8 +35,8 @@ from typing import Callable, Iterable
 import numpy as np
 
 from posecheck.core import geometry as g
-from posecheck.core.body import (LIMB, SIDES, BodyContext, Hidden, PoseReader, other_side,
-                                 visibility_masks)
+from posecheck.core.body import (LIMB, SIDES, BodyContext, Hidden, PoseReader, body_front,
+                                 other_side, visibility_masks)
 from posecheck.core.outline import BackArch
 from posecheck.core.pose import Landmark as L
 from posecheck.core.pose import PoseFrame
@@ -222,50 +223,6 @@ def _hip_line(r: PoseReader) -> float:
     dev = 180.0 - float(g.joint_angle(sh, hip, knee))
     above = float(g.signed_offset_from_line(hip, sh, knee, g.UP))
     return dev if above >= 0 else -dev
-
-
-# Torso lengths the nose must lie off the trunk axis to say which side is the front (ratio;
-# real supine clips read 0.18-0.35 with the full model, the synthetic one 0.28).
-FACE_FRONT_MIN_RATIO = 0.08
-# Postures whose front is found from the face; prone keeps image down (cobra's raised head
-# looks ahead along the trunk, not to the floor).
-LYING_FRONT_FROM_FACE = frozenset({"supine", "side_lying"})
-
-
-def body_front(r: PoseReader, down: np.ndarray) -> np.ndarray:
-    """Unit image vector perpendicular to the trunk axis ``down`` (shoulder -> hip), on the
-    body's front.
-
-    Convention: lying (:data:`LYING_FRONT_FROM_FACE`), the nose's side of the axis when the
-    nose is seen :data:`FACE_FRONT_MIN_RATIO` torso lengths or more off it, however the body
-    lies in the image; else the side of ``BodyContext.forward`` if the trunk lies across it
-    (over 45 deg from it), else Hidden (not known). Other postures: the side of ``forward``.
-
-    Example:
-        >>> from posecheck.core.body import BodyContext, PoseReader
-        >>> xy = np.zeros((33, 2)); xy[11:13] = [0.0, 100.0]; xy[23:25] = [0.0, 0.0]
-        >>> xy[0] = [30.0, 120.0]   # body along the image, head down, face to the right
-        >>> r = PoseReader(PoseFrame(t_ms=0, width=200, height=200, xy=xy),
-        ...                BodyContext("supine", 0, "left", "left"))
-        >>> body_front(r, xy[23] - xy[11]).round(3).tolist()
-        [1.0, 0.0]
-    """
-    if r.ctx.posture not in LYING_FRONT_FROM_FACE:
-        return g.perpendicular_toward(down, r.forward())
-    axis = g.unit(down)
-    if not np.all(np.isfinite(axis)):
-        raise Hidden(())
-    normal = np.array([-axis[1], axis[0]])
-    if r.seen(L.NOSE):
-        side = float(np.dot(r.frame.xy[L.NOSE] - r.pair("shoulder"), normal))
-        if abs(side) >= FACE_FRONT_MIN_RATIO * float(g.norm(down)):
-            r.used.append(int(L.NOSE))
-            return normal if side > 0 else -normal
-    fwd = r.forward()
-    along = float(np.dot(normal, g.unit(fwd)))
-    if abs(along) < math.sqrt(0.5):  # the trunk within 45 deg of the posture's image front
-        raise Hidden([L.NOSE])       # (along the image): which side is the front is not known
-    return normal if along > 0 else -normal
 
 
 # ---------------------------------------------------------------------------- per leg
