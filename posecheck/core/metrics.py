@@ -172,6 +172,28 @@ def _hips_over_knees(r: PoseReader) -> float:
     return float(d) / r.thigh("stretched")
 
 
+@_metric("knees_behind_ratio", "ratio",
+         "how far behind its hip the less-far-back seen knee lies, along the facing, over thigh "
+         "length: about +0.8-1 with both thighs lying behind (cobra), 0 with the knee under "
+         "the hip, negative with a knee in front (pigeon's front leg, sitting)")
+def _knees_behind(r: PoseReader) -> float:
+    if r.ctx.facing == 0:  # the facing along the image (also lying: where the face points)
+        raise Hidden(())
+    fwd = np.array([float(r.ctx.facing), 0.0])
+    best, hidden = math.inf, []
+    for side in SIDES:
+        hip, knee = LIMB[side]["hip"], LIMB[side]["knee"]
+        if r.seen(hip) and r.seen(knee):
+            r.used.extend([int(hip), int(knee)])
+            d = g.project(r.frame.xy[hip] - r.frame.xy[knee], fwd)
+            best = min(best, float(d) / r.thigh(side))
+        else:
+            hidden.extend(lm for lm in (hip, knee) if not r.seen(lm))
+    if not math.isfinite(best):
+        raise Hidden(hidden)
+    return best
+
+
 @_metric("hip_height_ratio", "ratio",
          "mid-hip height above the lowest seen foot point (ankle, heel or toe of either leg), "
          "over torso length: about 0-0.4 with the hips on the floor (prone, supine), more "

@@ -79,6 +79,26 @@ def test_thigh_behind_when_hips_shift_forward():
     assert shifted["stretched_thigh_behind_deg"] == pytest.approx(20, abs=0.5)
 
 
+
+@pytest.mark.parametrize("facing", ["right", "left"])
+@pytest.mark.parametrize("chest", [-20.0, -45.0, -88.0])
+def test_knees_behind_both_legs_behind_in_a_cobra_a_front_knee_ahead_otherwise(facing, chest):
+    name = ["knees_behind_ratio"]
+    cobra = measure(make_pose("cobra", torso_deg=chest, facing=facing), name, posture="prone")
+    kneel = measure(make_pose("half_kneeling_hip_flexor", facing=facing), name,
+                    posture="kneeling")
+    stand = measure(make_pose("standing", facing=facing), name)
+    assert cobra["knees_behind_ratio"] == pytest.approx(1.0, abs=0.05)
+    assert kneel["knees_behind_ratio"] < -0.5   # the front knee lies ahead of its hip
+    assert stand["knees_behind_ratio"] == pytest.approx(0.0, abs=0.05)
+
+
+def test_knees_behind_reads_the_seen_knee_when_the_other_is_hidden():
+    frame = make_pose("half_kneeling_hip_flexor", side="left",
+                      hidden=(L.RIGHT_KNEE,))    # the front (other) knee is the right one
+    m = measure(frame, ["knees_behind_ratio"], posture="kneeling")
+    assert m["knees_behind_ratio"] > 0.0        # only the back knee, behind its hip, is left
+
 @pytest.mark.parametrize("facing", ["right", "left"])
 def test_supine_hip_flexion_and_straight_leg(facing):
     frame = make_pose("supine_psoas", o_thigh=120, facing=facing)

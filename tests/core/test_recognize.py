@@ -295,3 +295,22 @@ def test_a_measure_is_no_evidence_of_form():
                checks={"form": NS(status=Status.FAIL), "arch": NS(status=Status.PASS)})
     assert trace_from_frames("camel", [frame]).pass_fraction[0] == 0.5
     assert trace_from_frames("camel", [frame], measures=("arch",)).pass_fraction[0] == 0.0
+
+
+def test_a_deep_cobra_is_named_but_a_pigeon_like_front_knee_rules_cobra_out():
+    """A deep cobra lifts the chest to near vertical (real photos 76-89 deg): still a cobra.
+    Face down with the chest up and one knee folded ahead of the hips (an upright pigeon)
+    meets every cobra condition; its front knee ([[recognition]] legs_behind) rules it out."""
+    from factories import sequence
+
+    from posecheck.core.analysis import analyze_frames
+    from posecheck.core.recognize import spec_trace
+    from posecheck.specs.parse import load_spec
+
+    deep = _name_with_every_spec(sequence(80, FPS, stretch="cobra", torso_deg=-88))
+    assert deep.stretch == "cobra"
+    spec = load_spec("cobra")
+    frames = sequence(30, FPS, stretch="cobra", torso_deg=-80, o_thigh=175, o_shin=5,
+                      side="right")  # the folded leg is the far one, the near one lies back
+    tr = spec_trace(spec, analyze_frames(frames, spec, fps=FPS, smoothing="none").frames)
+    assert tr.in_pose.any() and not tr.allowed[tr.in_pose].any()
