@@ -36,3 +36,26 @@ def make_audio_only(path: Path, rate: int = 16000) -> Path:
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def room_picture(turn_deg: float = 0.0, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """A wall with door frames and shelf sides (dark vertical bars), turned by ``turn_deg``
+    (OpenCV's sense: + = anticlockwise on screen) and zoomed so no border shows."""
+    import cv2
+
+    W, H = size
+    img = np.full((H, W, 3), 200, np.uint8)
+    for x in range(30, W - 30, 45):
+        cv2.rectangle(img, (x, 40), (x + 8, H - 40), (60, 60, 60), -1)
+    m = cv2.getRotationMatrix2D((W / 2, H / 2), turn_deg, 1.0 + abs(turn_deg) / 25.0)
+    return cv2.warpAffine(img, m, (W, H), borderValue=(200, 200, 200))
+
+
+def write_still_video(path: Path, frame: np.ndarray, n: int = 12) -> Path:
+    """``n`` copies of ``frame`` as a clip at 10 frames/s (the project's video sink)."""
+    from posecheck.io.sink import PREVIEW, VideoSink
+
+    sink = VideoSink(path, 10.0, frame.shape[1], frame.shape[0], PREVIEW)
+    for _ in range(n):
+        sink.write(frame)
+    return sink.close()

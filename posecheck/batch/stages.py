@@ -169,6 +169,18 @@ def _too_long(job: Job, frames: int) -> VideoError:
                       "has the memory: about 55 KB a frame)")
 
 
+def _level_warning(video: Path, frames: Sequence[Any]) -> tuple[str, ...]:
+    """A tilted camera's warning (posecheck.core.level); never fails the analysis."""
+    from posecheck.io.level import camera_level
+
+    try:
+        level = camera_level(video, frames)
+    except Exception:  # noqa: BLE001 - a side check: the clip itself decoded fine
+        return ()
+    warning = level.warning() if level is not None else None
+    return (warning,) if warning else ()
+
+
 def complete_video(job: Job, p: Prepared) -> VideoResult:
     """Stage 2: cache the landmarks, analyse, draw, write the report (last)."""
     video = Path(job.video)
@@ -190,7 +202,7 @@ def complete_video(job: Job, p: Prepared) -> VideoResult:
         model_input=ModelInput(scale=p.scale, coordinates="original video pixels"),
         options=Options(**job.options_for(p.info)), spec_hash=p.spec_hash,
         recognition=outcome.recognition,
-        warnings=tuple(warnings_for(frames, p.info, job))))
+        warnings=tuple(warnings_for(frames, p.info, job)) + _level_warning(video, frames)))
     if job.plots:
         _write_plot(report, [(sid, s) for sid, s in p.specs if sid == outcome.spec_id],
                     job.plot_path)

@@ -1,5 +1,7 @@
-"""The set-up step before timing: is the person in the picture head to feet, and side-on (or
-facing the camera) as the spec asks? ``framing(report, spec) -> Framing``; its
+"""The set-up step before timing: is the person in the picture head to feet, side-on (or
+facing the camera) as the spec asks, and the camera level (a
+:class:`~posecheck.core.level.CameraLevel` when the room shows one)?
+``framing(report, spec, level) -> Framing``; its
 :func:`framing_story` is the :class:`~posecheck.core.story.Story` the banner and voice show.
 
 Pure: numpy and dataclasses only.
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from posecheck.core.level import CameraLevel
 from posecheck.core.story import Story, cue_text
 
 # Framing (the set-up step before timing). Fractions of the image size.
@@ -31,9 +34,9 @@ class Framing:
     message_id: str
 
 
-def framing(report: Any, spec: Any = None) -> Framing:
-    """Is the person framed for timing: in the picture head to feet, and side-on (or facing
-    the camera) as the spec asks?"""
+def framing(report: Any, spec: Any = None, level: CameraLevel | None = None) -> Framing:
+    """Is the person framed for timing: in the picture head to feet, side-on (or facing
+    the camera) as the spec asks, and the camera level (``level``: None when not known)?"""
     pose = getattr(report, "pose", None)
     xy = getattr(pose, "xy", None)
     if report is None or xy is None or not getattr(report, "has_pose", False):
@@ -61,6 +64,9 @@ def framing(report: Any, spec: Any = None) -> Framing:
         return Framing(False, cue_text(spec, "turn_side_on" if getattr(spec, "view", "side")
                                         == "side" else "face_camera",
                                         "Turn side-on to the camera"), "frame:view")
+    if level is not None and level.tilted:
+        return Framing(False, f"Level the camera: the picture is tilted about "
+                              f"{abs(level.roll_deg):.0f} degrees", "frame:level")
     return Framing(True, "Good: you are in the picture", "frame:ok")
 
 

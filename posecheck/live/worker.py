@@ -42,6 +42,7 @@ from posecheck.core.pose import PoseFrame
 from posecheck.core.session import FrameReport, StretchSession
 from posecheck.core.story import Story
 from posecheck.draw.overlay import annotate
+from posecheck.io.level import LevelWatch, person_box
 from posecheck.live.clock import RESTART_BACKWARDS_MS
 from posecheck.live.summary import SessionSummary, TimelinePoint, summarize, timeline_point
 from posecheck.live.voice import CueSpeaker, VoiceRules
@@ -179,6 +180,7 @@ class LiveProcessor:
         self._framing = bool(framing)
         self._framing_ok_since: int | None = None
         self._skip_framing = False
+        self._level = LevelWatch()  # is the camera level (set-up step only)
         self._story: Story | None = None
 
     # ------------------------------------------------------------------ worker thread
@@ -211,6 +213,8 @@ class LiveProcessor:
                 self._snapshot = replace(self._snapshot, error=f"{type(exc).__name__}: {exc}")
             raise
         framing = self._framing
+        if framing:
+            self._level.update(image_bgr, report.t_ms, self._image_box(report))
         told = self._tell(report)
         out = annotate(image_bgr, report, mirrored=self.mirrored, story=told,
                        framing=framing) if draw else image_bgr
@@ -241,7 +245,7 @@ class LiveProcessor:
         """The frame's story; during the set-up step, the framing one (and the step's end)."""
         if not self._framing:
             return storylib.tell(report, self.spec)
-        check = framinglib.framing(report, self.spec)
+        check = framinglib.framing(report, self.spec, self._level.level)
         t_ms = report.t_ms
         if check.ok:
             if self._framing_ok_since is None:
@@ -256,6 +260,15 @@ class LiveProcessor:
             return framinglib.framing_story(framinglib.Framing(True, "Timing starts now",
                                                            "frame:start"))
         return framinglib.framing_story(check, FRAMING_OK_S - held_s if check.ok else None)
+
+    def _image_box(self, report: FrameReport):
+        """The person's box in the picture as received (the report is in the subject's
+        coordinates, mirrored for a selfie view)."""
+        box = person_box(getattr(report, "pose", None))
+        if box is None or not self.mirrored:
+            return box
+        w = float(report.pose.width)
+        return w - box[2], box[1], w - box[0], box[3]
 
     def skip_framing(self) -> None:
         """End the set-up step now (the person chose to skip it)."""

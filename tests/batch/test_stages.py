@@ -176,3 +176,16 @@ def test_too_long_clip_is_an_error_row_before_any_model_run(tmp_path, fake_pipel
     assert status == 1 and "--max-frames 20" in rows["long.mp4"]["error"]
     assert rows["short.mp4"]["status"] == "ok"
     assert fake_pipeline["estimate"] == 1  # only the short clip went through the model
+
+
+def test_a_tilted_camera_is_a_warning_and_a_level_one_is_not(tmp_path):
+    from media import room_picture, write_still_video
+
+    from posecheck.batch.stages import _level_warning
+
+    tilted = write_still_video(tmp_path / "tilted.mp4", room_picture(-8.0))
+    level = write_still_video(tmp_path / "level.mp4", room_picture(0.0))
+    (warning,) = _level_warning(tilted, [])
+    assert "tilted by about 8 deg" in warning and "lean right" in warning
+    assert _level_warning(level, []) == ()
+    assert _level_warning(tmp_path / "missing.mp4", []) == ()  # never fails the analysis

@@ -185,3 +185,16 @@ def test_framing_asks_to_step_back_until_the_feet_are_in():
     ok = framing.framing(Report(pose=pose_with_feet(400.0)), SPEC)
     assert ok.ok
     assert not framing.framing(Report(has_pose=False), SPEC).ok
+
+
+def test_framing_asks_to_level_a_tilted_camera_after_the_body_is_framed():
+    from posecheck.core.level import CameraLevel
+
+    framed = Report(pose=pose_with_feet(400.0))
+    tilted = framing.framing(framed, SPEC, CameraLevel(roll_deg=-7.6, segments=40))
+    assert not tilted.ok and tilted.message_id == "frame:level" and "about 8 degrees" in \
+        tilted.message
+    assert framing.framing(framed, SPEC, CameraLevel(roll_deg=2.0, segments=40)).ok
+    cut = framing.framing(Report(pose=pose_with_feet(479.0)), SPEC,
+                          CameraLevel(roll_deg=-7.6, segments=40))
+    assert cut.message_id == "frame:feet"  # the body first, then the camera

@@ -674,3 +674,21 @@ def test_frame_reports_are_kept_for_the_history_only_when_asked_and_after_the_se
     assert proc.started_at.tzinfo is not None
     proc.process(IMG, 0)  # the source started over: a new session
     assert [f.t_ms for f in proc.frames()] == [0]
+
+
+def test_set_up_step_asks_to_level_a_tilted_camera_then_times_once_it_is_level():
+    from media import room_picture
+
+    from posecheck.live.worker import FRAMING_OK_S
+
+    proc, _ = make_processor(framing=True)
+    tilted, level = room_picture(-8.0), room_picture(0.0)
+    for t in range(0, 4000, 100):
+        proc.process(tilted, t)
+    snap = proc.snapshot()
+    assert snap.framing and snap.story.message_id == "frame:level"
+    assert "tilted about 8 degrees" in snap.story.message
+    end = 4000 + int((FRAMING_OK_S + 9) * 1000)  # the tilted frames leave the pool (8 s)
+    for t in range(4000, end, 100):
+        proc.process(level, t)
+    assert not proc.snapshot().framing
