@@ -37,10 +37,10 @@ INLIER_DEG = 1.5
 PAIR_CANDIDATES = 40
 # Agreeing segments needed to state a roll at all (count): a few lines (one door, a table
 # leg) say little (a clip with 13 read -12.8 deg, wrong); rooms in the real footage give
-# 20-180 over 8 frames, plain studio backdrops and outdoor fields too few.
+# 20-170 over 8 frames, plain studio backdrops and outdoor fields too few.
 MIN_SEGMENTS = 20
 # A roll at least this large is worth a warning (deg): the real clips that look level read
-# 0-2.9 deg; the same clips turned by 8 deg read 7.8-8.0 deg more.
+# 0-3.3 deg; clips turned by 8 deg read 6.6-7.8 deg more (docs/CHECKS.md "A tilted camera").
 WARN_ROLL_DEG = 5.0
 
 

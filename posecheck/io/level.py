@@ -2,8 +2,8 @@
 OpenCV on a few frames, the person masked out, measured by
 :class:`posecheck.core.level.CameraLevel` (the geometry and the conventions are there).
 
-``camera_level(path, frames)`` reads :data:`SAMPLE_FRAMES` frames spread over the clip
-(seeking, not decoding the whole clip), finds edges (Canny) and straight segments
+``camera_level(path, frames)`` reads :data:`SAMPLE_FRAMES` frames from the clip's first
+seconds, finds edges (Canny) and straight segments
 (probabilistic Hough) outside the person's box, and returns a :class:`CameraLevel` or None
 when the picture has too few vertical edges to say (a plain backdrop, an outdoor field).
 :class:`LevelWatch` does the same on the live page's set-up step, one frame a second.
@@ -20,6 +20,7 @@ import numpy as np
 from posecheck.core.level import MAX_SEGMENT_DEV_DEG, CameraLevel
 
 SAMPLE_FRAMES = 8          # frames read from a video (count)
+SAMPLE_EVERY_S = 0.5       # s between them, from the clip's start
 MIN_SEGMENT_SIDE = 0.12    # shortest segment, as a share of the picture's shorter side
 CANNY_LOW, CANNY_HIGH = 50, 150   # Canny hysteresis thresholds (8-bit gradient units)
 HOUGH_VOTES = 40           # accumulator votes a segment needs (edge pixels)
@@ -117,28 +118,24 @@ def _grown(box: Box, w: int, h: int) -> tuple[int, int, int, int]:
 
 
 def _sample_images(path: Path) -> list[tuple[int, np.ndarray]]:
-    """``(frame index, BGR picture)`` of :data:`SAMPLE_FRAMES` frames spread over a video,
-    or of the one picture of a photo."""
-    import cv2
-
+    """``(frame index, BGR picture)`` of :data:`SAMPLE_FRAMES` frames
+    :data:`SAMPLE_EVERY_S` apart from the start of a video, or the one picture of a photo.
+    Read in order, not by seeking: seeking decodes from the last key frame each time (about
+    0.9 s for 8 frames of a 33 s phone clip against 0.1 s in order), and the camera does not
+    move during a clip."""
     from posecheck.io.video import VideoInfo, iter_frames
 
     info = VideoInfo.from_path(path)
-    if info.is_image:
-        return [(index, img) for index, _, img in iter_frames(path)]
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+    step = 1 if info.is_image else max(1, round(SAMPLE_EVERY_S * info.fps))
     out = []
+    frames = iter_frames(path, step=step)
     try:
-        n = max(1, info.frame_count)
-        for k in range(SAMPLE_FRAMES):
-            index = int((k + 0.5) * n / SAMPLE_FRAMES)
-            cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-            ok, img = cap.read()
-            if ok and img is not None:
-                out.append((index, img))
+        for index, _, img in frames:
+            out.append((index, img))
+            if len(out) >= SAMPLE_FRAMES:
+                break
     finally:
-        cap.release()
+        frames.close()
     return out
 
 
