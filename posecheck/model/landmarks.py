@@ -67,7 +67,8 @@ def load_or_estimate(video: str | os.PathLike[str], model: str | os.PathLike[str
     track = estimate_video(video, model, progress=progress, video_sha256=video_sha,
                            output_segmentation=segmentation)
     cache.store(track, directory)
-    return track
+    # The values the cache gives back (rounded), so a first run and its reruns agree.
+    return replace(track, frames=tuple(cache.as_cached(track.frames)))
 
 
 def estimate_video(path: str | os.PathLike[str], model: str | os.PathLike[str] = "lite", *,

@@ -59,6 +59,16 @@ def test_second_call_is_served_from_the_cache(still, tmp_path, fake_estimate):
     assert len(list((tmp_path / "c").glob("*.lite.*.landmarks.jsonl.gz"))) == 1
 
 
+def test_a_fresh_estimate_gives_the_values_the_cache_gives_back(still, tmp_path, fake_estimate):
+    """First run and reruns see the same numbers (the cache rounds), so scores do not move."""
+    first = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
+    second = load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
+    for a, b in zip(first.frames, second.frames):
+        if a.has_pose:
+            np.testing.assert_array_equal(a.xy, b.xy)
+            np.testing.assert_array_equal(a.visibility, b.visibility)
+
+
 def test_cache_is_keyed_by_content_not_name(still, tmp_path, fake_estimate):
     load_or_estimate(still, "lite", cache_dir=tmp_path / "c", progress=False)
     renamed = tmp_path / "renamed.png"
