@@ -25,7 +25,9 @@ MIN_SEGMENT_SIDE = 0.12    # shortest segment, as a share of the picture's short
 CANNY_LOW, CANNY_HIGH = 50, 150   # Canny hysteresis thresholds (8-bit gradient units)
 HOUGH_VOTES = 40           # accumulator votes a segment needs (edge pixels)
 HOUGH_GAP_PX = 4           # pixels a segment may skip
-PERSON_MARGIN = 0.15       # the person's box grows by this share of its size on each side
+PERSON_MARGIN = 0.15       # the person's box grows by this share of its size on each side,
+PERSON_PAD_X = 0.05        # plus these shares of the picture's width and height (hair, loose
+PERSON_PAD_Y = 0.08        # clothes and a mat's edge lie outside the landmarks)
 EDGE_BORDER_PX = 3         # edge pixels ignored along the picture's border (its frame line)
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
@@ -38,7 +40,8 @@ def camera_level(path: str | os.PathLike[str], frames: Sequence = ()) -> CameraL
     if not images:
         return None
     height, width = images[0][1].shape[:2]
-    segs = [vertical_segments(im, person_box(_nearest(frames, index)))
+    posed = [f for f in frames if f.has_pose]
+    segs = [vertical_segments(im, person_box(_nearest(posed, index)))
             for index, im in images if im.shape[:2] == (height, width)]
     return CameraLevel.from_segments(np.concatenate(segs), width, height)
 
@@ -102,17 +105,17 @@ def person_box(frame) -> Box | None:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _nearest(frames: Sequence, index: int):
-    """The pose frame of ``frames`` whose source frame index is nearest ``index``."""
-    posed = [f for f in frames if f.has_pose]
+def _nearest(posed: Sequence, index: int):
+    """The frame of ``posed`` (pose frames) whose source frame index is nearest ``index``."""
     if not posed:
         return None
-    return min(posed, key=lambda f: abs((f.index if f.index >= 0 else 0) - index))
+    return min(posed, key=lambda f: abs(max(f.index, 0) - index))
 
 
 def _grown(box: Box, w: int, h: int) -> tuple[int, int, int, int]:
     x0, y0, x1, y1 = box
-    mx, my = PERSON_MARGIN * (x1 - x0) + 0.05 * w, PERSON_MARGIN * (y1 - y0) + 0.08 * h
+    mx = PERSON_MARGIN * (x1 - x0) + PERSON_PAD_X * w
+    my = PERSON_MARGIN * (y1 - y0) + PERSON_PAD_Y * h
     return (int(max(0, x0 - mx)), int(max(0, y0 - my)), int(min(w, x1 + mx)),
             int(min(h, y1 + my)))
 
