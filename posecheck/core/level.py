@@ -75,9 +75,7 @@ class CameraLevel:
         p2 = (seg[:, 2:] - [width / 2, height / 2]) / scale
         u = p2 - p1
         length = np.hypot(u[:, 0], u[:, 1])
-        keep = length > 0
-        dev = np.degrees(np.arctan2(np.abs(u[:, 0]), np.abs(u[:, 1])))
-        keep &= dev <= MAX_SEGMENT_DEV_DEG
+        keep = (length > 0) & near_vertical(seg)
         if keep.sum() < MIN_SEGMENTS:
             return None
         p1, p2, u, length = p1[keep], p2[keep], u[keep] / length[keep, None], length[keep]
@@ -117,6 +115,14 @@ class CameraLevel:
                 "level the camera")
 
 
+def near_vertical(segments: np.ndarray) -> np.ndarray:
+    """Which ``(N, 4)`` segments lie within :data:`MAX_SEGMENT_DEV_DEG` of the picture's
+    vertical (a boolean per segment): the candidates for the room's vertical edges."""
+    seg = np.asarray(segments, dtype=float).reshape(-1, 4)
+    dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
+    return np.degrees(np.arctan2(np.abs(dx), np.abs(dy))) <= MAX_SEGMENT_DEV_DEG
+
+
 def _best_pair(lines: np.ndarray, mid: np.ndarray, u: np.ndarray, length: np.ndarray,
                top: int = PAIR_CANDIDATES) -> np.ndarray:
     """The vanishing point most segment length agrees with, among the meeting points of
@@ -149,4 +155,4 @@ def _miss_deg(vp: np.ndarray, mid: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(sin, 0.0, 1.0)))
 
 
-__all__ = ["CameraLevel", "MAX_SEGMENT_DEV_DEG", "MIN_SEGMENTS", "WARN_ROLL_DEG"]
+__all__ = ["CameraLevel", "MAX_SEGMENT_DEV_DEG", "MIN_SEGMENTS", "WARN_ROLL_DEG", "near_vertical"]

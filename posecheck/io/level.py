@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from posecheck.core.level import MAX_SEGMENT_DEV_DEG, CameraLevel
+from posecheck.core.level import CameraLevel, near_vertical
 
 SAMPLE_FRAMES = 8          # frames read from a video (count)
 SAMPLE_EVERY_S = 0.5       # s between them, from the clip's start
@@ -90,8 +90,7 @@ def vertical_segments(image: np.ndarray, person_box: Box | None = None) -> np.nd
     if found is None:
         return np.zeros((0, 4))
     seg = np.asarray(found, dtype=float).reshape(-1, 4)
-    dx, dy = seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]
-    return seg[np.degrees(np.arctan2(np.abs(dx), np.abs(dy))) <= MAX_SEGMENT_DEV_DEG]
+    return seg[near_vertical(seg)]
 
 
 def person_box(frame) -> Box | None:
